@@ -1,0 +1,129 @@
+/**
+ * Win32 constants servitor uses, each under its documented name. Outside ffi/ these appear only through
+ * the string unions of ffi/types.ts.
+ * @module
+ */
+
+// Access rights (winsvc.h)
+export const SC_MANAGER_CONNECT = 0x0001;
+export const SC_MANAGER_CREATE_SERVICE = 0x0002;
+export const SC_MANAGER_ENUMERATE_SERVICE = 0x0004;
+export const SC_MANAGER_ALL_ACCESS = 0xF003F;
+export const SERVICE_QUERY_CONFIG = 0x0001;
+export const SERVICE_CHANGE_CONFIG = 0x0002;
+export const SERVICE_QUERY_STATUS = 0x0004;
+export const SERVICE_START = 0x0010;
+export const SERVICE_STOP = 0x0020;
+export const SERVICE_PAUSE_CONTINUE = 0x0040;
+export const SERVICE_INTERROGATE = 0x0080;
+export const SERVICE_USER_DEFINED_CONTROL = 0x0100;
+export const DELETE = 0x10000;
+export const SERVICE_ALL_ACCESS = 0xF01FF;
+
+// Service types
+export const SERVICE_KERNEL_DRIVER = 0x01;
+export const SERVICE_FILE_SYSTEM_DRIVER = 0x02;
+export const SERVICE_WIN32_OWN_PROCESS = 0x10;
+export const SERVICE_WIN32_SHARE_PROCESS = 0x20;
+export const SERVICE_INTERACTIVE_PROCESS = 0x100;
+export const SERVICE_WIN32 = 0x30;
+export const SERVICE_NO_CHANGE = 0xFFFFFFFF;
+
+// Start types
+export const SERVICE_BOOT_START = 0;
+export const SERVICE_SYSTEM_START = 1;
+export const SERVICE_AUTO_START = 2;
+export const SERVICE_DEMAND_START = 3;
+export const SERVICE_DISABLED = 4;
+
+// Error control
+export const SERVICE_ERROR_IGNORE = 0;
+export const SERVICE_ERROR_NORMAL = 1;
+export const SERVICE_ERROR_SEVERE = 2;
+export const SERVICE_ERROR_CRITICAL = 3;
+
+// Current states
+export const SERVICE_STOPPED = 1;
+export const SERVICE_START_PENDING = 2;
+export const SERVICE_STOP_PENDING = 3;
+export const SERVICE_RUNNING = 4;
+export const SERVICE_CONTINUE_PENDING = 5;
+export const SERVICE_PAUSE_PENDING = 6;
+export const SERVICE_PAUSED = 7;
+
+// Controls
+export const SERVICE_CONTROL_STOP = 0x01;
+export const SERVICE_CONTROL_PAUSE = 0x02;
+export const SERVICE_CONTROL_CONTINUE = 0x03;
+export const SERVICE_CONTROL_INTERROGATE = 0x04;
+export const SERVICE_CONTROL_SHUTDOWN = 0x05;
+export const SERVICE_CONTROL_PARAMCHANGE = 0x06;
+export const SERVICE_CONTROL_POWEREVENT = 0x0D;
+export const SERVICE_CONTROL_SESSIONCHANGE = 0x0E;
+export const SERVICE_CONTROL_PRESHUTDOWN = 0x0F;
+export const SERVICE_CONTROL_USER_FIRST = 128;
+export const SERVICE_CONTROL_USER_LAST = 255;
+
+// Controls accepted
+export const SERVICE_ACCEPT_STOP = 0x01;
+export const SERVICE_ACCEPT_PAUSE_CONTINUE = 0x02;
+export const SERVICE_ACCEPT_SHUTDOWN = 0x04;
+export const SERVICE_ACCEPT_PARAMCHANGE = 0x08;
+export const SERVICE_ACCEPT_POWEREVENT = 0x40;
+export const SERVICE_ACCEPT_SESSIONCHANGE = 0x80;
+export const SERVICE_ACCEPT_PRESHUTDOWN = 0x100;
+
+// QueryServiceConfig2W / ChangeServiceConfig2W info levels
+export const SERVICE_CONFIG_DESCRIPTION = 1;
+export const SERVICE_CONFIG_FAILURE_ACTIONS = 2;
+export const SERVICE_CONFIG_DELAYED_AUTO_START_INFO = 3;
+export const SERVICE_CONFIG_FAILURE_ACTIONS_FLAG = 4;
+export const SERVICE_CONFIG_PRESHUTDOWN_INFO = 7;
+
+// SC_ACTION_TYPE
+export const SC_ACTION_NONE = 0;
+export const SC_ACTION_RESTART = 1;
+export const SC_ACTION_REBOOT = 2;
+export const SC_ACTION_RUN_COMMAND = 3;
+
+// EnumServicesStatusExW
+export const SC_ENUM_PROCESS_INFO = 0;
+export const SERVICE_ACTIVE = 0x1;
+export const SERVICE_INACTIVE = 0x2;
+export const SERVICE_STATE_ALL = 0x3;
+export const SC_STATUS_PROCESS_INFO = 0;
+
+// FormatMessageW
+export const FORMAT_MESSAGE_IGNORE_INSERTS = 0x200;
+export const FORMAT_MESSAGE_FROM_SYSTEM = 0x1000;
+
+// Error codes (winerror.h) servitor reacts to
+export const ERROR_SUCCESS = 0;
+export const ERROR_FILE_NOT_FOUND = 2;
+export const ERROR_ACCESS_DENIED = 5;
+export const ERROR_INVALID_HANDLE = 6;
+export const ERROR_INVALID_PARAMETER = 87;
+export const ERROR_INSUFFICIENT_BUFFER = 122;
+export const ERROR_INVALID_NAME = 123;
+export const ERROR_MORE_DATA = 234;
+export const ERROR_DEPENDENT_SERVICES_RUNNING = 1051;
+export const ERROR_INVALID_SERVICE_CONTROL = 1052;
+export const ERROR_SERVICE_REQUEST_TIMEOUT = 1053;
+export const ERROR_SERVICE_NO_THREAD = 1054;
+export const ERROR_SERVICE_DATABASE_LOCKED = 1055;
+export const ERROR_SERVICE_ALREADY_RUNNING = 1056;
+export const ERROR_INVALID_SERVICE_ACCOUNT = 1057;
+export const ERROR_SERVICE_DISABLED = 1058;
+export const ERROR_CIRCULAR_DEPENDENCY = 1059;
+export const ERROR_SERVICE_DOES_NOT_EXIST = 1060;
+export const ERROR_SERVICE_CANNOT_ACCEPT_CTRL = 1061;
+export const ERROR_SERVICE_NOT_ACTIVE = 1062;
+export const ERROR_FAILED_SERVICE_CONTROLLER_CONNECT = 1063;
+export const ERROR_EXCEPTION_IN_SERVICE = 1064;
+export const ERROR_SERVICE_SPECIFIC_ERROR = 1066;
+export const ERROR_SERVICE_DEPENDENCY_FAIL = 1068;
+export const ERROR_SERVICE_LOGON_FAILED = 1069;
+export const ERROR_SERVICE_MARKED_FOR_DELETE = 1072;
+export const ERROR_SERVICE_EXISTS = 1073;
+export const ERROR_DUPLICATE_SERVICE_NAME = 1078;
+export const ERROR_SHUTDOWN_IN_PROGRESS = 1115;
