@@ -1,0 +1,136 @@
+/**
+ * The service side of the SCM: StartServiceCtrlDispatcherW, ServiceMain, HandlerEx and SetServiceStatus.
+ * Only the pointer work is here; the protocol (which state to report when) is built on top of it.
+ *
+ * Facts this relies on (../shared/notes/testbed.md): the dispatcher blocks until the service stops, so it
+ * is called `nonblocking`; the SCM calls ServiceMain and HandlerEx on its own threads, so they are
+ * thread-safe callbacks, whose bodies must never throw; every buffer and callback native code may still
+ * use is held here until the dispatcher returns.
+ * @module
+ */
+import { advapi32 } from "./advapi32.ts";
+import * as W from "./constants.ts";
+import { check, Win32Error } from "./error.ts";
+import { addressOf, readPointerAt, readWideAt } from "./memory.ts";
+import { wide } from "./strings.ts";
+import { encodeServiceStatus, encodeServiceTable, type ReportedStatus } from "./structs.ts";
+
+/** A control the SCM sends to a running service. */
+export type IncomingControl =
+  | { kind: "stop" }
+  | { kind: "pause" }
+  | { kind: "continue" }
+  | { kind: "interrogate" }
+  | { kind: "shutdown" }
+  | { kind: "preshutdown" }
+  | { kind: "param_change" }
+  | { kind: "power_event"; eventType: number }
+  | { kind: "session_change"; eventType: number }
+  | { kind: "user"; code: number }
+  | { kind: "other"; code: number };
+
+/** Decodes HandlerEx's dwControl and dwEventType. */
+export function decodeControl(control: number, eventType: number): IncomingControl {
+  switch (control) {
+    case W.SERVICE_CONTROL_STOP:
+      return { kind: "stop" };
+    case W.SERVICE_CONTROL_PAUSE:
+      return { kind: "pause" };
+    case W.SERVICE_CONTROL_CONTINUE:
+      return { kind: "continue" };
+    case W.SERVICE_CONTROL_INTERROGATE:
+      return { kind: "interrogate" };
+    case W.SERVICE_CONTROL_SHUTDOWN:
+      return { kind: "shutdown" };
+    case W.SERVICE_CONTROL_PRESHUTDOWN:
+      return { kind: "preshutdown" };
+    case W.SERVICE_CONTROL_PARAMCHANGE:
+      return { kind: "param_change" };
+    case W.SERVICE_CONTROL_POWEREVENT:
+      return { kind: "power_event", eventType };
+    case W.SERVICE_CONTROL_SESSIONCHANGE:
+      return { kind: "session_change", eventType };
+  }
+  return control >= W.SERVICE_CONTROL_USER_FIRST && control <= W.SERVICE_CONTROL_USER_LAST
+    ? { kind: "user", code: control }
+    : { kind: "other", code: control };
+}
+
+/** How HandlerEx answers a control. */
+export type ControlAnswer = "handled" | "not_implemented";
+
+/** What the service does when the SCM calls it. Both run on the JS main thread. */
+export interface DispatcherHandlers {
+  /** ServiceMain: `args` are StartServiceW's arguments, the service name first. */
+  main(status: StatusReporter, args: string[]): void;
+  /** HandlerEx. */
+  control(control: IncomingControl): ControlAnswer;
+  /** Called with whatever `main` or `control` threw: a throw must never reach native code. */
+  error(error: unknown): void;
+}
+
+/** Reports a service's status to the SCM (SetServiceStatus). */
+export class StatusReporter {
+  #handle: Deno.PointerObject;
+  constructor(handle: Deno.PointerObject) {
+    this.#handle = handle;
+  }
+  /** SetServiceStatus. */
+  report(status: ReportedStatus): void {
+    check("SetServiceStatus", advapi32().SetServiceStatus(this.#handle, encodeServiceStatus(status)));
+  }
+}
+
+/** The services this process serves, each held while the dispatcher may call it. */
+const live = new Set<object>();
+
+/**
+ * Connects this process to the SCM as the own-process service `name`, calls `handlers.main` when the SCM
+ * starts it, and resolves when the service has reported STOPPED.
+ *
+ * Rejects with a Win32Error of ERROR_FAILED_SERVICE_CONTROLLER_CONNECT when the process was not started
+ * by the SCM (run from a console, say). The dispatcher runs on another thread, whose last error this
+ * thread cannot read; for a one-entry table built here that is the only way it can fail at once.
+ */
+export async function runServiceDispatcher(name: string, handlers: DispatcherHandlers): Promise<void> {
+  const nameBuffer = wide(name);
+  const handler = Deno.UnsafeCallback.threadSafe(
+    { parameters: ["u32", "u32", "pointer", "pointer"], result: "u32" } as const,
+    (control, eventType) => {
+      try {
+        const answer = handlers.control(decodeControl(control, eventType));
+        return answer === "handled" ? W.ERROR_SUCCESS : W.ERROR_CALL_NOT_IMPLEMENTED;
+      } catch (error) {
+        handlers.error(error);
+        return W.ERROR_SUCCESS;
+      }
+    },
+  );
+  const serviceMain = Deno.UnsafeCallback.threadSafe(
+    { parameters: ["u32", "pointer"], result: "void" } as const,
+    (argc, argv) => {
+      try {
+        const args: string[] = [];
+        for (let i = 0; i < argc && argv; i++) {
+          const arg = readPointerAt(argv, i * 8);
+          if (arg) args.push(readWideAt(arg));
+        }
+        const statusHandle = advapi32().RegisterServiceCtrlHandlerExW(nameBuffer, handler.pointer, null);
+        handlers.main(new StatusReporter(check("RegisterServiceCtrlHandlerExW", statusHandle)), args);
+      } catch (error) {
+        handlers.error(error);
+      }
+    },
+  );
+  const table = encodeServiceTable(addressOf(nameBuffer), BigInt(Deno.UnsafePointer.value(serviceMain.pointer)));
+  const held = { nameBuffer, handler, serviceMain, table };
+  live.add(held);
+  try {
+    const ok = await advapi32().StartServiceCtrlDispatcherW(new Uint8Array(table.buffer));
+    if (!ok) throw Win32Error.of("StartServiceCtrlDispatcherW", W.ERROR_FAILED_SERVICE_CONTROLLER_CONNECT);
+  } finally {
+    live.delete(held);
+    handler.close();
+    serviceMain.close();
+  }
+}

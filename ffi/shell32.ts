@@ -1,0 +1,11 @@
+/**
+ * shell32.dll: the symbols servitor uses.
+ * @module
+ */
+import { lazyLibrary } from "./library.ts";
+
+const symbols = {
+  CommandLineToArgvW: { parameters: ["buffer", "buffer"], result: "pointer" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+export const shell32 = lazyLibrary("shell32.dll", symbols);

@@ -1,0 +1,149 @@
+/**
+ * `deno task test`: every tier, then one summary line per tier and a total.
+ *
+ * - unit: pure logic and real Linux processes, run here.
+ * - windows: tests/windows, run by the Windows deno.exe under Wine, against Wine's own SCM.
+ * - systemd: tests/systemd, run inside a systemd booted in its own namespaces.
+ *
+ * The last two need the test-bed (tests/testbed/testbed.sh: root, and Debian's mirror the first time).
+ * Where it can't run, their tests are listed as skipped, with one loud line saying why.
+ */
+import { join } from "node:path";
+
+const project = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const testbed = join(project, "tests/testbed/testbed.sh");
+const deno = Deno.execPath();
+const tierTimeoutMs = 15 * 60_000;
+
+interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+/** Counts a JUnit report of `deno test`: every test case, failed when it has a failure or an error. */
+function countJunit(xml: string): Counts {
+  const cases = xml.match(/<testcase\b[\s\S]*?(?:\/>|<\/testcase>)/g) ?? [];
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  for (const testCase of cases) {
+    if (/<(failure|error)\b/.test(testCase)) counts.failed++;
+    else if (/<skipped\b/.test(testCase)) counts.skipped++;
+    else counts.passed++;
+  }
+  return counts;
+}
+
+async function run(command: string[], env: Record<string, string> = {}): Promise<number> {
+  const child = new Deno.Command(command[0], {
+    args: command.slice(1),
+    cwd: project,
+    env,
+    stdin: "null",
+  }).spawn();
+  const timer = setTimeout(() => {
+    console.error(`!! ${command.join(" ")} ran past ${tierTimeoutMs / 60_000} minutes: ending it`);
+    child.kill("SIGKILL");
+  }, tierTimeoutMs);
+  const { code } = await child.status;
+  clearTimeout(timer);
+  return code;
+}
+
+/** Runs a tier's `deno test` command, which writes its JUnit report to `report`, and counts it. */
+async function tier(name: string, command: string[], report: string, env: Record<string, string> = {}) {
+  console.log(`\n=== ${name} tier`);
+  const code = await run(command, env);
+  let counts: Counts;
+  try {
+    counts = countJunit(await Deno.readTextFile(report));
+  } catch {
+    console.error(`!! the ${name} tier wrote no test report (exit code ${code})`);
+    counts = { passed: 0, failed: 1, skipped: 0 };
+  }
+  if (code !== 0 && counts.failed === 0) counts.failed = 1;
+  return counts;
+}
+
+/** Why the test-bed can't run here, or null when it can (building the rootfs if needed). */
+async function testbedUnavailable(): Promise<string | null> {
+  if (Deno.uid() !== 0) return "the test-bed needs root (run the tests as root, or with sudo)";
+  for (const tool of ["unshare", "nsenter", "setpriv", "chroot"]) {
+    const found = await new Deno.Command("sh", { args: ["-c", `command -v ${tool}`], stdout: "null" }).output();
+    if (!found.success) return `the test-bed needs ${tool} (util-linux), which is missing`;
+  }
+  console.log("\n=== test-bed");
+  const build = await new Deno.Command(testbed, { args: ["build"], stdout: "piped", stderr: "inherit" }).output();
+  if (!build.success) return "the test-bed's rootfs could not be built (see the lines above)";
+  console.log(`rootfs: ${new TextDecoder().decode(build.stdout).trim()}`);
+  return null;
+}
+
+const results = new Map<string, Counts>();
+const reports = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "servitor-test-" });
+try {
+  // The npm packages of the import map, in node_modules, for both Deno builds (the Windows one runs with
+  // --cached-only: Wine's Deno has no certificate store to reach the registry with).
+  if (await run([deno, "install", "--quiet"]) !== 0) throw new Error("deno install failed");
+
+  results.set(
+    "unit",
+    await tier("unit", [deno, "test", "-A", `--junit-path=${reports}/unit.xml`, "tests/unit"], `${reports}/unit.xml`),
+  );
+
+  const unavailable = await testbedUnavailable();
+  if (unavailable) {
+    console.error(`\n!!! WINDOWS AND SYSTEMD TIERS SKIPPED: ${unavailable}\n`);
+    // Run on Linux outside the test-bed, every test of those tiers reports itself ignored: that counts them.
+    for (const name of ["windows", "systemd"]) {
+      const report = `${reports}/${name}-skipped.xml`;
+      const counts = await tier(name, [deno, "test", "-A", `--junit-path=${report}`, `tests/${name}`], report);
+      results.set(name, { passed: 0, failed: counts.failed, skipped: counts.skipped + counts.passed });
+    }
+  } else {
+    const bind = { SERVITOR_TESTBED_BIND: reports };
+    results.set(
+      "windows",
+      await tier("windows", [
+        testbed,
+        "wine",
+        "env",
+        "DENO_NO_PACKAGE_JSON=1",
+        "wine",
+        "/opt/deno-windows/deno.exe",
+        "test",
+        "-A",
+        "--cached-only",
+        `--junit-path=Z:${reports}/windows.xml`,
+        "tests/windows",
+      ], `${reports}/windows.xml`, bind),
+    );
+    results.set(
+      "systemd",
+      await tier("systemd", [
+        testbed,
+        "systemd",
+        "env",
+        "SERVITOR_TESTBED=systemd",
+        deno,
+        "test",
+        "-A",
+        "--cached-only",
+        `--junit-path=${reports}/systemd.xml`,
+        "tests/systemd",
+      ], `${reports}/systemd.xml`, bind),
+    );
+  }
+} finally {
+  await Deno.remove(reports, { recursive: true });
+}
+
+const total = { passed: 0, failed: 0, skipped: 0 };
+console.log("");
+for (const [name, counts] of results) {
+  console.log(`${name}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+  total.passed += counts.passed;
+  total.failed += counts.failed;
+  total.skipped += counts.skipped;
+}
+console.log(`total: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+Deno.exit(total.failed > 0 || results.size < 3 ? 1 : 0);

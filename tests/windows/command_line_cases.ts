@@ -1,0 +1,20 @@
+/** Arguments that trip naive Windows quoting: the table both the unit and the windows tier use. */
+export const hardArguments: readonly string[] = [
+  "plain",
+  "two words",
+  "",
+  "  leading and trailing  ",
+  'say "hi"',
+  '"',
+  '""',
+  "trailing\\ ",
+  "C:\\Program Files\\",
+  "C:\\Program Files\\\\",
+  String.raw`inner\"quote`,
+  String.raw`\\server\share\dir`,
+  String.raw`back\\"slashes\\\"mixed`,
+  "tab\tinside",
+  "ünïcode ✓ 🚀",
+  "percent %PATH% and ^caret & amp | pipe",
+  "new\nline",
+];

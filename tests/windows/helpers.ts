@@ -1,0 +1,55 @@
+/** What the windows-tier tests share. They run under the Windows deno.exe, against Wine's SCM. */
+import path from "path";
+import { windowsCommandLine } from "../../service/command_line.ts";
+import type { Service } from "../../ffi/scm.ts";
+import type { ServiceState, ServiceStatus } from "../../ffi/types.ts";
+
+/** Off Windows (a test-bed that could not run) every test of this tier reports itself ignored. */
+export const notWindows = Deno.build.os !== "windows";
+
+let counter = 0;
+/** A service name no other test uses. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${counter++}`;
+}
+
+/** The ImagePath of a service that is `script` (a fixture) run by this same deno.exe, with `args`. */
+export function denoServiceCommand(script: string, args: string[] = []): string {
+  return windowsCommandLine(Deno.execPath(), [
+    "run",
+    "--allow-all",
+    "--cached-only",
+    "--no-config",
+    path.win32.join(import.meta.dirname!, "fixtures", script),
+    ...args,
+  ]);
+}
+
+/** Polls the service until it is in `state`; throws with the last status after `timeoutMs`. */
+export async function waitForState(service: Service, state: ServiceState, timeoutMs = 20_000): Promise<ServiceStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = service.queryStatus();
+    if (status.state === state) return status;
+    if (Date.now() > deadline) {
+      throw new Error(`${service.name} is ${status.state}, not ${state}, after ${timeoutMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A temporary file path for a service to write to. */
+export async function tempFile(suffix: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "servitor-" });
+  return path.win32.join(dir, suffix);
+}
+
+/** A service's registry value as reg.exe prints it (REG_MULTI_SZ items split on its "\0"). */
+export function serviceRegistryValue(service: string, value: string): string[] | undefined {
+  const { stdout } = new Deno.Command("reg", {
+    args: ["query", `HKLM\\System\\CurrentControlSet\\Services\\${service}`, "/v", value],
+  }).outputSync();
+  const line = new TextDecoder().decode(stdout).split(/\r?\n/).find((l) => l.trim().startsWith(value + " "));
+  const match = line?.match(/^\s*\S+\s+REG_\w+\s+(.*)$/);
+  return match ? match[1].split("\\0") : undefined;
+}
