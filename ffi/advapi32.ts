@@ -10,7 +10,21 @@ const symbols = {
   CreateServiceW: {
     // hSCManager, lpServiceName, lpDisplayName, dwDesiredAccess, dwServiceType, dwStartType, dwErrorControl,
     // lpBinaryPathName, lpLoadOrderGroup, lpdwTagId, lpDependencies, lpServiceStartName, lpPassword
-    parameters: ["pointer", "buffer", "buffer", "u32", "u32", "u32", "u32", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer"],
+    parameters: [
+      "pointer",
+      "buffer",
+      "buffer",
+      "u32",
+      "u32",
+      "u32",
+      "u32",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
     result: "pointer",
   },
   OpenServiceW: { parameters: ["pointer", "buffer", "u32"], result: "pointer" },
@@ -23,7 +37,19 @@ const symbols = {
   ChangeServiceConfigW: {
     // hService, dwServiceType, dwStartType, dwErrorControl, lpBinaryPathName, lpLoadOrderGroup, lpdwTagId,
     // lpDependencies, lpServiceStartName, lpPassword, lpDisplayName
-    parameters: ["pointer", "u32", "u32", "u32", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer"],
+    parameters: [
+      "pointer",
+      "u32",
+      "u32",
+      "u32",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
     result: "i32",
   },
   ChangeServiceConfig2W: { parameters: ["pointer", "u32", "buffer"], result: "i32" },

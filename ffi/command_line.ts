@@ -12,7 +12,10 @@ import { wide } from "./strings.ts";
 /** Splits `commandLine` as CommandLineToArgvW does. */
 export function commandLineToArgv(commandLine: string): string[] {
   const count = new Int32Array(1);
-  const argv = check("CommandLineToArgvW", shell32().CommandLineToArgvW(wide(commandLine), new Uint8Array(count.buffer)));
+  const argv = check(
+    "CommandLineToArgvW",
+    shell32().CommandLineToArgvW(wide(commandLine), new Uint8Array(count.buffer)),
+  );
   try {
     const args: string[] = [];
     for (let i = 0; i < count[0]; i++) {

@@ -122,7 +122,10 @@ export async function runServiceDispatcher(name: string, handlers: DispatcherHan
       }
     },
   );
-  const table = encodeServiceTable(addressOf(nameBuffer), BigInt(Deno.UnsafePointer.value(serviceMain.pointer)));
+  const table = encodeServiceTable(
+    addressOf(nameBuffer),
+    BigInt(Deno.UnsafePointer.value(serviceMain.pointer)),
+  );
   const held = { nameBuffer, handler, serviceMain, table };
   live.add(held);
   try {

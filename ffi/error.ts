@@ -44,7 +44,9 @@ export class Win32Error extends Error {
    */
   constructor(readonly fn: string, readonly code: number, readonly systemMessage: string) {
     const hint = hints[code];
-    const what = code === 0 ? "it failed without setting an error code" : systemMessage || "(no system message)";
+    const what = code === 0
+      ? "it failed without setting an error code"
+      : systemMessage || "(no system message)";
     super(`${fn} failed with error ${code}: ${what}${hint ? ` (${hint})` : ""}`);
   }
 

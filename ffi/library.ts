@@ -16,7 +16,10 @@ export function getLastError(): number {
 }
 
 /** Returns a getter for `dll`'s symbols that opens the DLL the first time it is called. */
-export function lazyLibrary<S extends Deno.ForeignLibraryInterface>(dll: string, symbols: S): () => Deno.DynamicLibrary<S>["symbols"] {
+export function lazyLibrary<S extends Deno.ForeignLibraryInterface>(
+  dll: string,
+  symbols: S,
+): () => Deno.DynamicLibrary<S>["symbols"] {
   let library: Deno.DynamicLibrary<S> | undefined;
   return () => {
     if (!library) {

@@ -18,7 +18,6 @@ import {
   encodeDword,
   encodeFailureActions,
   encodeServiceDescription,
-  ENUM_SERVICE_STATUS_PROCESS_SIZE,
   type EnumeratedService,
   SERVICE_STATUS_PROCESS_SIZE,
   type ServiceConfig,
@@ -48,8 +47,10 @@ const managerAccess: Record<Access, number> = {
 };
 const SERVICE_ENUMERATE_DEPENDENTS = 0x0008;
 const serviceAccess: Record<Access, number> = {
-  read: W.SERVICE_QUERY_CONFIG | W.SERVICE_QUERY_STATUS | W.SERVICE_INTERROGATE | SERVICE_ENUMERATE_DEPENDENTS,
-  control: W.SERVICE_QUERY_CONFIG | W.SERVICE_QUERY_STATUS | W.SERVICE_INTERROGATE | SERVICE_ENUMERATE_DEPENDENTS |
+  read: W.SERVICE_QUERY_CONFIG | W.SERVICE_QUERY_STATUS | W.SERVICE_INTERROGATE |
+    SERVICE_ENUMERATE_DEPENDENTS,
+  control: W.SERVICE_QUERY_CONFIG | W.SERVICE_QUERY_STATUS | W.SERVICE_INTERROGATE |
+    SERVICE_ENUMERATE_DEPENDENTS |
     W.SERVICE_START | W.SERVICE_STOP | W.SERVICE_PAUSE_CONTINUE | W.SERVICE_USER_DEFINED_CONTROL,
   all: W.SERVICE_ALL_ACCESS,
 };
@@ -91,7 +92,10 @@ export interface ServiceConfig2 {
 }
 
 /** Calls `query(buffer, size, needed)` with a buffer grown to what it says it needs. */
-function queryGrowing(fn: string, query: (buffer: Uint8Array<ArrayBuffer>, size: number, needed: Uint8Array<ArrayBuffer>) => number) {
+function queryGrowing(
+  fn: string,
+  query: (buffer: Uint8Array<ArrayBuffer>, size: number, needed: Uint8Array<ArrayBuffer>) => number,
+) {
   let buffer = new Uint8Array(1024);
   const needed = new Uint32Array(1);
   const neededBytes = new Uint8Array(needed.buffer);
@@ -133,7 +137,11 @@ export class ServiceControlManager extends ScHandle {
   /** Connects to the local SCM, or to `machine` ("server" or "\\\\server", as sc.exe takes it). */
   static connect(options: { machine?: string; access?: Access } = {}): ServiceControlManager {
     const machine = options.machine ? `\\\\${options.machine.replace(/^\\\\/, "")}` : undefined;
-    const handle = advapi32().OpenSCManagerW(wideOrNull(machine), null, managerAccess[options.access ?? "all"]);
+    const handle = advapi32().OpenSCManagerW(
+      wideOrNull(machine),
+      null,
+      managerAccess[options.access ?? "all"],
+    );
     return new ServiceControlManager(check("OpenSCManagerW", handle));
   }
 
@@ -294,7 +302,10 @@ export class Service extends ScHandle {
   start(args: readonly string[] = []): void {
     const strings = args.map(wide);
     const argv = new BigUint64Array(strings.map(addressOf));
-    check("StartServiceW", advapi32().StartServiceW(this.handle, args.length, args.length ? new Uint8Array(argv.buffer) : null));
+    check(
+      "StartServiceW",
+      advapi32().StartServiceW(this.handle, args.length, args.length ? new Uint8Array(argv.buffer) : null),
+    );
   }
 
   /** ControlService; returns the status the service reported in answer. */

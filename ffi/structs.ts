@@ -9,15 +9,15 @@
  * @module
  */
 import {
-  acceptedControls,
   type AcceptedControl,
+  acceptedControls,
   type ErrorControl,
   errorControls,
   exitCodeFromWin32,
   exitCodeToWin32,
   type FailureAction,
-  failureActionTypes,
   type FailureActions,
+  failureActionTypes,
   INFINITE,
   type ServiceExitCode,
   type ServiceKind,
@@ -231,7 +231,10 @@ export function decodeDword(bytes: Uint8Array): number {
 export const SERVICE_TABLE_ENTRY_SIZE = 16;
 
 /** Encodes a one-service SERVICE_TABLE_ENTRYW array, with its terminating NULL entry. */
-export function encodeServiceTable(nameAddress: bigint, serviceMainAddress: bigint): BigUint64Array<ArrayBuffer> {
+export function encodeServiceTable(
+  nameAddress: bigint,
+  serviceMainAddress: bigint,
+): BigUint64Array<ArrayBuffer> {
   return new BigUint64Array([nameAddress, serviceMainAddress, 0n, 0n]);
 }
 
@@ -246,7 +249,11 @@ export interface EnumeratedService {
 }
 
 /** Decodes `count` ENUM_SERVICE_STATUS_PROCESSW entries from the buffer at address `base`. */
-export function decodeEnumServiceStatusProcess(bytes: Uint8Array, base: bigint, count: number): EnumeratedService[] {
+export function decodeEnumServiceStatusProcess(
+  bytes: Uint8Array,
+  base: bigint,
+  count: number,
+): EnumeratedService[] {
   const services: EnumeratedService[] = [];
   for (let i = 0; i < count; i++) {
     const at = i * ENUM_SERVICE_STATUS_PROCESS_SIZE;

@@ -68,11 +68,13 @@ async function tier(name: string, command: string[], report: string, env: Record
 async function testbedUnavailable(): Promise<string | null> {
   if (Deno.uid() !== 0) return "the test-bed needs root (run the tests as root, or with sudo)";
   for (const tool of ["unshare", "nsenter", "setpriv", "chroot"]) {
-    const found = await new Deno.Command("sh", { args: ["-c", `command -v ${tool}`], stdout: "null" }).output();
+    const found = await new Deno.Command("sh", { args: ["-c", `command -v ${tool}`], stdout: "null" })
+      .output();
     if (!found.success) return `the test-bed needs ${tool} (util-linux), which is missing`;
   }
   console.log("\n=== test-bed");
-  const build = await new Deno.Command(testbed, { args: ["build"], stdout: "piped", stderr: "inherit" }).output();
+  const build = await new Deno.Command(testbed, { args: ["build"], stdout: "piped", stderr: "inherit" })
+    .output();
   if (!build.success) return "the test-bed's rootfs could not be built (see the lines above)";
   console.log(`rootfs: ${new TextDecoder().decode(build.stdout).trim()}`);
   return null;
@@ -81,13 +83,18 @@ async function testbedUnavailable(): Promise<string | null> {
 const results = new Map<string, Counts>();
 const reports = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "servitor-test-" });
 try {
-  // The npm packages of the import map, in node_modules, for both Deno builds (the Windows one runs with
-  // --cached-only: Wine's Deno has no certificate store to reach the registry with).
+  // The npm packages of the import map, in node_modules, for the runs inside the test-bed: they use only
+  // node_modules (--cached-only: Wine's Deno has no certificate store to reach the registry with) and
+  // ignore package.json, whose devDependencies (Deno itself) only npm needs.
   if (await run([deno, "install", "--quiet"]) !== 0) throw new Error("deno install failed");
 
   results.set(
     "unit",
-    await tier("unit", [deno, "test", "-A", `--junit-path=${reports}/unit.xml`, "tests/unit"], `${reports}/unit.xml`),
+    await tier(
+      "unit",
+      [deno, "test", "-A", `--junit-path=${reports}/unit.xml`, "tests/unit"],
+      `${reports}/unit.xml`,
+    ),
   );
 
   const unavailable = await testbedUnavailable();
@@ -96,41 +103,56 @@ try {
     // Run on Linux outside the test-bed, every test of those tiers reports itself ignored: that counts them.
     for (const name of ["windows", "systemd"]) {
       const report = `${reports}/${name}-skipped.xml`;
-      const counts = await tier(name, [deno, "test", "-A", `--junit-path=${report}`, `tests/${name}`], report);
+      const counts = await tier(
+        name,
+        [deno, "test", "-A", `--junit-path=${report}`, `tests/${name}`],
+        report,
+      );
       results.set(name, { passed: 0, failed: counts.failed, skipped: counts.skipped + counts.passed });
     }
   } else {
     const bind = { SERVITOR_TESTBED_BIND: reports };
     results.set(
       "windows",
-      await tier("windows", [
-        testbed,
-        "wine",
-        "env",
-        "DENO_NO_PACKAGE_JSON=1",
-        "wine",
-        "/opt/deno-windows/deno.exe",
-        "test",
-        "-A",
-        "--cached-only",
-        `--junit-path=Z:${reports}/windows.xml`,
-        "tests/windows",
-      ], `${reports}/windows.xml`, bind),
+      await tier(
+        "windows",
+        [
+          testbed,
+          "wine",
+          "env",
+          "DENO_NO_PACKAGE_JSON=1",
+          "wine",
+          "/opt/deno-windows/deno.exe",
+          "test",
+          "-A",
+          "--cached-only",
+          `--junit-path=Z:${reports}/windows.xml`,
+          "tests/windows",
+        ],
+        `${reports}/windows.xml`,
+        bind,
+      ),
     );
     results.set(
       "systemd",
-      await tier("systemd", [
-        testbed,
+      await tier(
         "systemd",
-        "env",
-        "SERVITOR_TESTBED=systemd",
-        deno,
-        "test",
-        "-A",
-        "--cached-only",
-        `--junit-path=${reports}/systemd.xml`,
-        "tests/systemd",
-      ], `${reports}/systemd.xml`, bind),
+        [
+          testbed,
+          "systemd",
+          "env",
+          "SERVITOR_TESTBED=systemd",
+          "DENO_NO_PACKAGE_JSON=1",
+          deno,
+          "test",
+          "-A",
+          "--cached-only",
+          `--junit-path=${reports}/systemd.xml`,
+          "tests/systemd",
+        ],
+        `${reports}/systemd.xml`,
+        bind,
+      ),
     );
   }
 } finally {

@@ -124,7 +124,6 @@ run_systemd() {
   # systemd becomes PID 1 of the new namespace; the overlay lives in its mount namespace.
   unshare --mount --pid --fork --kill-child --uts --ipc --propagation private -- \
     bash -euc "$overlay_setup"'
-    mount --bind "$merged" "$merged"
     mount -t proc proc "$merged/proc"
     mount --rbind /dev "$merged/dev"
     mount --rbind /sys "$merged/sys"

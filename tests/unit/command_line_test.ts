@@ -1,7 +1,6 @@
 import { assertEquals, assertThrows } from "../assert.ts";
 import { quoteWindowsArgument, windowsCommandLine } from "../../service/command_line.ts";
 
-
 Deno.test("plain words stay bare; anything with space, tab, quote or nothing at all is quoted", () => {
   assertEquals(quoteWindowsArgument("--port=8080"), "--port=8080");
   assertEquals(quoteWindowsArgument(String.raw`C:\dir\file.txt`), String.raw`C:\dir\file.txt`);

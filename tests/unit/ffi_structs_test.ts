@@ -137,7 +137,11 @@ Deno.test("failure actions with an infinite reset period and no actions leave NU
   const bytes = encodeFailureActions({ resetPeriod: "infinite", actions: [] }, fakeAddressOf);
   const view = new DataView(bytes.buffer);
   assertEquals(view.getUint32(0, true), 0xFFFFFFFF);
-  assertEquals([view.getBigUint64(8, true), view.getBigUint64(16, true), view.getBigUint64(32, true)], [0n, 0n, 0n]);
+  assertEquals([view.getBigUint64(8, true), view.getBigUint64(16, true), view.getBigUint64(32, true)], [
+    0n,
+    0n,
+    0n,
+  ]);
   assertEquals(decodeFailureActions(bytes, base), { resetPeriod: "infinite", actions: [] });
 });
 
@@ -171,7 +175,10 @@ Deno.test("EnumServicesStatusExW entries decode at their 56-byte stride", () => 
 });
 
 Deno.test("STARTUPINFOW carries its size, a hidden window and the three standard handles", () => {
-  const bytes = encodeStartupInfo({ showWindow: 0, stdHandles: { input: 0x10n, output: 0x20n, error: 0x30n } });
+  const bytes = encodeStartupInfo({
+    showWindow: 0,
+    stdHandles: { input: 0x10n, output: 0x20n, error: 0x30n },
+  });
   const view = new DataView(bytes.buffer);
   assertEquals(bytes.length, STARTUPINFO_SIZE);
   assertEquals(view.getUint32(0, true), 104);
@@ -190,7 +197,12 @@ Deno.test("PROCESS_INFORMATION decodes both handles and both ids", () => {
   view.setBigUint64(8, 0x1a8n, true);
   view.setUint32(16, 5120, true);
   view.setUint32(20, 5124, true);
-  assertEquals(decodeProcessInformation(bytes), { process: 0x1a4n, thread: 0x1a8n, processId: 5120, threadId: 5124 });
+  assertEquals(decodeProcessInformation(bytes), {
+    process: 0x1a4n,
+    thread: 0x1a8n,
+    processId: 5120,
+    threadId: 5124,
+  });
 });
 
 Deno.test("servitor's job kills everything on close and lets no child break away", () => {

@@ -10,7 +10,11 @@ Deno.test({
   fn() {
     const program = String.raw`C:\Program Files\My App\app.exe`;
     for (const arg of hardArguments) {
-      assertEquals(commandLineToArgv(windowsCommandLine(program, [arg])), [program, arg], JSON.stringify(arg));
+      assertEquals(
+        commandLineToArgv(windowsCommandLine(program, [arg])),
+        [program, arg],
+        JSON.stringify(arg),
+      );
     }
     assertEquals(commandLineToArgv(windowsCommandLine(program, hardArguments)), [program, ...hardArguments]);
   },

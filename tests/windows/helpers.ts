@@ -26,7 +26,11 @@ export function denoServiceCommand(script: string, args: string[] = []): string 
 }
 
 /** Polls the service until it is in `state`; throws with the last status after `timeoutMs`. */
-export async function waitForState(service: Service, state: ServiceState, timeoutMs = 20_000): Promise<ServiceStatus> {
+export async function waitForState(
+  service: Service,
+  state: ServiceState,
+  timeoutMs = 20_000,
+): Promise<ServiceStatus> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const status = service.queryStatus();

@@ -49,7 +49,10 @@ for (const { label, startType, delayed } of startTypes) {
         description: "Runs a program as a service — with a long, ünïcode description.",
         failureActions: {
           resetPeriod: 86400,
-          actions: [{ type: "restart", delay: 5000 }, { type: "restart", delay: 30000 }, { type: "none", delay: 0 }],
+          actions: [{ type: "restart", delay: 5000 }, { type: "restart", delay: 30000 }, {
+            type: "none",
+            delay: 0,
+          }],
         },
         // SERVICE_CONFIG_FAILURE_ACTIONS_FLAG is missing from Wine 10's SCM: left out here.
         failureActionsOnNonCrashFailures: undefined,
@@ -65,14 +68,21 @@ for (const { label, startType, delayed } of startTypes) {
       );
       // Wine 10's QueryServiceConfigW returns no dependencies, though its SCM stores what CreateServiceW
       // was given: read what it stored.
-      assertEquals(config.dependencies.length ? config.dependencies : serviceRegistryValue(definition.name, "DependOnService"), [
-        ...definition.dependencies!,
-      ]);
+      assertEquals(
+        config.dependencies.length
+          ? config.dependencies
+          : serviceRegistryValue(definition.name, "DependOnService"),
+        [
+          ...definition.dependencies!,
+        ],
+      );
       const readBack = service.queryConfig2();
       assertEquals(readBack.description, config2.description);
       // Wine 10's SCM accepts failure actions (the call above succeeded) but keeps none: QueryServiceConfig2W
       // answers ERROR_INVALID_LEVEL, read as undefined. Where it keeps them, they read back equal.
-      if (readBack.failureActions !== undefined) assertEquals(readBack.failureActions, config2.failureActions);
+      if (readBack.failureActions !== undefined) {
+        assertEquals(readBack.failureActions, config2.failureActions);
+      }
       assertEquals(readBack.delayedAutoStart, delayed);
       assertEquals(readBack.preshutdownTimeout, 30000);
     } finally {
@@ -83,15 +93,27 @@ for (const { label, startType, delayed } of startTypes) {
 
 test("a changed configuration reads back changed, and what the change left out stays", () => {
   using scm = ServiceControlManager.connect();
-  using service = scm.create({ name: uniqueName("servitor_change"), startType: "demand", binaryPath: '"C:\\a.exe"' });
+  using service = scm.create({
+    name: uniqueName("servitor_change"),
+    startType: "demand",
+    binaryPath: '"C:\\a.exe"',
+  });
   try {
     // Wine 10's ChangeServiceConfigW ignores lpDependencies, so dependencies are not changed here.
     service.changeConfig({ displayName: "Changed", startType: "disabled", account: "LocalSystem" });
     let config = service.queryConfig();
-    assertEquals([config.displayName, config.startType, config.binaryPath], ["Changed", "disabled", '"C:\\a.exe"']);
+    assertEquals([config.displayName, config.startType, config.binaryPath], [
+      "Changed",
+      "disabled",
+      '"C:\\a.exe"',
+    ]);
     service.changeConfig({ binaryPath: '"C:\\b.exe" --flag' });
     config = service.queryConfig();
-    assertEquals([config.displayName, config.startType, config.binaryPath], ["Changed", "disabled", '"C:\\b.exe" --flag']);
+    assertEquals([config.displayName, config.startType, config.binaryPath], [
+      "Changed",
+      "disabled",
+      '"C:\\b.exe" --flag',
+    ]);
   } finally {
     service.delete();
   }
@@ -100,7 +122,12 @@ test("a changed configuration reads back changed, and what the change left out s
 test("enumeration lists a new service with its display name, stopped", () => {
   using scm = ServiceControlManager.connect();
   const name = uniqueName("servitor_enum");
-  using service = scm.create({ name, displayName: "Servitor enumeration", startType: "demand", binaryPath: '"C:\\a.exe"' });
+  using service = scm.create({
+    name,
+    displayName: "Servitor enumeration",
+    startType: "demand",
+    binaryPath: '"C:\\a.exe"',
+  });
   try {
     const listed = scm.list().find((s) => s.name === name);
     assertOk(listed, `${name} is not among ${scm.list().length} enumerated services`);
@@ -116,7 +143,11 @@ test("a TypeScript service started through the SCM reaches RUNNING, and STOPPED 
   using scm = ServiceControlManager.connect();
   const name = uniqueName("servitor_tiny");
   const log = await tempFile("tiny.log");
-  using service = scm.create({ name, startType: "demand", binaryPath: denoServiceCommand("tiny_service.ts", [name, log]) });
+  using service = scm.create({
+    name,
+    startType: "demand",
+    binaryPath: denoServiceCommand("tiny_service.ts", [name, log]),
+  });
   try {
     service.start(["first", "two words"]);
     const running = await waitForState(service, "running");
@@ -130,7 +161,11 @@ test("a TypeScript service started through the SCM reaches RUNNING, and STOPPED 
 
     // The dispatcher returned, so the service's process ended by itself.
     const lines = await waitForLines(log, 3);
-    assertEquals(lines, [`main ${JSON.stringify([name, "first", "two words"])}`, "control stop", "dispatcher returned"]);
+    assertEquals(lines, [
+      `main ${JSON.stringify([name, "first", "two words"])}`,
+      "control stop",
+      "dispatcher returned",
+    ]);
   } finally {
     service.delete();
   }
@@ -184,7 +219,11 @@ test("a service name with a backslash is refused with ERROR_INVALID_NAME", () =>
 
 test("deleting a service twice fails with ERROR_SERVICE_MARKED_FOR_DELETE", () => {
   using scm = ServiceControlManager.connect();
-  using service = scm.create({ name: uniqueName("servitor_twice"), startType: "demand", binaryPath: '"C:\\a.exe"' });
+  using service = scm.create({
+    name: uniqueName("servitor_twice"),
+    startType: "demand",
+    binaryPath: '"C:\\a.exe"',
+  });
   service.delete();
   assertWin32Error(() => service.delete(), "DeleteService", 1072, /marked for delet/i);
 });
