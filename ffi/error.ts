@@ -33,11 +33,23 @@ const hints: Record<number, string> = {
   [W.ERROR_FAILED_SERVICE_CONTROLLER_CONNECT]: "this program was not started by the Service Control Manager",
 };
 
-/** A Win32 function that failed: its name, the error code, and the system's message for that code. */
+/**
+ * A Win32 function that failed: its name, the error code, and the system's message for that code.
+ *
+ * @example
+ * ```ts
+ * import { Win32Error } from "../mod.ts";
+ * const error = new Win32Error("OpenServiceW", 1060, "The specified service does not exist as an installed service.");
+ * error.message; // "OpenServiceW failed with error 1060: The specified service … (no service of that name is installed: check the name)"
+ * ```
+ */
 export class Win32Error extends Error {
+  /** Always "Win32Error". */
   override readonly name = "Win32Error";
 
   /**
+   * Makes the error; {@link Win32Error.of} fills in the system's message.
+   *
    * @param fn the Win32 function that failed, e.g. "OpenServiceW"
    * @param code the GetLastError value (or the code the function returned)
    * @param systemMessage FormatMessageW's text for `code`

@@ -9,6 +9,13 @@
  * Quotes one argument for CommandLineToArgvW: left bare when it has no space, tab, newline or quote and is
  * not empty; otherwise in quotes, with each quote escaped and the backslashes before a quote (or before
  * the closing quote) doubled.
+ *
+ * @example
+ * ```ts
+ * import { quoteWindowsArgument } from "./command_line.ts";
+ * quoteWindowsArgument("plain"); // plain
+ * quoteWindowsArgument('say "hi"'); // "say \"hi\""
+ * ```
  */
 export function quoteWindowsArgument(arg: string): string {
   if (arg !== "" && !/[\s"]/.test(arg)) return arg;
@@ -29,6 +36,12 @@ export function quoteWindowsArgument(arg: string): string {
  * The command line that runs `program` with `args`. The program is always quoted: CommandLineToArgvW reads
  * the first word without backslash escapes, and an unquoted path with spaces is the "unquoted service
  * path" hole (C:\Program.exe would run before C:\Program Files\…).
+ *
+ * @example
+ * ```ts
+ * import { windowsCommandLine } from "./command_line.ts";
+ * windowsCommandLine("C:\\tools\\app.exe", ["a b", ""]); // "C:\tools\app.exe" "a b" ""
+ * ```
  */
 export function windowsCommandLine(program: string, args: readonly string[] = []): string {
   if (program.includes('"')) throw new RangeError(`a program path cannot contain a quote: ${program}`);

@@ -105,7 +105,8 @@ run_wine() {
     mount -t tmpfs tmpfs "$merged/tmp"
     cd "$merged"
     exec chroot "$merged" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
-      WINEPREFIX=/root/.wine WINEDEBUG=-all ${TERM:+TERM=$TERM} bash -c "
+      WINEPREFIX=/root/.wine WINEDEBUG=-all XDG_RUNTIME_DIR=/tmp/runtime ${TERM:+TERM=$TERM} bash -c "
+        mkdir -p -m 0700 /tmp/runtime
         cd \"\$0\"
         \"\$@\"
         status=\$?

@@ -1,0 +1,33 @@
+/**
+ * `deno task demo`: servitor's main job, end to end, on the test-bed's real Windows SCM (Wine), saying what
+ * it does at each step. It grows with the CLI; today it drives the SCM layer directly.
+ */
+const project = new URL("..", import.meta.url).pathname;
+const testbed = `${project}tests/testbed/testbed.sh`;
+
+if (Deno.uid() !== 0) {
+  console.error("demo: the test-bed needs root: run 'sudo npx deno task demo'");
+  Deno.exit(4);
+}
+console.log("demo: preparing the test-bed (a Debian rootfs with Wine 10 and systemd; built once, then cached)");
+const run = async (args: string[]) =>
+  (await new Deno.Command(args[0], { args: args.slice(1), cwd: project, stdin: "null" }).spawn().status).code;
+if (await run([Deno.execPath(), "install", "--quiet"]) !== 0 || await run([testbed, "build"]) !== 0) {
+  console.error("demo: the test-bed could not be prepared (see above)");
+  Deno.exit(1);
+}
+console.log("demo: starting Wine's Service Control Manager and the Windows build of Deno");
+Deno.exit(
+  await run([
+    testbed,
+    "wine",
+    "env",
+    "DENO_NO_PACKAGE_JSON=1",
+    "wine",
+    "/opt/deno-windows/deno.exe",
+    "run",
+    "--allow-all",
+    "--cached-only",
+    "tests/demo_windows.ts",
+  ]),
+);
