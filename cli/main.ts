@@ -62,7 +62,9 @@ export function describeFailure(error: unknown): { line: string; exitCode: ExitC
     return { line: error.message, exitCode };
   }
   return {
-    line: `internal error: ${error instanceof Error ? error.message : String(error)} (run with --debug for details)`,
+    line: `internal error: ${
+      error instanceof Error ? error.message : String(error)
+    } (run with --debug for details)`,
     exitCode: ExitCode.internal,
   };
 }

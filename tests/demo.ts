@@ -9,10 +9,12 @@ if (Deno.uid() !== 0) {
   console.error("demo: the test-bed needs root: run 'sudo npx deno task demo'");
   Deno.exit(4);
 }
-console.log("demo: preparing the test-bed (a Debian rootfs with Wine 10 and systemd; built once, then cached)");
+console.log(
+  "demo: preparing the test-bed (a Debian rootfs with Wine 10 and systemd; built once, then cached)",
+);
 const run = async (args: string[]) =>
   (await new Deno.Command(args[0], { args: args.slice(1), cwd: project, stdin: "null" }).spawn().status).code;
-if (await run([Deno.execPath(), "install", "--quiet"]) !== 0 || await run([testbed, "build"]) !== 0) {
+if (await run([testbed, "build"]) !== 0) {
   console.error("demo: the test-bed could not be prepared (see above)");
   Deno.exit(1);
 }
@@ -21,13 +23,10 @@ Deno.exit(
   await run([
     testbed,
     "wine",
-    "env",
-    "DENO_NO_PACKAGE_JSON=1",
     "wine",
     "/opt/deno-windows/deno.exe",
     "run",
     "--allow-all",
-    "--cached-only",
     "tests/demo_windows.ts",
   ]),
 );

@@ -24,7 +24,11 @@ say("starting it through StartServiceW");
 const started = Date.now();
 service.start();
 const running = await waitForState(service, "running");
-say(`  RUNNING after ${Date.now() - started} ms, process ${running.processId}, accepts ${running.controlsAccepted}`);
+say(
+  `  RUNNING after ${
+    Date.now() - started
+  } ms, process ${running.processId}, accepts ${running.controlsAccepted}`,
+);
 
 say("querying it among all services (EnumServicesStatusExW)");
 const listed = scm.list().find((s) => s.name === name)!;

@@ -83,11 +83,6 @@ async function testbedUnavailable(): Promise<string | null> {
 const results = new Map<string, Counts>();
 const reports = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "servitor-test-" });
 try {
-  // The npm packages of the import map, in node_modules, for the runs inside the test-bed: they use only
-  // node_modules (--cached-only: Wine's Deno has no certificate store to reach the registry with) and
-  // ignore package.json, whose devDependencies (Deno itself) only npm needs.
-  if (await run([deno, "install", "--quiet"]) !== 0) throw new Error("deno install failed");
-
   results.set(
     "unit",
     await tier(

@@ -81,13 +81,17 @@ build() {
   echo "$rootfs"
 }
 
-# Prints the mount commands (for bash -c) that lay the overlay at $merged and bind the shared directories.
+# Lays the overlay at $merged (for bash -c, with $rootfs exported).
 overlay_setup='
   scratch=$(mktemp -d)
   mount -t tmpfs tmpfs "$scratch"
   mkdir -p "$scratch/upper" "$scratch/work" "$scratch/merged"
   merged=$scratch/merged
   mount -t overlay overlay -o "lowerdir=$rootfs,upperdir=$scratch/upper,workdir=$scratch/work" "$merged"
+'
+# Binds the project and SERVITOR_TESTBED_BIND at their own paths in $merged: after /tmp and /run are
+# mounted there, so that a checkout under /tmp stays visible.
+bind_shared='
   IFS=: read -ra binds <<<"$project${SERVITOR_TESTBED_BIND:+:$SERVITOR_TESTBED_BIND}"
   for dir in "${binds[@]}"; do
     mkdir -p "$merged$dir"
@@ -103,6 +107,7 @@ run_wine() {
     mount -t proc proc "$merged/proc"
     mount --rbind /dev "$merged/dev"
     mount -t tmpfs tmpfs "$merged/tmp"
+    '"$bind_shared"'
     cd "$merged"
     exec chroot "$merged" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
       WINEPREFIX=/root/.wine WINEDEBUG=-all XDG_RUNTIME_DIR=/tmp/runtime ${TERM:+TERM=$TERM} bash -c "
@@ -130,6 +135,7 @@ run_systemd() {
     mount --rbind /sys "$merged/sys"
     mount -t tmpfs tmpfs "$merged/run"
     mount -t tmpfs tmpfs "$merged/tmp"
+    '"$bind_shared"'
     echo ok >"$1"
     exec chroot "$merged" /lib/systemd/systemd --system --log-target=null
   ' testbed "$ready" >/dev/null 2>&1 &

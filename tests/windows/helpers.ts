@@ -18,8 +18,6 @@ export function denoServiceCommand(script: string, args: string[] = []): string 
   return windowsCommandLine(Deno.execPath(), [
     "run",
     "--allow-all",
-    "--cached-only",
-    "--no-config",
     path.win32.join(import.meta.dirname!, "fixtures", script),
     ...args,
   ]);
