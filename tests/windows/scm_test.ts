@@ -152,7 +152,7 @@ test("a TypeScript service started through the SCM reaches RUNNING, and STOPPED 
     service.start(["first", "two words"]);
     const running = await waitForState(service, "running");
     assertOk(running.processId > 0, "a running service has a process");
-    assertEquals(running.controlsAccepted, ["stop", "shutdown"]);
+    assertEquals(running.controlsAccepted, ["stop", "pause_continue", "shutdown"]);
 
     const answer = service.control({ kind: "stop" });
     assertOk(["stop_pending", "stopped"].includes(answer.state), answer.state);
@@ -163,6 +163,40 @@ test("a TypeScript service started through the SCM reaches RUNNING, and STOPPED 
     const lines = await waitForLines(log, 3);
     assertEquals(lines, [
       `main ${JSON.stringify([name, "first", "two words"])}`,
+      "control stop",
+      "dispatcher returned",
+    ]);
+  } finally {
+    service.delete();
+  }
+});
+
+test("pause, continue, interrogate and a user control reach a running service's handler", async () => {
+  using scm = ServiceControlManager.connect();
+  const name = uniqueName("servitor_controls");
+  const log = await tempFile("controls.log");
+  using service = scm.create({
+    name,
+    startType: "demand",
+    binaryPath: denoServiceCommand("tiny_service.ts", [name, log]),
+  });
+  try {
+    service.start();
+    await waitForState(service, "running");
+    service.control({ kind: "pause" });
+    await waitForState(service, "paused");
+    service.control({ kind: "continue" });
+    await waitForState(service, "running");
+    assertEquals(service.control({ kind: "interrogate" }).state, "running");
+    service.control({ kind: "user", code: 128 });
+    service.control({ kind: "stop" });
+    await waitForState(service, "stopped");
+    const lines = await waitForLines(log, 7);
+    assertEquals(lines.slice(1), [
+      "control pause",
+      "control continue",
+      "control interrogate",
+      "control user 128",
       "control stop",
       "dispatcher returned",
     ]);
