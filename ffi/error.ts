@@ -108,8 +108,3 @@ export function unless<T>(codes: readonly number[], call: () => T): T | undefine
     throw error;
   }
 }
-
-/** Reads GetLastError now: for the rare function whose failure is not a zero result. */
-export function lastErrorCode(): number {
-  return getLastError();
-}

@@ -192,13 +192,8 @@ export class ServiceControlManager extends ScHandle {
         new Uint8Array(resume.buffer),
         null,
       );
-      let more = false;
-      try {
-        check("EnumServicesStatusExW", ok);
-      } catch (error) {
-        if (!(error instanceof Win32Error && error.code === W.ERROR_MORE_DATA)) throw error;
-        more = true;
-      }
+      // FALSE with ERROR_MORE_DATA: this piece is valid, and more follow.
+      const more = unless([W.ERROR_MORE_DATA], () => check("EnumServicesStatusExW", ok)) === undefined;
       services.push(...decodeEnumServiceStatusProcess(buffer, addressOf(buffer), returned[0]));
       if (!more) return services;
       if (returned[0] === 0) buffer = new Uint8Array(Math.max(needed[0], buffer.length * 2));
