@@ -141,13 +141,8 @@ test("enumeration lists a new service with its display name, stopped", () => {
 
 test("a TypeScript service started through the SCM reaches RUNNING, and STOPPED after a stop", async () => {
   using scm = ServiceControlManager.connect();
-  const name = uniqueName("servitor_tiny");
-  const log = await tempFile("tiny.log");
-  using service = scm.create({
-    name,
-    startType: "demand",
-    binaryPath: denoServiceCommand("tiny_service.ts", [name, log]),
-  });
+  const { name, log, service } = await createTinyService(scm, "servitor_tiny");
+  using _service = service;
   try {
     service.start(["first", "two words"]);
     const running = await waitForState(service, "running");
@@ -173,13 +168,8 @@ test("a TypeScript service started through the SCM reaches RUNNING, and STOPPED 
 
 test("pause, continue, interrogate and a user control reach a running service's handler", async () => {
   using scm = ServiceControlManager.connect();
-  const name = uniqueName("servitor_controls");
-  const log = await tempFile("controls.log");
-  using service = scm.create({
-    name,
-    startType: "demand",
-    binaryPath: denoServiceCommand("tiny_service.ts", [name, log]),
-  });
+  const { name, log, service } = await createTinyService(scm, "servitor_controls");
+  using _service = service;
   try {
     service.start();
     await waitForState(service, "running");
@@ -261,6 +251,18 @@ test("deleting a service twice fails with ERROR_SERVICE_MARKED_FOR_DELETE", () =
   service.delete();
   assertWin32Error(() => service.delete(), "DeleteService", 1072, /marked for delet/i);
 });
+
+/** Creates a manual-start service running fixtures/tiny_service.ts, which logs what it sees to `log`. */
+async function createTinyService(scm: ServiceControlManager, prefix: string) {
+  const name = uniqueName(prefix);
+  const log = await tempFile(`${prefix}.log`);
+  const service = scm.create({
+    name,
+    startType: "demand",
+    binaryPath: denoServiceCommand("tiny_service.ts", [name, log]),
+  });
+  return { name, log, service };
+}
 
 async function waitForLines(file: string, count: number, timeoutMs = 10_000): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
