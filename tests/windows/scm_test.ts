@@ -168,7 +168,7 @@ test("a TypeScript service started through the SCM reaches RUNNING, and STOPPED 
 
 test("pause, continue, interrogate and a user control reach a running service's handler", async () => {
   using scm = ServiceControlManager.connect();
-  const { name, log, service } = await createTinyService(scm, "servitor_controls");
+  const { log, service } = await createTinyService(scm, "servitor_controls");
   using _service = service;
   try {
     service.start();
