@@ -1,7 +1,8 @@
 /**
  * `deno task test`: every tier, then one summary line per tier and a total.
  *
- * - unit: pure logic and real Linux processes, run here.
+ * - unit: pure logic, run here.
+ * - host: the host supervising real Linux processes, run here.
  * - windows: tests/windows, run by the Windows deno.exe under Wine, against Wine's own SCM.
  * - systemd: tests/systemd, run inside a systemd booted in its own namespaces.
  *
@@ -92,6 +93,15 @@ try {
     ),
   );
 
+  results.set(
+    "host",
+    await tier(
+      "host",
+      [deno, "test", "-A", `--junit-path=${reports}/host.xml`, "tests/host"],
+      `${reports}/host.xml`,
+    ),
+  );
+
   const unavailable = await testbedUnavailable();
   if (unavailable) {
     console.error(`\n!!! WINDOWS AND SYSTEMD TIERS SKIPPED: ${unavailable}\n`);
@@ -158,4 +168,4 @@ for (const [name, counts] of results) {
   total.skipped += counts.skipped;
 }
 console.log(`total: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
-Deno.exit(total.failed > 0 || results.size < 3 ? 1 : 0);
+Deno.exit(total.failed > 0 || results.size < 4 ? 1 : 0);

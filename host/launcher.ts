@@ -1,0 +1,75 @@
+/**
+ * Starting the supervised program and ending it: the one interface the host uses, implemented once for
+ * Windows (CreateProcessW and a job object, through ffi/) and once for Linux (a process group).
+ * @module
+ */
+import type { Priority } from "../service/spec.ts";
+
+/**
+ * The graceful stop methods, in NSSM's order, each with its AppStopMethodSkip bit:
+ * interrupt = Ctrl-C to the console (SIGINT on Linux), bit 1;
+ * close = WM_CLOSE to the windows (SIGTERM on Linux), bit 2;
+ * quit = WM_QUIT to the threads (nothing on Linux), bit 4;
+ * kill = TerminateProcess (SIGKILL on Linux), bit 8.
+ */
+export type StopMethod = "interrupt" | "close" | "quit" | "kill";
+
+export const stopMethods: readonly { method: StopMethod; skipBit: number }[] = [
+  { method: "interrupt", skipBit: 1 },
+  { method: "close", skipBit: 2 },
+  { method: "quit", skipBit: 4 },
+  { method: "kill", skipBit: 8 },
+];
+
+/** Where a standard stream goes. "pipe": to the host, which writes it to the output files. */
+export type StreamTarget = "pipe" | "null" | "inherit";
+
+export interface LaunchOptions {
+  /** An absolute path. */
+  program: string;
+  arguments: readonly string[];
+  /** The working directory. */
+  directory: string;
+  /** The program's whole environment. */
+  environment: Record<string, string>;
+  /** A file to read stdin from, or NUL / /dev/null when undefined. */
+  stdinPath?: string;
+  stdout: StreamTarget;
+  stderr: StreamTarget;
+  priority: Priority;
+  /** Processor numbers, or undefined for all. */
+  affinity?: readonly number[];
+  /** Windows: a new hidden console of the program's own (so Ctrl-C can reach it). Ignored on Linux. */
+  newConsole: boolean;
+}
+
+/** A running program. Disposing it kills whatever is left of its tree and releases its handles. */
+export interface Program extends AsyncDisposable {
+  readonly pid: number;
+  /** The program's output when its target was "pipe"; each ends when the program and its children close it. */
+  readonly stdout: ReadableStream<Uint8Array> | null;
+  readonly stderr: ReadableStream<Uint8Array> | null;
+  /** The exit code; never rejects. Waiting never blocks the event loop. */
+  readonly exited: Promise<number>;
+  /**
+   * Applies one stop method to the program, or to its whole tree when `tree`. Resolves to whether the
+   * method could be delivered at all (no console, no window: false), so the caller can skip its wait.
+   */
+  stop(method: StopMethod, tree: boolean): Promise<boolean>;
+}
+
+/** The platform's way to start programs. */
+export interface Launcher {
+  /** The stop methods this platform has, in order. */
+  readonly methods: readonly StopMethod[];
+  /** Starts the program; throws a LaunchError when it can't be started. */
+  launch(options: LaunchOptions): Program;
+}
+
+/** The program could not be started: `message` says why in words a person can act on. */
+export class LaunchError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "LaunchError";
+  }
+}
