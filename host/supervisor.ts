@@ -1,0 +1,433 @@
+/**
+ * The supervisor as a pure state machine, s6-supervise's way: a state, an event, and the transition gives
+ * the next state and the effects to carry out. No timers, processes or files here — the host does the
+ * effects and feeds back what happened (a hook finished, the program started or exited, the deadline came),
+ * so throttling, exit actions and stop escalation are tested without a process.
+ *
+ * The wanted state (up or down) is kept apart from the phase the program is actually in, as runsv does.
+ * @module
+ */
+import type { ServiceExitCode, ServiceState } from "../ffi/types.ts";
+import { exitActionFor, type HookEvent, type ServiceSpec } from "../service/spec.ts";
+import type { StopMethod } from "./launcher.ts";
+import { nextThrottleCount, restartBudget, restartDelayMs } from "./throttle.ts";
+
+/** The service-specific exit codes the host reports when it, not the program, ends the service. */
+export const HostExitCode = {
+  /** The stored configuration is missing or invalid. */
+  configuration: 1001,
+  /** The program could not be started. */
+  launchFailed: 1002,
+  /** A Start/Pre hook exited with 99. */
+  startAborted: 1003,
+  /** The restart budget was spent. */
+  restartBudgetSpent: 1004,
+  /** The host itself failed. */
+  internal: 1005,
+} as const;
+
+/** How long the host allows itself to start the program once hooks are done (rotation included). */
+export const LAUNCH_ALLOWANCE_MS = 5_000;
+/** How long the host waits for the program to vanish after the last stop method. */
+export const KILL_WAIT_MS = 3_000;
+
+/** What the program is doing. */
+export type Phase =
+  | { kind: "idle" }
+  | { kind: "start_pre" }
+  | { kind: "launching" }
+  | { kind: "running"; pid: number; startedAt: number }
+  /** AppExit Ignore: the program is gone, the service stays RUNNING. */
+  | { kind: "gone" }
+  | { kind: "stop_pre"; pid: number; startedAt: number }
+  | { kind: "stopping"; pid: number; startedAt: number; step: number }
+  | { kind: "exit_post"; code: number; runtimeMs: number }
+  | { kind: "throttled"; until: number }
+  | { kind: "stopped" };
+
+export interface Counters {
+  startRequested: number;
+  started: number;
+  throttled: number;
+  exits: number;
+}
+
+export interface SupervisorState {
+  wanted: "up" | "down";
+  /** Set by shutdown and preshutdown: from then on nothing restarts. */
+  shuttingDown: boolean;
+  phase: Phase;
+  counters: Counters;
+  /** Consecutive runs shorter than AppThrottle (NSSM's throttle count). */
+  throttleCount: number;
+  /** When recent restarts happened, for the restart budget. */
+  restarts: number[];
+  lastExit?: { code: number; runtimeMs: number };
+  /** The control that triggered the work in progress, for hooks (NSSM_TRIGGER). */
+  trigger?: string;
+  lastControl?: string;
+  /** The one timer: when it passes, the host sends a `deadline` event. */
+  deadline?: number;
+  /** How the service ends once STOPPED is reported: exit code of the host and the SCM exit code. */
+  outcome?: { exitCode: ServiceExitCode; hostExitCode: number };
+}
+
+export type SupervisorEvent =
+  | { kind: "start"; now: number }
+  | { kind: "hook_done"; event: HookEvent; exitCode?: number; now: number }
+  | { kind: "launched"; pid: number; now: number }
+  | { kind: "launch_failed"; message: string; now: number }
+  | { kind: "exited"; code: number; now: number }
+  | { kind: "deadline"; now: number }
+  /** A stop method reached nothing (no console, no window): go on to the next without waiting. */
+  | { kind: "stop_method_undelivered"; now: number }
+  | { kind: "control"; control: SupervisorControl; now: number };
+
+export type SupervisorControl =
+  | "stop"
+  | "shutdown"
+  | "preshutdown"
+  | "pause"
+  | "continue"
+  | "rotate"
+  | "power_change"
+  | "power_resume";
+
+export type Effect =
+  | { kind: "report"; state: ServiceState; waitHintMs: number; exitCode?: ServiceExitCode; reason?: string }
+  /** Runs a hook. For a synchronous one (Start/Pre, Stop/Pre, Exit/Post, Rotate/Pre) the host sends `hook_done`. */
+  | { kind: "hook"; event: HookEvent }
+  /** Rotates files as needed and starts the program; the host sends `launched` or `launch_failed`. */
+  | { kind: "launch" }
+  | { kind: "stop_method"; method: StopMethod; tree: boolean }
+  | { kind: "rotate" }
+  | { kind: "log"; level: "info" | "warning" | "error"; message: string }
+  /** The end: the host exits with `code`. A suicide exits without telling the service manager. */
+  | { kind: "exit_host"; code: number; suicide: boolean };
+
+export interface Transition {
+  state: SupervisorState;
+  effects: Effect[];
+  /** For a control: whether it was accepted (HandlerEx's answer). */
+  answer?: "handled" | "not_implemented";
+}
+
+/** What the supervisor needs beyond the spec: the stop methods this platform has. */
+export interface SupervisorOptions {
+  spec: ServiceSpec;
+  methods: readonly StopMethod[];
+}
+
+export function initialState(): SupervisorState {
+  return {
+    wanted: "up",
+    shuttingDown: false,
+    phase: { kind: "idle" },
+    counters: { startRequested: 0, started: 0, throttled: 0, exits: 0 },
+    throttleCount: 0,
+    restarts: [],
+  };
+}
+
+/** The stop escalation for a spec: the methods not skipped, each with how long to wait after it. */
+export function stopSteps(options: SupervisorOptions): { method: StopMethod; waitMs: number }[] {
+  const { stop } = options.spec;
+  const waits: Record<StopMethod, number> = {
+    interrupt: stop.consoleMs,
+    close: stop.windowMs,
+    quit: stop.threadsMs,
+    kill: KILL_WAIT_MS,
+  };
+  const bits: Record<StopMethod, number> = { interrupt: 1, close: 2, quit: 4, kill: 8 };
+  return options.methods
+    .filter((method) => (stop.skip & bits[method]) === 0)
+    .map((method) => ({ method, waitMs: waits[method] }));
+}
+
+/** The whole stop, from a step on, for the wait hint: the SCM must never think the service hung. */
+function stopHintMs(options: SupervisorOptions, fromStep: number): number {
+  return stopSteps(options).slice(fromStep).reduce((sum, step) => sum + step.waitMs, 0) + 1_000;
+}
+
+function startHintMs(options: SupervisorOptions): number {
+  const preHook = options.spec.hooks["Start/Pre"] ? options.spec.hookDeadlineMs : 0;
+  return preHook + LAUNCH_ALLOWANCE_MS + options.spec.output.rotation.delayMs;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+
+/** The next state and effects for an event. Pure: the same input always gives the same output. */
+export function transition(
+  state: SupervisorState,
+  event: SupervisorEvent,
+  options: SupervisorOptions,
+): Transition {
+  const next: SupervisorState = { ...state, counters: { ...state.counters } };
+  const effects: Effect[] = [];
+  const phase = state.phase;
+
+  /** Asks for a start: Start/Pre first (the host answers at once when there is none). */
+  const beginStart = () => {
+    next.counters.startRequested++;
+    next.phase = { kind: "start_pre" };
+    next.deadline = undefined;
+    effects.push({ kind: "hook", event: "Start/Pre" });
+  };
+
+  /** Reports STOPPED and ends the host. */
+  const finish = (exitCode: ServiceExitCode, hostExitCode: number, reason?: string) => {
+    next.phase = { kind: "stopped" };
+    next.deadline = undefined;
+    next.outcome = { exitCode, hostExitCode };
+    effects.push({ kind: "report", state: "stopped", waitHintMs: 0, exitCode, reason });
+    effects.push({ kind: "exit_host", code: hostExitCode, suicide: false });
+  };
+  const failed = (code: number, message: string) => {
+    effects.push({ kind: "log", level: "error", message });
+    finish({ kind: "service_specific", code }, code, message);
+  };
+  const stoppedCleanly = () => finish({ kind: "win32", code: 0 }, 0);
+
+  /** Begins the graceful stop of a running program: Stop/Pre, then the escalation. */
+  const beginStop = (pid: number, startedAt: number) => {
+    next.phase = { kind: "stop_pre", pid, startedAt };
+    next.deadline = undefined;
+    effects.push({
+      kind: "report",
+      state: "stop_pending",
+      waitHintMs: (options.spec.hooks["Stop/Pre"] ? options.spec.hookDeadlineMs : 0) + stopHintMs(options, 0),
+    });
+    effects.push({ kind: "hook", event: "Stop/Pre" });
+  };
+
+  /** Applies escalation step `step`, or gives up when none is left. */
+  const escalate = (pid: number, startedAt: number, step: number, now: number) => {
+    const steps = stopSteps(options);
+    if (step >= steps.length) {
+      failed(
+        HostExitCode.internal,
+        `the program (pid ${pid}) did not exit after every stop method; it may still be running`,
+      );
+      return;
+    }
+    next.phase = { kind: "stopping", pid, startedAt, step };
+    next.deadline = now + steps[step].waitMs;
+    effects.push({ kind: "report", state: "stop_pending", waitHintMs: stopHintMs(options, step) });
+    effects.push({
+      kind: "stop_method",
+      method: steps[step].method,
+      tree: options.spec.stop.killProcessTree,
+    });
+  };
+
+  /** After the program exited and Exit/Post ran: restart, wait, stay, or end, as AppExit says. */
+  const afterExit = (code: number, runtimeMs: number, now: number) => {
+    if (state.wanted === "down" || state.shuttingDown) {
+      stoppedCleanly();
+      return;
+    }
+    const action = exitActionFor(options.spec, code);
+    const ran = `the program exited with code ${code} after ${seconds(runtimeMs)}`;
+    switch (action) {
+      case "ignore":
+        next.phase = { kind: "gone" };
+        effects.push({
+          kind: "log",
+          level: "warning",
+          message: `${ran}; AppExit says Ignore: not restarting`,
+        });
+        return;
+      case "exit":
+        effects.push({
+          kind: "log",
+          level: "info",
+          message: `${ran}; AppExit says Exit: stopping the service`,
+        });
+        finish(code === 0 ? { kind: "win32", code: 0 } : { kind: "service_specific", code }, code);
+        return;
+      case "suicide":
+        effects.push({
+          kind: "log",
+          level: "error",
+          message: `${ran}; AppExit says Suicide: ending without telling the service manager`,
+        });
+        next.phase = { kind: "stopped" };
+        effects.push({ kind: "exit_host", code: code === 0 ? 1 : code, suicide: true });
+        return;
+      case "restart": {
+        const budget = restartBudget(state.restarts, now, options.spec.restartBudget);
+        if (budget.spent) {
+          const { restarts, seconds: window } = options.spec.restartBudget!;
+          failed(
+            HostExitCode.restartBudgetSpent,
+            `${ran}; it was restarted ${restarts} times within ${window} s (the restart budget): giving up`,
+          );
+          return;
+        }
+        next.restarts = options.spec.restartBudget ? [...budget.history, now] : [];
+        next.throttleCount = nextThrottleCount(state.throttleCount, runtimeMs, options.spec.throttleMs);
+        if (next.throttleCount > 0) next.counters.throttled++;
+        const delay = restartDelayMs(next.throttleCount, options.spec.restartDelayMs);
+        if (delay === 0) {
+          effects.push({ kind: "log", level: "warning", message: `${ran}; restarting it` });
+          beginStart();
+          return;
+        }
+        const due = new Date(now + delay).toISOString();
+        const reason = `${ran}; the next start is due at ${due} (in ${seconds(delay)}) — ` +
+          `send continue (ManageService continue) to start it now`;
+        effects.push({ kind: "log", level: "warning", message: reason });
+        next.phase = { kind: "throttled", until: now + delay };
+        next.deadline = now + delay;
+        // NSSM reports PAUSED while it waits; scripts written for nssm expect that.
+        effects.push({ kind: "report", state: "paused", waitHintMs: 0, reason });
+        return;
+      }
+    }
+  };
+
+  switch (event.kind) {
+    case "start":
+      if (phase.kind !== "idle") break;
+      effects.push({ kind: "report", state: "start_pending", waitHintMs: startHintMs(options) });
+      beginStart();
+      break;
+
+    case "hook_done":
+      if (event.event === "Start/Pre" && phase.kind === "start_pre") {
+        if (state.wanted === "down") {
+          stoppedCleanly();
+        } else if (event.exitCode === 99) {
+          failed(HostExitCode.startAborted, "the Start/Pre hook exited with 99: the start is aborted");
+        } else {
+          next.phase = { kind: "launching" };
+          effects.push({ kind: "launch" });
+        }
+      } else if (event.event === "Stop/Pre" && phase.kind === "stop_pre") {
+        escalate(phase.pid, phase.startedAt, 0, event.now);
+      } else if (event.event === "Exit/Post" && phase.kind === "exit_post") {
+        afterExit(phase.code, phase.runtimeMs, event.now);
+      }
+      break;
+
+    case "launched":
+      if (phase.kind !== "launching") break;
+      next.counters.started++;
+      next.phase = { kind: "running", pid: event.pid, startedAt: event.now };
+      effects.push({ kind: "report", state: "running", waitHintMs: 0 });
+      effects.push({ kind: "hook", event: "Start/Post" });
+      if (state.wanted === "down") beginStop(event.pid, event.now);
+      break;
+
+    case "launch_failed":
+      if (phase.kind !== "launching") break;
+      failed(HostExitCode.launchFailed, event.message);
+      break;
+
+    case "exited": {
+      if (
+        phase.kind !== "running" && phase.kind !== "stop_pre" && phase.kind !== "stopping"
+      ) break;
+      const runtimeMs = event.now - phase.startedAt;
+      next.counters.exits++;
+      next.lastExit = { code: event.code, runtimeMs };
+      next.phase = { kind: "exit_post", code: event.code, runtimeMs };
+      next.deadline = undefined;
+      if (phase.kind === "running") next.trigger = undefined;
+      effects.push({ kind: "hook", event: "Exit/Post" });
+      break;
+    }
+
+    case "deadline":
+      if (state.deadline === undefined || event.now < state.deadline) break;
+      next.deadline = undefined;
+      if (phase.kind === "throttled") {
+        effects.push({ kind: "report", state: "start_pending", waitHintMs: startHintMs(options) });
+        beginStart();
+      } else if (phase.kind === "stopping") {
+        escalate(phase.pid, phase.startedAt, phase.step + 1, event.now);
+      }
+      break;
+
+    case "stop_method_undelivered":
+      if (phase.kind === "stopping") escalate(phase.pid, phase.startedAt, phase.step + 1, event.now);
+      break;
+
+    case "control":
+      return control(state, next, effects, event.control, { beginStart, beginStop, stoppedCleanly }, options);
+  }
+  return { state: next, effects };
+}
+
+function control(
+  state: SupervisorState,
+  next: SupervisorState,
+  effects: Effect[],
+  control: SupervisorControl,
+  actions: {
+    beginStart(): void;
+    beginStop(pid: number, startedAt: number): void;
+    stoppedCleanly(): void;
+  },
+  options: SupervisorOptions,
+): Transition {
+  const phase = state.phase;
+  const handled = (): Transition => ({ state: next, effects, answer: "handled" });
+  switch (control) {
+    case "stop":
+    case "shutdown":
+    case "preshutdown": {
+      next.lastControl = control;
+      next.trigger = control;
+      next.wanted = "down";
+      if (control !== "stop") next.shuttingDown = true;
+      switch (phase.kind) {
+        case "running":
+          actions.beginStop(phase.pid, phase.startedAt);
+          break;
+        case "throttled":
+        case "gone":
+        case "idle":
+          actions.stoppedCleanly();
+          break;
+        case "start_pre":
+        case "launching":
+          // The start in progress finishes first; the stop follows (see hook_done and launched).
+          effects.push({ kind: "report", state: "stop_pending", waitHintMs: startHintMs(options) });
+          break;
+        case "exit_post":
+          // The program has exited by itself; Exit/Post runs, then the service stops.
+          effects.push({ kind: "report", state: "stop_pending", waitHintMs: options.spec.hookDeadlineMs });
+          break;
+          // stop_pre, stopping: already on the way down.
+      }
+      return handled();
+    }
+    case "pause":
+      // NSSM does not pause a running program: pause/continue exist to end a throttle wait early.
+      return { state: next, effects, answer: "not_implemented" };
+    case "continue":
+      if (phase.kind !== "throttled") return { state: next, effects, answer: "not_implemented" };
+      next.lastControl = "continue";
+      next.trigger = "continue";
+      // NSSM resets its throttle count when the service is explicitly unpaused.
+      next.throttleCount = 0;
+      effects.push({
+        kind: "log",
+        level: "info",
+        message: "continue received while throttled: starting now",
+      });
+      effects.push({ kind: "report", state: "continue_pending", waitHintMs: startHintMs(options) });
+      actions.beginStart();
+      return handled();
+    case "rotate":
+      next.lastControl = "rotate";
+      effects.push({ kind: "rotate" });
+      return handled();
+    case "power_change":
+    case "power_resume":
+      next.lastControl = "power";
+      effects.push({ kind: "hook", event: control === "power_change" ? "Power/Change" : "Power/Resume" });
+      return handled();
+  }
+}

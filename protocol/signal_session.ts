@@ -1,0 +1,75 @@
+/**
+ * A service session fed by signals: a person at a console (Ctrl-C is stop), or systemd (SIGTERM is stop).
+ * The same controls the SCM would send, so a service behaves the same when debugged in a console.
+ * @module
+ */
+import type { IncomingControl } from "../ffi/dispatcher.ts";
+import type { ControlHandler, ServiceSession, SessionKind, StatusReport } from "./session.ts";
+
+/** Which control each signal stands for on this platform. */
+export type SignalControls = Partial<Record<Deno.Signal, IncomingControl>>;
+
+/** Linux: SIGINT (Ctrl-C) and SIGTERM (systemd, kill) stop; SIGUSR1 rotates; SIGUSR2 is continue. */
+export const posixSignals: SignalControls = {
+  SIGINT: { kind: "stop" },
+  SIGTERM: { kind: "stop" },
+  SIGUSR1: { kind: "user", code: 128 },
+  SIGUSR2: { kind: "continue" },
+};
+
+/** Windows console: Ctrl-C and Ctrl-Break stop. */
+export const windowsConsoleSignals: SignalControls = {
+  SIGINT: { kind: "stop" },
+  SIGBREAK: { kind: "stop" },
+};
+
+/**
+ * A session driven by `signals`. Each state change is one line on stderr (the journal, under systemd),
+ * with its reason; `log` receives it instead when given.
+ */
+export function connectSignals(
+  kind: Exclude<SessionKind, "scm">,
+  name: string,
+  signals: SignalControls,
+  handler: ControlHandler,
+  onError: (error: unknown) => void,
+  log: (line: string) => void = (line) => console.error(line),
+): ServiceSession {
+  const listeners: [Deno.Signal, () => void][] = [];
+  let last: StatusReport | undefined;
+  let close: () => void = () => {};
+  const closed = new Promise<void>((resolve) => close = resolve);
+  for (const [signal, control] of Object.entries(signals) as [Deno.Signal, IncomingControl][]) {
+    const listener = () => {
+      try {
+        const answer = handler(control);
+        if (answer === "not_implemented") log(`${name}: ${signal} (${control.kind}) does nothing now`);
+      } catch (error) {
+        onError(error);
+      }
+    };
+    Deno.addSignalListener(signal, listener);
+    listeners.push([signal, listener]);
+  }
+  return {
+    kind,
+    name,
+    args: [],
+    get last() {
+      return last;
+    },
+    closed,
+    report(status) {
+      if (last?.state === "stopped") return;
+      const changed = status.state !== last?.state || status.reason !== last?.reason;
+      last = status;
+      if (changed) {
+        log(`${name}: ${status.state.replace("_", " ")}${status.reason ? ` — ${status.reason}` : ""}`);
+      }
+      if (status.state === "stopped") {
+        for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+        close();
+      }
+    },
+  };
+}

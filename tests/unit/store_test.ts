@@ -1,0 +1,80 @@
+import { assertEquals, assertMatch, assertOk, assertThrows } from "../assert.ts";
+import { defaultSpec, parseAffinity } from "../../service/spec.ts";
+import { parseSpec, readSpec, SpecError, stringifySpec, writeSpec } from "../../service/store.ts";
+
+function thrownBy(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("it did not throw");
+}
+
+Deno.test("a stored spec reads back equal, and the file is private to its owner", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const spec = defaultSpec("store_demo", "/usr/bin/env", ["two words", 'say "hi"', "ünïcode"]);
+    spec.exit.codes["3"] = "exit";
+    spec.hooks["Start/Pre"] = "/bin/true";
+    spec.output.stdout = "%PROGRAM%.out.txt";
+    const file = await writeSpec(root, spec);
+    assertEquals(await readSpec(root, "store_demo"), spec);
+    assertEquals((await Deno.stat(file)).mode! & 0o777, 0o600);
+    assertEquals((await Deno.stat(`${root}/store_demo`)).mode! & 0o777, 0o700);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("settings left out of a hand-written file take NSSM's defaults", () => {
+  const spec = parseSpec("name: svc\nprogram: /bin/prog\nthrottleMs: 500\n", "svc.yaml");
+  assertEquals(spec.throttleMs, 500);
+  assertEquals(spec.stop, defaultSpec("svc", "/bin/prog").stop);
+  assertEquals(spec.exit.default, "restart");
+});
+
+Deno.test("a bad setting is one message naming the file, the key and the value", () => {
+  const cases: [string, RegExp][] = [
+    ["name: s\nprogram: /p\nthrotleMs: 5\n", /svc\.yaml: throtleMs: unknown setting/],
+    ["name: s\nprogram: /p\nthrottleMs: fast\n", /throttleMs: expected a number, not "fast"/],
+    ["name: s\nprogram: /p\nexit: { default: reboot }\n", /exit\.default: "reboot" is not one of/],
+    ["name: s\nprogram: /p\nexit: { codes: { x: exit } }\n", /"x" is not an exit code/],
+    ["name: s\nprogram: /p\nhooks: { Start/Later: x }\n", /hooks: "Start\/Later"/],
+    ["name: s\nprogram: /p\naffinity: 0-x\n", /AppAffinity "0-x"/],
+    ["name: s\nprogram: /p\nenvironmentExtra: [NOEQUALS]\n", /"NOEQUALS" is not KEY=VALUE/],
+    ["program: /p\n", /name: the service's name is missing/],
+    ["name: s\n", /program: the program to run is missing/],
+    ["name: [unclosed\n", /svc\.yaml is not valid YAML/],
+  ];
+  for (const [text, message] of cases) {
+    const error = thrownBy(() => parseSpec(text, "svc.yaml"));
+    assertOk(error instanceof SpecError, text);
+    assertMatch(error.message, message);
+  }
+});
+
+Deno.test("a missing configuration says to install the service again", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await readSpec(root, "nothing_here").then(() => assertOk(false), (error) => {
+      assertOk(error instanceof SpecError);
+      assertMatch(error.message, /does not exist: install the service again/);
+    });
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("the YAML of a spec parses back to the same spec", () => {
+  const spec = defaultSpec("round", "C:\\Program Files\\app\\app.exe", ["--port", "80"]);
+  spec.restartBudget = { restarts: 5, seconds: 60 };
+  spec.environment = ["PATH=C:\\bin;%PATH%"];
+  assertEquals(parseSpec(stringifySpec(spec), "round.yaml"), spec);
+});
+
+Deno.test("AppAffinity 0-2,4 is the first, second, third and fifth processors", () => {
+  assertEquals(parseAffinity("0-2,4"), [0, 1, 2, 4]);
+  assertThrows(() => parseAffinity("4-2"), RangeError);
+  assertThrows(() => parseAffinity("64"), RangeError);
+});

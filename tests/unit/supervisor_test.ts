@@ -1,0 +1,318 @@
+import { assertEquals, assertOk } from "../assert.ts";
+import { defaultSpec, type ServiceSpec } from "../../service/spec.ts";
+import {
+  type Effect,
+  HostExitCode,
+  initialState,
+  stopSteps,
+  type SupervisorEvent,
+  type SupervisorOptions,
+  type SupervisorState,
+  transition,
+} from "../../host/supervisor.ts";
+import { restartDelayMs, throttleDelayMs } from "../../host/throttle.ts";
+
+const windowsMethods = ["interrupt", "close", "quit", "kill"] as const;
+
+function options(change: (spec: ServiceSpec) => void = () => {}): SupervisorOptions {
+  const spec = defaultSpec("demo", "/bin/demo");
+  change(spec);
+  return { spec, methods: windowsMethods };
+}
+
+/** Drives the machine as the host would, answering every synchronous hook with exit code 0 at once. */
+class Driver {
+  state: SupervisorState = initialState();
+  effects: Effect[] = [];
+  constructor(readonly options: SupervisorOptions, public now = 0) {}
+
+  send(event: SupervisorEvent) {
+    const { state, effects, answer } = transition(this.state, event, this.options);
+    this.state = state;
+    this.effects.push(...effects);
+    for (const effect of effects) {
+      if (
+        effect.kind === "hook" && ["Start/Pre", "Stop/Pre", "Exit/Post", "Rotate/Pre"].includes(effect.event)
+      ) {
+        this.send({ kind: "hook_done", event: effect.event, exitCode: 0, now: this.now });
+      }
+    }
+    return answer;
+  }
+  start() {
+    this.send({ kind: "start", now: this.now });
+    this.send({ kind: "launched", pid: 100, now: this.now });
+  }
+  /** The program runs for `ms`, then exits with `code`. */
+  runFor(ms: number, code = 1) {
+    this.now += ms;
+    this.send({ kind: "exited", code, now: this.now });
+  }
+  /** Lets the one timer fire, if any, and relaunches when a launch was asked for. */
+  waitOut() {
+    if (this.state.deadline === undefined) return;
+    this.now = this.state.deadline;
+    this.send({ kind: "deadline", now: this.now });
+  }
+  launchIfAsked(pid = 101) {
+    if (this.state.phase.kind === "launching") this.send({ kind: "launched", pid, now: this.now });
+  }
+  take() {
+    const effects = this.effects;
+    this.effects = [];
+    return effects;
+  }
+  reports() {
+    return this.take().filter((e) => e.kind === "report").map((e) => (e as { state: string }).state);
+  }
+}
+
+Deno.test("the throttle waits are 0, 2, 4, 8 … seconds, capped at 256, and restart delay is a floor", () => {
+  assertEquals([1, 2, 3, 4, 5, 9, 10, 30].map(throttleDelayMs), [
+    0,
+    2000,
+    4000,
+    8000,
+    16000,
+    256000,
+    256000,
+    256000,
+  ]);
+  assertEquals(restartDelayMs(0, 5000), 5000);
+  assertEquals(restartDelayMs(3, 1000), 4000);
+  assertEquals(restartDelayMs(3, 9000), 9000);
+});
+
+Deno.test("a program that dies at once is restarted after 0, 2, 4, 8 s, and the service shows PAUSED between", () => {
+  const driver = new Driver(options());
+  driver.start();
+  const starts: number[] = [driver.now];
+  for (let i = 0; i < 5; i++) {
+    driver.runFor(100);
+    driver.waitOut();
+    driver.launchIfAsked();
+    starts.push(driver.now);
+  }
+  const gaps = starts.slice(1).map((at, i) => at - starts[i] - 100);
+  assertEquals(gaps, [0, 2000, 4000, 8000, 16000]);
+  assertOk(driver.reports().includes("paused"), "PAUSED is reported while throttled");
+  assertEquals(driver.state.counters.started, 6);
+});
+
+Deno.test("a run at least AppThrottle long resets the throttle: the next restart is immediate", () => {
+  const driver = new Driver(options());
+  driver.start();
+  driver.runFor(100);
+  driver.launchIfAsked();
+  driver.runFor(100);
+  assertEquals(driver.state.phase.kind, "throttled");
+  driver.waitOut();
+  driver.launchIfAsked();
+  driver.runFor(60_000); // a long, healthy run
+  assertEquals(driver.state.phase.kind, "launching", "restarted at once, with no wait");
+});
+
+Deno.test("continue while throttled starts the program at once and resets the count", () => {
+  const driver = new Driver(options());
+  driver.start();
+  driver.runFor(10);
+  driver.launchIfAsked();
+  driver.runFor(10);
+  assertEquals(driver.state.phase.kind, "throttled");
+  driver.take();
+  assertEquals(driver.send({ kind: "control", control: "continue", now: driver.now }), "handled");
+  assertEquals(driver.state.phase.kind, "launching");
+  assertEquals(driver.state.throttleCount, 0);
+  assertOk(driver.reports().includes("continue_pending"));
+});
+
+Deno.test("pause of a running program is refused, as NSSM refuses it", () => {
+  const driver = new Driver(options());
+  driver.start();
+  assertEquals(driver.send({ kind: "control", control: "pause", now: 0 }), "not_implemented");
+  assertEquals(driver.state.phase.kind, "running");
+});
+
+Deno.test("the PAUSED report says which exit code after how long, and when the next start is due", () => {
+  const driver = new Driver(options());
+  driver.start();
+  driver.runFor(100, 3);
+  driver.launchIfAsked();
+  driver.take();
+  driver.runFor(250, 3);
+  const paused = driver.take().find((e) => e.kind === "report" && e.state === "paused");
+  const reason = (paused as { reason?: string }).reason ?? "";
+  assertOk(reason.includes("code 3") && reason.includes("0.3 s") && reason.includes("in 2.0 s"), reason);
+  assertOk(reason.includes("continue"), reason);
+});
+
+Deno.test("AppExit Ignore leaves the service running without the program", () => {
+  const driver = new Driver(options((spec) => spec.exit.default = "ignore"));
+  driver.start();
+  driver.take();
+  driver.runFor(5000, 2);
+  assertEquals(driver.state.phase.kind, "gone");
+  assertOk(!driver.take().some((e) => e.kind === "launch" || (e.kind === "report" && e.state !== "running")));
+});
+
+Deno.test("AppExit Exit stops the service with the program's code as its service-specific code", () => {
+  const driver = new Driver(options((spec) => spec.exit.codes["4"] = "exit"));
+  driver.start();
+  driver.runFor(5000, 4);
+  const effects = driver.take();
+  const stopped = effects.find((e) => e.kind === "report" && e.state === "stopped");
+  assertEquals((stopped as { exitCode?: unknown }).exitCode, { kind: "service_specific", code: 4 });
+  assertOk(effects.some((e) => e.kind === "exit_host" && e.code === 4 && !e.suicide));
+});
+
+Deno.test("AppExit Suicide ends the host without reporting STOPPED, so recovery actions fire", () => {
+  const driver = new Driver(options((spec) => spec.exit.default = "suicide"));
+  driver.start();
+  driver.runFor(5000, 6);
+  const effects = driver.take();
+  assertOk(!effects.some((e) => e.kind === "report" && e.state === "stopped"));
+  assertOk(effects.some((e) => e.kind === "exit_host" && e.suicide && e.code === 6));
+});
+
+Deno.test("Suicide as the default only is not honoured for exit code 0: the service stops gracefully", () => {
+  const driver = new Driver(options((spec) => spec.exit.default = "suicide"));
+  driver.start();
+  driver.runFor(5000, 0);
+  const effects = driver.take();
+  assertOk(effects.some((e) => e.kind === "report" && e.state === "stopped"));
+  assertOk(effects.some((e) => e.kind === "exit_host" && !e.suicide && e.code === 0));
+});
+
+Deno.test("stop escalates Ctrl-C, WM_CLOSE, WM_QUIT, TerminateProcess, each after its timeout", () => {
+  const driver = new Driver(options((spec) => spec.stop.windowMs = 700));
+  driver.start();
+  driver.take();
+  driver.send({ kind: "control", control: "stop", now: 0 });
+  const sent: [string, number][] = [];
+  for (let i = 0; i < 4; i++) {
+    for (const effect of driver.take()) {
+      if (effect.kind === "stop_method") sent.push([effect.method, driver.now]);
+    }
+    driver.waitOut();
+  }
+  assertEquals(sent, [["interrupt", 0], ["close", 1500], ["quit", 2200], ["kill", 3700]]);
+});
+
+Deno.test("AppStopMethodSkip 5 skips Ctrl-C and WM_QUIT", () => {
+  assertEquals(
+    stopSteps(options((spec) => spec.stop.skip = 5)).map((step) => step.method),
+    ["close", "kill"],
+  );
+});
+
+Deno.test("a stop method that reaches nothing moves on at once, and the exit ends the stop as STOPPED", () => {
+  const driver = new Driver(options());
+  driver.start();
+  driver.send({ kind: "control", control: "stop", now: 0 });
+  driver.send({ kind: "stop_method_undelivered", now: 10 });
+  assertEquals(driver.state.phase.kind === "stopping" && driver.state.phase.step, 1);
+  driver.take();
+  driver.runFor(50, 0);
+  const effects = driver.take();
+  assertOk(effects.some((e) => e.kind === "report" && e.state === "stopped"));
+  assertOk(!effects.some((e) => e.kind === "launch"), "a stopped service does not restart");
+});
+
+Deno.test("the stop wait hint covers the whole escalation", () => {
+  const driver = new Driver(options());
+  driver.start();
+  driver.take();
+  driver.send({ kind: "control", control: "stop", now: 0 });
+  const first = driver.take().find((e) => e.kind === "report" && e.state === "stop_pending");
+  assertOk((first as { waitHintMs: number }).waitHintMs >= 1500 * 3 + 3000);
+});
+
+Deno.test("once shutdown has begun, a program that exits is not restarted", () => {
+  const driver = new Driver(options());
+  driver.start();
+  driver.send({ kind: "control", control: "preshutdown", now: 0 });
+  driver.runFor(10, 1);
+  assertEquals(driver.state.phase.kind, "stopped");
+  assertOk(!driver.take().some((e) => e.kind === "launch" && driver.state.counters.started > 1));
+});
+
+Deno.test("a stop while throttled ends the wait and reports STOPPED at once", () => {
+  const driver = new Driver(options());
+  driver.start();
+  driver.runFor(10);
+  driver.launchIfAsked();
+  driver.runFor(10);
+  driver.take();
+  driver.send({ kind: "control", control: "stop", now: driver.now });
+  assertEquals(driver.state.phase.kind, "stopped");
+  assertEquals(driver.state.deadline, undefined);
+});
+
+Deno.test("a Start/Pre hook exiting 99 aborts the start with a service-specific code", () => {
+  const driver = new Driver(options());
+  driver.state = transition(driver.state, { kind: "start", now: 0 }, driver.options).state;
+  const { effects } = transition(
+    driver.state,
+    { kind: "hook_done", event: "Start/Pre", exitCode: 99, now: 0 },
+    driver.options,
+  );
+  assertOk(!effects.some((e) => e.kind === "launch"));
+  const stopped = effects.find((e) => e.kind === "report" && e.state === "stopped");
+  assertEquals((stopped as { exitCode?: unknown }).exitCode, {
+    kind: "service_specific",
+    code: HostExitCode.startAborted,
+  });
+});
+
+Deno.test("a program that can't be started stops the service with the reason, not a restart loop", () => {
+  const driver = new Driver(options());
+  driver.send({ kind: "start", now: 0 });
+  driver.take();
+  driver.send({ kind: "launch_failed", message: "cannot start /bin/demo: no such program", now: 0 });
+  const effects = driver.take();
+  assertOk(effects.some((e) => e.kind === "log" && e.level === "error" && e.message.includes("/bin/demo")));
+  assertOk(effects.some((e) => e.kind === "exit_host" && e.code === HostExitCode.launchFailed));
+});
+
+Deno.test("the restart budget, once spent, stops the service so the service manager's recovery takes over", () => {
+  const driver = new Driver(options((spec) => spec.restartBudget = { restarts: 2, seconds: 60 }));
+  driver.start();
+  driver.runFor(5000);
+  driver.launchIfAsked();
+  driver.runFor(5000);
+  driver.launchIfAsked();
+  driver.take();
+  driver.runFor(5000);
+  const effects = driver.take();
+  assertOk(effects.some((e) => e.kind === "exit_host" && e.code === HostExitCode.restartBudgetSpent));
+});
+
+Deno.test("hooks run in NSSM's order through a crash and a stop", () => {
+  const driver = new Driver(options());
+  driver.start();
+  driver.runFor(5000);
+  driver.launchIfAsked();
+  driver.send({ kind: "control", control: "stop", now: driver.now });
+  driver.runFor(10, 0);
+  const hooks = driver.take().filter((e) => e.kind === "hook").map((e) => (e as { event: string }).event);
+  assertEquals(hooks, [
+    "Start/Pre",
+    "Start/Post",
+    "Exit/Post",
+    "Start/Pre",
+    "Start/Post",
+    "Stop/Pre",
+    "Exit/Post",
+  ]);
+});
+
+Deno.test("rotate and power events are taken while running", () => {
+  const driver = new Driver(options());
+  driver.start();
+  driver.take();
+  assertEquals(driver.send({ kind: "control", control: "rotate", now: 0 }), "handled");
+  assertEquals(driver.send({ kind: "control", control: "power_resume", now: 0 }), "handled");
+  const effects = driver.take();
+  assertOk(effects.some((e) => e.kind === "rotate"));
+  assertOk(effects.some((e) => e.kind === "hook" && e.event === "Power/Resume"));
+});
