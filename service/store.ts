@@ -165,7 +165,8 @@ function merge(
       if (!isRecord(value)) fail(`${where}: expected a mapping`);
       result[key] = merge(known, value as Record<string, unknown>, `${where}.`, fail);
     } else {
-      if (typeof value !== type) fail(`${where}: expected a ${type}, not ${JSON.stringify(value)}`);
+      const actual: string = typeof value;
+      if (actual !== type) fail(`${where}: expected a ${type}, not ${JSON.stringify(value)}`);
       if (type === "number" && (!Number.isInteger(value) || (value as number) < 0)) {
         fail(`${where}: expected a whole number of 0 or more, not ${value}`);
       }
