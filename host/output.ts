@@ -1,0 +1,540 @@
+/**
+ * The host's output layer: the program's stdout and stderr, piped to the host, written into the files the
+ * output specs name — with NSSM's timestamps (AppTimestampLog) and online rotation (AppRotateOnline), lines
+ * kept whole, and nothing lost or written twice.
+ * @module
+ */
+import path from "path";
+import type { OutputSpec, RotationSpec } from "../service/spec.ts";
+import { compressRotated, pruneRotated, rotateFile } from "./rotation.ts";
+
+/** One of the program's output streams. */
+export type OutputStream = "stdout" | "stderr";
+
+/** The output files of one launch: resolved paths (see resolveOutputPath); the same path twice is one file. */
+export interface OutputFiles {
+  /** Where stdout goes; not written anywhere when undefined. */
+  stdout?: string;
+  /** Where stderr goes; not written anywhere when undefined. */
+  stderr?: string;
+}
+
+/** How an {@link OutputWriter} behaves beyond the output spec. */
+export interface OutputOptions {
+  /** Also copy the program's bytes to the host's own stdout and stderr (console mode). */
+  echo: boolean;
+  /** Rotate/Pre (awaited before the file is renamed) and Rotate/Post. */
+  hooks?: { beforeRotate(): Promise<void>; afterRotate(): Promise<void> | void };
+  /** Every failure after opening (a full disk, a failed rotation): one line for a person. */
+  onError(message: string): void;
+  /** The clock for timestamps and rotation; the real one by default. */
+  now?: () => Date;
+}
+
+/** A partial line longer than this is written anyway (so a program that never ends a line can't eat memory). */
+const maxPartialLine = 64 * 1024;
+const newline = 10;
+const encoder = new TextEncoder();
+
+/**
+ * Opens the output files and writes the program's streams into them.
+ *
+ * @example
+ * ```ts ignore
+ * import { OutputWriter } from "./output.ts";
+ * import { defaultSpec } from "../service/spec.ts";
+ * const child = new Deno.Command("/opt/web/server", { stdout: "piped", stderr: "piped" }).spawn();
+ * const log = "/var/log/servitor/web.log";
+ * await using output = await OutputWriter.open({ stdout: log, stderr: log }, defaultSpec("web", "/opt/web/server").output, {
+ *   echo: false,
+ *   onError: (message) => console.error(message),
+ * });
+ * await Promise.all([output.pump("stdout", child.stdout), output.pump("stderr", child.stderr)]);
+ * ```
+ */
+export class OutputWriter implements AsyncDisposable {
+  readonly #streams: Record<OutputStream, StreamState>;
+  readonly #files: OutputFile[];
+  readonly #options: OutputOptions;
+  readonly #now: () => Date;
+  readonly #timestamp: boolean;
+  readonly #online: boolean;
+  readonly #pumps = new Set<Promise<void>>();
+  readonly #readers = new Set<ReadableStreamDefaultReader<Uint8Array>>();
+  #echoBroken = false;
+  #closed = false;
+
+  private constructor(
+    streams: Record<OutputStream, StreamState>,
+    files: OutputFile[],
+    spec: OutputSpec,
+    options: OutputOptions,
+    now: () => Date,
+  ) {
+    this.#streams = streams;
+    this.#files = files;
+    this.#options = options;
+    this.#now = now;
+    this.#timestamp = spec.timestamp;
+    this.#online = spec.rotation.online;
+  }
+
+  /**
+   * Opens (creating them and their folders) the files for stdout and stderr: appended to, or emptied first
+   * for the `replace` disposition. Rejects with an error naming the path when one can't be opened.
+   */
+  static async open(files: OutputFiles, spec: OutputSpec, options: OutputOptions): Promise<OutputWriter> {
+    const now = options.now ?? (() => new Date());
+    const opened: OutputFile[] = [];
+    const make = async (file: string, disposition: OutputSpec["stdoutDisposition"], copy: boolean) => {
+      const output = await OutputFile.open(file, disposition, copy, spec.rotation, { ...options, now });
+      opened.push(output);
+      return output;
+    };
+    try {
+      const stdout = files.stdout === undefined
+        ? undefined
+        : await make(files.stdout, spec.stdoutDisposition, spec.rotation.stdoutCopyAndTruncate);
+      const stderr = files.stderr === undefined
+        ? undefined
+        : stdout && samePath(files.stderr, files.stdout!)
+        ? stdout
+        : await make(files.stderr, spec.stderrDisposition, spec.rotation.stderrCopyAndTruncate);
+      return new OutputWriter(
+        { stdout: newStreamState("stdout", stdout), stderr: newStreamState("stderr", stderr) },
+        opened,
+        spec,
+        options,
+        now,
+      );
+    } catch (error) {
+      for (const output of opened) await output[Symbol.asyncDispose]();
+      throw error;
+    }
+  }
+
+  /**
+   * Writes everything `readable` gives into the stream's file, whole lines at a time. Resolves when the
+   * stream has ended and all of it is written; never rejects (failures go to onError).
+   */
+  pump(stream: OutputStream, readable: ReadableStream<Uint8Array>): Promise<void> {
+    const pumping = this.#pump(this.#streams[stream], readable);
+    this.#pumps.add(pumping);
+    return pumping.finally(() => this.#pumps.delete(pumping));
+  }
+
+  /**
+   * NSSM's `rotate`: each file is rotated at its next line boundary — at once when no line is half
+   * written — whatever its size. Only with AppRotateOnline, as in NSSM; otherwise nothing happens.
+   */
+  rotateNow(): void {
+    if (!this.#online || this.#closed) return;
+    for (const file of this.#files) file.requestRotation();
+  }
+
+  /**
+   * Writes one line of the host's own (hook output with AppRedirectHooks) to the stream's file, between the
+   * program's lines. Returns at once: a Rotate/Pre hook that waited for its own line would wait for ever.
+   */
+  writeLine(stream: OutputStream, text: string): void {
+    if (this.#closed) return;
+    const state = this.#streams[stream];
+    const bytes = encoder.encode(text.endsWith("\n") ? text : `${text}\n`);
+    if (this.#options.echo) this.#echo(stream, bytes).catch(() => {});
+    if (!state.file) return;
+    state.file.write(`host-${stream}`, this.#timestamp ? stampLines(bytes, true, this.#now()) : bytes);
+  }
+
+  /** Stops reading what is still being pumped, writes what was read, waits for compression, closes. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const reader of this.#readers) reader.cancel().catch(() => {});
+    await Promise.all(this.#pumps);
+    for (const file of this.#files) await file[Symbol.asyncDispose]();
+  }
+
+  async #pump(state: StreamState, readable: ReadableStream<Uint8Array>): Promise<void> {
+    const reader = readable.getReader();
+    this.#readers.add(reader);
+    try {
+      for (;;) {
+        let chunk: Uint8Array;
+        try {
+          const result = await reader.read();
+          if (result.done) break;
+          chunk = result.value;
+        } catch (error) {
+          this.#options.onError(`reading the program's ${state.name} failed: ${messageOf(error)}`);
+          break;
+        }
+        if (this.#options.echo) await this.#echo(state.name, chunk);
+        if (state.file) await this.#take(state, chunk);
+      }
+      if (state.file && state.carry.length > 0) {
+        // The stream ended in mid-line: what there is of the line is written, and nothing will continue it.
+        const rest = state.carry;
+        state.carry = empty;
+        await this.#write(state, rest);
+      }
+      await state.file?.endStream(state.name);
+    } finally {
+      this.#readers.delete(reader);
+      reader.releaseLock();
+    }
+  }
+
+  /** Writes the complete lines of carry + chunk, keeping the partial line after them for later. */
+  #take(state: StreamState, chunk: Uint8Array): Promise<void> {
+    const data = state.carry.length === 0 ? chunk : concat(state.carry, chunk);
+    const last = data.lastIndexOf(newline);
+    if (last === -1 || data.length - (last + 1) >= maxPartialLine) {
+      if (data.length < maxPartialLine) {
+        state.carry = data;
+        return Promise.resolve();
+      }
+      state.carry = empty;
+      return this.#write(state, data);
+    }
+    state.carry = data.subarray(last + 1);
+    return this.#write(state, data.subarray(0, last + 1));
+  }
+
+  #write(state: StreamState, data: Uint8Array): Promise<void> {
+    const bytes = this.#timestamp ? stampLines(data, state.atLineStart, this.#now()) : data;
+    state.atLineStart = data[data.length - 1] === newline;
+    return state.file!.write(state.name, bytes);
+  }
+
+  async #echo(stream: OutputStream, bytes: Uint8Array): Promise<void> {
+    if (this.#echoBroken) return;
+    try {
+      await writeAll(stream === "stdout" ? Deno.stdout : Deno.stderr, bytes);
+    } catch (error) {
+      this.#echoBroken = true;
+      this.#options.onError(
+        `copying the program's output to the console failed, stopped: ${messageOf(error)}`,
+      );
+    }
+  }
+}
+
+/**
+ * AppRotateFiles: rotates the existing output files before a (re)start, as AppRotateSeconds and
+ * AppRotateBytes allow, pausing AppRotateDelay after rotating. Resolves to the rotated paths and a promise
+ * of the background work (compression, then pruning), which never rejects: failures go to onError.
+ *
+ * @example
+ * ```ts ignore
+ * import { rotateAtStart } from "./output.ts";
+ * import { defaultSpec } from "../service/spec.ts";
+ * const rotation = { ...defaultSpec("web", "/opt/web/server").output.rotation, files: true, keep: 10 };
+ * const { rotated } = await rotateAtStart({ stdout: "/var/log/servitor/web.log" }, rotation, new Date(), console.error);
+ * ```
+ */
+export async function rotateAtStart(
+  files: OutputFiles,
+  rotation: RotationSpec,
+  now: Date,
+  // Never silent: without a logger of the caller's, a failure still reaches a person.
+  onError: (message: string) => void = (message) => console.error(message),
+): Promise<{ rotated: string[]; background: Promise<void> }> {
+  const rotated: string[] = [];
+  const work: Promise<void>[] = [];
+  if (!rotation.files) return { rotated, background: Promise.resolve() };
+  const targets: [string, boolean][] = [];
+  if (files.stdout !== undefined) targets.push([files.stdout, rotation.stdoutCopyAndTruncate]);
+  if (files.stderr !== undefined) {
+    const shared = targets.find(([file]) => samePath(file, files.stderr!));
+    if (shared) shared[1] ||= rotation.stderrCopyAndTruncate;
+    else targets.push([files.stderr, rotation.stderrCopyAndTruncate]);
+  }
+  for (const [file, copy] of targets) {
+    try {
+      const done = await rotateFile(file, rotation, copy, now);
+      if (done === undefined) continue;
+      rotated.push(done);
+      work.push(afterRotation(file, done, rotation, onError));
+    } catch (error) {
+      onError(`could not rotate ${file}: ${messageOf(error)}`);
+    }
+  }
+  if (rotated.length > 0 && rotation.delayMs > 0) await sleep(rotation.delayMs);
+  return { rotated, background: Promise.all(work).then(() => {}) };
+}
+
+/** Compression then pruning, one after the other so pruning never races a compression. */
+async function afterRotation(
+  file: string,
+  rotated: string,
+  rotation: RotationSpec,
+  onError: (message: string) => void,
+): Promise<void> {
+  if (rotation.compress) await compressRotated(rotated).catch((error) => onError(messageOf(error)));
+  await pruneRotated(file, rotation.keep).catch((error) =>
+    onError(`could not remove old rotated files of ${file}: ${messageOf(error)}`)
+  );
+}
+
+interface StreamState {
+  name: OutputStream;
+  file?: OutputFile;
+  /** The partial line read but not written yet. */
+  carry: Uint8Array;
+  /** Whether the next byte written starts a line (false after a forced partial line). */
+  atLineStart: boolean;
+}
+
+const empty = new Uint8Array(0);
+
+function newStreamState(name: OutputStream, file: OutputFile | undefined): StreamState {
+  return { name, file, carry: empty, atLineStart: true };
+}
+
+/**
+ * One open output file, shared by the streams written to it. Writes are serialized, each one a run of
+ * whole lines (or an over-long partial line), so streams never split each other's lines; rotation happens
+ * only when no writer is in the middle of a line.
+ */
+class OutputFile implements AsyncDisposable {
+  #file: Deno.FsFile | undefined;
+  /** Bytes counted towards AppRotateBytes: the file's size, or what was written since a failed rotation. */
+  #size: number;
+  #rotationRequested = false;
+  #failing = false;
+  /** Writers whose last write ended in mid-line. */
+  readonly #midLine = new Set<string>();
+  #tail: Promise<void> = Promise.resolve();
+  #background: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly path: string,
+    file: Deno.FsFile,
+    size: number,
+    /** A regular file: NUL, /dev/null or a serial port are written to but never rotated. */
+    readonly regular: boolean,
+    readonly copyAndTruncate: boolean,
+    readonly rotation: RotationSpec,
+    readonly options: OutputOptions & { now: () => Date },
+  ) {
+    this.#file = file;
+    this.#size = size;
+  }
+
+  static async open(
+    file: string,
+    disposition: OutputSpec["stdoutDisposition"],
+    copyAndTruncate: boolean,
+    rotation: RotationSpec,
+    options: OutputOptions & { now: () => Date },
+  ): Promise<OutputFile> {
+    try {
+      await Deno.mkdir(path.dirname(file), { recursive: true });
+      // Emptied by path, then opened for appending: an append handle can't truncate on Windows, and only
+      // an append handle keeps writing at the end after a copy-and-truncate rotation.
+      const existing = await Deno.stat(file).catch(() => undefined);
+      if (disposition === "replace" && existing?.isFile) await Deno.truncate(file, 0);
+      const handle = await openForAppend(file);
+      const info = await handle.stat().catch(() => undefined);
+      return new OutputFile(
+        file,
+        handle,
+        info?.size ?? 0,
+        info?.isFile ?? false,
+        copyAndTruncate,
+        rotation,
+        options,
+      );
+    } catch (error) {
+      throw new Error(`could not open the output file ${file}: ${messageOf(error)}`, { cause: error });
+    }
+  }
+
+  /**
+   * Queues `data` from `writer`: whole lines, or (when a stream ended or a line grew too long) a partial
+   * one. Never rejects: failures go to onError.
+   */
+  write(writer: string, data: Uint8Array): Promise<void> {
+    return this.#run(async () => {
+      const { bytes, online } = this.rotation;
+      let rest = data;
+      while (rest.length > 0) {
+        // Cut after the first line that reaches the threshold (or the first line at all when due).
+        let cut = rest.length;
+        if (online && this.#canRotateAfter(writer)) {
+          const needed = this.#rotationRequested ? 0 : bytes > 0 ? bytes - this.#size : Infinity;
+          if (needed < rest.length) {
+            const end = rest.indexOf(newline, Math.max(0, needed - 1));
+            if (end !== -1) cut = end + 1;
+          }
+        }
+        const piece = rest.subarray(0, cut);
+        await this.#writeNow(piece);
+        if (piece[piece.length - 1] === newline) this.#midLine.delete(writer);
+        else this.#midLine.add(writer);
+        await this.#rotateIfDue();
+        rest = rest.subarray(cut);
+      }
+    });
+  }
+
+  /** The stream ended: a partial line it left is over, not to be continued. */
+  endStream(writer: string): Promise<void> {
+    return this.#run(async () => {
+      this.#midLine.delete(writer);
+      await this.#rotateIfDue();
+    });
+  }
+
+  requestRotation(): void {
+    this.#rotationRequested = true;
+    this.#run(() => this.#rotateIfDue());
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#tail;
+    this.#file?.close();
+    this.#file = undefined;
+    await this.#background;
+  }
+
+  /** Runs `task` after every task queued before it; what it throws (a bug) is reported. */
+  #run(task: () => Promise<void>): Promise<void> {
+    this.#tail = this.#tail.then(task).catch((error) => this.options.onError(messageOf(error)));
+    return this.#tail;
+  }
+
+  #canRotateAfter(writer: string): boolean {
+    for (const other of this.#midLine) if (other !== writer) return false;
+    return true;
+  }
+
+  async #writeNow(bytes: Uint8Array): Promise<void> {
+    try {
+      this.#file ??= await openForAppend(this.path);
+      await writeAll(this.#file, bytes);
+      this.#failing = false;
+    } catch (error) {
+      // Reported once until a write succeeds again; the bytes are dropped so the program never blocks.
+      if (!this.#failing) this.options.onError(`could not write to ${this.path}: ${messageOf(error)}`);
+      this.#failing = true;
+    }
+    this.#size += bytes.length;
+  }
+
+  async #rotateIfDue(): Promise<void> {
+    const { online, bytes } = this.rotation;
+    if (!online || !this.regular || this.#midLine.size > 0) return;
+    if (!this.#rotationRequested && !(bytes > 0 && this.#size >= bytes)) return;
+    this.#rotationRequested = false;
+    if (this.#size === 0) return;
+    await this.#rotate();
+  }
+
+  async #rotate(): Promise<void> {
+    const { options, rotation } = this;
+    try {
+      await options.hooks?.beforeRotate();
+    } catch (error) {
+      options.onError(`the Rotate/Pre hook failed: ${messageOf(error)}`);
+    }
+    // Any size and age: the threshold or the request decided already.
+    const forced = { seconds: 0, bytes: 0 };
+    let rotated: string | undefined;
+    try {
+      if (!this.copyAndTruncate) {
+        this.#file?.close();
+        this.#file = undefined;
+      }
+      rotated = await rotateFile(this.path, forced, this.copyAndTruncate, options.now());
+    } catch (error) {
+      options.onError(`could not rotate ${this.path}: ${messageOf(error)}`);
+    }
+    try {
+      // Also when the file was renamed or deleted by someone else: the output comes back at its path.
+      this.#file ??= await openForAppend(this.path);
+      this.#size = rotated === undefined ? 0 : (await this.#file.stat()).size;
+    } catch (error) {
+      options.onError(`could not reopen ${this.path} after rotating: ${messageOf(error)}`);
+      this.#size = 0;
+    }
+    try {
+      await options.hooks?.afterRotate();
+    } catch (error) {
+      options.onError(`the Rotate/Post hook failed: ${messageOf(error)}`);
+    }
+    if (rotated !== undefined) {
+      const done = rotated;
+      this.#background = this.#background.then(() =>
+        afterRotation(this.path, done, rotation, options.onError)
+      );
+    }
+    if (rotation.delayMs > 0) await sleep(rotation.delayMs);
+  }
+}
+
+/**
+ * Deno opens files through Rust's std::fs::OpenOptions and never sets a share mode (ext/fs/std_fs.rs,
+ * `open_options`, Deno 2.9.5), so on Windows Rust's default applies: FILE_SHARE_READ | FILE_SHARE_WRITE |
+ * FILE_SHARE_DELETE (library/std/src/sys/fs/windows.rs) — an administrator can read, rename or delete the
+ * log while the service runs.
+ */
+function openForAppend(file: string): Promise<Deno.FsFile> {
+  return Deno.open(file, { append: true, create: true });
+}
+
+/** Prefixes each line of `data` with NSSM's `YYYY-MM-DD HH:MM:SS.mmm ` (local time) in one buffer. */
+function stampLines(data: Uint8Array, atLineStart: boolean, now: Date): Uint8Array {
+  const stamp = encoder.encode(`${localTimestamp(now)} `);
+  const starts: number[] = atLineStart && data.length > 0 ? [0] : [];
+  for (
+    let at = data.indexOf(newline);
+    at !== -1 && at + 1 < data.length;
+    at = data.indexOf(newline, at + 1)
+  ) {
+    starts.push(at + 1);
+  }
+  const out = new Uint8Array(data.length + starts.length * stamp.length);
+  let from = 0;
+  let to = 0;
+  for (const start of starts) {
+    out.set(data.subarray(from, start), to);
+    to += start - from;
+    out.set(stamp, to);
+    to += stamp.length;
+    from = start;
+  }
+  out.set(data.subarray(from), to);
+  return out;
+}
+
+/** `2016-09-06 10:17:09.451`, as in NSSM's documentation. */
+export function localTimestamp(date: Date): string {
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${String(date.getFullYear()).padStart(4, "0")}-${two(date.getMonth() + 1)}-${two(date.getDate())} ${
+    two(date.getHours())
+  }:${two(date.getMinutes())}:${two(date.getSeconds())}.${String(date.getMilliseconds()).padStart(3, "0")}`;
+}
+
+function samePath(a: string, b: string): boolean {
+  return a === b || (Deno.build.os === "windows" && a.toLowerCase() === b.toLowerCase());
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+async function writeAll(writer: { write(p: Uint8Array): Promise<number> }, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) at += await writer.write(bytes.subarray(at));
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
