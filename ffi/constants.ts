@@ -129,3 +129,82 @@ export const ERROR_SERVICE_MARKED_FOR_DELETE = 1072;
 export const ERROR_SERVICE_EXISTS = 1073;
 export const ERROR_DUPLICATE_SERVICE_NAME = 1078;
 export const ERROR_SHUTDOWN_IN_PROGRESS = 1115;
+
+// CreateProcessW's dwCreationFlags
+export const CREATE_SUSPENDED = 0x4;
+export const CREATE_NEW_CONSOLE = 0x10;
+export const CREATE_UNICODE_ENVIRONMENT = 0x400;
+export const EXTENDED_STARTUPINFO_PRESENT = 0x80000;
+
+// Priority classes (CreateProcessW's dwCreationFlags, SetPriorityClass)
+export const IDLE_PRIORITY_CLASS = 0x40;
+export const BELOW_NORMAL_PRIORITY_CLASS = 0x4000;
+export const NORMAL_PRIORITY_CLASS = 0x20;
+export const ABOVE_NORMAL_PRIORITY_CLASS = 0x8000;
+export const HIGH_PRIORITY_CLASS = 0x80;
+export const REALTIME_PRIORITY_CLASS = 0x100;
+
+// ShowWindow / STARTUPINFOW.wShowWindow
+export const SW_HIDE = 0;
+
+// UpdateProcThreadAttribute
+export const PROC_THREAD_ATTRIBUTE_HANDLE_LIST = 0x20002;
+
+// Process access rights
+export const PROCESS_TERMINATE = 0x0001;
+export const PROCESS_SET_INFORMATION = 0x0200;
+export const PROCESS_QUERY_INFORMATION = 0x0400;
+export const PROCESS_QUERY_LIMITED_INFORMATION = 0x1000;
+export const SYNCHRONIZE = 0x100000;
+
+// Waits and exit codes
+export const WAIT_OBJECT_0 = 0;
+export const WAIT_TIMEOUT = 258;
+export const WAIT_FAILED = 0xFFFFFFFF;
+export const STILL_ACTIVE = 259;
+
+// Files and handles
+export const GENERIC_READ = 0x80000000;
+export const GENERIC_WRITE = 0x40000000;
+export const FILE_SHARE_READ = 0x1;
+export const FILE_SHARE_WRITE = 0x2;
+export const FILE_SHARE_DELETE = 0x4;
+export const OPEN_EXISTING = 3;
+export const FILE_ATTRIBUTE_NORMAL = 0x80;
+export const HANDLE_FLAG_INHERIT = 0x1;
+export const DUPLICATE_SAME_ACCESS = 0x2;
+/** GetStdHandle's nStdHandle values: (DWORD)-10, -11, -12. */
+export const STD_INPUT_HANDLE = 0xFFFFFFF6;
+export const STD_OUTPUT_HANDLE = 0xFFFFFFF5;
+export const STD_ERROR_HANDLE = 0xFFFFFFF4;
+
+// CreateToolhelp32Snapshot
+export const TH32CS_SNAPPROCESS = 0x2;
+export const TH32CS_SNAPTHREAD = 0x4;
+
+// Job object information classes
+export const JobObjectBasicProcessIdList = 3;
+export const JobObjectExtendedLimitInformation = 9;
+
+// Consoles
+export const CTRL_C_EVENT = 0;
+export const CTRL_BREAK_EVENT = 1;
+
+// Window messages
+export const WM_CLOSE = 0x0010;
+export const WM_QUIT = 0x0012;
+
+// ReportEventW's wType
+export const EVENTLOG_ERROR_TYPE = 0x1;
+export const EVENTLOG_WARNING_TYPE = 0x2;
+export const EVENTLOG_INFORMATION_TYPE = 0x4;
+
+// More error codes (winerror.h): starting, reading and reaching processes
+export const ERROR_PATH_NOT_FOUND = 3;
+export const ERROR_NO_MORE_FILES = 18;
+export const ERROR_GEN_FAILURE = 31;
+export const ERROR_BROKEN_PIPE = 109;
+export const ERROR_BAD_EXE_FORMAT = 193;
+export const ERROR_DIRECTORY = 267;
+export const ERROR_ELEVATION_REQUIRED = 740;
+export const ERROR_INVALID_THREAD_ID = 1444;

@@ -14,6 +14,82 @@ const symbols = {
   CreateJobObjectW: { parameters: ["pointer", "buffer"], result: "pointer" },
   SetInformationJobObject: { parameters: ["pointer", "u32", "buffer", "u32"], result: "i32" },
   QueryInformationJobObject: { parameters: ["pointer", "u32", "buffer", "u32", "buffer"], result: "i32" },
+  AssignProcessToJobObject: { parameters: ["pointer", "pointer"], result: "i32" },
+  TerminateJobObject: { parameters: ["pointer", "u32"], result: "i32" },
+  IsProcessInJob: { parameters: ["pointer", "pointer", "buffer"], result: "i32" },
+
+  // Processes (ffi/process.ts)
+  CreateProcessW: {
+    // lpApplicationName, lpCommandLine, lpProcessAttributes, lpThreadAttributes, bInheritHandles,
+    // dwCreationFlags, lpEnvironment, lpCurrentDirectory, lpStartupInfo, lpProcessInformation
+    parameters: [
+      "buffer",
+      "buffer",
+      "pointer",
+      "pointer",
+      "i32",
+      "u32",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "i32",
+  },
+  InitializeProcThreadAttributeList: { parameters: ["buffer", "u32", "u32", "buffer"], result: "i32" },
+  UpdateProcThreadAttribute: {
+    parameters: ["buffer", "u32", "usize", "buffer", "usize", "pointer", "pointer"],
+    result: "i32",
+  },
+  DeleteProcThreadAttributeList: { parameters: ["buffer"], result: "void" },
+  ResumeThread: { parameters: ["pointer"], result: "u32" },
+  TerminateProcess: { parameters: ["pointer", "u32"], result: "i32" },
+  OpenProcess: { parameters: ["u32", "i32", "u32"], result: "pointer" },
+  GetCurrentProcess: { parameters: [], result: "pointer" },
+  GetExitCodeProcess: { parameters: ["pointer", "buffer"], result: "i32" },
+  // Waiting for a process blocks: the event loop must stay free, so it runs on another thread.
+  WaitForSingleObject: { parameters: ["pointer", "u32"], result: "u32", nonblocking: true },
+  // The same function for a zero timeout, which returns at once.
+  WaitForSingleObjectNow: { name: "WaitForSingleObject", parameters: ["pointer", "u32"], result: "u32" },
+  GetProcessAffinityMask: { parameters: ["pointer", "buffer", "buffer"], result: "i32" },
+  SetProcessAffinityMask: { parameters: ["pointer", "usize"], result: "i32" },
+  GetPriorityClass: { parameters: ["pointer"], result: "u32" },
+  SetPriorityClass: { parameters: ["pointer", "u32"], result: "i32" },
+  CreateToolhelp32Snapshot: { parameters: ["u32", "u32"], result: "pointer" },
+  Process32FirstW: { parameters: ["pointer", "buffer"], result: "i32" },
+  Process32NextW: { parameters: ["pointer", "buffer"], result: "i32" },
+  Thread32First: { parameters: ["pointer", "buffer"], result: "i32" },
+  Thread32Next: { parameters: ["pointer", "buffer"], result: "i32" },
+
+  // Handles, files and pipes (ffi/process.ts)
+  CreateFileW: {
+    // lpFileName, dwDesiredAccess, dwShareMode, lpSecurityAttributes, dwCreationDisposition,
+    // dwFlagsAndAttributes, hTemplateFile
+    parameters: ["buffer", "u32", "u32", "buffer", "u32", "u32", "pointer"],
+    result: "pointer",
+  },
+  CreatePipe: { parameters: ["buffer", "buffer", "buffer", "u32"], result: "i32" },
+  // A read from a pipe waits for the program to write: it runs on another thread.
+  ReadFile: {
+    parameters: ["pointer", "buffer", "u32", "buffer", "pointer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  SetHandleInformation: { parameters: ["pointer", "u32", "u32"], result: "i32" },
+  GetHandleInformation: { parameters: ["pointer", "buffer"], result: "i32" },
+  GetStdHandle: { parameters: ["u32"], result: "pointer" },
+  DuplicateHandle: {
+    parameters: ["pointer", "pointer", "pointer", "buffer", "u32", "i32", "u32"],
+    result: "i32",
+  },
+
+  // Consoles (ffi/console.ts)
+  AttachConsole: { parameters: ["u32"], result: "i32" },
+  FreeConsole: { parameters: [], result: "i32" },
+  AllocConsole: { parameters: [], result: "i32" },
+  GetConsoleProcessList: { parameters: ["buffer", "u32"], result: "u32" },
+  SetConsoleCtrlHandler: { parameters: ["pointer", "i32"], result: "i32" },
+  GenerateConsoleCtrlEvent: { parameters: ["u32", "u32"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 export const kernel32 = lazyLibrary("kernel32.dll", symbols);

@@ -352,3 +352,119 @@ export function encodeJobLimits(limits: JobLimits): Uint8Array<ArrayBuffer> {
 export function decodeJobLimitFlags(bytes: Uint8Array): number {
   return view(bytes).getUint32(16, true);
 }
+
+// SECURITY_ATTRIBUTES on x64: nLength 0, lpSecurityDescriptor 8, bInheritHandle 16; 24 bytes.
+export const SECURITY_ATTRIBUTES_SIZE = 24;
+
+/** Encodes a SECURITY_ATTRIBUTES with the default descriptor, saying whether the handle is inheritable. */
+export function encodeSecurityAttributes(inherit: boolean): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(SECURITY_ATTRIBUTES_SIZE);
+  const v = view(bytes);
+  v.setUint32(0, SECURITY_ATTRIBUTES_SIZE, true);
+  v.setInt32(16, inherit ? 1 : 0, true);
+  return bytes;
+}
+
+// STARTUPINFOEXW on x64: STARTUPINFOW (cb = 112) 0–104, lpAttributeList 104; 112 bytes.
+export const STARTUPINFOEX_SIZE = 112;
+
+/** Encodes a STARTUPINFOEXW: a STARTUPINFOW followed by the address of a PROC_THREAD_ATTRIBUTE_LIST. */
+export function encodeStartupInfoEx(info: StartupInfo, attributeList: bigint): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(STARTUPINFOEX_SIZE);
+  bytes.set(encodeStartupInfo(info));
+  const v = view(bytes);
+  v.setUint32(0, STARTUPINFOEX_SIZE, true);
+  v.setBigUint64(STARTUPINFO_SIZE, attributeList, true);
+  return bytes;
+}
+
+// PROCESSENTRY32W on x64: dwSize 0, th32ProcessID 8, cntThreads 28, th32ParentProcessID 32,
+// szExeFile (260 WCHARs) 44; 568 bytes.
+export const PROCESSENTRY32_SIZE = 568;
+
+/** One process as a Toolhelp snapshot lists it. */
+export interface ProcessEntry {
+  processId: number;
+  /** The process that created it; it may have ended since, and its id may be reused. */
+  parentProcessId: number;
+  threads: number;
+  /** The executable's file name, without its folder. */
+  exeFile: string;
+}
+
+/** An empty PROCESSENTRY32W with its dwSize set, for Process32FirstW/NextW to fill. */
+export function newProcessEntry(): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(PROCESSENTRY32_SIZE);
+  view(bytes).setUint32(0, PROCESSENTRY32_SIZE, true);
+  return bytes;
+}
+
+/** Decodes a PROCESSENTRY32W. */
+export function decodeProcessEntry(bytes: Uint8Array): ProcessEntry {
+  const v = view(bytes);
+  return {
+    processId: v.getUint32(8, true),
+    parentProcessId: v.getUint32(32, true),
+    threads: v.getUint32(28, true),
+    exeFile: readWide(bytes.subarray(44, PROCESSENTRY32_SIZE)),
+  };
+}
+
+// THREADENTRY32: dwSize 0, th32ThreadID 8, th32OwnerProcessID 12; 28 bytes.
+export const THREADENTRY32_SIZE = 28;
+
+/** One thread as a Toolhelp snapshot lists it. */
+export interface ThreadEntry {
+  threadId: number;
+  processId: number;
+}
+
+/** An empty THREADENTRY32 with its dwSize set, for Thread32First/Next to fill. */
+export function newThreadEntry(): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(THREADENTRY32_SIZE);
+  view(bytes).setUint32(0, THREADENTRY32_SIZE, true);
+  return bytes;
+}
+
+/** Decodes a THREADENTRY32. */
+export function decodeThreadEntry(bytes: Uint8Array): ThreadEntry {
+  const v = view(bytes);
+  return { threadId: v.getUint32(8, true), processId: v.getUint32(12, true) };
+}
+
+// JOBOBJECT_BASIC_PROCESS_ID_LIST on x64: NumberOfAssignedProcesses 0, NumberOfProcessIdsInList 4,
+// ProcessIdList (ULONG_PTR each) from 8.
+export const JOBOBJECT_BASIC_PROCESS_ID_LIST_HEADER_SIZE = 8;
+
+/** Decodes a JOBOBJECT_BASIC_PROCESS_ID_LIST: the job's process ids, and how many it has in all. */
+export function decodeJobProcessIdList(bytes: Uint8Array): { assigned: number; processIds: number[] } {
+  const v = view(bytes);
+  const listed = v.getUint32(4, true);
+  const processIds: number[] = [];
+  for (let i = 0; i < listed; i++) {
+    processIds.push(Number(v.getBigUint64(JOBOBJECT_BASIC_PROCESS_ID_LIST_HEADER_SIZE + i * POINTER, true)));
+  }
+  return { assigned: v.getUint32(0, true), processIds };
+}
+
+/**
+ * Encodes an environment block for CreateProcessW with CREATE_UNICODE_ENVIRONMENT: `NAME=value` strings,
+ * each NUL-terminated, sorted by name without regard to case as CreateProcessW's documentation asks, the
+ * whole ending in one more NUL (an empty environment is two NULs).
+ */
+export function encodeEnvironmentBlock(environment: Record<string, string>): Uint8Array<ArrayBuffer> {
+  const entries = Object.entries(environment);
+  for (const [name, value] of entries) {
+    // A leading "=" is Windows' own per-drive current directory ("=C:=C:\work"); elsewhere it ends the name.
+    if (name === "" || name.includes("\0") || name.indexOf("=", 1) !== -1) {
+      throw new RangeError(
+        `an environment variable's name cannot be empty or contain = or NUL: ${JSON.stringify(name)}`,
+      );
+    }
+    if (value.includes("\0")) throw new RangeError(`the environment variable ${name} contains NUL`);
+  }
+  const upper = (name: string) => name.toUpperCase();
+  entries.sort(([a], [b]) => (upper(a) < upper(b) ? -1 : upper(a) > upper(b) ? 1 : 0));
+  const text = entries.map(([name, value]) => `${name}=${value}\0`).join("");
+  return wide(text === "" ? "\0" : text);
+}
