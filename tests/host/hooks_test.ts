@@ -1,0 +1,269 @@
+/** Hooks run as real Linux processes: their variables, deadline, exit codes and output. */
+import path from "path";
+import { assertEquals, assertMatch, assertOk } from "../assert.ts";
+import { defaultSpec } from "../../service/spec.ts";
+import { hookEnvironment, type HookFacts, runConfiguredHook, runHook } from "../../host/hooks.ts";
+
+const ignore = Deno.build.os === "windows";
+
+const facts: HookFacts = {
+  exe: "/usr/bin/servitor",
+  serviceName: "hooked",
+  displayName: "Hooked service",
+  commandLine: '"/usr/bin/server" --port 80',
+  counters: { startRequested: 1, started: 0, throttled: 1, exits: 0 },
+  hostStartedAt: Date.now(),
+  now: Date.now(),
+};
+
+/** The service's environment: what the test runs with, but only PATH of it, and one variable of its own. */
+const serviceEnvironment = { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", FROM_THE_SERVICE: "yes" };
+
+async function tempDir() {
+  const dir = await Deno.makeTempDir({ prefix: "servitor-hooks-" });
+  return {
+    dir,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+function parseEnv(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text.split("\n").filter((line) => line.includes("=")).map((line) => {
+      const equals = line.indexOf("=");
+      return [line.slice(0, equals), line.slice(equals + 1)];
+    }),
+  );
+}
+
+/** Whether a process is still there (a zombie counts as gone: it is only waiting to be reaped). */
+function alive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return !/^\d+ \(.*\) Z /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
+}
+
+Deno.test({
+  name: "a hook sees the service's environment and the NSSM_ and SERVITOR_ variables, nothing else",
+  ignore,
+  async fn() {
+    await using temp = await tempDir();
+    Deno.env.set("ONLY_IN_THE_TEST_RUNNER", "1");
+    const environment = { ...serviceEnvironment, ...hookEnvironment("Start/Pre", facts, 60_000) };
+    const result = await runHook("env > env.txt; pwd > pwd.txt", environment, {
+      deadlineMs: 10_000,
+      directory: temp.dir,
+    });
+    assertEquals(result, { exitCode: 0, killed: false });
+    const seen = parseEnv(await Deno.readTextFile(path.join(temp.dir, "env.txt")));
+    assertEquals(seen.FROM_THE_SERVICE, "yes");
+    assertEquals([seen.NSSM_EVENT, seen.NSSM_ACTION, seen.NSSM_TRIGGER], ["Start", "Pre", "START"]);
+    assertEquals([seen.SERVITOR_EVENT, seen.SERVITOR_SERVICE_NAME], ["Start", "hooked"]);
+    assertEquals(seen.NSSM_DEADLINE, "60000");
+    assertEquals(seen.NSSM_APPLICATION_PID, "");
+    assertEquals(seen.ONLY_IN_THE_TEST_RUNNER, undefined);
+    assertEquals(
+      (await Deno.readTextFile(path.join(temp.dir, "pwd.txt"))).trim(),
+      await Deno.realPath(temp.dir),
+    );
+  },
+});
+
+Deno.test({
+  name: "a hook that outlives its deadline is killed, and so is what it started",
+  ignore,
+  async fn() {
+    await using temp = await tempDir();
+    const started = Date.now();
+    const result = await runHook("sleep 30 & echo $! > child.pid; sleep 30", serviceEnvironment, {
+      deadlineMs: 500,
+      directory: temp.dir,
+    });
+    const took = Date.now() - started;
+    assertEquals(result, { killed: true });
+    assertOk(took >= 450 && took < 5_000, `runHook returned after ${took} ms`);
+    const grandchild = Number(await Deno.readTextFile(path.join(temp.dir, "child.pid")));
+    assertOk(grandchild > 0);
+    assertOk(
+      await waitUntil(() => !alive(grandchild), 2_000),
+      `the hook's child ${grandchild} is still running`,
+    );
+  },
+});
+
+Deno.test({
+  name: "what a hook leaves running when it exits is killed, as NSSM does, and does not hold up its output",
+  ignore,
+  async fn() {
+    await using temp = await tempDir();
+    const lines: string[] = [];
+    const started = Date.now();
+    const result = await runHook("sleep 30 & echo $! > child.pid; echo done", serviceEnvironment, {
+      deadlineMs: 20_000,
+      directory: temp.dir,
+      output: { stdout: (line) => lines.push(line), stderr: () => {} },
+    });
+    assertEquals(result, { exitCode: 0, killed: false });
+    assertEquals(lines, ["done"]);
+    assertOk(Date.now() - started < 5_000, "the leftover held the hook's output open");
+    const leftover = Number(await Deno.readTextFile(path.join(temp.dir, "child.pid")));
+    assertOk(
+      await waitUntil(() => !alive(leftover), 2_000),
+      `the hook's leftover ${leftover} is still running`,
+    );
+  },
+});
+
+Deno.test({
+  name: "a leftover that escaped the hook's group holds its output open only until the deadline",
+  ignore,
+  async fn() {
+    await using temp = await tempDir();
+    const lines: string[] = [];
+    const started = Date.now();
+    // The hook waits until its child has left the group, so the group kill at its exit can't catch it.
+    const hook = "setsid sh -c 'echo $$ > escaped.pid; exec sleep 30' & " +
+      "while [ ! -s escaped.pid ]; do sleep 0.01; done; echo done";
+    const result = await runHook(hook, serviceEnvironment, {
+      deadlineMs: 500,
+      directory: temp.dir,
+      output: { stdout: (line) => lines.push(line), stderr: () => {} },
+    });
+    const took = Date.now() - started;
+    const escaped = Number(await Deno.readTextFile(path.join(temp.dir, "escaped.pid")));
+    try {
+      Deno.kill(escaped, "SIGKILL");
+    } catch {
+      // gone already
+    }
+    // The hook itself exited in time: its code counts, though its output was cut at the deadline.
+    assertEquals(result, { exitCode: 0, killed: false });
+    assertEquals(lines, ["done"]);
+    assertOk(took >= 450 && took < 5_000, `runHook returned after ${took} ms`);
+  },
+});
+
+Deno.test({
+  name: "a hook's exit code comes back, 99 (abort the start) included",
+  ignore,
+  async fn() {
+    await using temp = await tempDir();
+    for (const code of [0, 3, 99, 255]) {
+      const result = await runHook(`exit ${code}`, serviceEnvironment, {
+        deadlineMs: 10_000,
+        directory: temp.dir,
+      });
+      assertEquals(result, { exitCode: code, killed: false });
+    }
+  },
+});
+
+Deno.test({
+  name: "a hook command that doesn't exist gives an error, not an exception",
+  ignore,
+  async fn() {
+    await using temp = await tempDir();
+    const missing = await runHook("/no/such/hook --flag", serviceEnvironment, {
+      deadlineMs: 10_000,
+      directory: temp.dir,
+    });
+    assertEquals([missing.killed, missing.exitCode], [false, 127]);
+    assertMatch(missing.error ?? "", /\/no\/such\/hook.*not found/);
+
+    const noDirectory = await runHook("true", serviceEnvironment, {
+      deadlineMs: 10_000,
+      directory: path.join(temp.dir, "gone"),
+    });
+    assertEquals([noDirectory.killed, noDirectory.exitCode], [false, undefined]);
+    assertMatch(noDirectory.error ?? "", /could not be started/);
+  },
+});
+
+Deno.test({
+  name: "a hook's output lines arrive when its output is redirected",
+  ignore,
+  async fn() {
+    await using temp = await tempDir();
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const result = await runHook(
+      "printf 'one\\ntwo\\r\\n'; echo oops >&2; printf 'last'",
+      serviceEnvironment,
+      {
+        deadlineMs: 10_000,
+        directory: temp.dir,
+        output: { stdout: (line) => stdout.push(line), stderr: (line) => stderr.push(line) },
+      },
+    );
+    assertEquals(result, { exitCode: 0, killed: false });
+    assertEquals(stdout, ["one", "two", "last"]);
+    assertEquals(stderr, ["oops"]);
+  },
+});
+
+Deno.test({
+  name: "a hook's output that nobody reads does not hold it up",
+  ignore,
+  async fn() {
+    await using temp = await tempDir();
+    // Far more than a pipe holds: were it piped and not read, the hook would block until its deadline.
+    const result = await runHook(
+      "head -c 4000000 /dev/zero; head -c 4000000 /dev/zero >&2",
+      serviceEnvironment,
+      {
+        deadlineMs: 10_000,
+        directory: temp.dir,
+      },
+    );
+    assertEquals(result, { exitCode: 0, killed: false });
+  },
+});
+
+Deno.test({
+  name: "aborting kills a running hook",
+  ignore,
+  async fn() {
+    await using temp = await tempDir();
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 200);
+    const started = Date.now();
+    const result = await runHook("sleep 30", serviceEnvironment, {
+      deadlineMs: 60_000,
+      directory: temp.dir,
+      signal: abort.signal,
+    });
+    assertEquals(result, { killed: true });
+    assertOk(Date.now() - started < 5_000);
+  },
+});
+
+Deno.test({
+  name: "a configured hook runs with the spec's deadline; an event without one runs nothing",
+  ignore,
+  async fn() {
+    await using temp = await tempDir();
+    const spec = defaultSpec("hooked", "/usr/bin/server");
+    spec.hookDeadlineMs = 7_000;
+    spec.hooks["Stop/Pre"] =
+      'echo "$NSSM_EVENT/$NSSM_ACTION $NSSM_TRIGGER $NSSM_DEADLINE $FROM_THE_SERVICE" > seen.txt';
+    const options = { environment: serviceEnvironment, directory: temp.dir };
+    assertEquals(runConfiguredHook(spec, "Start/Pre", facts, options), undefined);
+    const result = await runConfiguredHook(spec, "Stop/Pre", { ...facts, trigger: "stop" }, options);
+    assertEquals(result, { exitCode: 0, killed: false });
+    assertEquals(await Deno.readTextFile(path.join(temp.dir, "seen.txt")), "Stop/Pre STOP 7000 yes\n");
+  },
+});
