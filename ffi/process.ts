@@ -265,8 +265,9 @@ export class PipeReader {
   #handle: Handle;
   #buffer = new Uint8Array(64 * 1024);
   #count = new Uint32Array(1);
-  #reading: Promise<number> | null = null;
+  #reading = false;
   #abandoned = false;
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
   #resolveClosed!: () => void;
 
   /** Takes ownership of `read`. */
@@ -274,13 +275,18 @@ export class PipeReader {
     this.#handle = read;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.stream = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.#controller = controller;
+      },
       pull: async (controller) => {
         const bytes = await this.#read();
-        if (bytes === null) {
+        // Abandoned meanwhile: abandon() has closed the stream already.
+        if (this.#abandoned) return;
+        if (bytes) {
+          controller.enqueue(bytes);
+        } else {
           controller.close();
           this.#finish();
-        } else {
-          controller.enqueue(bytes);
         }
       },
       cancel: () => this.abandon(),
@@ -288,27 +294,36 @@ export class PipeReader {
   }
 
   async #read(): Promise<Uint8Array | null> {
-    if (this.#abandoned || this.#handle.closed) return null;
-    this.#reading = kernel32().ReadFile(
-      rawOf(this.#handle),
-      this.#buffer,
-      this.#buffer.length,
-      new Uint8Array(this.#count.buffer),
-      null,
-    );
-    const ok = await this.#reading;
-    this.#reading = null;
-    if (this.#abandoned) {
-      this.#finish();
-      return null;
+    if (this.#abandoned) return null;
+    this.#reading = true;
+    try {
+      const ok = await kernel32().ReadFile(
+        rawOf(this.#handle),
+        this.#buffer,
+        this.#buffer.length,
+        new Uint8Array(this.#count.buffer),
+        null,
+      );
+      // A zero-byte read that succeeds is a writer's zero-byte write, not the end.
+      return ok ? this.#buffer.slice(0, this.#count[0]) : null;
+    } finally {
+      this.#reading = false;
+      if (this.#abandoned) this.#finish();
     }
-    // A zero-byte read that succeeds is a writer's zero-byte write, not the end.
-    return ok ? this.#buffer.slice(0, this.#count[0]) : null;
   }
 
-  /** Stops reading: closes the read end now, or as soon as the read in flight returns. */
+  /**
+   * Stops reading: the stream ends after the chunks it holds, and the read end is closed now, or as soon
+   * as the read in flight returns.
+   */
   abandon(): void {
+    if (this.#abandoned) return;
     this.#abandoned = true;
+    try {
+      this.#controller.close();
+    } catch {
+      // closed or cancelled already
+    }
     if (!this.#reading) this.#finish();
   }
 

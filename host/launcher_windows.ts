@@ -1,0 +1,251 @@
+/**
+ * Starting and stopping the program on Windows, through ffi/ (Deno.Command can do none of it): the program
+ * is created suspended by CreateProcessW, put into a job object of the host's own that kills everything in
+ * it when closed and lets nothing break away — so nothing the program starts outlives the host, even when
+ * the host is killed — given its priority class and processor affinity, a hidden console of its own (so
+ * Ctrl-C can reach it), stdin from NUL or a file (a batch file never waits on "Terminate batch job (Y/N)?"),
+ * exactly its standard handles and no other, and only then resumed.
+ *
+ * Stopping is NSSM's escalation, one method a call: Ctrl-C to its console, WM_CLOSE to its windows, WM_QUIT
+ * to its threads, TerminateProcess — to the program alone, or to every process of its tree.
+ * @module
+ */
+import { windowsCommandLine } from "../service/command_line.ts";
+import { sendCtrlC, stopIgnoringCtrlC } from "../ffi/console.ts";
+import * as W from "../ffi/constants.ts";
+import { Win32Error } from "../ffi/error.ts";
+import {
+  affinityMask,
+  type ChildProcess,
+  createPipe,
+  createProcess,
+  descendants,
+  duplicateStandardHandle,
+  type Handle,
+  Job,
+  listProcesses,
+  openForReading,
+  openNul,
+  PipeReader,
+} from "../ffi/process.ts";
+import { postCloseToWindows, postQuitToThreads } from "../ffi/user32.ts";
+import {
+  type Launcher,
+  LaunchError,
+  type LaunchOptions,
+  type Program,
+  type StopMethod,
+  type StreamTarget,
+} from "./launcher.ts";
+
+/** How long disposal waits for the output streams to be read to their end before it closes them. */
+const readerGraceMs = 1000;
+
+/** The exit code a program stopped by TerminateProcess (or by disposal) reports. */
+export const KILLED_EXIT_CODE = 1;
+
+export const windowsLauncher: Launcher = {
+  methods: ["interrupt", "close", "quit", "kill"],
+  launch(options: LaunchOptions): Program {
+    return launch(options);
+  },
+};
+
+function launch(options: LaunchOptions): Program {
+  // A program started while the host still ignores Ctrl-C from an earlier stop would inherit that.
+  stopIgnoringCtrlC();
+  const opened: Handle[] = [];
+  const readers: PipeReader[] = [];
+  const open = (make: () => Handle) => {
+    const handle = make();
+    opened.push(handle);
+    return handle;
+  };
+  let job: Job | undefined;
+  let child: ChildProcess | undefined;
+  try {
+    const input = options.stdinPath === undefined ? open(() => openNul("read")) : open(() => {
+      try {
+        return openForReading(options.stdinPath!);
+      } catch (error) {
+        throw new LaunchError(
+          `cannot open ${options.stdinPath} for the program's input: ${describe(error)} — check AppStdin`,
+          { cause: error },
+        );
+      }
+    });
+    // The program's end of each output stream, and the host's end when it is a pipe.
+    const stream = (target: StreamTarget, which: "output" | "error"): [Handle, PipeReader | undefined] => {
+      if (target === "pipe") {
+        const { read, write } = createPipe();
+        const reader = new PipeReader(read);
+        readers.push(reader);
+        return [open(() => write), reader];
+      }
+      const inherited = target === "inherit" ? duplicateStandardHandle(which) : null;
+      return [open(() => inherited ?? openNul("write")), undefined];
+    };
+    const [output, stdout] = stream(options.stdout, "output");
+    const [error, stderr] = stream(options.stderr, "error");
+
+    job = Job.create({ killOnClose: true, breakaway: "none" });
+    try {
+      child = createProcess({
+        commandLine: windowsCommandLine(options.program, options.arguments),
+        directory: options.directory,
+        environment: options.environment,
+        stdio: { input, output, error },
+        newConsole: options.newConsole,
+        suspended: true,
+      });
+    } catch (error) {
+      throw new LaunchError(createFailure(options, error), { cause: error });
+    }
+    // The program's ends of the pipes and files are its own now; the read ends see EOF once it and its
+    // children close theirs.
+    for (const handle of opened.splice(0)) handle.close();
+    try {
+      job.assign(child);
+      if (options.priority !== "normal") child.setPriority(options.priority);
+      if (options.affinity) {
+        // Only processors that exist: NSSM also drops the others (and runs on all when none is left).
+        const mask = affinityMask(options.affinity) & child.affinity().system;
+        if (mask !== 0n) child.setAffinity(mask);
+      }
+      child.resume();
+    } catch (error) {
+      child.terminate(KILLED_EXIT_CODE);
+      throw new LaunchError(`cannot start ${options.program}: ${describe(error)}`, { cause: error });
+    }
+    return new WindowsProgram(child, job, stdout, stderr);
+  } catch (error) {
+    for (const handle of opened) handle.close();
+    for (const reader of readers) reader.abandon();
+    if (child) void child.close();
+    job?.close();
+    throw error;
+  }
+}
+
+/** What to check, by CreateProcessW's error code. */
+const launchHints: Record<number, (options: LaunchOptions) => string> = {
+  [W.ERROR_FILE_NOT_FOUND]: () => "check Application",
+  [W.ERROR_PATH_NOT_FOUND]: () => "check Application",
+  [W.ERROR_DIRECTORY]: (options) => `check AppDirectory (${options.directory})`,
+  [W.ERROR_ACCESS_DENIED]: () => "check that the service's account may run Application and read AppDirectory",
+  [W.ERROR_BAD_EXE_FORMAT]: () => "Application is not a program Windows can run",
+  [W.ERROR_ELEVATION_REQUIRED]: () => "Application asks to run elevated, which a service can't be asked for",
+};
+
+/** `cannot start C:\x\app.exe: The system cannot find the file specified. (CreateProcessW, error 2) — check Application` */
+function createFailure(options: LaunchOptions, error: unknown): string {
+  if (!(error instanceof Win32Error)) return `cannot start ${options.program}: ${describe(error)}`;
+  const hint = launchHints[error.code]?.(options);
+  // The messages are formatted without inserts: ERROR_BAD_EXE_FORMAT's "%1" is the program.
+  const reason = (error.systemMessage || "(no system message)").replaceAll("%1", options.program);
+  return `cannot start ${options.program}: ${reason} (${error.fn}, error ${error.code})${
+    hint ? ` — ${hint}` : ""
+  }`;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+class WindowsProgram implements Program {
+  readonly pid: number;
+  readonly stdout: ReadableStream<Uint8Array> | null;
+  readonly stderr: ReadableStream<Uint8Array> | null;
+  readonly exited: Promise<number>;
+  #child: ChildProcess;
+  #job: Job;
+  #readers: PipeReader[];
+  #disposed = false;
+
+  constructor(child: ChildProcess, job: Job, stdout?: PipeReader, stderr?: PipeReader) {
+    this.#child = child;
+    this.#job = job;
+    this.pid = child.pid;
+    this.stdout = stdout?.stream ?? null;
+    this.stderr = stderr?.stream ?? null;
+    this.#readers = [stdout, stderr].filter((reader) => reader !== undefined);
+    this.exited = child.wait().catch(() => KILLED_EXIT_CODE);
+  }
+
+  stop(method: StopMethod, tree: boolean): Promise<boolean> {
+    if (this.#disposed) return Promise.resolve(false);
+    try {
+      return Promise.resolve(this.#deliver(method, tree ? this.#tree() : this.#self()));
+    } catch (error) {
+      // A graceful method that fails (a snapshot, a console that refuses) was not delivered, and the
+      // caller goes on to the next; a kill that fails is the caller's to know.
+      if (method !== "kill" && error instanceof Win32Error) return Promise.resolve(false);
+      return Promise.reject(error);
+    }
+  }
+
+  /** The program, while it runs. */
+  #self(): number[] {
+    return this.#child.exitCode() === undefined ? [this.pid] : [];
+  }
+
+  /**
+   * The program and every process it started, deepest first: the job's own list (exact, and with the
+   * orphans whose parent has ended), ordered by the parent links of a snapshot.
+   */
+  #tree(): number[] {
+    const members = new Set(this.#job.processIds());
+    const processes = listProcesses();
+    const ordered = descendants(this.pid, processes).filter((pid) => members.has(pid));
+    const orphans = [...members].filter((pid) => pid !== this.pid && !ordered.includes(pid));
+    return [...orphans, ...ordered, ...(members.has(this.pid) ? [this.pid] : [])];
+  }
+
+  #deliver(method: StopMethod, pids: number[]): boolean {
+    if (pids.length === 0) return false;
+    switch (method) {
+      case "interrupt":
+        return sendCtrlC(pids).length > 0;
+      case "close":
+        return postCloseToWindows(pids) > 0;
+      case "quit":
+        return postQuitToThreads(pids) > 0;
+      case "kill":
+        if (pids.length > 1 || pids[0] !== this.pid) {
+          // The whole tree: the job ends every process in it at once, also those started meanwhile.
+          this.#job.terminate(KILLED_EXIT_CODE);
+          return true;
+        }
+        return this.#child.terminate(KILLED_EXIT_CODE);
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    // Whatever is left of the tree ends with the job; TerminateJobObject first, so that the wait below
+    // returns even if some other handle to the job kept it open.
+    try {
+      this.#job.terminate(KILLED_EXIT_CODE);
+    } catch (error) {
+      // Closing the job below ends them all the same (KILL_ON_JOB_CLOSE).
+      if (!(error instanceof Win32Error)) throw error;
+    } finally {
+      this.#job.close();
+    }
+    await this.exited;
+    await this.#child.close();
+    // With every writer gone, a reader being read reaches the end of its stream at once; one that nobody
+    // reads any more is closed after a grace period, in which a reader between two chunks reads on.
+    await Promise.all(this.#readers.map(async (reader) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        reader.closed,
+        new Promise((resolve) => (timer = setTimeout(resolve, readerGraceMs))),
+      ]);
+      clearTimeout(timer);
+      reader.abandon();
+      await reader.closed;
+    }));
+  }
+}
