@@ -24,10 +24,21 @@ export type IncomingControl =
   | { kind: "shutdown" }
   | { kind: "preshutdown" }
   | { kind: "param_change" }
-  | { kind: "power_event"; eventType: number }
+  | { kind: "power_event"; eventType: number; event: PowerEvent }
   | { kind: "session_change"; eventType: number }
   | { kind: "user"; code: number }
   | { kind: "other"; code: number };
+
+/** What a power event says (WM_POWERBROADCAST's PBT_* codes), as far as a service acts on it. */
+export type PowerEvent = "resume" | "status_change" | "suspend" | "other";
+
+const powerEvents: Record<number, PowerEvent> = {
+  // PBT_APMRESUMEAUTOMATIC comes with every resume; PBT_APMRESUMESUSPEND only with a user present, so it is
+  // left out, or Power/Resume would run twice.
+  0x12: "resume", // PBT_APMRESUMEAUTOMATIC
+  0x0A: "status_change", // PBT_APMPOWERSTATUSCHANGE
+  0x04: "suspend", // PBT_APMSUSPEND
+};
 
 /** Decodes HandlerEx's dwControl and dwEventType. */
 export function decodeControl(control: number, eventType: number): IncomingControl {
@@ -47,7 +58,7 @@ export function decodeControl(control: number, eventType: number): IncomingContr
     case W.SERVICE_CONTROL_PARAMCHANGE:
       return { kind: "param_change" };
     case W.SERVICE_CONTROL_POWEREVENT:
-      return { kind: "power_event", eventType };
+      return { kind: "power_event", eventType, event: powerEvents[eventType] ?? "other" };
     case W.SERVICE_CONTROL_SESSIONCHANGE:
       return { kind: "session_change", eventType };
   }

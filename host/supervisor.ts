@@ -12,18 +12,21 @@ import { exitActionFor, type HookEvent, type ServiceSpec } from "../service/spec
 import type { StopMethod } from "./launcher.ts";
 import { nextThrottleCount, restartBudget, restartDelayMs } from "./throttle.ts";
 
-/** The service-specific exit codes the host reports when it, not the program, ends the service. */
+/**
+ * The service-specific exit codes the host reports when it, not the program, ends the service; also the
+ * host's process exit code. They fit in a byte (a Linux exit status) and stay clear of systemd's own 200–243.
+ */
 export const HostExitCode = {
   /** The stored configuration is missing or invalid. */
-  configuration: 1001,
+  configuration: 250,
   /** The program could not be started. */
-  launchFailed: 1002,
+  launchFailed: 251,
   /** A Start/Pre hook exited with 99. */
-  startAborted: 1003,
+  startAborted: 252,
   /** The restart budget was spent. */
-  restartBudgetSpent: 1004,
+  restartBudgetSpent: 253,
   /** The host itself failed. */
-  internal: 1005,
+  internal: 254,
 } as const;
 
 /** How long the host allows itself to start the program once hooks are done (rotation included). */

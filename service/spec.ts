@@ -153,7 +153,7 @@ export interface ServiceSpec {
   noConsole: boolean;
   /** AppEvents: a command per hook event. */
   hooks: Partial<Record<HookEvent, string>>;
-  /** Beyond NSSM: ms after which any hook is killed (NSSM's own deadline is 60 s). */
+  /** Beyond NSSM: ms after which any hook is killed (NSSM's own are 20 s for Start/Pre and Stop/Pre, else 60 s). */
   hookDeadlineMs: number;
   /** ms the system gives the service to stop before shutdown (SERVICE_PRESHUTDOWN_INFO). */
   preshutdownTimeoutMs: number;
@@ -219,7 +219,9 @@ export function parseAffinity(text: string): number[] {
     if (!match) throw new RangeError(`AppAffinity "${text}": "${part}" is not a processor or a range`);
     const first = Number(match[1]);
     const last = match[2] === undefined ? first : Number(match[2]);
-    if (last < first || last > 63) throw new RangeError(`AppAffinity "${text}": "${part}" is out of range 0-63`);
+    if (last < first || last > 63) {
+      throw new RangeError(`AppAffinity "${text}": "${part}" is out of range 0-63`);
+    }
     for (let cpu = first; cpu <= last; cpu++) cpus.add(cpu);
   }
   return [...cpus].sort((a, b) => a - b);

@@ -432,7 +432,13 @@ Deno.test("output to /dev/null is written but never rotated", async () => {
       {
         echo: false,
         onError: (m) => errors.push(m),
-        hooks: { beforeRotate: async () => void hooks++, afterRotate: () => {} },
+        hooks: {
+          beforeRotate: () => {
+            hooks++;
+            return Promise.resolve();
+          },
+          afterRotate: () => {},
+        },
       },
     );
     writer.rotateNow();

@@ -1,0 +1,487 @@
+/**
+ * The host: what the service manager starts (`servitor host --service <name>`). It reads the service's
+ * stored spec, connects to whoever runs it (the SCM, systemd, or a console), and supervises the program:
+ * the supervisor's transitions decide, this file carries out their effects and feeds back what happened.
+ * @module
+ */
+import path from "path";
+import type { ControlAnswer, IncomingControl, ServiceSession, StatusReport } from "../protocol/session.ts";
+import { type HookEvent, isSynchronousHook, parseAffinity, type ServiceSpec } from "../service/spec.ts";
+import { logDirectoryFor, readSpec, SpecError, writeFileAtomically } from "../service/store.ts";
+import { windowsCommandLine } from "../service/command_line.ts";
+import { programEnvironment } from "./environment.ts";
+import { hookEnvironment, type HookFacts, runHook } from "./hooks.ts";
+import type { Launcher, Program, StreamTarget } from "./launcher.ts";
+import { type HostLog, openHostLog, type SystemLog } from "./log.ts";
+import { resolveOutputPath } from "./monikers.ts";
+import { OutputWriter, rotateAtStart } from "./output.ts";
+import {
+  type Effect,
+  HostExitCode,
+  initialState,
+  type SupervisorControl,
+  type SupervisorEvent,
+  type SupervisorOptions,
+  type SupervisorState,
+  transition,
+} from "./supervisor.ts";
+
+/** What differs between platforms, chosen once at start-up (host/platform.ts). */
+export interface HostPlatform {
+  windows: boolean;
+  launcher: Launcher;
+  /** Connects to whoever runs the host; a console when no service manager started it. */
+  connect(
+    name: string,
+    handler: (control: IncomingControl) => ControlAnswer,
+    onError: (error: unknown) => void,
+  ): Promise<ServiceSession>;
+  /** The Event Log on Windows; on Linux stderr already reaches the journal. */
+  systemLog?: SystemLog;
+  /** servitor itself, for hooks (NSSM_EXE). */
+  exe: string;
+  /** servitor's version, for hooks (NSSM_VERSION). */
+  version: string;
+}
+
+export interface HostOptions {
+  name: string;
+  /** Where services are stored (service/store.ts). */
+  configRoot: string;
+}
+
+/** The host's exit code when it ends, and whether it ended without telling the service manager. */
+export interface HostOutcome {
+  code: number;
+  suicide: boolean;
+}
+
+/** Runs the host for one service until it stops. */
+export async function runHost(options: HostOptions, platform: HostPlatform): Promise<HostOutcome> {
+  let spec: ServiceSpec;
+  try {
+    spec = await readSpec(options.configRoot, options.name);
+  } catch (error) {
+    if (!(error instanceof SpecError)) throw error;
+    return await refuseToStart(options, platform, error.message);
+  }
+  const logDirectory = logDirectoryFor(spec, options.configRoot, platform.windows);
+  const log = await openHostLog(spec.name, logDirectory, platform.systemLog);
+  try {
+    const host = new Host(spec, logDirectory, platform, log);
+    return await host.run();
+  } finally {
+    await log.close();
+  }
+}
+
+/**
+ * A configuration that can't be used: the reason goes to the error log, and the service manager hears
+ * STOPPED with a service-specific code at once — never a crash, never a restart loop at full speed.
+ */
+async function refuseToStart(
+  options: HostOptions,
+  platform: HostPlatform,
+  reason: string,
+): Promise<HostOutcome> {
+  const logDirectory = path.join(options.configRoot, options.name, "logs");
+  const log = await openHostLog(options.name, logDirectory, platform.systemLog);
+  try {
+    log.write("error", `cannot start: ${reason}`);
+    const session = await platform.connect(options.name, () => "not_implemented", () => {});
+    session.report({
+      state: "stopped",
+      exitCode: { kind: "service_specific", code: HostExitCode.configuration },
+      reason,
+    });
+    await session.closed;
+  } catch {
+    // Not even a session: the error log has the reason.
+  } finally {
+    await log.close();
+  }
+  return { code: HostExitCode.configuration, suicide: false };
+}
+
+/** What the program's current run owns. */
+interface Run {
+  program: Program;
+  output?: OutputWriter;
+  startedAt: number;
+}
+
+class Host {
+  #state: SupervisorState = initialState();
+  #options: SupervisorOptions;
+  #session!: ServiceSession;
+  #run: Run | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #pending = new Set<Promise<unknown>>();
+  #finished!: (outcome: HostOutcome) => void;
+  #startedAt = Date.now();
+  #applicationStartedAt: number | undefined;
+  #applicationExitedAt: number | undefined;
+  #statusWrite: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly spec: ServiceSpec,
+    readonly logDirectory: string,
+    readonly platform: HostPlatform,
+    readonly log: HostLog,
+  ) {
+    this.#options = { spec, methods: platform.launcher.methods };
+  }
+
+  async run(): Promise<HostOutcome> {
+    const finished = new Promise<HostOutcome>((resolve) => this.#finished = resolve);
+    this.#session = await this.platform.connect(
+      this.spec.name,
+      (control) => this.#control(control),
+      (error) => this.#internalError(error),
+    );
+    this.#dispatch({ kind: "start", now: Date.now() });
+    const outcome = await finished;
+    if (!outcome.suicide) {
+      // Async hooks (Start/Post …) get to finish within their deadline; then the session lets go.
+      await Promise.allSettled([...this.#pending]);
+      await this.#session.closed;
+    }
+    return outcome;
+  }
+
+  /** HandlerEx, or a signal: the supervisor decides, synchronously, whether the control is taken. */
+  #control(control: IncomingControl): ControlAnswer {
+    const mapped = supervisorControl(control);
+    if (!mapped) {
+      return control.kind === "power_event" || control.kind === "session_change"
+        ? "handled"
+        : "not_implemented";
+    }
+    return this.#dispatch({ kind: "control", control: mapped, now: Date.now() }) ?? "handled";
+  }
+
+  #dispatch(event: SupervisorEvent): ControlAnswer | undefined {
+    const { state, effects, answer } = transition(this.#state, event, this.#options);
+    this.#state = state;
+    this.#setTimer();
+    for (const effect of effects) this.#carryOut(effect);
+    return answer;
+  }
+
+  /** The one timer: the supervisor's deadline. */
+  #setTimer() {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const deadline = this.#state.deadline;
+    if (deadline === undefined) return;
+    this.#timer = setTimeout(
+      () => this.#dispatch({ kind: "deadline", now: Date.now() }),
+      Math.max(0, deadline - Date.now()),
+    );
+  }
+
+  /** Feeds an event back after the current transition's effects are all under way. */
+  #later(event: () => SupervisorEvent) {
+    queueMicrotask(() => this.#dispatch(event()));
+  }
+
+  #track<T>(promise: Promise<T>): Promise<T> {
+    this.#pending.add(promise);
+    promise.finally(() => this.#pending.delete(promise)).catch(() => {});
+    return promise;
+  }
+
+  #carryOut(effect: Effect) {
+    switch (effect.kind) {
+      case "report":
+        this.#report({
+          state: effect.state,
+          waitHintMs: effect.waitHintMs,
+          exitCode: effect.exitCode,
+          reason: effect.reason,
+          accepts: accepts(effect.state),
+        });
+        break;
+      case "log":
+        this.log.write(effect.level, effect.message);
+        break;
+      case "hook":
+        this.#hook(effect.event);
+        break;
+      case "launch":
+        this.#track(this.#launch());
+        break;
+      case "stop_method": {
+        const run = this.#run;
+        if (!run) break;
+        this.log.write("info", `stopping the program (pid ${run.program.pid}): ${effect.method}`);
+        this.#track(
+          run.program.stop(effect.method, effect.tree).then((delivered) => {
+            if (!delivered) this.#dispatch({ kind: "stop_method_undelivered", now: Date.now() });
+          }),
+        );
+        break;
+      }
+      case "rotate":
+        this.#run?.output?.rotateNow();
+        break;
+      case "exit_host":
+        clearTimeout(this.#timer);
+        this.#finished({ code: effect.code, suicide: effect.suicide });
+        break;
+    }
+  }
+
+  #report(status: StatusReport) {
+    this.#session.report(status);
+    // One write at a time, in order: the file always ends with the latest state.
+    this.#statusWrite = this.#track(this.#statusWrite.then(() => this.#writeStatusFile(status)));
+  }
+
+  /** status.json in the log directory, for `ManageService status`: what the service manager can't say. */
+  async #writeStatusFile(status: StatusReport) {
+    const state = this.#state;
+    const phase = state.phase;
+    const file = {
+      service: this.spec.name,
+      state: status.state,
+      reason: status.reason,
+      hostPid: Deno.pid,
+      programPid: phase.kind === "running" || phase.kind === "stopping" || phase.kind === "stop_pre"
+        ? phase.pid
+        : undefined,
+      programStartedAt: this.#applicationStartedAt
+        ? new Date(this.#applicationStartedAt).toISOString()
+        : undefined,
+      nextStartAt: phase.kind === "throttled" ? new Date(phase.until).toISOString() : undefined,
+      lastExit: state.lastExit,
+      counters: state.counters,
+      updatedAt: new Date().toISOString(),
+    };
+    try {
+      await Deno.mkdir(this.logDirectory, { recursive: true });
+      await writeFileAtomically(
+        path.join(this.logDirectory, "status.json"),
+        JSON.stringify(file, null, 2) + "\n",
+      );
+    } catch (error) {
+      this.log.write("warning", `status.json not written: ${(error as Error).message}`);
+    }
+  }
+
+  #hook(event: HookEvent) {
+    const command = this.spec.hooks[event];
+    const synchronous = isSynchronousHook(event);
+    if (!command) {
+      if (synchronous) this.#later(() => ({ kind: "hook_done", event, exitCode: 0, now: Date.now() }));
+      return;
+    }
+    const run = this.#run;
+    const facts = this.#facts();
+    const environment = {
+      ...this.#programEnvironment(),
+      ...hookEnvironment(event, facts, this.spec.hookDeadlineMs),
+    };
+    const output = this.spec.output.redirectHooks && run?.output
+      ? {
+        stdout: (line: string) => run.output?.writeLine("stdout", line),
+        stderr: (line: string) => run.output?.writeLine("stderr", line),
+      }
+      : undefined;
+    const done = runHook(command, environment, {
+      deadlineMs: this.spec.hookDeadlineMs,
+      directory: this.#directory(),
+      output,
+    }).then((result) => {
+      if (result.error) this.log.write("error", `the ${event} hook could not run: ${result.error}`);
+      else if (result.killed) {
+        this.log.write("warning", `the ${event} hook ran past its deadline and was killed`);
+      }
+      if (synchronous) {
+        this.#dispatch({ kind: "hook_done", event, exitCode: result.exitCode, now: Date.now() });
+      }
+    });
+    this.#track(done);
+  }
+
+  /** What hooks are told (hooks.ts turns it into NSSM_* and SERVITOR_* variables). */
+  #facts(): HookFacts {
+    const state = this.#state;
+    return {
+      exe: this.platform.exe,
+      serviceName: this.spec.name,
+      displayName: this.spec.displayName,
+      commandLine: this.#commandLine(),
+      applicationPid: this.#run?.program.pid,
+      trigger: state.trigger,
+      lastControl: state.lastControl,
+      counters: { ...state.counters, throttled: state.throttleCount },
+      exitCode: state.lastExit?.code,
+      hostStartedAt: this.#startedAt,
+      applicationStartedAt: this.#applicationStartedAt,
+      applicationExitedAt: this.#applicationExitedAt,
+      now: Date.now(),
+      version: this.platform.version,
+    };
+  }
+
+  #programEnvironment(): Record<string, string> {
+    return programEnvironment(
+      Deno.env.toObject(),
+      this.spec.environment,
+      this.spec.environmentExtra,
+      this.platform.windows,
+    );
+  }
+
+  #directory(): string {
+    const paths = this.platform.windows ? path.win32 : path.posix;
+    return this.spec.directory ?? paths.dirname(this.spec.program);
+  }
+
+  #commandLine(): string {
+    return windowsCommandLine(this.spec.program, this.spec.arguments);
+  }
+
+  async #launch() {
+    const now = new Date();
+    const spec = this.spec;
+    try {
+      const environment = this.#programEnvironment();
+      const context = {
+        program: spec.program,
+        service: spec.name,
+        hostPid: Deno.pid,
+        now,
+        environment,
+        windows: this.platform.windows,
+      };
+      const console = this.#session.kind === "console";
+      // Nothing lost: under a service manager, output with no spec still goes to a file in the log directory.
+      const stdoutSpec = spec.output.stdout ?? (console ? undefined : `${spec.name}-stdout.log`);
+      const stderrSpec = spec.output.stderr ?? (console ? undefined : `${spec.name}-stderr.log`);
+      const files = {
+        stdout: stdoutSpec ? resolveOutputPath(stdoutSpec, context, this.logDirectory) : undefined,
+        stderr: stderrSpec ? resolveOutputPath(stderrSpec, context, this.logDirectory) : undefined,
+      };
+      const stdin = spec.output.stdin
+        ? resolveOutputPath(spec.output.stdin, context, this.logDirectory)
+        : undefined;
+      const onError = (message: string) => this.log.write("error", message);
+      const { background } = await rotateAtStart(files, spec.output.rotation, now, onError);
+      this.#track(background);
+      const output = files.stdout || files.stderr
+        ? await OutputWriter.open(files, spec.output, {
+          echo: console,
+          hooks: {
+            beforeRotate: () => this.#rotationHook("Rotate/Pre"),
+            afterRotate: () => this.#rotationHook("Rotate/Post"),
+          },
+          onError,
+        })
+        : undefined;
+      const target = (file: string | undefined): StreamTarget => file ? "pipe" : console ? "inherit" : "null";
+      let program: Program;
+      try {
+        program = this.platform.launcher.launch({
+          program: spec.program,
+          arguments: spec.arguments,
+          directory: this.#directory(),
+          environment,
+          stdinPath: stdin,
+          stdout: target(files.stdout),
+          stderr: target(files.stderr),
+          priority: spec.priority,
+          affinity: spec.affinity ? parseAffinity(spec.affinity) : undefined,
+          newConsole: !spec.noConsole && !console,
+        });
+      } catch (error) {
+        await output?.[Symbol.asyncDispose]();
+        throw error;
+      }
+      const startedAt = Date.now();
+      this.#applicationStartedAt = startedAt;
+      this.#applicationExitedAt = undefined;
+      const run: Run = { program, output, startedAt };
+      this.#run = run;
+      const pumps = [
+        program.stdout && output ? output.pump("stdout", program.stdout) : undefined,
+        program.stderr && output ? output.pump("stderr", program.stderr) : undefined,
+      ];
+      this.log.write("info", `started ${spec.program} (pid ${program.pid})`);
+      this.#dispatch({ kind: "launched", pid: program.pid, now: startedAt });
+      this.#track(this.#watch(run, pumps));
+    } catch (error) {
+      const message = (error as Error).message;
+      this.#dispatch({ kind: "launch_failed", message, now: Date.now() });
+    }
+  }
+
+  /** Waits for the program's exit; then what it left behind goes, its output is flushed, and the supervisor hears. */
+  async #watch(run: Run, pumps: (Promise<void> | undefined)[]) {
+    const code = await run.program.exited;
+    const now = Date.now();
+    await run.program[Symbol.asyncDispose]();
+    await Promise.allSettled(pumps);
+    await run.output?.[Symbol.asyncDispose]();
+    if (this.#run === run) this.#run = undefined;
+    this.#applicationStartedAt = undefined;
+    this.log.write(
+      code === 0 ? "info" : "warning",
+      `the program (pid ${run.program.pid}) exited with code ${code}`,
+    );
+    this.#dispatch({ kind: "exited", code, now });
+  }
+
+  /** Rotate/Pre is waited for (with its deadline); Rotate/Post is not. */
+  async #rotationHook(event: "Rotate/Pre" | "Rotate/Post") {
+    const command = this.spec.hooks[event];
+    if (!command) return;
+    const facts = this.#facts();
+    const done = runHook(command, {
+      ...this.#programEnvironment(),
+      ...hookEnvironment(event, facts, this.spec.hookDeadlineMs),
+    }, {
+      deadlineMs: this.spec.hookDeadlineMs,
+      directory: this.#directory(),
+    });
+    if (event === "Rotate/Pre") await done;
+    else this.#track(done);
+  }
+
+  #internalError(error: unknown) {
+    this.log.write("error", `internal error: ${(error as Error)?.stack ?? error}`);
+  }
+}
+
+/** The controls the host takes in each state, as NSSM: pause/continue only while throttled. */
+function accepts(state: StatusReport["state"]): StatusReport["accepts"] {
+  switch (state) {
+    case "running":
+      return ["stop", "shutdown", "preshutdown", "power_event"];
+    case "paused":
+      return ["stop", "shutdown", "preshutdown", "power_event", "pause_continue"];
+    default:
+      return [];
+  }
+}
+
+function supervisorControl(control: IncomingControl): SupervisorControl | undefined {
+  switch (control.kind) {
+    case "stop":
+    case "shutdown":
+    case "preshutdown":
+    case "pause":
+    case "continue":
+      return control.kind;
+    case "user":
+      return control.code === 128 ? "rotate" : undefined;
+    case "power_event":
+      return control.event === "resume"
+        ? "power_resume"
+        : control.event === "status_change"
+        ? "power_change"
+        : undefined;
+  }
+  return undefined;
+}

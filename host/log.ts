@@ -1,0 +1,84 @@
+/**
+ * The host's own log, through LogTape: every line to stderr (the console, or the journal under systemd),
+ * errors also to `<service>_ERROR_LOG.txt` in the service's log directory (OpenMSIStream's convention), and
+ * each line to the platform's system log when it has one (the Windows Event Log).
+ * @module
+ */
+import {
+  configure,
+  dispose,
+  getLogger,
+  getStreamSink,
+  getTextFormatter,
+  type LogRecord,
+  withFilter,
+} from "@logtape/logtape";
+import { getFileSink } from "@logtape/file";
+import path from "path";
+
+export type LogLevel = "info" | "warning" | "error";
+
+/** Where a line goes besides stderr and the error log: the Event Log on Windows. */
+export type SystemLog = (level: LogLevel, message: string) => void;
+
+export interface HostLog {
+  write(level: LogLevel, message: string): void;
+  /** Flushes and closes the files. */
+  close(): Promise<void>;
+}
+
+/** The error log's path for a service. */
+export function errorLogPath(logDirectory: string, service: string): string {
+  return path.join(logDirectory, `${service}_ERROR_LOG.txt`);
+}
+
+const category = ["servitor", "host"];
+
+/** Sets up the host's log. `stderr` is where the console lines go (tests capture them). */
+export async function openHostLog(
+  service: string,
+  logDirectory: string,
+  systemLog?: SystemLog,
+  stderr: WritableStream<Uint8Array> = Deno.stderr.writable,
+): Promise<HostLog> {
+  await Deno.mkdir(logDirectory, { recursive: true }).catch(() => {});
+  const formatter = getTextFormatter({ timestamp: "date-time-timezone" });
+  const sinks: Record<string, (record: LogRecord) => void> = {
+    stderr: getStreamSink(stderr, { formatter }),
+    // Created on the first error only: no empty error log beside a healthy service.
+    errors: withFilter(
+      getFileSink(errorLogPath(logDirectory, service), { lazy: true, bufferSize: 0, formatter }),
+      "error",
+    ),
+  };
+  if (systemLog) {
+    sinks.system = (record) => {
+      const level = record.level === "error" || record.level === "fatal"
+        ? "error"
+        : record.level === "warning"
+        ? "warning"
+        : "info";
+      try {
+        systemLog(level, record.message.map(String).join(""));
+      } catch {
+        // The Event Log being unavailable must not take the service down; stderr and the file still have it.
+      }
+    };
+  }
+  await configure({
+    reset: true,
+    sinks,
+    loggers: [
+      { category, lowestLevel: "info", sinks: Object.keys(sinks) },
+      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["stderr"] },
+    ],
+  });
+  const logger = getLogger(category);
+  return {
+    write(level, message) {
+      // LogTape formats `{…}` as placeholders: the message is passed as a value, never as a template.
+      logger[level]("{message}", { message: `${service}: ${message}` });
+    },
+    close: () => dispose(),
+  };
+}

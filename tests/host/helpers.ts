@@ -1,0 +1,120 @@
+/** What the host-tier tests share: a service stored in a temporary root, and the host run on it. */
+import path from "path";
+import { fileURLToPath } from "node:url";
+import { defaultSpec, type ServiceSpec } from "../../service/spec.ts";
+import { writeSpec } from "../../service/store.ts";
+
+const main = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
+export const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
+
+let counter = 0;
+
+/** A temporary store with one service; `change` adjusts the spec. Remove it with `await using`. */
+export async function storedService(
+  program: string,
+  args: string[],
+  change: (spec: ServiceSpec, root: string) => void = () => {},
+) {
+  const root = await Deno.makeTempDir({ prefix: "servitor-host-" });
+  const spec = defaultSpec(`host_test_${counter++}`, program, args);
+  spec.directory = root;
+  change(spec, root);
+  await writeSpec(root, spec);
+  return {
+    root,
+    spec,
+    logs: path.join(root, spec.name, "logs"),
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(root, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** The host, run as a person would run it in a console (no INVOCATION_ID: not under systemd). */
+export function startHost(root: string, name: string) {
+  const env = Deno.env.toObject();
+  delete env.INVOCATION_ID;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", main, "host", "--service", name, "--config-root", root],
+    env,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let stderr = "";
+  const stderrDone = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({ write: (chunk) => void (stderr += chunk) }),
+  );
+  let stdout = "";
+  const stdoutDone = child.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({ write: (chunk) => void (stdout += chunk) }),
+  );
+  return {
+    pid: child.pid,
+    get stderr() {
+      return stderr;
+    },
+    get stdout() {
+      return stdout;
+    },
+    /** Resolves when the host prints a line matching `pattern` on stderr. */
+    async waitFor(pattern: RegExp, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(stderr)) {
+        if (Date.now() > deadline) throw new Error(`host said nothing matching ${pattern}:\n${stderr}`);
+        await sleep(20);
+      }
+    },
+    signal(signal: Deno.Signal) {
+      child.kill(signal);
+    },
+    async exit() {
+      const status = await child.status;
+      await Promise.allSettled([stderrDone, stdoutDone]);
+      return status.code;
+    },
+    async [Symbol.asyncDispose]() {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+      await child.status;
+      await Promise.allSettled([stderrDone, stdoutDone]);
+    },
+  };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `read` until `ok` holds; throws with the last value after `timeoutMs`. */
+export async function eventually<T>(
+  read: () => Promise<T> | T,
+  ok: (value: T) => boolean,
+  timeoutMs = 15_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`still ${JSON.stringify(value)} after ${timeoutMs} ms`);
+    await sleep(25);
+  }
+}
+
+export async function readLines(file: string): Promise<string[]> {
+  try {
+    return (await Deno.readTextFile(file)).split("\n").filter((line) => line !== "");
+  } catch {
+    return [];
+  }
+}
+
+/** Whether a process of that pid is alive (and not a zombie). */
+export function alive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.split(") ")[1]?.[0] !== "Z";
+  } catch {
+    return false;
+  }
+}

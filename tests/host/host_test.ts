@@ -1,0 +1,195 @@
+/**
+ * The host supervising real programs on Linux, run as a person runs it in a console: signals to the host
+ * are the service manager's controls (SIGINT/SIGTERM stop, SIGUSR1 rotate, SIGUSR2 continue).
+ */
+import path from "path";
+import { assertEquals, assertMatch, assertOk } from "../assert.ts";
+import { alive, eventually, fixtures, readLines, sleep, startHost, storedService } from "./helpers.ts";
+import { HostExitCode } from "../../host/supervisor.ts";
+import { rotatedFiles } from "../../host/rotation.ts";
+
+const sh = (name: string) => path.join(fixtures, name);
+
+Deno.test("a program that dies at once restarts after 0, 2 and 4 s, then at once after a long run", async () => {
+  await using service = await storedService(sh("restarts.sh"), [], (spec, root) => {
+    spec.arguments = [path.join(root, "starts")];
+    spec.throttleMs = 500; // the 1 s run counts as a healthy one
+  });
+  await using host = startHost(service.root, service.spec.name);
+  const starts = await eventually(
+    () => readLines(path.join(service.root, "starts")),
+    (lines) => lines.length >= 5,
+    20_000,
+  );
+  const gaps = starts.map(Number).slice(1).map((at, i) => at - Number(starts[i]));
+  // Runs 1–3 die at once: restart at once, then after 2 s, then 4 s; run 4 lives 1 s, and the restart is immediate.
+  const expected = [0, 2000, 4000, 1000];
+  for (const [i, gap] of gaps.slice(0, 4).entries()) {
+    assertOk(Math.abs(gap - expected[i]) < 600, `gap ${i + 1} was ${gap} ms, expected about ${expected[i]}`);
+  }
+  assertMatch(host.stderr, /paused — the program exited with code 1 after .*next start is due/);
+  host.signal("SIGINT");
+  assertEquals(await host.exit(), 0);
+});
+
+Deno.test("AppExit Ignore: the program is not restarted and the host keeps running", async () => {
+  await using service = await storedService(sh("exit_with.sh"), [], (spec, root) => {
+    spec.arguments = [path.join(root, "runs"), "3"];
+    spec.exit.codes["3"] = "ignore";
+  });
+  await using host = startHost(service.root, service.spec.name);
+  await host.waitFor(/exited with code 3/);
+  await sleep(800);
+  assertEquals((await readLines(path.join(service.root, "runs"))).length, 1);
+  const status = JSON.parse(await Deno.readTextFile(path.join(service.logs, "status.json")));
+  assertEquals(status.state, "running");
+  host.signal("SIGTERM");
+  assertEquals(await host.exit(), 0);
+});
+
+Deno.test("AppExit Exit: the service stops with the program's exit code", async () => {
+  await using service = await storedService(sh("exit_with.sh"), [], (spec, root) => {
+    spec.arguments = [path.join(root, "runs"), "4"];
+    spec.exit.default = "exit";
+  });
+  await using host = startHost(service.root, service.spec.name);
+  assertEquals(await host.exit(), 4);
+  assertMatch(host.stderr, /stopped/);
+  assertEquals((await readLines(path.join(service.root, "runs"))).length, 1);
+});
+
+Deno.test("AppExit Suicide: the host dies with the code and never reports STOPPED", async () => {
+  await using service = await storedService(sh("exit_with.sh"), [], (spec, root) => {
+    spec.arguments = [path.join(root, "runs"), "6"];
+    spec.exit.codes["6"] = "suicide";
+  });
+  await using host = startHost(service.root, service.spec.name);
+  assertEquals(await host.exit(), 6);
+  assertOk(!/: stopped/.test(host.stderr), host.stderr);
+});
+
+for (const stubborn of ["int", "term"] as const) {
+  const ignores = stubborn === "int" ? "SIGINT" : "SIGINT and SIGTERM";
+  Deno.test(`stop escalates past a program that ignores ${ignores}, and leaves no grandchild`, async () => {
+    await using service = await storedService(sh("stubborn.sh"), [], (spec, root) => {
+      spec.arguments = [path.join(root, "signals"), stubborn];
+      spec.stop.consoleMs = 600;
+      spec.stop.windowMs = 600;
+    });
+    const signals = path.join(service.root, "signals");
+    await using host = startHost(service.root, service.spec.name);
+    const lines = await eventually(
+      () => readLines(signals),
+      (lines) => lines.some((l) => l.startsWith("ready")),
+    );
+    const grandchild = Number(lines.find((line) => line.startsWith("grandchild"))!.split(" ")[1]);
+    assertOk(alive(grandchild));
+    const stopAt = Date.now();
+    host.signal("SIGINT");
+    assertEquals(await host.exit(), 0);
+    const elapsed = Date.now() - stopAt;
+    const got = (await readLines(signals)).map((line) => line.split(" ")[0]).filter((s) =>
+      s === "INT" || s === "TERM"
+    );
+    assertEquals(got, ["INT", "TERM"]);
+    // Ignoring both takes the SIGINT wait and the SIGTERM wait before SIGKILL; the SIGINT wait alone otherwise.
+    const least = stubborn === "int" ? 600 : 1200;
+    assertOk(elapsed >= least && elapsed < least + 2500, `the stop took ${elapsed} ms`);
+    await eventually(() => alive(grandchild), (isAlive) => !isAlive, 3000);
+  });
+}
+
+Deno.test("the program's output lands in its spec file, relative to the log directory", async () => {
+  await using service = await storedService(sh("chatty.sh"), [], (spec) => {
+    spec.output.stdout = "%SERVICE%.out.txt";
+    spec.output.stderr = "%SERVICE%.out.txt";
+  });
+  await using host = startHost(service.root, service.spec.name);
+  const file = path.join(service.logs, `${service.spec.name}.out.txt`);
+  await eventually(() => readLines(file), (lines) => lines.includes("line 3"));
+  host.signal("SIGINT");
+  assertEquals(await host.exit(), 0);
+  const lines = await readLines(file);
+  assertOk(lines.includes("to stderr"), "stderr interleaved into the same file");
+  assertEquals(
+    lines.filter((line) => line.startsWith("line")),
+    lines.filter((l) => l.startsWith("line")).map((_, i) => `line ${i + 1}`),
+  );
+});
+
+Deno.test("hooks run in NSSM's order with NSSM's variables, and Start/Pre exiting 99 aborts the start", async () => {
+  await using service = await storedService(sh("chatty.sh"), [], (spec, root) => {
+    const record = `echo "$NSSM_EVENT/$NSSM_ACTION $SERVITOR_SERVICE_NAME" >> ${root}/hooks`;
+    for (const event of ["Start/Pre", "Start/Post", "Stop/Pre", "Exit/Post"] as const) {
+      spec.hooks[event] = record;
+    }
+  });
+  await using host = startHost(service.root, service.spec.name);
+  await eventually(() => readLines(path.join(service.root, "hooks")), (lines) => lines.length >= 2);
+  host.signal("SIGINT");
+  assertEquals(await host.exit(), 0);
+  const name = service.spec.name;
+  assertEquals(await readLines(path.join(service.root, "hooks")), [
+    `Start/Pre ${name}`,
+    `Start/Post ${name}`,
+    `Stop/Pre ${name}`,
+    `Exit/Post ${name}`,
+  ]);
+
+  await using aborted = await storedService(sh("exit_with.sh"), [], (spec, root) => {
+    spec.arguments = [path.join(root, "runs"), "0"];
+    spec.hooks["Start/Pre"] = "exit 99";
+  });
+  await using abortedHost = startHost(aborted.root, aborted.spec.name);
+  assertEquals(await abortedHost.exit(), HostExitCode.startAborted);
+  assertEquals(await readLines(path.join(aborted.root, "runs")), []);
+  assertMatch(
+    await Deno.readTextFile(path.join(aborted.logs, `${aborted.spec.name}_ERROR_LOG.txt`)),
+    /Start\/Pre hook exited with 99/,
+  );
+});
+
+Deno.test("a missing program stops the host at once with the reason in the error log", async () => {
+  await using service = await storedService("/nonexistent/program", []);
+  await using host = startHost(service.root, service.spec.name);
+  assertEquals(await host.exit(), HostExitCode.launchFailed);
+  assertMatch(
+    await Deno.readTextFile(path.join(service.logs, `${service.spec.name}_ERROR_LOG.txt`)),
+    /cannot start \/nonexistent\/program/,
+  );
+});
+
+Deno.test("a corrupt configuration is one clear error and a service-specific code, not a crash", async () => {
+  await using service = await storedService("/bin/true", []);
+  await Deno.writeTextFile(path.join(service.root, service.spec.name, "service.yaml"), "name: [broken\n");
+  await using host = startHost(service.root, service.spec.name);
+  assertEquals(await host.exit(), HostExitCode.configuration);
+  assertMatch(host.stderr, /not valid YAML/);
+  assertOk(!/at .*\.ts:\d+/.test(host.stderr), "no stack trace");
+});
+
+Deno.test("run from a console, the host shows the program's output and Ctrl-C stops it", async () => {
+  await using service = await storedService(sh("chatty.sh"), []);
+  await using host = startHost(service.root, service.spec.name);
+  await eventually(() => host.stdout, (text) => text.includes("line 2"));
+  host.signal("SIGINT");
+  assertEquals(await host.exit(), 0);
+  assertMatch(host.stderr, /running[\s\S]*stop pending[\s\S]*stopped/);
+});
+
+Deno.test("SIGUSR1 (user control 128) rotates the output now, at a line boundary", async () => {
+  await using service = await storedService(sh("chatty.sh"), [], (spec) => {
+    spec.output.stdout = "out.log";
+    spec.output.rotation.online = true;
+  });
+  await using host = startHost(service.root, service.spec.name);
+  const file = path.join(service.logs, "out.log");
+  await eventually(() => readLines(file), (lines) => lines.includes("line 3"));
+  host.signal("SIGUSR1");
+  const rotated = await eventually(() => rotatedFiles(file), (files) => files.length === 1);
+  await eventually(() => readLines(file), (lines) => lines.length >= 2);
+  host.signal("SIGINT");
+  assertEquals(await host.exit(), 0);
+  const all = [...await readLines(rotated[0].path), ...await readLines(file)];
+  assertEquals(all, all.map((_, i) => `line ${i + 1}`), "every line once, in order, none split");
+});

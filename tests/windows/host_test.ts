@@ -1,0 +1,204 @@
+/**
+ * The host as the SCM runs it: Wine's services.exe starts `deno.exe run cli/main.ts host --service <name>`,
+ * which supervises a real program through CreateProcessW and a job object.
+ */
+import path from "path";
+import { assertEquals, assertOk } from "../assert.ts";
+import { ServiceControlManager } from "../../ffi/scm.ts";
+import { descendants, isProcessRunning, listProcesses, terminateProcessById } from "../../ffi/process.ts";
+import { windowsCommandLine } from "../../service/command_line.ts";
+import { defaultSpec, type ServiceSpec } from "../../service/spec.ts";
+import { writeSpec } from "../../service/store.ts";
+import { notWindows, uniqueName, waitForState } from "./helpers.ts";
+
+const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
+const main = path.win32.join(import.meta.dirname!, "..", "..", "cli", "main.ts");
+const fixtures = path.win32.join(import.meta.dirname!, "fixtures");
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A service run by the host, its spec stored in a temporary root. Deleted (and its tree ended) on dispose. */
+async function hostedService(
+  prefix: string,
+  program: string,
+  args: string[],
+  change: (spec: ServiceSpec) => void,
+) {
+  const root = await Deno.makeTempDir({ prefix: "servitor-host-" });
+  const name = uniqueName(prefix);
+  const spec = defaultSpec(name, program, args);
+  spec.environmentExtra = [`DENO_EXE=${Deno.execPath()}`];
+  change(spec);
+  await writeSpec(root, spec);
+  using scm = ServiceControlManager.connect();
+  const service = scm.create({
+    name,
+    startType: "demand",
+    binaryPath: windowsCommandLine(Deno.execPath(), [
+      "run",
+      "--allow-all",
+      main,
+      "host",
+      "--service",
+      name,
+      "--config-root",
+      root,
+    ]),
+  });
+  const logs = path.win32.join(root, name, "logs");
+  return {
+    service,
+    root,
+    logs,
+    /** What the host last wrote to status.json. */
+    async status(): Promise<
+      { state: string; hostPid: number; programPid?: number; counters: { started: number } }
+    > {
+      for (;;) {
+        try {
+          return JSON.parse(await Deno.readTextFile(path.win32.join(logs, "status.json")));
+        } catch {
+          await sleep(50);
+        }
+      }
+    },
+    [Symbol.dispose]() {
+      try {
+        if (service.queryStatus().state !== "stopped") service.control({ kind: "stop" });
+      } catch { /* stopped meanwhile */ }
+      service.delete();
+      service.close();
+    },
+  };
+}
+
+/** Polls status.json until `ok` holds. */
+async function statusWhen<T extends { state: string }>(
+  read: () => Promise<T>,
+  ok: (s: T) => boolean,
+  timeoutMs = 20_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await read();
+    if (ok(status)) return status;
+    if (Date.now() > deadline) throw new Error(`status.json still says ${JSON.stringify(status)}`);
+    await sleep(100);
+  }
+}
+
+async function linesOf(file: string): Promise<string[]> {
+  return (await Deno.readTextFile(file).catch(() => "")).split(/\r?\n/).filter(Boolean);
+}
+
+async function eventuallyLines(file: string, ok: (lines: string[]) => boolean, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lines = await linesOf(file);
+    if (ok(lines)) return lines;
+    if (Date.now() > deadline) throw new Error(`${file} has ${JSON.stringify(lines)}`);
+    await sleep(100);
+  }
+}
+
+function treeOf(pid: number): number[] {
+  return [pid, ...descendants(pid, listProcesses())];
+}
+
+async function assertAllEnd(pids: number[], timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (pids.some(isProcessRunning)) {
+    if (Date.now() > deadline) throw new Error(`still running: ${pids.filter(isProcessRunning).join(", ")}`);
+    await sleep(100);
+  }
+}
+
+test("a console script as a service: RUNNING, output in %PROGRAM%.out.txt, restarted when killed, paused while throttled", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "servitor-ticker-" });
+  const program = path.win32.join(dir, "ticker.cmd");
+  await Deno.copyFile(path.win32.join(fixtures, "host_ticker.cmd"), program);
+  using hosted = await hostedService("servitor_host", program, [], (spec) => {
+    spec.output.stdout = "%PROGRAM%.out.txt";
+    spec.throttleMs = 120_000; // every run here is "short": the second kill is throttled
+  });
+  const { service } = hosted;
+  service.start();
+  await waitForState(service, "running");
+  const output = path.win32.join(dir, "ticker.out.txt");
+  await eventuallyLines(output, (lines) => lines.includes("tick 2"));
+
+  // Killing the program: the host restarts it at once (the first restart is never throttled).
+  const first = await statusWhen(hosted.status, (s) => s.programPid !== undefined);
+  terminateProcessById(first.programPid!, 1);
+  const second = await statusWhen(hosted.status, (s) => s.counters.started === 2 && s.state === "running");
+  assertOk(second.programPid !== first.programPid);
+
+  // Pause is refused while running, as NSSM refuses it.
+  let refused = false;
+  try {
+    service.control({ kind: "pause" });
+  } catch {
+    refused = true;
+  }
+  assertOk(refused, "pause of a running service is refused");
+  assertEquals(service.queryStatus().state, "running");
+
+  // Killed again within AppThrottle: throttled, PAUSED; continue starts it at once.
+  terminateProcessById(second.programPid!, 1);
+  await waitForState(service, "paused", 10_000);
+  service.control({ kind: "continue" });
+  const resumedAt = Date.now();
+  await waitForState(service, "running", 10_000);
+  assertOk(Date.now() - resumedAt < 1_900, "continue restarts before the 2 s throttle wait is over");
+  const third = await statusWhen(
+    hosted.status,
+    (s) => s.counters.started === 3 && s.programPid !== undefined,
+  );
+
+  // Stop: the script and its deno.exe child end, STOPPED within the wait hint the host reported.
+  await eventuallyLines(output, (lines) => lines.filter((l) => l === "tick 1").length === 3);
+  const tree = treeOf(third.programPid!);
+  const pending = service.control({ kind: "stop" });
+  const hint = Math.max(pending.waitHint, 1_000);
+  const stopAt = Date.now();
+  const stopped = await waitForState(service, "stopped", hint + 5_000);
+  assertOk(Date.now() - stopAt <= hint, `STOPPED after ${Date.now() - stopAt} ms, hint ${hint} ms`);
+  assertEquals(stopped.exitCode, { kind: "win32", code: 0 });
+  await assertAllEnd(tree);
+});
+
+test("killing the host itself ends the program and its child: the job object outlives no one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "servitor-ticker-" });
+  const program = path.win32.join(dir, "ticker.cmd");
+  await Deno.copyFile(path.win32.join(fixtures, "host_ticker.cmd"), program);
+  using hosted = await hostedService("servitor_host_kill", program, [], (spec) => {
+    spec.output.stdout = "%PROGRAM%.out.txt";
+  });
+  hosted.service.start();
+  await waitForState(hosted.service, "running");
+  await eventuallyLines(path.win32.join(dir, "ticker.out.txt"), (lines) => lines.includes("tick 2"));
+  const status = await statusWhen(hosted.status, (s) => s.programPid !== undefined);
+  const tree = treeOf(status.programPid!);
+  assertOk(tree.length >= 2, `the script has its deno.exe child: ${tree}`);
+  terminateProcessById(status.hostPid, 9);
+  await assertAllEnd([status.hostPid, ...tree]);
+});
+
+test("a Ctrl-C-aware program runs its cleanup when the service stops", async () => {
+  const marker = path.win32.join(await Deno.makeTempDir(), "cleanup.txt");
+  using hosted = await hostedService("servitor_host_ctrl_c", Deno.execPath(), [
+    "run",
+    "--allow-all",
+    path.win32.join(fixtures, "host_ctrl_c.ts"),
+    marker,
+  ], (spec) => {
+    spec.output.stdout = "ctrl_c.out.txt";
+    spec.stop.consoleMs = 5_000;
+  });
+  hosted.service.start();
+  await waitForState(hosted.service, "running");
+  await eventuallyLines(path.win32.join(hosted.logs, "ctrl_c.out.txt"), (lines) => lines.includes("ready"));
+  hosted.service.control({ kind: "stop" });
+  await waitForState(hosted.service, "stopped", 15_000);
+  assertEquals(await Deno.readTextFile(marker), "cleaned up");
+});
