@@ -2,9 +2,16 @@
  * servitor's command line. The first word picks the command, without regard to case.
  * @module
  */
+import path from "path";
 import { ExitCode } from "./exit_codes.ts";
-import { Win32Error } from "../ffi/error.ts";
-import * as W from "../ffi/constants.ts";
+import { CliError, describeFailure } from "./errors.ts";
+import { openAudit } from "./audit.ts";
+import { type CliContext, configRoot } from "./context.ts";
+import { installService } from "./install.ts";
+import { manageService, manageUsage } from "./manage.ts";
+import { installUsage } from "./install_options.ts";
+import { platform } from "./platform.ts";
+import type { ServiceSpec } from "../service/spec.ts";
 import { runHost } from "../host/host.ts";
 import { hostPlatform } from "../host/platform.ts";
 import { defaultConfigRoot } from "../service/store.ts";
@@ -12,14 +19,7 @@ import { windowsCommandLine } from "../service/command_line.ts";
 import { selfCommand } from "./self.ts";
 import { VERSION } from "./version.ts";
 
-export { VERSION };
-
-/** A failure we know: one line for a person, and its exit code. */
-export class CliError extends Error {
-  constructor(message: string, readonly exitCode: ExitCode) {
-    super(message);
-  }
-}
+export { CliError, describeFailure, VERSION };
 
 const usage = `servitor ${VERSION}: run any program as a Windows service or a systemd service
 
@@ -48,11 +48,62 @@ export async function main(args: string[]): Promise<number> {
     case "host":
       return await host(args.slice(1));
     case "installservice":
+      if (["-h", "--help"].includes(args[1])) return say(installUsage());
+      return await withContext((context) => installService(args.slice(1), context));
     case "manageservice":
-      throw new CliError(`${command} is not built yet in this version of servitor`, ExitCode.notImplemented);
+      if (args.length === 1 || ["-h", "--help"].includes(args[1])) {
+        console.log(manageUsage);
+        return args.length === 1 ? ExitCode.usage : ExitCode.ok;
+      }
+      return await withContext((context) => manageService(args.slice(1), context));
     default:
       throw new CliError(`unknown command '${command}' (see 'servitor --help')`, ExitCode.usage);
   }
+}
+
+/** Windows: the store's directory for administrators, read by the service's account, its logs written by it. */
+async function secureStore(directory: string, logs: string, spec: ServiceSpec) {
+  const { secureDirectory } = await import("../ffi/security.ts");
+  const { accountName } = await import("../service/scm_manager.ts");
+  const account = accountName(spec.account, spec.name);
+  const accounts = account ? [account] : [];
+  secureDirectory(directory, { readers: accounts });
+  if (logs.startsWith(directory)) secureDirectory(logs, { writers: accounts });
+}
+
+function say(text: string): number {
+  console.log(text);
+  return ExitCode.ok;
+}
+
+/** Runs a command with the platform's service manager and the audit log. */
+async function withContext(command: (context: CliContext) => Promise<number>): Promise<number> {
+  const root = configRoot();
+  const { windows, manager } = await platform();
+  const audit = await openAudit(root);
+  try {
+    return await command({
+      manager,
+      configRoot: root,
+      windows,
+      say: (line) => console.log(line),
+      warn: (line) => console.error(line),
+      audit: audit.write,
+      secure: windows ? secureStore : undefined,
+    });
+  } finally {
+    await audit.close();
+  }
+}
+
+/**
+ * A copy or link of servitor named InstallService(.exe) or ManageService(.exe) is that command, so
+ * `InstallService prog --service_name X` works as typed. Only a compiled exe has a name of its own.
+ */
+export function commandLineFor(executable: string, args: string[], standalone: boolean): string[] {
+  if (!standalone) return args;
+  const base = path.win32.basename(executable).replace(/\.exe$/i, "").toLowerCase();
+  return base === "installservice" || base === "manageservice" ? [base, ...args] : args;
 }
 
 /**
@@ -80,31 +131,11 @@ async function host(args: string[]): Promise<number> {
   return outcome.code;
 }
 
-/** The exit code and the one line a person sees for `error`. */
-export function describeFailure(error: unknown): { line: string; exitCode: ExitCode } {
-  if (error instanceof CliError) return { line: error.message, exitCode: error.exitCode };
-  if (error instanceof Win32Error) {
-    const exitCode = error.code === W.ERROR_ACCESS_DENIED
-      ? ExitCode.accessDenied
-      : error.code === W.ERROR_SERVICE_DOES_NOT_EXIST
-      ? ExitCode.noSuchService
-      : error.code === W.ERROR_SERVICE_EXISTS || error.code === W.ERROR_DUPLICATE_SERVICE_NAME
-      ? ExitCode.serviceExists
-      : ExitCode.serviceManager;
-    return { line: error.message, exitCode };
-  }
-  return {
-    line: `internal error: ${
-      error instanceof Error ? error.message : String(error)
-    } (run with --debug for details)`,
-    exitCode: ExitCode.internal,
-  };
-}
-
 if (import.meta.main) {
   const debug = Deno.args.includes("--debug");
   try {
-    Deno.exit(await main(Deno.args.filter((arg) => arg !== "--debug")));
+    const args = Deno.args.filter((arg) => arg !== "--debug");
+    Deno.exit(await main(commandLineFor(Deno.execPath(), args, Deno.build.standalone)));
   } catch (error) {
     const { line, exitCode } = describeFailure(error);
     console.error(`servitor: ${line}`);

@@ -106,6 +106,16 @@ export interface StopSpec {
   killProcessTree: boolean;
 }
 
+/** The service manager's own recovery when the host fails (SCM failure actions; systemd's Restart=). */
+export interface RecoverySpec {
+  /** Each failure in turn takes the next action; the last repeats. */
+  actions: { action: "restart" | "reboot" | "run_command" | "none"; delayMs: number }[];
+  /** Seconds without a failure after which the count starts again. */
+  resetSeconds: number;
+  /** For run_command. */
+  command?: string;
+}
+
 /** Beyond NSSM, off when undefined: at most `restarts` restarts within `seconds`, then Exit. */
 export interface RestartBudget {
   restarts: number;
@@ -155,6 +165,8 @@ export interface ServiceSpec {
   hooks: Partial<Record<HookEvent, string>>;
   /** Beyond NSSM: ms after which any hook is killed (NSSM's own are 20 s for Start/Pre and Stop/Pre, else 60 s). */
   hookDeadlineMs: number;
+  /** The service manager's recovery actions; none when undefined (sc failure). */
+  recovery?: RecoverySpec;
   /** ms the system gives the service to stop before shutdown (SERVICE_PRESHUTDOWN_INFO). */
   preshutdownTimeoutMs: number;
   /** Where relative output specs and `<service>_ERROR_LOG.txt` go; the platform's default when unset. */

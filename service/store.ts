@@ -128,13 +128,14 @@ const optionalKeys: Record<string, "string" | "string[]" | "object"> = {
   affinity: "string",
   logDirectory: "string",
   restartBudget: "object",
+  recovery: "object",
   "output.stdin": "string",
   "output.stdout": "string",
   "output.stderr": "string",
 };
 
 /** Keys whose values are open-ended maps, checked by `check`. */
-const openMaps = new Set(["exit.codes", "hooks", "account", "restartBudget"]);
+const openMaps = new Set(["exit.codes", "hooks", "account", "restartBudget", "recovery"]);
 
 /** The defaults overlaid with `data`, every value of the type its default has. */
 function merge(
@@ -219,6 +220,19 @@ function check(spec: ServiceSpec, fail: (message: string) => never): void {
     const { restarts, seconds } = spec.restartBudget;
     if (!Number.isInteger(restarts) || restarts < 1 || !Number.isInteger(seconds) || seconds < 1) {
       fail("restartBudget: expected restarts and seconds, whole numbers of 1 or more");
+    }
+  }
+  if (spec.recovery) {
+    const { actions, resetSeconds } = spec.recovery;
+    const kinds = ["restart", "reboot", "run_command", "none"];
+    if (
+      !Array.isArray(actions) ||
+      actions.some((a) =>
+        !isRecord(a) || !kinds.includes(a.action as string) || !Number.isInteger(a.delayMs)
+      ) ||
+      !Number.isInteger(resetSeconds)
+    ) {
+      fail("recovery: expected actions (action: restart|reboot|run_command|none, delayMs) and resetSeconds");
     }
   }
   if (spec.affinity !== undefined) {

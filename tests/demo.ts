@@ -1,6 +1,6 @@
 /**
  * `deno task demo`: servitor's main job, end to end, on the test-bed's real Windows SCM (Wine), saying what
- * it does at each step. It grows with the CLI; today it drives the SCM layer directly.
+ * it does at each step: InstallService and ManageService on a console script.
  */
 const project = new URL("..", import.meta.url).pathname;
 const testbed = `${project}tests/testbed/testbed.sh`;

@@ -1,53 +1,58 @@
-/** The Windows half of `deno task demo`, run under Wine by tests/demo.ts. */
-import { ServiceControlManager } from "../ffi/scm.ts";
-import { Win32Error } from "../ffi/error.ts";
-import { denoServiceCommand, tempFile, waitForState } from "./windows/helpers.ts";
+/**
+ * The Windows half of `deno task demo`, run under Wine by tests/demo.ts: a console script installed as a
+ * service with InstallService, driven with ManageService, its output read from the file its spec names.
+ */
+import path from "path";
 
 const name = "servitor_demo";
 const say = (line: string) => console.log(`demo: ${line}`);
-const log = await tempFile("demo.log");
+const main = path.win32.join(import.meta.dirname!, "..", "cli", "main.ts");
 
-using scm = ServiceControlManager.connect();
-say(`creating the service '${name}' (manual start), whose program is a tiny TypeScript service`);
-using service = scm.create({
-  name,
-  displayName: "servitor demo",
-  startType: "demand",
-  binaryPath: denoServiceCommand("tiny_service.ts", [name, log]),
-});
-service.changeConfig2({ description: "Created by servitor's demo through Deno FFI." });
-const config = service.queryConfig();
-say(`  binary path: ${config.binaryPath}`);
-say(`  description: ${service.queryConfig2().description}`);
-
-say("starting it through StartServiceW");
-const started = Date.now();
-service.start();
-const running = await waitForState(service, "running");
-say(
-  `  RUNNING after ${
-    Date.now() - started
-  } ms, process ${running.processId}, accepts ${running.controlsAccepted}`,
-);
-
-say("querying it among all services (EnumServicesStatusExW)");
-const listed = scm.list().find((s) => s.name === name)!;
-say(`  ${listed.name} '${listed.displayName}': ${listed.status.state}`);
-
-say("stopping it (ControlService STOP)");
-const stopping = Date.now();
-service.control({ kind: "stop" });
-const stopped = await waitForState(service, "stopped");
-say(`  STOPPED after ${Date.now() - stopping} ms, exit code ${JSON.stringify(stopped.exitCode)}`);
-say(`  what the service saw: ${(await Deno.readTextFile(log)).trim().split("\n").join(" | ")}`);
-
-say("deleting it");
-service.delete();
-service.close();
-try {
-  scm.open(name);
-} catch (error) {
-  if (!(error instanceof Win32Error)) throw error;
-  say(`  gone: opening it now fails: ${error.message}`);
+/** Runs servitor as a person would, showing the command and what it printed. */
+async function servitor(...args: string[]): Promise<string> {
+  console.log(`\n> servitor ${args.map((arg) => (/\s/.test(arg) ? `"${arg}"` : arg)).join(" ")}`);
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", main, ...args],
+    stdin: "null",
+  }).output();
+  const text = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+  console.log(text.trimEnd().split("\n").map((line) => `  ${line}`).join("\n"));
+  if (code !== 0) {
+    say(`that failed with exit code ${code}`);
+    Deno.exit(code);
+  }
+  return text;
 }
+
+const dir = await Deno.makeTempDir({ prefix: "servitor-demo-" });
+const program = path.win32.join(dir, "ticker.cmd");
+await Deno.copyFile(path.win32.join(import.meta.dirname!, "windows", "fixtures", "host_ticker.cmd"), program);
+Deno.env.set("DENO_EXE", Deno.execPath());
+
+say(`installing ${program}, a console script that prints a line a second, as the service '${name}'`);
+await servitor(
+  "InstallService",
+  program,
+  "--service_name",
+  name,
+  "--display_name",
+  "servitor demo",
+  "--stdout",
+  "%PROGRAM%.out.txt",
+  "--env",
+  `DENO_EXE=${Deno.execPath()}`,
+  "--replace",
+);
+const started = Date.now();
+await servitor("ManageService", name, "start");
+say(`RUNNING ${Date.now() - started} ms after the start command; letting it tick for 3 s`);
+await new Promise((resolve) => setTimeout(resolve, 3000));
+await servitor("ManageService", name, "status");
+const output = path.win32.join(dir, "ticker.out.txt");
+say(`its output, in ${output} (%PROGRAM%.out.txt):`);
+console.log(
+  (await Deno.readTextFile(output)).trimEnd().split(/\r?\n/).map((line) => `  | ${line}`).join("\n"),
+);
+await servitor("ManageService", name, "stop_and_restart");
+await servitor("ManageService", name, "stop_and_remove", "--remove_install_args");
 say("done");

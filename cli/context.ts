@@ -1,0 +1,96 @@
+/**
+ * What every command works with, chosen once at start-up: the service manager of this platform, where
+ * services are stored, how servitor starts its own host, where output goes, and the audit log.
+ * @module
+ */
+import path from "path";
+import YAML from "yaml";
+import type { HostCommand, ServiceManager } from "../service/manager.ts";
+import type { ServiceSpec } from "../service/spec.ts";
+import { defaultConfigRoot, serviceDirectory, writeFileAtomically } from "../service/store.ts";
+import { selfCommand } from "./self.ts";
+import { ExitCode } from "./exit_codes.ts";
+import { CliError } from "./errors.ts";
+
+export interface CliContext {
+  manager: ServiceManager;
+  /** Where services are stored (SERVITOR_CONFIG_ROOT overrides the platform's place). */
+  configRoot: string;
+  windows: boolean;
+  /** A line for the person (stdout). */
+  say(line: string): void;
+  /** A progress or warning line (stderr). */
+  warn(line: string): void;
+  /** One line per install or manage action and its outcome (servitor.log in the store). */
+  audit(line: string): void;
+  /**
+   * Secures a service's stored directory: administrators only, the service's account reads it and writes
+   * its log directory. Windows only: on Linux the modes 0700/0600 do it.
+   */
+  secure?(directory: string, logDirectory: string, spec: ServiceSpec): Promise<void>;
+}
+
+/** The store's root: SERVITOR_CONFIG_ROOT when set (tests, portable setups), else the platform's place. */
+export function configRoot(): string {
+  return Deno.env.get("SERVITOR_CONFIG_ROOT") || defaultConfigRoot();
+}
+
+/** What the service manager runs: servitor's host for `name` (with the store's root when not the default). */
+export function hostCommand(name: string, root: string): HostCommand {
+  const self = selfCommand();
+  const args = [...self.args, "host", "--service", name];
+  if (root !== defaultConfigRoot()) args.push("--config-root", root);
+  return { program: self.program, args };
+}
+
+/** The install arguments as given, kept for `reinstall`, with the directory they were given in. */
+export interface InstallRecord {
+  args: string[];
+  cwd: string;
+  installedAt: string;
+}
+
+export const INSTALL_FILE = "install.yaml";
+
+export function installRecordPath(root: string, name: string): string {
+  return path.join(serviceDirectory(root, name), INSTALL_FILE);
+}
+
+export async function readInstallRecord(root: string, name: string): Promise<InstallRecord> {
+  const file = installRecordPath(root, name);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch {
+    throw new CliError(
+      `no install arguments for '${name}' (${file}): install it with InstallService, or check the name`,
+      ExitCode.noSuchService,
+    );
+  }
+  const record = YAML.parse(text) as InstallRecord;
+  if (!Array.isArray(record?.args) || typeof record.cwd !== "string") {
+    throw new CliError(
+      `${file} is damaged: install the service again with InstallService`,
+      ExitCode.badValue,
+    );
+  }
+  return record;
+}
+
+export async function writeInstallRecord(root: string, name: string, record: InstallRecord): Promise<void> {
+  await writeFileAtomically(installRecordPath(root, name), YAML.stringify(record));
+}
+
+/** The service name rules of the SCM (and systemd's unit names): not empty, at most 256, no slashes. */
+export function checkServiceName(name: string | undefined): string {
+  if (name === undefined) {
+    throw new CliError("--service_name <name> is required", ExitCode.usage);
+  }
+  if (name === "" || name.length > 256 || /[\\/]/.test(name)) {
+    throw new CliError(
+      `'${name}' can't be a service name: it must be 1 to 256 characters, without / or \\`,
+      ExitCode.invalidName,
+    );
+  }
+  return name;
+}

@@ -1,0 +1,53 @@
+/**
+ * Failures a person meets: one line naming the culprit and what to do, and an exit code from the table.
+ * @module
+ */
+import { ExitCode } from "./exit_codes.ts";
+import { Win32Error } from "../ffi/error.ts";
+import * as W from "../ffi/constants.ts";
+import { type ManagerFailure, ServiceManagerError } from "../service/manager.ts";
+import { SpecError } from "../service/store.ts";
+
+/** A failure we know: one line for a person, and its exit code. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode: ExitCode) {
+    super(message);
+    this.name = "CliError";
+  }
+}
+
+const managerExitCodes: Record<ManagerFailure, ExitCode> = {
+  access_denied: ExitCode.accessDenied,
+  no_such_service: ExitCode.noSuchService,
+  exists: ExitCode.serviceExists,
+  unavailable: ExitCode.unavailable,
+  refused: ExitCode.refused,
+  failed: ExitCode.serviceManager,
+};
+
+/** The exit code and the one line a person sees for `error`. */
+export function describeFailure(error: unknown): { line: string; exitCode: ExitCode } {
+  if (error instanceof CliError) return { line: error.message, exitCode: error.exitCode };
+  if (error instanceof ServiceManagerError) {
+    return { line: error.message, exitCode: managerExitCodes[error.failure] };
+  }
+  if (error instanceof SpecError) return { line: error.message, exitCode: ExitCode.badValue };
+  if (error instanceof Win32Error) {
+    const exitCode = error.code === W.ERROR_ACCESS_DENIED
+      ? ExitCode.accessDenied
+      : error.code === W.ERROR_SERVICE_DOES_NOT_EXIST
+      ? ExitCode.noSuchService
+      : error.code === W.ERROR_SERVICE_EXISTS || error.code === W.ERROR_DUPLICATE_SERVICE_NAME
+      ? ExitCode.serviceExists
+      : error.code === W.ERROR_INVALID_SERVICE_CONTROL || error.code === W.ERROR_SERVICE_CANNOT_ACCEPT_CTRL
+      ? ExitCode.refused
+      : ExitCode.serviceManager;
+    return { line: error.message, exitCode };
+  }
+  return {
+    line: `internal error: ${
+      error instanceof Error ? error.message : String(error)
+    } (run with --debug for details)`,
+    exitCode: ExitCode.internal,
+  };
+}

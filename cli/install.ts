@@ -1,0 +1,239 @@
+/**
+ * `servitor InstallService <program> [program options…] --service_name <name> [options…]`: stores the
+ * service (its spec and the install arguments as given) and creates it with the service manager, whose
+ * binary is servitor's own host. Nothing half-done: a failure after the store was written rolls it back.
+ * @module
+ */
+import path from "path";
+import YAML from "yaml";
+import { defaultSpec, type ServiceSpec } from "../service/spec.ts";
+import {
+  logDirectoryFor,
+  parseSpec,
+  serviceDirectory,
+  SPEC_FILE,
+  stringifySpec,
+  writeFileAtomically,
+} from "../service/store.ts";
+import { windowsCommandLine } from "../service/command_line.ts";
+import { checkServiceName, type CliContext, hostCommand, writeInstallRecord } from "./context.ts";
+import { CliError } from "./errors.ts";
+import { ExitCode } from "./exit_codes.ts";
+import { applyInstallOptions, installUsage, parseInstallArgs } from "./install_options.ts";
+import { readPassword } from "./password.ts";
+import { removeService, stopService } from "./manage.ts";
+
+/** Finds `program` as a person typing it would mean: absolute, relative to `cwd`, or on PATH. */
+export function resolveProgram(
+  program: string,
+  cwd: string,
+  environment: Record<string, string>,
+  windows: boolean,
+  isFile: (file: string) => boolean = fileExists,
+): string | undefined {
+  const paths = windows ? path.win32 : path.posix;
+  if (paths.isAbsolute(program)) return isFile(program) ? paths.normalize(program) : undefined;
+  const local = paths.resolve(cwd, program);
+  if (isFile(local)) return local;
+  if (program.includes("/") || (windows && program.includes("\\"))) return undefined;
+  const pathVariable =
+    Object.entries(environment).find(([key]) => windows ? key.toUpperCase() === "PATH" : key === "PATH")
+      ?.[1] ?? "";
+  const extensions = windows && !paths.extname(program)
+    ? (environment.PATHEXT ?? ".COM;.EXE;.BAT;.CMD").toLowerCase().split(";").filter(Boolean)
+    : [""];
+  for (const directory of pathVariable.split(windows ? ";" : ":").filter(Boolean)) {
+    for (const extension of extensions) {
+      const candidate = paths.join(directory, program + extension);
+      if (isFile(candidate)) return candidate;
+    }
+  }
+  return undefined;
+}
+
+function fileExists(file: string): boolean {
+  try {
+    return Deno.statSync(file).isFile;
+  } catch {
+    return false;
+  }
+}
+
+function pathExists(file: string): boolean {
+  try {
+    Deno.statSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Program arguments that name existing relative paths, made absolute: the service runs from System32 (or /),
+ * so a relative path would point elsewhere. Returns the arguments and a line for each change.
+ */
+export function absoluteArguments(
+  args: readonly string[],
+  cwd: string,
+  windows: boolean,
+  exists: (file: string) => boolean = pathExists,
+): { args: string[]; notes: string[] } {
+  const paths = windows ? path.win32 : path.posix;
+  const notes: string[] = [];
+  const resolved = args.map((arg) => {
+    if (arg === "" || arg.startsWith("-") || paths.isAbsolute(arg)) return arg;
+    const candidate = paths.resolve(cwd, arg);
+    if (!exists(candidate)) return arg;
+    notes.push(`argument '${arg}' names ${candidate}: the service gets that absolute path`);
+    return candidate;
+  });
+  return { args: resolved, notes };
+}
+
+/** Runs InstallService; returns the exit code. */
+export async function installService(args: string[], context: CliContext, cwd = Deno.cwd()): Promise<number> {
+  const parsed = parseInstallArgs(args);
+  if (parsed.help) {
+    context.say(installUsage());
+    return ExitCode.ok;
+  }
+  const options = parsed.options;
+  const name = checkServiceName(options.service_name as string | undefined);
+  const dryRun = options.dry_run === true;
+  const environment = Deno.env.toObject();
+
+  let base: ServiceSpec | undefined;
+  if (typeof options.config === "string") {
+    base = await readConfigFile(path.resolve(cwd, options.config), name);
+  }
+  const program = parsed.program ?? base?.program;
+  if (!program) {
+    throw new CliError(
+      "InstallService: which program? InstallService <program> … --service_name <name>",
+      ExitCode.usage,
+    );
+  }
+  const resolved = resolveProgram(program, cwd, environment, context.windows);
+  if (!resolved) {
+    throw new CliError(
+      `the program '${program}' was not found (not in ${cwd}, not on PATH): give its full path`,
+      ExitCode.programNotFound,
+    );
+  }
+  context.say(`program: ${resolved}`);
+  const { args: programArgs, notes } = absoluteArguments(parsed.programArgs, cwd, context.windows);
+  for (const note of notes) context.say(note);
+
+  const start = base
+    ? {
+      ...base,
+      name,
+      program: resolved,
+      arguments: parsed.programArgs.length ? programArgs : base.arguments,
+    }
+    : defaultSpec(name, resolved, programArgs);
+  const spec = applyInstallOptions(start, options);
+  const password = spec.account.kind === "user" && !dryRun
+    ? await readPassword(spec.account.name, options.password_env as string | undefined)
+    : undefined;
+
+  const manager = context.manager;
+  if (await manager.exists(name)) {
+    if (options.replace !== true) {
+      throw new CliError(
+        `a service named '${name}' exists already: add --replace, or run 'ManageService ${name} reinstall'`,
+        ExitCode.serviceExists,
+      );
+    }
+    if (dryRun) context.say(`would stop and remove the existing service '${name}'`);
+    else {
+      await stopService(name, context, { quiet: true });
+      await removeService(name, context, { keepStore: true });
+    }
+  }
+
+  const directory = serviceDirectory(context.configRoot, name, context.windows);
+  const host = hostCommand(name, context.configRoot);
+  if (dryRun) {
+    context.say(`would write ${path.join(directory, SPEC_FILE)}:\n${stringifySpec(spec).trimEnd()}`);
+    context.say(`would write ${path.join(directory, "install.yaml")} (the install arguments, for reinstall)`);
+    context.say(
+      `would create the ${manager.kind === "scm" ? "Windows service" : "systemd unit"} '${name}' running ` +
+        windowsCommandLine(host.program, host.args),
+    );
+    return ExitCode.ok;
+  }
+
+  const rollback = await storeService(context, spec, { args, cwd, installedAt: new Date().toISOString() });
+  try {
+    await manager.create(spec, host, password);
+    if (context.secure) {
+      // After creating: a virtual account (NT SERVICE\<name>) exists only once its service does.
+      const logs = logDirectoryFor(spec, context.configRoot, context.windows);
+      await Deno.mkdir(logs, { recursive: true });
+      await context.secure(directory, logs, spec);
+    }
+  } catch (error) {
+    if (context.secure) await manager.remove(name).catch(() => {});
+    await rollback();
+    context.audit(`InstallService ${name}: failed, nothing kept: ${(error as Error).message}`);
+    throw error;
+  }
+  context.audit(`InstallService ${name}: installed ${resolved} ${JSON.stringify(spec.arguments)}`);
+  context.say(`installed '${name}' (start: ${spec.start}); start it with: ManageService ${name} start`);
+  return ExitCode.ok;
+}
+
+/** A --config file: the stored configuration's schema; name and program may come from the command line. */
+async function readConfigFile(file: string, name: string): Promise<ServiceSpec> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (error) {
+    throw new CliError(`--config: ${file} can't be read: ${(error as Error).message}`, ExitCode.badValue);
+  }
+  let data: unknown;
+  try {
+    data = YAML.parse(text);
+  } catch (error) {
+    throw new CliError(
+      `--config: ${file} is not valid YAML: ${(error as Error).message.split("\n")[0]}`,
+      ExitCode.badValue,
+    );
+  }
+  const record = (typeof data === "object" && data !== null ? data : {}) as Record<string, unknown>;
+  return parseSpec(YAML.stringify({ program: "?", ...record, name }), file);
+}
+
+/**
+ * Writes the service's spec and install record; returns how to undo it: the files as they were before
+ * (a service removed without --remove_install_args keeps them), or no directory at all.
+ */
+async function storeService(
+  context: CliContext,
+  spec: ServiceSpec,
+  record: { args: string[]; cwd: string; installedAt: string },
+): Promise<() => Promise<void>> {
+  const directory = serviceDirectory(context.configRoot, spec.name, context.windows);
+  const existed = pathExists(directory);
+  const before = new Map<string, string>();
+  for (const file of [SPEC_FILE, "install.yaml"]) {
+    try {
+      before.set(file, await Deno.readTextFile(path.join(directory, file)));
+    } catch { /* not there */ }
+  }
+  await Deno.mkdir(directory, { recursive: true, mode: 0o700 });
+  await writeFileAtomically(path.join(directory, SPEC_FILE), stringifySpec(spec));
+  await writeInstallRecord(context.configRoot, spec.name, record);
+  return async () => {
+    if (!existed) {
+      await Deno.remove(directory, { recursive: true }).catch(() => {});
+      return;
+    }
+    for (const file of [SPEC_FILE, "install.yaml"]) {
+      const text = before.get(file);
+      if (text === undefined) await Deno.remove(path.join(directory, file)).catch(() => {});
+      else await writeFileAtomically(path.join(directory, file), text);
+    }
+  };
+}

@@ -1,0 +1,307 @@
+/**
+ * `servitor ManageService <name> <run_mode>`: OpenMSIStream's run modes (start, status, stop, remove,
+ * reinstall and the compound ones) plus restart, pause, continue and rotate. Each transition is waited for,
+ * with a progress line while it takes more than a moment, and a timeout.
+ * @module
+ */
+import path from "path";
+import type { ManagedState, ManagedStatus } from "../service/manager.ts";
+import { logDirectoryFor, readSpec, serviceDirectory } from "../service/store.ts";
+import { windowsCommandLine } from "../service/command_line.ts";
+import type { ServiceSpec } from "../service/spec.ts";
+import { errorLogPath } from "../host/log.ts";
+import { type CliContext, readInstallRecord } from "./context.ts";
+import { CliError } from "./errors.ts";
+import { ExitCode } from "./exit_codes.ts";
+
+export const runModes = [
+  "start",
+  "status",
+  "stop",
+  "remove",
+  "reinstall",
+  "stop_and_remove",
+  "stop_and_reinstall",
+  "stop_and_restart",
+  "restart",
+  "pause",
+  "continue",
+  "rotate",
+] as const;
+export type RunMode = typeof runModes[number];
+
+export const manageUsage = `Usage: servitor ManageService <name> <run_mode> [options]
+
+Run modes:
+  start                start the service and wait until it runs
+  status               state, pid, start type, account, program, uptime, restarts, output files (--json)
+  stop                 stop the service and wait until it has stopped
+  remove               delete the service (--remove_install_args deletes its stored configuration too)
+  reinstall            install it again from the stored install arguments
+  stop_and_remove      stop, then remove
+  stop_and_reinstall   stop, remove, reinstall
+  stop_and_restart     stop, remove, reinstall, start
+  restart              stop, then start
+  pause | continue     continue starts a throttled program at once (pause is refused, as NSSM)
+  rotate               rotate the output files now (needs online rotation)
+
+Options:
+  --timeout <s>        how long to wait for a state (default 30)
+  --json               status as JSON
+  --remove_install_args, --remove_env_vars, --remove_nssm   for remove`;
+
+interface ManageOptions {
+  timeoutMs: number;
+  json: boolean;
+  removeInstallArgs: boolean;
+}
+
+/** Runs ManageService; returns the exit code. */
+export async function manageService(args: string[], context: CliContext): Promise<number> {
+  if (args.length === 0 || args.includes("-h") || args.includes("--help")) {
+    context.say(manageUsage);
+    return args.length === 0 ? ExitCode.usage : ExitCode.ok;
+  }
+  const [name, mode, ...rest] = args;
+  if (!mode) {
+    throw new CliError(`ManageService ${name}: which run mode? (${runModes.join(", ")})`, ExitCode.usage);
+  }
+  const runMode = mode.toLowerCase() as RunMode;
+  if (!runModes.includes(runMode)) {
+    throw new CliError(`ManageService: unknown run mode '${mode}' (${runModes.join(", ")})`, ExitCode.usage);
+  }
+  const options: ManageOptions = { timeoutMs: 30_000, json: false, removeInstallArgs: false };
+  for (let i = 0; i < rest.length; i++) {
+    const option = rest[i].replaceAll("-", "_").replace(/^__/, "--");
+    if (option === "--timeout") {
+      const seconds = Number(rest[++i]);
+      if (!(seconds > 0)) {
+        throw new CliError(`--timeout: '${rest[i]}' is not a number of seconds`, ExitCode.badValue);
+      }
+      options.timeoutMs = seconds * 1000;
+    } else if (option === "--json") options.json = true;
+    else if (option === "--remove_install_args") options.removeInstallArgs = true;
+    else if (option === "--remove_env_vars") {
+      context.say(
+        "--remove_env_vars: servitor sets no environment variables outside the service: nothing to do",
+      );
+    } else if (option === "--remove_nssm") {
+      context.say("--remove_nssm: servitor needs no nssm.exe: nothing to do");
+    } else throw new CliError(`ManageService: unknown option '${rest[i]}'`, ExitCode.usage);
+  }
+
+  const steps: Record<RunMode, (() => Promise<number | void>)[]> = {
+    start: [() => startService(name, context, options)],
+    status: [() => printStatus(name, context, options)],
+    stop: [() => stopService(name, context, options)],
+    remove: [() => removeService(name, context, options)],
+    reinstall: [() => reinstall(name, context)],
+    stop_and_remove: [() => stopService(name, context, options), () => removeService(name, context, options)],
+    stop_and_reinstall: [
+      () => stopService(name, context, options),
+      () => removeService(name, context, { removeInstallArgs: false }),
+      () => reinstall(name, context),
+    ],
+    stop_and_restart: [
+      () => stopService(name, context, options),
+      () => removeService(name, context, { removeInstallArgs: false }),
+      () => reinstall(name, context),
+      () => startService(name, context, options),
+    ],
+    restart: [() => stopService(name, context, options), () => startService(name, context, options)],
+    pause: [() => control(name, "pause", context)],
+    continue: [() => control(name, "continue", context)],
+    rotate: [() => control(name, "rotate", context)],
+  };
+  try {
+    for (const step of steps[runMode]) {
+      const code = await step();
+      if (typeof code === "number" && code !== ExitCode.ok) return code;
+    }
+  } catch (error) {
+    if (runMode !== "status") {
+      context.audit(`ManageService ${name} ${runMode}: failed: ${(error as Error).message}`);
+    }
+    throw error;
+  }
+  if (runMode !== "status") context.audit(`ManageService ${name} ${runMode}: done`);
+  return ExitCode.ok;
+}
+
+/** Polls until the service is in `target`; a progress line after a moment; CliError on timeout or `failed`. */
+async function waitFor(
+  name: string,
+  target: ManagedState,
+  context: CliContext,
+  timeoutMs: number,
+  failed?: (status: ManagedStatus) => Promise<string | undefined>,
+): Promise<ManagedStatus> {
+  const started = Date.now();
+  let told = false;
+  for (;;) {
+    const status = await context.manager.status(name);
+    if (status.state === target) return status;
+    const reason = await failed?.(status);
+    if (reason) throw new CliError(reason, ExitCode.startFailed);
+    const waited = Date.now() - started;
+    if (waited > timeoutMs) {
+      throw new CliError(
+        `'${name}' is still ${status.state.replace("_", " ")} after ${Math.round(waited / 1000)} s ` +
+          `(wanted ${target}); see 'ManageService ${name} status'`,
+        ExitCode.timeout,
+      );
+    }
+    if (!told && waited > 1000) {
+      context.warn(`waiting for '${name}' to be ${target} (${status.state.replace("_", " ")})…`);
+      told = true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export async function startService(name: string, context: CliContext, options: { timeoutMs?: number } = {}) {
+  const before = await context.manager.status(name);
+  if (before.state === "running") {
+    context.say(`'${name}' is running already`);
+    return;
+  }
+  await context.manager.start(name);
+  await waitFor(name, "running", context, options.timeoutMs ?? 30_000, async (status) => {
+    if (status.state !== "stopped") return undefined;
+    return `'${name}' stopped again right after starting: ${await lastError(name, context)}`;
+  });
+  context.say(`'${name}' is running`);
+}
+
+export async function stopService(
+  name: string,
+  context: CliContext,
+  options: { timeoutMs?: number; quiet?: boolean } = {},
+) {
+  const before = await context.manager.status(name);
+  if (before.state === "stopped") {
+    if (!options.quiet) context.say(`'${name}' is stopped already`);
+    return;
+  }
+  if (before.state !== "stop_pending") await context.manager.control(name, "stop");
+  await waitFor(name, "stopped", context, options.timeoutMs ?? 60_000);
+  if (!options.quiet) context.say(`'${name}' is stopped`);
+}
+
+export async function removeService(
+  name: string,
+  context: CliContext,
+  options: { removeInstallArgs?: boolean; keepStore?: boolean } = {},
+) {
+  await context.manager.remove(name);
+  // The SCM deletes a service once its last handle is closed: wait until it is gone from the list.
+  const deadline = Date.now() + 10_000;
+  while (await context.manager.exists(name)) {
+    if (Date.now() > deadline) {
+      throw new CliError(
+        `'${name}' is marked for deletion but still there: close services.msc`,
+        ExitCode.timeout,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (options.removeInstallArgs && !options.keepStore) {
+    await Deno.remove(serviceDirectory(context.configRoot, name, context.windows), { recursive: true })
+      .catch(() => {});
+    context.say(`'${name}' is removed, with its stored configuration`);
+  } else if (!options.keepStore) {
+    context.say(`'${name}' is removed (reinstall with: ManageService ${name} reinstall)`);
+  }
+}
+
+/** Installs the service again from its stored install arguments, in the directory they were given in. */
+async function reinstall(name: string, context: CliContext): Promise<number> {
+  const record = await readInstallRecord(context.configRoot, name);
+  const { installService } = await import("./install.ts");
+  return installService(record.args, context, record.cwd);
+}
+
+async function control(name: string, which: "pause" | "continue" | "rotate", context: CliContext) {
+  await context.manager.control(name, which);
+  context.say(`'${name}': ${which} sent`);
+}
+
+/** The last line of the service's error log, or where to look. */
+async function lastError(name: string, context: CliContext): Promise<string> {
+  const spec = await readSpec(context.configRoot, name).catch(() => undefined);
+  const directory = spec
+    ? logDirectoryFor(spec, context.configRoot, context.windows)
+    : path.join(serviceDirectory(context.configRoot, name, context.windows), "logs");
+  const file = errorLogPath(directory, name);
+  const text = await Deno.readTextFile(file).catch(() => "");
+  const last = text.trim().split(/\r?\n/).pop();
+  return last ? `${last.replace(/^.*?\] [^:]*: /, "")} (${file})` : `no reason recorded; see ${file}`;
+}
+
+/** What the host says about itself (status.json in the log directory), when it has said anything. */
+interface HostStatus {
+  state?: string;
+  reason?: string;
+  programPid?: number;
+  programStartedAt?: string;
+  nextStartAt?: string;
+  lastExit?: { code: number; runtimeMs: number };
+  counters?: { started: number; exits: number };
+}
+
+async function printStatus(name: string, context: CliContext, options: ManageOptions) {
+  const [status, installed] = await Promise.all([context.manager.status(name), context.manager.query(name)]);
+  const spec: ServiceSpec | undefined = await readSpec(context.configRoot, name).catch(() => undefined);
+  const logDirectory = spec ? logDirectoryFor(spec, context.configRoot, context.windows) : undefined;
+  const host: HostStatus = logDirectory && status.state !== "stopped"
+    ? await Deno.readTextFile(path.join(logDirectory, "status.json")).then(JSON.parse).catch(() => ({}))
+    : {};
+  const startedAt = host.programStartedAt ? Date.parse(host.programStartedAt) : undefined;
+  const report = {
+    name,
+    displayName: installed.displayName,
+    state: status.state,
+    pid: status.pid,
+    programPid: host.programPid,
+    start: installed.start,
+    account: installed.account,
+    program: spec?.program,
+    arguments: spec?.arguments,
+    uptimeSeconds: startedAt && status.state === "running"
+      ? Math.round((Date.now() - startedAt) / 1000)
+      : undefined,
+    restarts: host.counters ? Math.max(0, host.counters.started - 1) : undefined,
+    lastExit: host.lastExit,
+    nextStartAt: host.nextStartAt,
+    reason: host.reason,
+    stdout: spec?.output.stdout,
+    stderr: spec?.output.stderr,
+    logDirectory,
+    exitCode: status.state === "stopped" ? status.exitCode : undefined,
+  };
+  if (options.json) {
+    context.say(JSON.stringify(report, null, 2));
+    return;
+  }
+  const rows: [string, string | undefined][] = [
+    ["service", `${name}${installed.displayName !== name ? ` (${installed.displayName})` : ""}`],
+    ["state", status.state.replace("_", " ") + (status.pid ? ` (host pid ${status.pid})` : "")],
+    ["reason", host.reason],
+    ["program", spec ? windowsCommandLine(spec.program, spec.arguments) : installed.command],
+    ["program pid", host.programPid?.toString()],
+    ["uptime", report.uptimeSeconds === undefined ? undefined : `${report.uptimeSeconds} s`],
+    ["restarts", report.restarts?.toString()],
+    ["start", installed.start],
+    ["account", installed.account || "LocalSystem"],
+    ["stdout", spec?.output.stdout],
+    ["stderr", spec?.output.stderr],
+    ["logs", logDirectory],
+    [
+      "exit code",
+      report.exitCode && (report.exitCode.code !== 0)
+        ? `${report.exitCode.code} (${report.exitCode.kind})`
+        : undefined,
+    ],
+  ];
+  for (const [label, value] of rows) if (value) context.say(`${label.padEnd(12)} ${value}`);
+}

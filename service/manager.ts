@@ -1,0 +1,92 @@
+/**
+ * The one interface to a service manager — the Windows SCM or systemd — chosen once at start-up
+ * (cli/platform.ts). The CLI speaks only to this; each backend maps a ServiceSpec onto its manager.
+ * @module
+ */
+import type { ServiceSpec } from "./spec.ts";
+
+/** A service's state as both managers can say it (systemd's are mapped onto the SCM's). */
+export type ManagedState =
+  | "stopped"
+  | "start_pending"
+  | "stop_pending"
+  | "running"
+  | "continue_pending"
+  | "pause_pending"
+  | "paused";
+
+export interface ManagedStatus {
+  state: ManagedState;
+  /** The host's process id, when it runs. */
+  pid?: number;
+  /** How the last run ended: a Win32 code, a service-specific code, or a Linux exit status. */
+  exitCode?: { kind: "win32" | "service_specific" | "exit_status"; code: number };
+}
+
+/** What the service manager itself holds about a service (for `status`, `get`, `dump`). */
+export interface InstalledService {
+  name: string;
+  displayName: string;
+  description: string;
+  start: ServiceSpec["start"];
+  /** The account as the manager names it: LocalSystem, NT AUTHORITY\LocalService, a user, root … */
+  account: string;
+  dependsOn: string[];
+  /** The command line the manager runs (ImagePath, ExecStart=). */
+  command: string;
+}
+
+export interface ListedService {
+  name: string;
+  displayName: string;
+  state: ManagedState;
+}
+
+/** How the service manager starts the host: the program and its arguments. */
+export interface HostCommand {
+  program: string;
+  args: string[];
+}
+
+/** A control the CLI sends to a running service. */
+export type ManagerControl = "stop" | "pause" | "continue" | "rotate";
+
+/** What went wrong, in the categories the exit codes distinguish. */
+export type ManagerFailure =
+  | "access_denied"
+  | "no_such_service"
+  | "exists"
+  | "unavailable"
+  | "refused"
+  | "failed";
+
+/** A service manager's failure, as one line for a person. */
+export class ServiceManagerError extends Error {
+  constructor(message: string, readonly failure: ManagerFailure, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ServiceManagerError";
+  }
+}
+
+/** A service manager: the SCM or systemd. Every method throws a ServiceManagerError (or a Win32Error). */
+export interface ServiceManager {
+  readonly kind: "scm" | "systemd";
+  /**
+   * Creates the service so that the manager runs `host`, with everything of `spec` the manager itself
+   * holds (display name, description, start type, account, dependencies, recovery, preshutdown timeout).
+   * `password` is passed to the manager only, never stored.
+   */
+  create(spec: ServiceSpec, host: HostCommand, password?: string): Promise<void>;
+  /** Changes an existing service to match `spec` (the same fields as create). */
+  update(spec: ServiceSpec, host: HostCommand, password?: string): Promise<void>;
+  /** Deletes the service. It must be stopped first for the deletion to complete at once. */
+  remove(name: string): Promise<void>;
+  exists(name: string): Promise<boolean>;
+  start(name: string): Promise<void>;
+  control(name: string, control: ManagerControl): Promise<void>;
+  status(name: string): Promise<ManagedStatus>;
+  query(name: string): Promise<InstalledService>;
+  list(): Promise<ListedService[]>;
+  /** The process ids of the service: the host and everything under it. */
+  processes(name: string): Promise<number[]>;
+}

@@ -1,0 +1,228 @@
+/**
+ * The Windows backend of the ServiceManager interface: a ServiceSpec mapped onto the SCM through ffi/scm.ts.
+ * The SCM holds what it runs (ImagePath: servitor's host), the display name, description, start type,
+ * account, dependencies, recovery and preshutdown timeout; everything else lives in the stored spec.
+ * @module
+ */
+import {
+  ERROR_ACCESS_DENIED,
+  ERROR_INVALID_LEVEL,
+  ERROR_SERVICE_DOES_NOT_EXIST,
+  ERROR_SERVICE_EXISTS,
+} from "../ffi/constants.ts";
+import { Win32Error } from "../ffi/error.ts";
+import { descendants, listProcesses } from "../ffi/process.ts";
+import { type Service, ServiceControlManager } from "../ffi/scm.ts";
+import type { FailureActions, StartType } from "../ffi/types.ts";
+import { windowsCommandLine } from "./command_line.ts";
+import {
+  type HostCommand,
+  type InstalledService,
+  type ManagedStatus,
+  type ServiceManager,
+  ServiceManagerError,
+} from "./manager.ts";
+import type { Account, ServiceSpec, StartMode } from "./spec.ts";
+
+/** The account name CreateServiceW takes; undefined is LocalSystem. */
+export function accountName(account: Account, service: string): string | undefined {
+  switch (account.kind) {
+    case "local_system":
+      return undefined;
+    case "local_service":
+      return "NT AUTHORITY\\LocalService";
+    case "network_service":
+      return "NT AUTHORITY\\NetworkService";
+    case "virtual":
+      return `NT SERVICE\\${service}`;
+    case "user":
+      // A bare user name means a local account, which the SCM wants as .\name.
+      return account.name.includes("\\") || account.name.includes("@") ? account.name : `.\\${account.name}`;
+  }
+}
+
+const startTypes: Record<StartMode, StartType> = {
+  auto: "auto",
+  delayed: "auto",
+  manual: "demand",
+  disabled: "disabled",
+};
+
+/** The start mode the SCM's start type and delayed flag stand for. */
+export function startMode(startType: StartType, delayed: boolean): StartMode {
+  if (startType === "auto") return delayed ? "delayed" : "auto";
+  if (startType === "disabled") return "disabled";
+  return "manual";
+}
+
+/** The SCM's failure actions for a spec's recovery; none when it has none. */
+export function failureActions(spec: ServiceSpec): FailureActions {
+  const recovery = spec.recovery;
+  if (!recovery) return { resetPeriod: 0, actions: [] };
+  return {
+    resetPeriod: recovery.resetSeconds,
+    command: recovery.command,
+    actions: recovery.actions.map(({ action, delayMs }) => ({ type: action, delay: delayMs })),
+  };
+}
+
+/** A Win32Error in the categories the CLI's exit codes distinguish, with what to do. */
+function translate(error: unknown, name: string): unknown {
+  if (!(error instanceof Win32Error)) return error;
+  switch (error.code) {
+    case ERROR_ACCESS_DENIED:
+      return new ServiceManagerError(
+        `access denied (${error.fn}): run from an elevated prompt (Run as administrator)`,
+        "access_denied",
+        { cause: error },
+      );
+    case ERROR_SERVICE_DOES_NOT_EXIST:
+      return new ServiceManagerError(`no service named '${name}'`, "no_such_service", { cause: error });
+    case ERROR_SERVICE_EXISTS:
+      return new ServiceManagerError(
+        `a service named '${name}' exists already: add --replace, or run 'ManageService ${name} reinstall'`,
+        "exists",
+        { cause: error },
+      );
+  }
+  return error;
+}
+
+/** Runs `work` with the SCM, turning known Win32 failures into ServiceManagerErrors. */
+function withScm<T>(
+  name: string,
+  access: "read" | "control" | "all",
+  work: (scm: ServiceControlManager) => T,
+): T {
+  try {
+    using scm = ServiceControlManager.connect({ access: access === "all" ? "all" : "read" });
+    return work(scm);
+  } catch (error) {
+    throw translate(error, name);
+  }
+}
+
+function withService<T>(name: string, access: "read" | "control" | "all", work: (service: Service) => T): T {
+  return withScm(name, access, (scm) => {
+    using service = scm.open(name, access);
+    return work(service);
+  });
+}
+
+/** Applies what ChangeServiceConfig2W holds. Wine keeps no failure actions and refuses their flag: tolerated. */
+function applyConfig2(service: Service, spec: ServiceSpec) {
+  service.changeConfig2({
+    description: spec.description,
+    delayedAutoStart: spec.start === "delayed",
+    preshutdownTimeout: spec.preshutdownTimeoutMs,
+  });
+  service.changeConfig2({ failureActions: failureActions(spec) });
+  try {
+    // A non-zero exit of the host counts as a failure: otherwise recovery never fires for a wrapper.
+    service.changeConfig2({ failureActionsOnNonCrashFailures: spec.recovery !== undefined });
+  } catch (error) {
+    // Wine 10 has no such level (ERROR_INVALID_LEVEL); Windows has it since Vista.
+    if (!(error instanceof Win32Error && error.code === ERROR_INVALID_LEVEL)) throw error;
+  }
+}
+
+export function connectScmManager(): ServiceManager {
+  return {
+    kind: "scm",
+    create(spec: ServiceSpec, host: HostCommand, password?: string) {
+      withScm(spec.name, "all", (scm) => {
+        using service = scm.create({
+          name: spec.name,
+          displayName: spec.displayName,
+          startType: startTypes[spec.start],
+          binaryPath: windowsCommandLine(host.program, host.args),
+          dependencies: spec.dependsOn,
+          account: accountName(spec.account, spec.name),
+          password,
+        });
+        try {
+          applyConfig2(service, spec);
+        } catch (error) {
+          // Nothing half-done: a service that could not be configured is deleted again.
+          service.delete();
+          throw error;
+        }
+      });
+      return Promise.resolve();
+    },
+    update(spec: ServiceSpec, host: HostCommand, password?: string) {
+      withService(spec.name, "all", (service) => {
+        service.changeConfig({
+          displayName: spec.displayName,
+          startType: startTypes[spec.start],
+          binaryPath: windowsCommandLine(host.program, host.args),
+          dependencies: spec.dependsOn,
+          account: accountName(spec.account, spec.name) ?? "LocalSystem",
+          password,
+        });
+        applyConfig2(service, spec);
+      });
+      return Promise.resolve();
+    },
+    remove(name: string) {
+      withService(name, "all", (service) => service.delete());
+      return Promise.resolve();
+    },
+    exists(name: string) {
+      try {
+        withService(name, "read", () => {});
+        return Promise.resolve(true);
+      } catch (error) {
+        if (error instanceof ServiceManagerError && error.failure === "no_such_service") {
+          return Promise.resolve(false);
+        }
+        throw error;
+      }
+    },
+    start(name: string) {
+      withService(name, "control", (service) => service.start());
+      return Promise.resolve();
+    },
+    control(name, control) {
+      withService(name, "control", (service) => {
+        service.control(control === "rotate" ? { kind: "user", code: 128 } : { kind: control });
+      });
+      return Promise.resolve();
+    },
+    status(name: string): Promise<ManagedStatus> {
+      const status = withService(name, "read", (service) => service.queryStatus());
+      return Promise.resolve({
+        state: status.state,
+        pid: status.processId || undefined,
+        exitCode: status.exitCode,
+      });
+    },
+    query(name: string): Promise<InstalledService> {
+      return Promise.resolve(withService(name, "read", (service) => {
+        const config = service.queryConfig();
+        const config2 = service.queryConfig2();
+        return {
+          name,
+          displayName: config.displayName,
+          description: config2.description,
+          start: startMode(config.startType, config2.delayedAutoStart),
+          account: config.account,
+          dependsOn: config.dependencies,
+          command: config.binaryPath,
+        };
+      }));
+    },
+    list() {
+      return Promise.resolve(withScm("", "read", (scm) =>
+        scm.list("all").map((entry) => ({
+          name: entry.name,
+          displayName: entry.displayName,
+          state: entry.status.state,
+        }))));
+    },
+    processes(name: string) {
+      const pid = withService(name, "read", (service) => service.queryStatus().processId);
+      return Promise.resolve(pid ? [pid, ...descendants(pid, listProcesses())] : []);
+    },
+  };
+}

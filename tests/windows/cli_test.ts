@@ -1,0 +1,191 @@
+/**
+ * InstallService and ManageService, run as a person runs them (deno.exe run cli/main.ts …), against Wine's SCM.
+ */
+import path from "path";
+import { assertEquals, assertMatch, assertOk } from "../assert.ts";
+import { ServiceControlManager } from "../../ffi/scm.ts";
+import { defaultConfigRoot } from "../../service/store.ts";
+import { notWindows, uniqueName } from "./helpers.ts";
+
+const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
+const main = path.win32.join(import.meta.dirname!, "..", "..", "cli", "main.ts");
+const fixture = path.win32.join(import.meta.dirname!, "fixtures", "cli_args.ts");
+
+async function servitor(...args: string[]) {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", main, ...args],
+    stdin: "null",
+  }).output();
+  return { code, stdout: new TextDecoder().decode(stdout), stderr: new TextDecoder().decode(stderr) };
+}
+
+async function ok(...args: string[]) {
+  const result = await servitor(...args);
+  assertEquals(result.code, 0, `servitor ${args.join(" ")}:\n${result.stdout}${result.stderr}`);
+  return result;
+}
+
+function exists(name: string): boolean {
+  using scm = ServiceControlManager.connect({ access: "read" });
+  return scm.list("all").some((service) => service.name === name);
+}
+
+/** QueryServiceConfigW and QueryServiceConfig2W, as one comparable value. */
+function config(name: string) {
+  using scm = ServiceControlManager.connect({ access: "read" });
+  using service = scm.open(name, "read");
+  return { ...service.queryConfig(), ...service.queryConfig2() };
+}
+
+async function eventually<T>(
+  read: () => Promise<T>,
+  ok: (value: T) => boolean,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`still ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const store = (name: string) => path.win32.join(defaultConfigRoot(), name);
+const storeExists = (name: string) => Deno.stat(store(name)).then(() => true, () => false);
+
+test("a program with spaces and non-ASCII in its path receives exactly the arguments given", async () => {
+  const dir = path.win32.join(await Deno.makeTempDir(), "servitor test ü");
+  await Deno.mkdir(dir);
+  const program = path.win32.join(dir, "deno copy.exe");
+  await Deno.copyFile(Deno.execPath(), program);
+  const out = path.win32.join(dir, "args.json");
+  const hard = ["two words", 'say "hi"', "ünïcode", "back\\slash\\", ""];
+  const name = uniqueName("servitor_cli_args");
+  await ok(
+    "InstallService",
+    program,
+    "run",
+    "--allow-all",
+    fixture,
+    out,
+    ...hard,
+    "--service_name",
+    name,
+    "--start",
+    "manual",
+  );
+  try {
+    await ok("ManageService", name, "start");
+    const received = await eventually(() => Deno.readTextFile(out).catch(() => ""), (text) => text !== "");
+    assertEquals(JSON.parse(received), hard);
+  } finally {
+    await servitor("ManageService", name, "stop_and_remove", "--remove_install_args");
+  }
+});
+
+test("install, start, status, stop, stop_and_restart, remove, reinstall, stop_and_reinstall, stop_and_remove", async () => {
+  const name = uniqueName("servitor_cli_trip");
+  const out = path.win32.join(await Deno.makeTempDir(), "args.json");
+  const install = await ok(
+    "InstallService",
+    Deno.execPath(),
+    "run",
+    "--allow-all",
+    fixture,
+    out,
+    "--service_name",
+    name,
+    "--display_name",
+    "servitor round trip",
+    "--description",
+    "a service installed by the CLI test",
+    "--start",
+    "delayed",
+    "--stdout",
+    "%SERVICE%.out.txt",
+  );
+  assertMatch(install.stdout, /^program: .*deno\.exe$/m);
+  const installed = config(name);
+  assertEquals(installed.displayName, "servitor round trip");
+  assertEquals(installed.delayedAutoStart, true);
+  assertMatch(installed.binaryPath, new RegExp(`^".*deno\\.exe" run .* host --service ${name}$`));
+
+  await ok("ManageService", name, "start");
+  const logs = path.win32.join(store(name), "logs");
+  const output = path.win32.join(logs, `${name}.out.txt`);
+  await eventually(() => Deno.readTextFile(output).catch(() => ""), (text) => text.includes("tick 2"));
+
+  const status = await ok("ManageService", name, "status");
+  assertMatch(status.stdout, /^state\s+running \(host pid \d+\)$/m);
+  assertMatch(status.stdout, /^start\s+delayed$/m);
+  const json = JSON.parse((await ok("ManageService", name, "status", "--json")).stdout);
+  assertEquals([json.state, json.start, json.stdout], ["running", "delayed", "%SERVICE%.out.txt"]);
+  assertOk(json.programPid > 0);
+
+  await ok("ManageService", name, "stop");
+  assertEquals(JSON.parse((await ok("ManageService", name, "status", "--json")).stdout).state, "stopped");
+
+  await ok("ManageService", name, "stop_and_restart");
+  assertEquals(JSON.parse((await ok("ManageService", name, "status", "--json")).stdout).state, "running");
+  assertEquals(config(name), installed, "reinstalled from the stored arguments: the same service");
+
+  await ok("ManageService", name, "stop");
+  await ok("ManageService", name, "remove");
+  assertOk(!exists(name));
+  assertOk(await storeExists(name), "remove keeps the install arguments");
+  await ok("ManageService", name, "reinstall");
+  assertEquals(config(name), installed);
+
+  await ok("ManageService", name, "stop_and_reinstall");
+  assertEquals(config(name), installed);
+  await ok("ManageService", name, "start");
+  await ok("ManageService", name, "stop_and_remove", "--remove_install_args");
+  assertOk(!exists(name));
+  assertOk(!await storeExists(name), "--remove_install_args removes the stored configuration");
+});
+
+test("each known error is one line with its exit code, and leaves nothing behind", async () => {
+  const name = uniqueName("servitor_cli_err");
+  const cases: [string[], number, RegExp][] = [
+    [["ManageService", name, "status"], 6, /no service named/],
+    [["InstallService", "Z:\\no\\such\\program.exe", "--service_name", name], 10, /was not found/],
+    [["InstallService", Deno.execPath(), "--service_name", "bad/name"], 8, /can't be a service name/],
+    [["InstallService", Deno.execPath(), "--service_name", ""], 8, /can't be a service name/],
+    [["InstallService", Deno.execPath(), "--service_name", "x".repeat(257)], 8, /can't be a service name/],
+    [
+      ["InstallService", Deno.execPath(), "--service_name", name, "--start", "sometimes"],
+      3,
+      /--start: 'sometimes'/,
+    ],
+    [["InstallService", "--frobnicate", "--service_name", name], 2, /program comes first/],
+    [["ManageService", name, "explode"], 2, /unknown run mode 'explode'/],
+  ];
+  for (const [args, code, message] of cases) {
+    const result = await servitor(...args);
+    assertEquals(result.code, code, `${args.join(" ")}: ${result.stderr}`);
+    assertMatch(result.stderr, message);
+    assertEquals(result.stderr.trim().split("\n").length, 1, `one line: ${result.stderr}`);
+    assertOk(!exists(name) && !await storeExists(name), `${args.join(" ")} left something behind`);
+  }
+
+  await ok("InstallService", Deno.execPath(), "--service_name", name, "--start", "manual");
+  try {
+    const again = await servitor("InstallService", Deno.execPath(), "--service_name", name);
+    assertEquals(again.code, 7);
+    assertMatch(again.stderr, /exists already: add --replace, or run 'ManageService .* reinstall'/);
+    await ok(
+      "InstallService",
+      Deno.execPath(),
+      "--version",
+      "--service_name",
+      name,
+      "--replace",
+      "--start",
+      "manual",
+    );
+    assertMatch(config(name).binaryPath, /host --service/);
+  } finally {
+    await servitor("ManageService", name, "remove", "--remove_install_args");
+  }
+});
