@@ -1,0 +1,350 @@
+/**
+ * The ServiceManager on Linux: systemd, through `systemctl` (`--user` for a user's own services). A service
+ * is a unit servitor writes (systemd/unit.ts) whose ExecStart= runs the host; what systemd can't say — the
+ * program's own state, why it is throttled — the host keeps in status.json.
+ *
+ * @example
+ * ```ts
+ * const manager = connectSystemd({ dryRun: console.log });
+ * await manager.create(spec, { program: "/usr/local/bin/servitor", args: ["host", "--service", spec.name] });
+ * ```
+ * @module
+ */
+import path from "path";
+import {
+  type HostCommand,
+  type InstalledService,
+  type ListedService,
+  type ManagedState,
+  type ManagedStatus,
+  type ManagerControl,
+  type ServiceManager,
+  ServiceManagerError,
+} from "../service/manager.ts";
+import type { ServiceSpec, StartMode } from "../service/spec.ts";
+import { writeFileAtomically } from "../service/store.ts";
+import { cgroupProcesses } from "./cgroup.ts";
+import { shellWord } from "./escape.ts";
+import { serviceNameOf, unitDirectory, unitName, unitPath } from "./paths.ts";
+import { SYSTEMCTL, type Systemctl, systemctl, type UnitProperties } from "./systemctl.ts";
+import { readUnit, renderUnit, startsAtBoot } from "./unit.ts";
+
+export { unitDirectory, unitName, unitPath, userConfigRoot } from "./paths.ts";
+
+export interface SystemdOptions {
+  /** The user's own manager (`systemctl --user`, units in ~/.config/systemd/user): no root needed. */
+  user?: boolean;
+  /** Print each change (systemctl command, file written or deleted) instead of making it. */
+  dryRun?: (line: string) => void;
+}
+
+/** systemd creates this folder when it boots as PID 1 (sd_booted(3)). */
+const BOOTED_MARKER = "/run/systemd/system";
+/** How to get systemd, for the one line that says it is missing. */
+const INSTALL_HINT = "install it with `apt-get install systemd` (Debian, Ubuntu) or `dnf install systemd` " +
+  "(Fedora, RHEL) and boot with it";
+/** Unit files are for anyone to read (systemctl cat); the secrets are in servitor's store, not here. */
+const UNIT_FILE_MODE = 0o644;
+/** The signals the host takes as controls under systemd (protocol/signal_session.ts). */
+const CONTROL_SIGNALS: Partial<Record<ManagerControl, Deno.Signal>> = {
+  continue: "SIGUSR2",
+  rotate: "SIGUSR1",
+};
+/** What status() asks systemd. */
+const STATUS_PROPERTIES = ["LoadState", "ActiveState", "MainPID", "ExecMainCode", "ExecMainStatus"];
+/** ExecMainCode= values: how the main process ended (CLD_* of waitid(2)). */
+const CLD_EXITED = 1;
+
+/**
+ * Connects to systemd: the system's (root needed) or, with `user`, the user's own. Throws a
+ * ServiceManagerError, "unavailable" without systemd and "access_denied" for the system's without root; a
+ * dry run needs no root, since it changes nothing.
+ */
+export function connectSystemd(options: SystemdOptions = {}): ServiceManager {
+  const user = options.user ?? false;
+  if (!onPath(SYSTEMCTL)) {
+    throw new ServiceManagerError(
+      `systemd is not installed (no ${SYSTEMCTL} on PATH), and servitor runs services through it on Linux: ` +
+        INSTALL_HINT,
+      "unavailable",
+    );
+  }
+  if (!exists(BOOTED_MARKER)) {
+    throw new ServiceManagerError(
+      `systemd is installed but not running (PID 1 is not systemd: no ${BOOTED_MARKER}), and servitor runs ` +
+        "services through it on Linux: boot the machine (or container) with systemd as its init",
+      "unavailable",
+    );
+  }
+  if (!user && !options.dryRun && Deno.uid() !== 0) {
+    throw new ServiceManagerError(
+      "managing system services needs root: run servitor with sudo (or install a service of your own with --user)",
+      "access_denied",
+    );
+  }
+  return new SystemdManager(systemctl(options), options.dryRun);
+}
+
+function onPath(program: string): boolean {
+  const directories = (Deno.env.get("PATH") ?? "/usr/bin:/bin").split(":").filter(Boolean);
+  return directories.some((directory) => {
+    try {
+      const info = Deno.statSync(path.join(directory, program));
+      return info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function exists(file: string): boolean {
+  try {
+    Deno.lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The systemd states, mapped onto the SCM's. */
+export function managedState(activeState: string): ManagedState {
+  switch (activeState) {
+    case "active":
+    case "reloading":
+    case "refreshing":
+      return "running";
+    case "activating":
+      // Also auto-restart, while systemd waits RestartSec= before starting the host again by itself.
+      return "start_pending";
+    case "deactivating":
+      return "stop_pending";
+    default:
+      // inactive, failed, maintenance
+      return "stopped";
+  }
+}
+
+/** A status from `show`'s properties: the host's pid while it runs, how it ended once it stopped. */
+export function statusOf(properties: UnitProperties): ManagedStatus {
+  const state = managedState(properties.ActiveState ?? "");
+  const pid = Number(properties.MainPID ?? 0);
+  const code = Number(properties.ExecMainCode ?? 0);
+  const value = Number(properties.ExecMainStatus ?? 0);
+  const status: ManagedStatus = { state };
+  if (pid > 0) status.pid = pid;
+  if (state === "stopped" && code > 0) {
+    // Killed by a signal reads as 128 + its number, as a shell (and the host, for the program) says it.
+    status.exitCode = { kind: "exit_status", code: code === CLD_EXITED ? value : 128 + value };
+  }
+  return status;
+}
+
+class SystemdManager implements ServiceManager {
+  readonly kind = "systemd";
+
+  constructor(readonly systemctl: Systemctl, readonly dryRun?: (line: string) => void) {}
+
+  get #user(): boolean {
+    return this.systemctl.user;
+  }
+
+  /**
+   * `password` is not used: systemd runs a service as any account without one. Throws "exists" when
+   * systemd knows a unit of that name already, whoever wrote it (a unit here would override theirs).
+   */
+  async create(spec: ServiceSpec, host: HostCommand, _password?: string): Promise<void> {
+    const text = renderUnit(spec, host, { user: this.#user });
+    const unit = unitName(spec.name);
+    const loaded = await this.#loadState(unit);
+    if (exists(unitPath(spec.name, this.#user)) || loaded.state !== "not-found") {
+      const where = loaded.path && loaded.path !== unitPath(spec.name, this.#user) ? ` (${loaded.path})` : "";
+      throw new ServiceManagerError(`a systemd unit named ${unit} exists already${where}`, "exists");
+    }
+    await this.#writeUnit(spec.name, text);
+    await this.systemctl.change(["daemon-reload"]);
+    if (startsAtBoot(spec.start)) await this.systemctl.change(["enable", unit]);
+  }
+
+  async update(spec: ServiceSpec, host: HostCommand, _password?: string): Promise<void> {
+    const text = renderUnit(spec, host, { user: this.#user });
+    const unit = unitName(spec.name);
+    await this.#requireOwnUnit(spec.name);
+    // Disabled while the old [Install] section is still there to say which links to remove.
+    await this.systemctl.change(["disable", unit]);
+    await this.#writeUnit(spec.name, text);
+    await this.systemctl.change(["daemon-reload"]);
+    if (startsAtBoot(spec.start)) await this.systemctl.change(["enable", unit]);
+  }
+
+  async remove(name: string): Promise<void> {
+    const unit = unitName(name);
+    await this.#requireOwnUnit(name);
+    await this.systemctl.change(["disable", unit]);
+    const file = unitPath(name, this.#user);
+    if (this.dryRun) this.dryRun(`rm -f ${shellWord(file)}`);
+    else await Deno.remove(file);
+    await this.systemctl.change(["daemon-reload"]);
+    // Forget a failed state; a unit that never failed, or no longer loaded, has none to forget.
+    await this.systemctl.change(["reset-failed", unit]).catch(() => {});
+  }
+
+  async exists(name: string): Promise<boolean> {
+    let unit: string;
+    try {
+      unit = unitName(name);
+    } catch {
+      return false;
+    }
+    if (await this.#ownUnit(name) !== undefined) return true;
+    return (await this.#loadState(unit)).state !== "not-found";
+  }
+
+  async start(name: string): Promise<void> {
+    await this.systemctl.change(["start", unitName(name)]);
+  }
+
+  async control(name: string, control: ManagerControl): Promise<void> {
+    const unit = unitName(name);
+    if (control === "stop") {
+      await this.systemctl.change(["stop", unit]);
+      return;
+    }
+    const signal = CONTROL_SIGNALS[control];
+    if (!signal) {
+      throw new ServiceManagerError(
+        `${control} has no equivalent under systemd: the host pauses only by itself, while a restart is ` +
+          "throttled; continue ends that wait",
+        "refused",
+      );
+    }
+    await this.#requireLoaded(unit);
+    // --kill-who (renamed --kill-whom in systemd 252, which still takes the old name): older systemds too.
+    await this.systemctl.change(["kill", `--signal=${signal}`, "--kill-who=main", unit]);
+  }
+
+  async status(name: string): Promise<ManagedStatus> {
+    const unit = unitName(name);
+    const [properties] = await this.systemctl.show([unit], STATUS_PROPERTIES);
+    if (properties.LoadState === "not-found" && properties.ActiveState === "inactive") {
+      throw noSuchService(unit);
+    }
+    return statusOf(properties);
+  }
+
+  async query(name: string): Promise<InstalledService> {
+    const unit = unitName(name);
+    const [properties] = await this.systemctl.show(
+      [unit],
+      ["LoadState", "Description", "UnitFileState", "FragmentPath"],
+    );
+    if (properties.LoadState === "not-found") throw noSuchService(unit);
+    const file = properties.FragmentPath || unitPath(name, this.#user);
+    const text = await Deno.readTextFile(file).catch(() => "");
+    const facts = readUnit(text, name);
+    return {
+      name,
+      displayName: facts.displayName || properties.Description || name,
+      description: facts.description,
+      start: startMode(properties.UnitFileState ?? "", facts.start, facts.refusesManualStart),
+      account: facts.account ?? (this.#user ? (Deno.env.get("USER") ?? "the user") : "root"),
+      dependsOn: facts.dependsOn,
+      command: facts.command,
+    };
+  }
+
+  async list(): Promise<ListedService[]> {
+    const directory = unitDirectory(this.#user);
+    const found: { name: string; displayName: string }[] = [];
+    try {
+      for await (const entry of Deno.readDir(directory)) {
+        if (!entry.isFile || !entry.name.endsWith(".service")) continue;
+        const name = serviceNameOf(entry.name);
+        const text = await Deno.readTextFile(path.join(directory, entry.name)).catch(() => "");
+        const facts = readUnit(text, name);
+        if (facts.servitor) found.push({ name, displayName: facts.displayName || name });
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    found.sort((a, b) => a.name.localeCompare(b.name));
+    const states = await this.systemctl.show(
+      found.map((service) => `${service.name}.service`),
+      STATUS_PROPERTIES,
+    );
+    return found.map((service, index) => ({ ...service, state: statusOf(states[index]).state }));
+  }
+
+  async processes(name: string): Promise<number[]> {
+    const unit = unitName(name);
+    const [properties] = await this.systemctl.show([unit], ["LoadState", "ActiveState", "ControlGroup"]);
+    if (properties.LoadState === "not-found" && properties.ActiveState === "inactive") {
+      throw noSuchService(unit);
+    }
+    return await cgroupProcesses(properties.ControlGroup ?? "");
+  }
+
+  /** The text of servitor's unit file for `name`, or undefined when there is none. */
+  async #ownUnit(name: string): Promise<string | undefined> {
+    try {
+      const text = await Deno.readTextFile(unitPath(name, this.#user));
+      return readUnit(text, name).servitor ? text : undefined;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      throw error;
+    }
+  }
+
+  /** Only units servitor wrote are changed or removed: never a unit someone else owns. */
+  async #requireOwnUnit(name: string): Promise<void> {
+    if (await this.#ownUnit(name) !== undefined) return;
+    const unit = unitName(name);
+    if (exists(unitPath(name, this.#user)) || (await this.#loadState(unit)).state !== "not-found") {
+      throw new ServiceManagerError(
+        `${unit} was not installed by servitor: servitor leaves it alone (use systemctl)`,
+        "refused",
+      );
+    }
+    throw noSuchService(unit);
+  }
+
+  async #requireLoaded(unit: string): Promise<void> {
+    if ((await this.#loadState(unit)).state === "not-found") throw noSuchService(unit);
+  }
+
+  async #loadState(unit: string): Promise<{ state: string; path?: string }> {
+    const [properties] = await this.systemctl.show([unit], ["LoadState", "FragmentPath"]);
+    return { state: properties.LoadState ?? "", path: properties.FragmentPath || undefined };
+  }
+
+  async #writeUnit(name: string, text: string): Promise<void> {
+    const file = unitPath(name, this.#user);
+    if (this.dryRun) {
+      this.dryRun(`mkdir -p ${shellWord(path.dirname(file))}`);
+      this.dryRun(`cat > ${shellWord(file)} <<'EOF'\n${text}EOF`);
+      return;
+    }
+    await Deno.mkdir(path.dirname(file), { recursive: true });
+    await writeFileAtomically(file, text);
+    await Deno.chmod(file, UNIT_FILE_MODE);
+  }
+}
+
+function noSuchService(unit: string): ServiceManagerError {
+  return new ServiceManagerError(
+    `no service named ${serviceNameOf(unit)} (systemd knows no ${unit})`,
+    "no_such_service",
+  );
+}
+
+/** The start type from systemd's enablement, told apart by what servitor recorded where systemd can't. */
+export function startMode(
+  unitFileState: string,
+  recorded: StartMode | undefined,
+  refuses: boolean,
+): StartMode {
+  if (unitFileState === "masked" || unitFileState === "masked-runtime" || refuses) return "disabled";
+  if (unitFileState.startsWith("enabled") || unitFileState === "alias") {
+    return recorded === "delayed" ? "delayed" : "auto";
+  }
+  return "manual";
+}

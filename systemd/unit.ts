@@ -1,0 +1,286 @@
+/**
+ * A service's systemd unit: what servitor writes for a ServiceSpec (renderUnit), and what it reads back
+ * from a unit file (readUnit). systemd starts the host (`servitor host --service <name>`), which supervises
+ * the program; the unit holds only what systemd itself needs, as the SCM's registry entry does.
+ *
+ * Decisions, each for a reason written beside it below:
+ * - Accounts: local_system is root (no User=). local_service, network_service and virtual have no Linux
+ *   counterpart; all three get `DynamicUser=yes` — an unprivileged user of the service's own, made when it
+ *   starts (systemd.exec(5)), which is what a Windows virtual account is — rather than `nobody`, which
+ *   systemd advises against sharing. A named user is `User=<name>` with its primary group.
+ * - Restart: the host restarts the program; systemd restarts the host only when it ends without having
+ *   stopped the service on purpose: killed by a signal, an internal error (254), the restart budget spent
+ *   (253, "then the service manager's recovery takes over"), or AppExit Suicide. Never for the host's
+ *   own refusals — bad configuration (250), a program that can't be started (251), a Start/Pre hook's abort
+ *   (252) — where a restart would fail the same way, nor for AppExit Exit, which means "stop".
+ * - Stop: systemd sends SIGTERM to the host alone (`KillMode=mixed`), which then runs the stop escalation on
+ *   the program; TimeoutStopSec= lasts longer than that whole escalation, hooks included, so systemd's
+ *   final SIGKILL only ever sweeps up leftovers.
+ * @module
+ */
+import type { HostCommand } from "../service/manager.ts";
+import { ServiceManagerError } from "../service/manager.ts";
+import type { ExitAction, ServiceSpec, StartMode } from "../service/spec.ts";
+import { exitActionFor } from "../service/spec.ts";
+import { posixLauncher } from "../host/launcher_posix.ts";
+import { HostExitCode, stopSteps } from "../host/supervisor.ts";
+import { execLine, freeText, opaqueValue, readOpaqueValue } from "./escape.ts";
+import { bootTarget, unitName } from "./paths.ts";
+
+/** servitor's own section: systemd ignores `X-` sections silently; it marks the units servitor wrote. */
+export const SERVITOR_SECTION = "X-Servitor";
+
+/** Added to the host's own stop escalation in TimeoutStopSec=: its start-up, flushing and exit. */
+export const STOP_MARGIN_MS = 5_000;
+
+export interface UnitOptions {
+  /** A user service (`systemctl --user`): it runs as that user and starts with their default.target. */
+  user?: boolean;
+}
+
+/** How systemd restarts the host (Restart=, RestartPreventExitStatus=, RestartForceExitStatus=). */
+export interface RestartPolicy {
+  restart: "no" | "on-failure" | "on-abnormal";
+  /** Exit statuses never restarted (with on-failure). */
+  prevent: number[];
+  /** Exit statuses always restarted (with on-abnormal). */
+  force: number[];
+  /** RestartSec=, when the spec's recovery gives a delay; systemd's default (100 ms) otherwise. */
+  delayMs?: number;
+}
+
+/** Exit statuses with which the host refuses to go on: a restart would fail the same way. */
+const REFUSALS = [HostExitCode.configuration, HostExitCode.launchFailed, HostExitCode.startAborted];
+/** Exit statuses with which the host gives the service back to its manager's recovery. */
+const GIVE_BACK = [HostExitCode.restartBudgetSpent, HostExitCode.internal];
+
+/** The host's exit status when the program exits with `code` and AppExit says `action` (host/supervisor.ts). */
+function hostExitStatus(code: number, action: ExitAction): number {
+  return (action === "suicide" && code === 0 ? 1 : code) & 0xff;
+}
+
+/**
+ * The outer guard. An exit status alone can't tell AppExit Exit from Suicide (both end the host with the
+ * program's code), but the spec can: when Suicide is the default, every status restarts except Exit's
+ * codes and the refusals; otherwise only a crash, the statuses handed back, and Suicide's codes do.
+ */
+export function restartPolicy(spec: ServiceSpec): RestartPolicy {
+  const firstRestart = spec.recovery?.actions.find((action) => action.action === "restart");
+  const delayMs = firstRestart?.delayMs;
+  if (spec.recovery && !firstRestart) return { restart: "no", prevent: [], force: [] };
+  const codesFor = (action: ExitAction) =>
+    Object.keys(spec.exit.codes)
+      .map(Number)
+      .filter((code) => exitActionFor(spec, code) === action)
+      .map((code) => hostExitStatus(code, action))
+      .filter((status) => status !== 0);
+  const suicides = codesFor("suicide");
+  const sorted = (codes: number[]) => [...new Set(codes)].sort((a, b) => a - b);
+  if (spec.exit.default === "suicide") {
+    const prevent = [...REFUSALS, ...codesFor("exit")].filter((code) => !suicides.includes(code));
+    return { restart: "on-failure", prevent: sorted(prevent), force: [], delayMs };
+  }
+  return { restart: "on-abnormal", prevent: [], force: sorted([...GIVE_BACK, ...suicides]), delayMs };
+}
+
+/** How long a stop may take, from SIGTERM to the host's exit: Stop/Pre, the escalation, Exit/Post, a margin. */
+export function stopTimeoutMs(spec: ServiceSpec): number {
+  const escalation = stopSteps({ spec, methods: posixLauncher.methods })
+    .reduce((sum, step) => sum + step.waitMs, 0);
+  const hooks = (["Stop/Pre", "Exit/Post"] as const)
+    .filter((event) => spec.hooks[event])
+    .length * spec.hookDeadlineMs;
+  return hooks + escalation + STOP_MARGIN_MS;
+}
+
+/** Whether the service is enabled (started at boot): auto and delayed. */
+export function startsAtBoot(start: StartMode): boolean {
+  return start === "auto" || start === "delayed";
+}
+
+/** The suffixes of systemd's unit types (systemd.unit(5)). */
+const UNIT_SUFFIX = /\.(service|socket|device|mount|automount|swap|target|path|timer|slice|scope)$/;
+
+/** A dependency as a unit: a plain name is a service; a name with a unit type's suffix stays as it is. */
+export function dependencyUnit(name: string): string {
+  if (name.startsWith("+")) {
+    throw new ServiceManagerError(
+      `the dependency "${name}" is a Windows load-order group, which systemd has no counterpart for: ` +
+        "name the services instead",
+      "refused",
+    );
+  }
+  if (UNIT_SUFFIX.test(name)) {
+    // Instances (getty@tty1.service) and systemd-escape's \x2d are fine in a dependency.
+    if (!/^[A-Za-z0-9:_.\\@-]+$/.test(name) || name.length > 255) {
+      throw new ServiceManagerError(`the dependency "${name}" is not a systemd unit name`, "refused");
+    }
+    return name;
+  }
+  return unitName(name);
+}
+
+/** A Linux user name (or a numeric uid) that User= takes. */
+function linuxUser(name: string): string {
+  if (!/^([A-Za-z_][A-Za-z0-9_.-]*\$?|\d+)$/.test(name) || name.length > 256) {
+    throw new ServiceManagerError(
+      `the account "${name}" is not a Linux user name (letters, digits, _ . -, not starting with a digit)`,
+      "refused",
+    );
+  }
+  return name;
+}
+
+/** [Service] lines for the account. A user service runs as its user: there is no account to choose. */
+function accountLines(spec: ServiceSpec, user: boolean): string[] {
+  const account = spec.account;
+  if (user) {
+    if (account.kind === "local_system") return [];
+    throw new ServiceManagerError(
+      "a --user service runs as the user who installs it: leave out the account (ObjectName)",
+      "refused",
+    );
+  }
+  // The host writes its logs to /var/log/servitor/<name>: systemd makes that folder the account's own.
+  const logs = spec.logDirectory ? [] : [`LogsDirectory=servitor/${spec.name}`];
+  switch (account.kind) {
+    case "local_system":
+      return [];
+    case "local_service":
+    case "network_service":
+    case "virtual":
+      return ["DynamicUser=yes", ...logs];
+    case "user":
+      return [`User=${linuxUser(account.name)}`, ...logs];
+  }
+}
+
+/** The unit of a spec, run by `host`. Throws a ServiceManagerError("refused") for what systemd can't hold. */
+export function renderUnit(spec: ServiceSpec, host: HostCommand, options: UnitOptions = {}): string {
+  const user = options.user ?? false;
+  const unit = unitName(spec.name);
+  const target = bootTarget(user);
+  const dependencies = spec.dependsOn.map(dependencyUnit);
+  const after = [...dependencies, ...(spec.start === "delayed" ? [target] : [])];
+  const restart = restartPolicy(spec);
+  const lines = [
+    `# Written by servitor for the service ${spec.name}; servitor rewrites it, so change the service with`,
+    `# servitor (set, InstallService) rather than here. The program's own settings are in servitor's store.`,
+    "[Unit]",
+    `Description=${freeText(spec.displayName) || unit}`,
+    ...(dependencies.length ? [`Requires=${dependencies.join(" ")}`] : []),
+    // Delayed: after the boot's own target is reached, as Windows starts delayed services after the rest.
+    ...(after.length ? [`After=${after.join(" ")}`] : []),
+    // Disabled: no start by request either (Windows' SERVICE_DISABLED); it is not enabled at boot.
+    ...(spec.start === "disabled" ? ["RefuseManualStart=yes"] : []),
+    "",
+    "[Service]",
+    // exec, not simple: `systemctl start` fails when the host can't be executed at all.
+    "Type=exec",
+    `ExecStart=${execLine(host.program, host.args)}`,
+    ...accountLines(spec, user),
+    `Restart=${restart.restart}`,
+    ...(restart.prevent.length ? [`RestartPreventExitStatus=${restart.prevent.join(" ")}`] : []),
+    ...(restart.force.length ? [`RestartForceExitStatus=${restart.force.join(" ")}`] : []),
+    ...(restart.delayMs !== undefined ? [`RestartSec=${restart.delayMs}ms`] : []),
+    "KillMode=mixed",
+    `TimeoutStopSec=${stopTimeoutMs(spec)}ms`,
+    // The journal names the service, not "deno".
+    `SyslogIdentifier=${spec.name}`,
+    ...(startsAtBoot(spec.start) ? ["", "[Install]", `WantedBy=${target}`] : []),
+    "",
+    `[${SERVITOR_SECTION}]`,
+    `DisplayName=${opaqueValue(spec.displayName)}`,
+    `Description=${opaqueValue(spec.description)}`,
+    `Start=${spec.start}`,
+  ];
+  return lines.join("\n") + "\n";
+}
+
+/** A unit file's sections, each a list of its assignments in order. */
+export type UnitSections = Map<string, [key: string, value: string][]>;
+
+/** Parses a unit file (systemd.syntax(7)): sections, comments, continuation lines. Values are left raw. */
+export function parseUnitFile(text: string): UnitSections {
+  const sections: UnitSections = new Map();
+  let current: [string, string][] | undefined;
+  let pending = "";
+  for (const raw of text.split("\n")) {
+    let line = pending + raw.trim();
+    pending = "";
+    if (line.startsWith("#") || line.startsWith(";")) continue;
+    // An odd number of trailing backslashes continues the line, the backslash becoming a space.
+    if (/(^|[^\\])(\\\\)*\\$/.test(line)) {
+      pending = line.slice(0, -1) + " ";
+      continue;
+    }
+    line = line.trim();
+    if (line === "") continue;
+    const section = /^\[(.+)\]$/.exec(line);
+    if (section) {
+      current = sections.get(section[1]) ?? [];
+      sections.set(section[1], current);
+      continue;
+    }
+    const equals = line.indexOf("=");
+    if (equals < 0 || !current) continue;
+    current.push([line.slice(0, equals).trim(), line.slice(equals + 1).trim()]);
+  }
+  return sections;
+}
+
+/** The last value of a setting, or undefined. */
+export function lastValue(sections: UnitSections, section: string, key: string): string | undefined {
+  return sections.get(section)?.findLast(([name]) => name === key)?.[1];
+}
+
+/** Every word a list setting holds; an empty assignment resets the list, as systemd reads it. */
+export function listValue(sections: UnitSections, section: string, key: string): string[] {
+  let words: string[] = [];
+  for (const [name, value] of sections.get(section) ?? []) {
+    if (name !== key) continue;
+    words = value === "" ? [] : [...words, ...value.split(/\s+/)];
+  }
+  return words;
+}
+
+/** What a unit file says about a service, in servitor's terms. */
+export interface UnitFacts {
+  /** Whether servitor wrote it (it has the [X-Servitor] section). */
+  servitor: boolean;
+  displayName: string;
+  description: string;
+  /** The start type servitor recorded; undefined for units servitor did not write. */
+  start?: StartMode;
+  /** Requires=, plain services without their `.service`. */
+  dependsOn: string[];
+  /** User=, `DynamicUser=yes` as `<name> (dynamic user)`, or undefined for root. */
+  account?: string;
+  /** ExecStart= as written. */
+  command: string;
+  refusesManualStart: boolean;
+}
+
+const startModes: readonly StartMode[] = ["auto", "delayed", "manual", "disabled"];
+
+/** Reads a unit file back. `name` is the service's name (a dynamic user is named after it). */
+export function readUnit(text: string, name: string): UnitFacts {
+  const sections = parseUnitFile(text);
+  const own = sections.get(SERVITOR_SECTION);
+  const unescape = (value: string) => value.replaceAll("%%", "%");
+  const start = lastValue(sections, SERVITOR_SECTION, "Start") as StartMode | undefined;
+  const dynamic = /^(yes|true|on|1)$/i.test(lastValue(sections, "Service", "DynamicUser") ?? "");
+  const userName = lastValue(sections, "Service", "User");
+  const description = lastValue(sections, "Unit", "Description") ?? "";
+  return {
+    servitor: own !== undefined,
+    displayName: readOpaqueValue(lastValue(sections, SERVITOR_SECTION, "DisplayName") ?? "") ||
+      unescape(description),
+    description: readOpaqueValue(lastValue(sections, SERVITOR_SECTION, "Description") ?? ""),
+    start: start && startModes.includes(start) ? start : undefined,
+    dependsOn: listValue(sections, "Unit", "Requires").map((unit) => unit.replace(/\.service$/, "")),
+    account: userName ? unescape(userName) : dynamic ? `${name} (dynamic user)` : undefined,
+    command: lastValue(sections, "Service", "ExecStart") ?? "",
+    refusesManualStart: /^(yes|true|on|1)$/i.test(lastValue(sections, "Unit", "RefuseManualStart") ?? ""),
+  };
+}
