@@ -143,7 +143,9 @@ test("a console script as a service: RUNNING, output in %PROGRAM%.out.txt, resta
   assertOk(refused, "pause of a running service is refused");
   assertEquals(service.queryStatus().state, "running");
 
-  // Killed again within AppThrottle: throttled, PAUSED; continue starts it at once.
+  // Killed again within AppThrottle (once it has printed, so each run shows in the output): throttled,
+  // PAUSED; continue starts it at once.
+  await eventuallyLines(output, (lines) => lines.filter((l) => l === "tick 1").length === 2);
   terminateProcessById(second.programPid!, 1);
   await waitForState(service, "paused", 10_000);
   service.control({ kind: "continue" });
