@@ -39,7 +39,8 @@ export function describeFailure(error: unknown): { line: string; exitCode: ExitC
       ? ExitCode.noSuchService
       : error.code === W.ERROR_SERVICE_EXISTS || error.code === W.ERROR_DUPLICATE_SERVICE_NAME
       ? ExitCode.serviceExists
-      : error.code === W.ERROR_INVALID_SERVICE_CONTROL || error.code === W.ERROR_SERVICE_CANNOT_ACCEPT_CTRL
+      : error.code === W.ERROR_INVALID_SERVICE_CONTROL || error.code === W.ERROR_SERVICE_CANNOT_ACCEPT_CTRL ||
+          error.code === W.ERROR_SERVICE_DISABLED || error.code === W.ERROR_SERVICE_NOT_ACTIVE
       ? ExitCode.refused
       : ExitCode.serviceManager;
     return { line: error.message, exitCode };

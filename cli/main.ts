@@ -113,6 +113,14 @@ export function commandLineFor(executable: string, args: string[], standalone: b
 async function host(args: string[]): Promise<number> {
   let name: string | undefined;
   let configRoot = defaultConfigRoot();
+  if (args.includes("-h") || args.includes("--help")) {
+    console.log(
+      "Usage: servitor host --service <name> [--config-root <dir>]\n\n" +
+        "What the service manager starts: runs the stored service's program and supervises it. Run in a\n" +
+        "console, it runs the program in the foreground; Ctrl-C stops it.",
+    );
+    return ExitCode.ok;
+  }
   for (let i = 0; i < args.length; i++) {
     const value = args[i + 1];
     if ((args[i] === "--service" || args[i] === "--config-root") && value === undefined) {
