@@ -4,8 +4,6 @@
  * @module
  */
 import type { ServiceManager } from "../service/manager.ts";
-import { CliError } from "./errors.ts";
-import { ExitCode } from "./exit_codes.ts";
 
 export interface Platform {
   windows: boolean;
@@ -17,10 +15,6 @@ export async function platform(options: { user?: boolean } = {}): Promise<Platfo
     const { connectScmManager } = await import("../service/scm_manager.ts");
     return { windows: true, manager: connectScmManager() };
   }
-  // The systemd backend lands next (issue 6); until then Linux says so in one line.
-  void options;
-  throw new CliError(
-    "InstallService and ManageService on Linux need the systemd backend, not built yet",
-    ExitCode.notImplemented,
-  );
+  const { connectSystemd } = await import("../systemd/manager.ts");
+  return { windows: false, manager: connectSystemd({ user: options.user }) };
 }
