@@ -26,7 +26,7 @@ export function escapeSpecifiers(text: string): string {
  *
  * @example
  * ```ts
- * execWord("/usr/bin/env");       // /usr/bin/env
+ * execWord("/usr/bin/env", true); // /usr/bin/env
  * execWord("50% of $HOME");       // "50%% of $$HOME"
  * ```
  */
@@ -37,10 +37,28 @@ export function execWord(word: string, first = false): string {
       "refused",
     );
   }
-  // `$` starts an environment variable in ExecStart= (quoted or not): `$$` is one literal `$`.
+  if (first) return execPath(word);
+  // `$` starts an environment variable in an argument (quoted or not): `$$` is one literal `$`.
   const literal = escapeSpecifiers(word).replaceAll("$", () => "$$");
-  if (PLAIN_WORD.test(word) && !(first && EXEC_PREFIX.test(word))) return literal;
-  return `"${cEscape(literal)}"`;
+  return PLAIN_WORD.test(word) ? literal : `"${cEscape(literal)}"`;
+}
+
+/**
+ * The program of ExecStart=. systemd takes its path literally apart from specifiers (no `$` expansion,
+ * no C escapes) and refuses one holding quotes, backslashes or control characters ("Executable path
+ * contains special characters", string_is_safe() in its source): such a path is refused here, in words.
+ */
+function execPath(program: string): string {
+  // deno-lint-ignore no-control-regex -- control characters are among what systemd refuses
+  if (/["'\\\x01-\x1f\x7f]/.test(program)) {
+    throw new ServiceManagerError(
+      `systemd can't run a program whose path holds quotes, backslashes or control characters: ` +
+        `${JSON.stringify(program)} (link or copy it to a plainer path)`,
+      "refused",
+    );
+  }
+  const literal = escapeSpecifiers(program);
+  return PLAIN_WORD.test(program) && !EXEC_PREFIX.test(program) ? literal : `"${literal}"`;
 }
 
 /** A whole ExecStart= value: the program and its arguments, each exactly as given. */

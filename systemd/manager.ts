@@ -142,17 +142,23 @@ export function statusOf(properties: UnitProperties): ManagedStatus {
 class SystemdManager implements ServiceManager {
   readonly kind = "systemd";
 
-  constructor(readonly systemctl: Systemctl, readonly dryRun?: (line: string) => void) {}
+  readonly #systemctl: Systemctl;
+  readonly #dryRun?: (line: string) => void;
+
+  constructor(systemctl: Systemctl, dryRun?: (line: string) => void) {
+    this.#systemctl = systemctl;
+    this.#dryRun = dryRun;
+  }
 
   get #user(): boolean {
-    return this.systemctl.user;
+    return this.#systemctl.user;
   }
 
   /**
    * `password` is not used: systemd runs a service as any account without one. Throws "exists" when
    * systemd knows a unit of that name already, whoever wrote it (a unit here would override theirs).
    */
-  async create(spec: ServiceSpec, host: HostCommand, _password?: string): Promise<void> {
+  async create(spec: ServiceSpec, host: HostCommand): Promise<void> {
     const text = renderUnit(spec, host, { user: this.#user });
     const unit = unitName(spec.name);
     const loaded = await this.#loadState(unit);
@@ -161,31 +167,39 @@ class SystemdManager implements ServiceManager {
       throw new ServiceManagerError(`a systemd unit named ${unit} exists already${where}`, "exists");
     }
     await this.#writeUnit(spec.name, text);
-    await this.systemctl.change(["daemon-reload"]);
-    if (startsAtBoot(spec.start)) await this.systemctl.change(["enable", unit]);
+    try {
+      await this.#systemctl.change(["daemon-reload"]);
+      if (startsAtBoot(spec.start)) await this.#systemctl.change(["enable", unit]);
+    } catch (error) {
+      // Half a service is worse than none: the next create would find this one "exists already".
+      await Deno.remove(unitPath(spec.name, this.#user)).catch(() => {});
+      await this.#systemctl.change(["daemon-reload"]).catch(() => {});
+      throw error;
+    }
   }
 
-  async update(spec: ServiceSpec, host: HostCommand, _password?: string): Promise<void> {
+  /** As create, for a unit servitor wrote; `password` is not used either. */
+  async update(spec: ServiceSpec, host: HostCommand): Promise<void> {
     const text = renderUnit(spec, host, { user: this.#user });
     const unit = unitName(spec.name);
     await this.#requireOwnUnit(spec.name);
     // Disabled while the old [Install] section is still there to say which links to remove.
-    await this.systemctl.change(["disable", unit]);
+    await this.#systemctl.change(["disable", unit]);
     await this.#writeUnit(spec.name, text);
-    await this.systemctl.change(["daemon-reload"]);
-    if (startsAtBoot(spec.start)) await this.systemctl.change(["enable", unit]);
+    await this.#systemctl.change(["daemon-reload"]);
+    if (startsAtBoot(spec.start)) await this.#systemctl.change(["enable", unit]);
   }
 
   async remove(name: string): Promise<void> {
     const unit = unitName(name);
     await this.#requireOwnUnit(name);
-    await this.systemctl.change(["disable", unit]);
+    await this.#systemctl.change(["disable", unit]);
     const file = unitPath(name, this.#user);
-    if (this.dryRun) this.dryRun(`rm -f ${shellWord(file)}`);
+    if (this.#dryRun) this.#dryRun(`rm -f ${shellWord(file)}`);
     else await Deno.remove(file);
-    await this.systemctl.change(["daemon-reload"]);
+    await this.#systemctl.change(["daemon-reload"]);
     // Forget a failed state; a unit that never failed, or no longer loaded, has none to forget.
-    await this.systemctl.change(["reset-failed", unit]).catch(() => {});
+    await this.#systemctl.change(["reset-failed", unit]).catch(() => {});
   }
 
   async exists(name: string): Promise<boolean> {
@@ -200,13 +214,13 @@ class SystemdManager implements ServiceManager {
   }
 
   async start(name: string): Promise<void> {
-    await this.systemctl.change(["start", unitName(name)]);
+    await this.#systemctl.change(["start", unitName(name)]);
   }
 
   async control(name: string, control: ManagerControl): Promise<void> {
     const unit = unitName(name);
     if (control === "stop") {
-      await this.systemctl.change(["stop", unit]);
+      await this.#systemctl.change(["stop", unit]);
       return;
     }
     const signal = CONTROL_SIGNALS[control];
@@ -217,14 +231,18 @@ class SystemdManager implements ServiceManager {
         "refused",
       );
     }
-    await this.#requireLoaded(unit);
+    const [properties] = await this.#systemctl.show([unit], ["LoadState", "ActiveState"]);
+    if (properties.LoadState === "not-found") throw noSuchService(unit);
+    if (managedState(properties.ActiveState ?? "") !== "running") {
+      throw new ServiceManagerError(`${unit} is not running: there is no host to ${control}`, "refused");
+    }
     // --kill-who (renamed --kill-whom in systemd 252, which still takes the old name): older systemds too.
-    await this.systemctl.change(["kill", `--signal=${signal}`, "--kill-who=main", unit]);
+    await this.#systemctl.change(["kill", `--signal=${signal}`, "--kill-who=main", unit]);
   }
 
   async status(name: string): Promise<ManagedStatus> {
     const unit = unitName(name);
-    const [properties] = await this.systemctl.show([unit], STATUS_PROPERTIES);
+    const [properties] = await this.#systemctl.show([unit], STATUS_PROPERTIES);
     if (properties.LoadState === "not-found" && properties.ActiveState === "inactive") {
       throw noSuchService(unit);
     }
@@ -233,7 +251,7 @@ class SystemdManager implements ServiceManager {
 
   async query(name: string): Promise<InstalledService> {
     const unit = unitName(name);
-    const [properties] = await this.systemctl.show(
+    const [properties] = await this.#systemctl.show(
       [unit],
       ["LoadState", "Description", "UnitFileState", "FragmentPath"],
     );
@@ -267,7 +285,7 @@ class SystemdManager implements ServiceManager {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
     found.sort((a, b) => a.name.localeCompare(b.name));
-    const states = await this.systemctl.show(
+    const states = await this.#systemctl.show(
       found.map((service) => `${service.name}.service`),
       STATUS_PROPERTIES,
     );
@@ -276,7 +294,7 @@ class SystemdManager implements ServiceManager {
 
   async processes(name: string): Promise<number[]> {
     const unit = unitName(name);
-    const [properties] = await this.systemctl.show([unit], ["LoadState", "ActiveState", "ControlGroup"]);
+    const [properties] = await this.#systemctl.show([unit], ["LoadState", "ActiveState", "ControlGroup"]);
     if (properties.LoadState === "not-found" && properties.ActiveState === "inactive") {
       throw noSuchService(unit);
     }
@@ -307,20 +325,16 @@ class SystemdManager implements ServiceManager {
     throw noSuchService(unit);
   }
 
-  async #requireLoaded(unit: string): Promise<void> {
-    if ((await this.#loadState(unit)).state === "not-found") throw noSuchService(unit);
-  }
-
   async #loadState(unit: string): Promise<{ state: string; path?: string }> {
-    const [properties] = await this.systemctl.show([unit], ["LoadState", "FragmentPath"]);
+    const [properties] = await this.#systemctl.show([unit], ["LoadState", "FragmentPath"]);
     return { state: properties.LoadState ?? "", path: properties.FragmentPath || undefined };
   }
 
   async #writeUnit(name: string, text: string): Promise<void> {
     const file = unitPath(name, this.#user);
-    if (this.dryRun) {
-      this.dryRun(`mkdir -p ${shellWord(path.dirname(file))}`);
-      this.dryRun(`cat > ${shellWord(file)} <<'EOF'\n${text}EOF`);
+    if (this.#dryRun) {
+      this.#dryRun(`mkdir -p ${shellWord(path.dirname(file))}`);
+      this.#dryRun(`cat > ${shellWord(file)} <<'EOF'\n${text}EOF`);
       return;
     }
     await Deno.mkdir(path.dirname(file), { recursive: true });

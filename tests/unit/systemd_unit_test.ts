@@ -62,11 +62,16 @@ Deno.test("command-line words: plain ones bare, the rest quoted with C escapes, 
   for (const [word, expected] of cases) assertEquals(execWord(word), expected, JSON.stringify(word));
 });
 
-Deno.test("the program is quoted when it starts like one of ExecStart='s prefixes", () => {
+Deno.test("the program: quoted for spaces or a leading prefix character, $ left alone, quotes refused", () => {
   assertEquals(execWord("-rf"), "-rf");
   assertEquals(execWord("-rf", true), '"-rf"');
   assertEquals(execWord("@prog", true), '"@prog"');
   assertEquals(execLine("/opt/my app/run", ["a b", "c"]), '"/opt/my app/run" "a b" c');
+  // systemd expands no variables in the executable's path, only specifiers.
+  assertEquals(execWord("/opt/$HOME/100%/ü;", true), '"/opt/$HOME/100%%/ü;"');
+  for (const bad of ["/opt/it's", '/opt/"x"', "C:\\x", "/opt/a\tb"]) {
+    assertMatch(refusal(() => execWord(bad, true)).message, /quotes, backslashes or control characters/, bad);
+  }
 });
 
 Deno.test("a NUL character can't reach a program: refused", () => {
