@@ -6,8 +6,21 @@
  */
 import path from "path";
 import type { ControlAnswer, IncomingControl, ServiceSession, StatusReport } from "../protocol/session.ts";
-import { type HookEvent, isSynchronousHook, parseAffinity, type ServiceSpec } from "../service/spec.ts";
-import { logDirectoryFor, readSpec, SpecError, writeFileAtomically } from "../service/store.ts";
+import {
+  defaultSpec,
+  type HookEvent,
+  isSynchronousHook,
+  parseAffinity,
+  type ServiceSpec,
+} from "../service/spec.ts";
+import {
+  logDirectoryFor,
+  readSpec,
+  readSpecFile,
+  SPEC_FILE,
+  SpecError,
+  writeFileAtomically,
+} from "../service/store.ts";
 import { windowsCommandLine } from "../service/command_line.ts";
 import { programEnvironment } from "./environment.ts";
 import { hookEnvironment, type HookFacts, runHook } from "./hooks.ts";
@@ -60,7 +73,11 @@ export interface HostOutcome {
 export async function runHost(options: HostOptions, platform: HostPlatform): Promise<HostOutcome> {
   let spec: ServiceSpec;
   try {
-    spec = await readSpec(options.configRoot, options.name);
+    // Under systemd with an account of its own, the host can't read root's store: systemd hands it the spec.
+    const credentials = Deno.env.get("CREDENTIALS_DIRECTORY");
+    spec = credentials && await exists(path.join(credentials, SPEC_FILE))
+      ? await readSpecFile(path.join(credentials, SPEC_FILE))
+      : await readSpec(options.configRoot, options.name);
   } catch (error) {
     if (!(error instanceof SpecError)) throw error;
     return await refuseToStart(options, platform, error.message);
@@ -75,6 +92,10 @@ export async function runHost(options: HostOptions, platform: HostPlatform): Pro
   }
 }
 
+function exists(file: string): Promise<boolean> {
+  return Deno.stat(file).then(() => true, () => false);
+}
+
 /**
  * A configuration that can't be used: the reason goes to the error log, and the service manager hears
  * STOPPED with a service-specific code at once — never a crash, never a restart loop at full speed.
@@ -84,7 +105,7 @@ async function refuseToStart(
   platform: HostPlatform,
   reason: string,
 ): Promise<HostOutcome> {
-  const logDirectory = path.join(options.configRoot, options.name, "logs");
+  const logDirectory = logDirectoryFor(defaultSpec(options.name, ""), options.configRoot, platform.windows);
   const log = await openHostLog(options.name, logDirectory, platform.systemLog);
   try {
     log.write("error", `cannot start: ${reason}`);

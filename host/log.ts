@@ -34,6 +34,34 @@ export function errorLogPath(logDirectory: string, service: string): string {
 
 const category = ["servitor", "host"];
 
+/**
+ * The error log, created on the first error only (no empty error log beside a healthy service). A log that
+ * can't be written says so once, in one line on stderr, rather than LogTape's stack trace.
+ */
+function errorFileSink(
+  file: string,
+  formatter: (record: LogRecord) => string,
+  stderr: WritableStream<Uint8Array>,
+): (record: LogRecord) => void {
+  const sink = getFileSink(file, { lazy: true, bufferSize: 0, formatter });
+  let failed = false;
+  return (record) => {
+    if (failed) return;
+    try {
+      sink(record);
+    } catch (error) {
+      failed = true;
+      const writer = stderr.getWriter();
+      writer.write(
+        new TextEncoder().encode(
+          `servitor: the error log ${file} can't be written: ${(error as Error).message}\n`,
+        ),
+      )
+        .finally(() => writer.releaseLock());
+    }
+  };
+}
+
 /** Sets up the host's log. `stderr` is where the console lines go (tests capture them). */
 export async function openHostLog(
   service: string,
@@ -45,11 +73,7 @@ export async function openHostLog(
   const formatter = getTextFormatter({ timestamp: "date-time-timezone" });
   const sinks: Record<string, (record: LogRecord) => void> = {
     stderr: getStreamSink(stderr, { formatter }),
-    // Created on the first error only: no empty error log beside a healthy service.
-    errors: withFilter(
-      getFileSink(errorLogPath(logDirectory, service), { lazy: true, bufferSize: 0, formatter }),
-      "error",
-    ),
+    errors: withFilter(errorFileSink(errorLogPath(logDirectory, service), formatter, stderr), "error"),
   };
   if (systemLog) {
     sinks.system = (record) => {

@@ -54,8 +54,12 @@ export function logDirectoryFor(
 }
 
 /** Reads and checks a service's stored configuration. */
-export async function readSpec(root: string, name: string): Promise<ServiceSpec> {
-  const file = path.join(serviceDirectory(root, name), SPEC_FILE);
+export function readSpec(root: string, name: string): Promise<ServiceSpec> {
+  return readSpecFile(path.join(serviceDirectory(root, name), SPEC_FILE));
+}
+
+/** Reads and checks a spec file. */
+export async function readSpecFile(file: string): Promise<ServiceSpec> {
   let text: string;
   try {
     text = await Deno.readTextFile(file);

@@ -24,7 +24,9 @@ import type { ExitAction, ServiceSpec, StartMode } from "../service/spec.ts";
 import { exitActionFor } from "../service/spec.ts";
 import { posixLauncher } from "../host/launcher_posix.ts";
 import { HostExitCode, stopSteps } from "../host/supervisor.ts";
-import { execLine, freeText, opaqueValue, readOpaqueValue } from "./escape.ts";
+import path from "path";
+import { SPEC_FILE } from "../service/store.ts";
+import { escapeSpecifiers, execLine, freeText, opaqueValue, readOpaqueValue } from "./escape.ts";
 import { bootTarget, unitName } from "./paths.ts";
 
 /** servitor's own section: systemd ignores `X-` sections silently; it marks the units servitor wrote. */
@@ -132,7 +134,7 @@ function linuxUser(name: string): string {
 }
 
 /** [Service] lines for the account. A user service runs as its user: there is no account to choose. */
-function accountLines(spec: ServiceSpec, user: boolean): string[] {
+function accountLines(spec: ServiceSpec, user: boolean, storeRoot: string): string[] {
   const account = spec.account;
   if (user) {
     if (account.kind === "local_system") return [];
@@ -142,7 +144,14 @@ function accountLines(spec: ServiceSpec, user: boolean): string[] {
     );
   }
   // The host writes its logs to /var/log/servitor/<name>: systemd makes that folder the account's own.
-  const logs = spec.logDirectory ? [] : [`LogsDirectory=servitor/${spec.name}`];
+  // The store stays root's alone (0700): systemd hands the host its spec as a credential
+  // ($CREDENTIALS_DIRECTORY/service.yaml), and a host run from source gets a Deno cache of its own.
+  const logs = [
+    ...(spec.logDirectory ? [] : [`LogsDirectory=servitor/${spec.name}`]),
+    `LoadCredential=${SPEC_FILE}:${escapeSpecifiers(path.posix.join(storeRoot, spec.name, SPEC_FILE))}`,
+    `CacheDirectory=servitor/${spec.name}`,
+    `Environment=DENO_DIR=%C/servitor/${spec.name}/deno`,
+  ];
   switch (account.kind) {
     case "local_system":
       return [];
@@ -153,6 +162,12 @@ function accountLines(spec: ServiceSpec, user: boolean): string[] {
     case "user":
       return [`User=${linuxUser(account.name)}`, ...logs];
   }
+}
+
+/** The store the host reads: its --config-root, else the machine's. */
+function storeRootOf(host: HostCommand): string {
+  const at = host.args.indexOf("--config-root");
+  return at >= 0 && host.args[at + 1] ? host.args[at + 1] : "/etc/servitor";
 }
 
 /** The unit of a spec, run by `host`. Throws a ServiceManagerError("refused") for what systemd can't hold. */
@@ -178,7 +193,7 @@ export function renderUnit(spec: ServiceSpec, host: HostCommand, options: UnitOp
     // exec, not simple: `systemctl start` fails when the host can't be executed at all.
     "Type=exec",
     `ExecStart=${execLine(host.program, host.args)}`,
-    ...accountLines(spec, user),
+    ...accountLines(spec, user, storeRootOf(host)),
     `Restart=${restart.restart}`,
     ...(restart.prevent.length ? [`RestartPreventExitStatus=${restart.prevent.join(" ")}`] : []),
     ...(restart.force.length ? [`RestartForceExitStatus=${restart.force.join(" ")}`] : []),

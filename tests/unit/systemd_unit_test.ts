@@ -163,6 +163,9 @@ Deno.test("accounts: root by default, a dynamic user for the Windows built-ins, 
   }
   const named = account({ kind: "user", name: "svc-web" });
   assertEquals(setting(named, "Service", "User"), ["svc-web"]);
+  // The store is root's alone: an account of its own gets its spec from systemd, as a credential.
+  assertEquals(setting(named, "Service", "LoadCredential"), ["service.yaml:/etc/servitor/web/service.yaml"]);
+  assertEquals(setting(account({ kind: "local_system" }), "Service", "LoadCredential"), []);
   assertEquals(setting(named, "Service", "LogsDirectory"), ["servitor/web"]);
   const ownLogs = renderUnit(
     spec((s) => (s.account = { kind: "virtual" }, s.logDirectory = "/srv/logs")),
