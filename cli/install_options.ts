@@ -78,6 +78,7 @@ export const installOptions: Record<string, { kind: Kind; help: string }> = {
   config: { kind: "value", help: "the whole service from a YAML file (the stored configuration's schema)" },
   replace: { kind: "flag", help: "remove an existing service of that name first" },
   dry_run: { kind: "flag", help: "print every action, do none" },
+  user: { kind: "flag", help: "Linux: a service of your own (systemctl --user), no root needed" },
 };
 
 export type InstallOptionValues = Record<string, string | string[] | boolean>;

@@ -6,10 +6,10 @@ import path from "path";
 import { ExitCode } from "./exit_codes.ts";
 import { CliError, describeFailure } from "./errors.ts";
 import { openAudit } from "./audit.ts";
-import { type CliContext, configRoot } from "./context.ts";
+import type { CliContext } from "./context.ts";
 import { installService } from "./install.ts";
 import { manageService, manageUsage } from "./manage.ts";
-import { installUsage } from "./install_options.ts";
+import { installUsage, parseInstallArgs } from "./install_options.ts";
 import { platform } from "./platform.ts";
 import type { ServiceSpec } from "../service/spec.ts";
 import { runHost } from "../host/host.ts";
@@ -49,13 +49,19 @@ export async function main(args: string[]): Promise<number> {
       return await host(args.slice(1));
     case "installservice":
       if (["-h", "--help"].includes(args[1])) return say(installUsage());
-      return await withContext((context) => installService(args.slice(1), context));
+      return await withContext(
+        (context) => installService(args.slice(1), context),
+        parseInstallArgs(args.slice(1)).options.user === true,
+      );
     case "manageservice":
       if (args.length === 1 || ["-h", "--help"].includes(args[1])) {
         console.log(manageUsage);
         return args.length === 1 ? ExitCode.usage : ExitCode.ok;
       }
-      return await withContext((context) => manageService(args.slice(1), context));
+      return await withContext(
+        (context) => manageService(args.slice(1).filter((arg) => arg !== "--user"), context),
+        args.includes("--user"),
+      );
     default:
       throw new CliError(`unknown command '${command}' (see 'servitor --help')`, ExitCode.usage);
   }
@@ -77,9 +83,8 @@ function say(text: string): number {
 }
 
 /** Runs a command with the platform's service manager and the audit log. */
-async function withContext(command: (context: CliContext) => Promise<number>): Promise<number> {
-  const root = configRoot();
-  const { windows, manager } = await platform();
+async function withContext(command: (context: CliContext) => Promise<number>, user = false): Promise<number> {
+  const { windows, manager, configRoot: root } = await platform({ user });
   const audit = await openAudit(root);
   try {
     return await command({

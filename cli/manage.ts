@@ -48,7 +48,8 @@ Run modes:
 Options:
   --timeout <s>        how long to wait for a state (default 30)
   --json               status as JSON
-  --remove_install_args, --remove_env_vars, --remove_nssm   for remove`;
+  --remove_install_args, --remove_env_vars, --remove_nssm   for remove
+  --user               Linux: a service of your own (systemctl --user)`;
 
 interface ManageOptions {
   timeoutMs: number;
