@@ -5,39 +5,11 @@
 import path from "path";
 import { fileURLToPath } from "node:url";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
+import { eventually, servitor, servitorOk } from "../servitor.ts";
 import { notInSystemd, run, uniqueUnit, unitProcesses, unitProperty } from "./helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notInSystemd, fn });
-const main = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
 const ticker = fileURLToPath(new URL("./fixtures/ticker.sh", import.meta.url));
-
-async function servitor(...args: string[]) {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", main, ...args],
-    stdin: "null",
-  }).output();
-  return { code, stdout: new TextDecoder().decode(stdout), stderr: new TextDecoder().decode(stderr) };
-}
-
-async function ok(...args: string[]) {
-  const result = await servitor(...args);
-  assertEquals(result.code, 0, `servitor ${args.join(" ")}:\n${result.stdout}${result.stderr}`);
-  return result;
-}
-
-async function eventually<T>(
-  read: () => Promise<T>,
-  ok: (value: T) => boolean,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`still ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const exists = (file: string) => Deno.stat(file).then(() => true, () => false);
 const readPid = (file: string) => Deno.readTextFile(file).then((text) => Number(text.trim()), () => 0);
@@ -46,18 +18,26 @@ test("InstallService and every ManageService run mode drive systemd, output in i
   const name = uniqueUnit("servitor-cli");
   const unit = `${name}.service`;
   const pidFile = path.join(await Deno.makeTempDir(), "pid");
-  await ok("InstallService", ticker, pidFile, "--service_name", name, "--stdout", "%SERVICE%.out.txt");
+  await servitorOk(
+    "InstallService",
+    ticker,
+    pidFile,
+    "--service_name",
+    name,
+    "--stdout",
+    "%SERVICE%.out.txt",
+  );
   const unitFile = `/etc/systemd/system/${unit}`;
   assertOk(await exists(unitFile));
   assertOk(await exists(`/etc/systemd/system/multi-user.target.wants/${unit}`), "auto start: enabled");
   assertEquals((await Deno.stat(`/etc/servitor/${name}`)).mode! & 0o777, 0o700);
 
-  await ok("ManageService", name, "start");
+  await servitorOk("ManageService", name, "start");
   const output = `/var/log/servitor/${name}/${name}.out.txt`;
   await eventually(() => Deno.readTextFile(output).catch(() => ""), (text) => text.includes("tick 3"));
-  const status = JSON.parse((await ok("ManageService", name, "status", "--json")).stdout);
+  const status = JSON.parse((await servitorOk("ManageService", name, "status", "--json")).stdout);
   assertEquals([status.state, status.start], ["running", "auto"]);
-  assertMatch((await ok("ManageService", name, "status")).stdout, /^state\s+running/m);
+  assertMatch((await servitorOk("ManageService", name, "status")).stdout, /^state\s+running/m);
 
   // Killing the program: the host restarts it. Killing the host: systemd restarts it.
   const first = await eventually(() => readPid(pidFile), (pid) => pid > 0);
@@ -72,19 +52,19 @@ test("InstallService and every ManageService run mode drive systemd, output in i
   );
   await eventually(() => readPid(pidFile), (pid) => pid > 0 && pid !== second);
 
-  await ok("ManageService", name, "stop_and_restart");
+  await servitorOk("ManageService", name, "stop_and_restart");
   assertEquals(await unitProperty(unit, "ActiveState"), "active");
-  await ok("ManageService", name, "stop");
+  await servitorOk("ManageService", name, "stop");
   assertEquals(await unitProcesses(unit), [], "stop leaves nothing in the unit's cgroup");
 
-  await ok("ManageService", name, "remove");
+  await servitorOk("ManageService", name, "remove");
   assertOk(!await exists(unitFile));
-  await ok("ManageService", name, "reinstall");
+  await servitorOk("ManageService", name, "reinstall");
   assertOk(await exists(unitFile));
-  await ok("ManageService", name, "start");
-  await ok("ManageService", name, "stop_and_reinstall");
-  await ok("ManageService", name, "start");
-  await ok("ManageService", name, "stop_and_remove", "--remove_install_args");
+  await servitorOk("ManageService", name, "start");
+  await servitorOk("ManageService", name, "stop_and_reinstall");
+  await servitorOk("ManageService", name, "start");
+  await servitorOk("ManageService", name, "stop_and_remove", "--remove_install_args");
   assertOk(!await exists(unitFile), "no unit file");
   assertOk(!await exists(`/etc/systemd/system/multi-user.target.wants/${unit}`), "no enabled symlink");
   assertOk(!await exists(`/etc/servitor/${name}`), "no configuration");
@@ -93,7 +73,7 @@ test("InstallService and every ManageService run mode drive systemd, output in i
 
 test("systemd-analyze verify accepts the unit InstallService writes for awkward arguments", async () => {
   const name = uniqueUnit("servitor-cli-verify");
-  await ok(
+  await servitorOk(
     "InstallService",
     ticker,
     "two words",
@@ -143,7 +123,7 @@ Deno.test({
   fn: async () => {
     const name = uniqueUnit("servitor-cli-dynamic");
     const unit = `${name}.service`;
-    await ok(
+    await servitorOk(
       "InstallService",
       ticker,
       "/dev/null",
@@ -157,14 +137,14 @@ Deno.test({
       "manual",
     );
     try {
-      await ok("ManageService", name, "start");
+      await servitorOk("ManageService", name, "start");
       const output = `/var/log/servitor/${name}/${name}.out.txt`;
       await eventually(() => Deno.readTextFile(output).catch(() => ""), (text) => text.includes("tick 2"));
       const host = Number(await unitProperty(unit, "MainPID"));
       const uid = (await Deno.readTextFile(`/proc/${host}/status`)).match(/^Uid:\s+(\d+)/m)?.[1];
       assertOk(uid !== undefined && uid !== "0", `the host runs as uid ${uid}`);
       assertEquals((await Deno.stat(`/etc/servitor/${name}`)).mode! & 0o777, 0o700, "the store stays root's");
-      await ok("ManageService", name, "stop");
+      await servitorOk("ManageService", name, "stop");
     } finally {
       await servitor("ManageService", name, "remove", "--remove_install_args");
     }

@@ -3,27 +3,13 @@
  */
 import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
+import { eventually, servitor, servitorOk } from "../servitor.ts";
 import { ServiceControlManager } from "../../ffi/scm.ts";
 import { defaultConfigRoot } from "../../service/store.ts";
 import { notWindows, uniqueName } from "./helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
-const main = path.win32.join(import.meta.dirname!, "..", "..", "cli", "main.ts");
 const fixture = path.win32.join(import.meta.dirname!, "fixtures", "cli_args.ts");
-
-async function servitor(...args: string[]) {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", main, ...args],
-    stdin: "null",
-  }).output();
-  return { code, stdout: new TextDecoder().decode(stdout), stderr: new TextDecoder().decode(stderr) };
-}
-
-async function ok(...args: string[]) {
-  const result = await servitor(...args);
-  assertEquals(result.code, 0, `servitor ${args.join(" ")}:\n${result.stdout}${result.stderr}`);
-  return result;
-}
 
 function exists(name: string): boolean {
   using scm = ServiceControlManager.connect({ access: "read" });
@@ -37,20 +23,6 @@ function config(name: string) {
   return { ...service.queryConfig(), ...service.queryConfig2() };
 }
 
-async function eventually<T>(
-  read: () => Promise<T>,
-  ok: (value: T) => boolean,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`still ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 const store = (name: string) => path.win32.join(defaultConfigRoot(), name);
 const storeExists = (name: string) => Deno.stat(store(name)).then(() => true, () => false);
 
@@ -62,7 +34,7 @@ test("a program with spaces and non-ASCII in its path receives exactly the argum
   const out = path.win32.join(dir, "args.json");
   const hard = ["two words", 'say "hi"', "ünïcode", "back\\slash\\", ""];
   const name = uniqueName("servitor_cli_args");
-  await ok(
+  await servitorOk(
     "InstallService",
     program,
     "run",
@@ -76,7 +48,7 @@ test("a program with spaces and non-ASCII in its path receives exactly the argum
     "manual",
   );
   try {
-    await ok("ManageService", name, "start");
+    await servitorOk("ManageService", name, "start");
     const received = await eventually(() => Deno.readTextFile(out).catch(() => ""), (text) => text !== "");
     assertEquals(JSON.parse(received), hard);
   } finally {
@@ -87,7 +59,7 @@ test("a program with spaces and non-ASCII in its path receives exactly the argum
 test("install, start, status, stop, stop_and_restart, remove, reinstall, stop_and_reinstall, stop_and_remove", async () => {
   const name = uniqueName("servitor_cli_trip");
   const out = path.win32.join(await Deno.makeTempDir(), "args.json");
-  const install = await ok(
+  const install = await servitorOk(
     "InstallService",
     Deno.execPath(),
     "run",
@@ -111,36 +83,42 @@ test("install, start, status, stop, stop_and_restart, remove, reinstall, stop_an
   assertEquals(installed.delayedAutoStart, true);
   assertMatch(installed.binaryPath, new RegExp(`^".*deno\\.exe" run .* host --service ${name}$`));
 
-  await ok("ManageService", name, "start");
+  await servitorOk("ManageService", name, "start");
   const logs = path.win32.join(store(name), "logs");
   const output = path.win32.join(logs, `${name}.out.txt`);
   await eventually(() => Deno.readTextFile(output).catch(() => ""), (text) => text.includes("tick 2"));
 
-  const status = await ok("ManageService", name, "status");
+  const status = await servitorOk("ManageService", name, "status");
   assertMatch(status.stdout, /^state\s+running \(host pid \d+\)$/m);
   assertMatch(status.stdout, /^start\s+delayed$/m);
-  const json = JSON.parse((await ok("ManageService", name, "status", "--json")).stdout);
+  const json = JSON.parse((await servitorOk("ManageService", name, "status", "--json")).stdout);
   assertEquals([json.state, json.start, json.stdout], ["running", "delayed", "%SERVICE%.out.txt"]);
   assertOk(json.programPid > 0);
 
-  await ok("ManageService", name, "stop");
-  assertEquals(JSON.parse((await ok("ManageService", name, "status", "--json")).stdout).state, "stopped");
+  await servitorOk("ManageService", name, "stop");
+  assertEquals(
+    JSON.parse((await servitorOk("ManageService", name, "status", "--json")).stdout).state,
+    "stopped",
+  );
 
-  await ok("ManageService", name, "stop_and_restart");
-  assertEquals(JSON.parse((await ok("ManageService", name, "status", "--json")).stdout).state, "running");
+  await servitorOk("ManageService", name, "stop_and_restart");
+  assertEquals(
+    JSON.parse((await servitorOk("ManageService", name, "status", "--json")).stdout).state,
+    "running",
+  );
   assertEquals(config(name), installed, "reinstalled from the stored arguments: the same service");
 
-  await ok("ManageService", name, "stop");
-  await ok("ManageService", name, "remove");
+  await servitorOk("ManageService", name, "stop");
+  await servitorOk("ManageService", name, "remove");
   assertOk(!exists(name));
   assertOk(await storeExists(name), "remove keeps the install arguments");
-  await ok("ManageService", name, "reinstall");
+  await servitorOk("ManageService", name, "reinstall");
   assertEquals(config(name), installed);
 
-  await ok("ManageService", name, "stop_and_reinstall");
+  await servitorOk("ManageService", name, "stop_and_reinstall");
   assertEquals(config(name), installed);
-  await ok("ManageService", name, "start");
-  await ok("ManageService", name, "stop_and_remove", "--remove_install_args");
+  await servitorOk("ManageService", name, "start");
+  await servitorOk("ManageService", name, "stop_and_remove", "--remove_install_args");
   assertOk(!exists(name));
   assertOk(!await storeExists(name), "--remove_install_args removes the stored configuration");
 });
@@ -169,12 +147,12 @@ test("each known error is one line with its exit code, and leaves nothing behind
     assertOk(!exists(name) && !await storeExists(name), `${args.join(" ")} left something behind`);
   }
 
-  await ok("InstallService", Deno.execPath(), "--service_name", name, "--start", "manual");
+  await servitorOk("InstallService", Deno.execPath(), "--service_name", name, "--start", "manual");
   try {
     const again = await servitor("InstallService", Deno.execPath(), "--service_name", name);
     assertEquals(again.code, 7);
     assertMatch(again.stderr, /exists already: add --replace, or run 'ManageService .* reinstall'/);
-    await ok(
+    await servitorOk(
       "InstallService",
       Deno.execPath(),
       "--version",
