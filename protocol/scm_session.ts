@@ -26,7 +26,9 @@ export function connectScm(
     let session: ScmSession | undefined;
     const closed = runServiceDispatcher(name, {
       main(reporter, args) {
-        session = new ScmSession(name, args.slice(1), reporter, closed);
+        // The SCM names the service first: for an own-process service that name counts, not the table's
+        // (SERVICE_TABLE_ENTRYW's lpServiceName "is ignored" for SERVICE_WIN32_OWN_PROCESS).
+        session = new ScmSession(args[0] || name, args.slice(1), reporter, closed);
         resolve(session);
       },
       control(control) {

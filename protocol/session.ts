@@ -30,7 +30,15 @@ export interface StatusReport {
 /** Answers one control; called on the main thread, must not throw (a throw is reported and answered "handled"). */
 export type ControlHandler = (control: IncomingControl) => ControlAnswer;
 
-/** Who runs the service. */
+/**
+ * Who runs the service: the Windows SCM, systemd, or a person at a console.
+ *
+ * @example
+ * ```ts
+ * import type { SessionKind } from "../mod.ts";
+ * const where = (kind: SessionKind) => kind === "console" ? "in a console (Ctrl-C stops it)" : `under ${kind}`;
+ * ```
+ */
 export type SessionKind = "scm" | "systemd" | "console";
 
 /** A live connection between a service and whoever runs it. */

@@ -1,9 +1,11 @@
 /**
  * A service session fed by signals: a person at a console (Ctrl-C is stop), or systemd (SIGTERM is stop).
- * The same controls the SCM would send, so a service behaves the same when debugged in a console.
+ * The same controls the SCM would send, so a service behaves the same when debugged in a console. Under a
+ * `Type=notify` unit the reports also reach systemd through sd_notify (./sd_notify.ts).
  * @module
  */
 import type { IncomingControl } from "../ffi/dispatcher.ts";
+import { type Notify, notifyFields } from "./sd_notify.ts";
 import type { ControlHandler, ServiceSession, SessionKind, StatusReport } from "./session.ts";
 
 /** Which control each signal stands for on this platform. */
@@ -25,7 +27,8 @@ export const windowsConsoleSignals: SignalControls = {
 
 /**
  * A session driven by `signals`. Each state change is one line on stderr (the journal, under systemd),
- * with its reason; `log` receives it instead when given.
+ * with its reason; `log` receives it instead when given. `notify`, when given, tells systemd each report
+ * (READY=1, STOPPING=1, EXTEND_TIMEOUT_USEC= for a pending state reported again, STATUS=).
  */
 export function connectSignals(
   kind: Exclude<SessionKind, "scm">,
@@ -34,6 +37,7 @@ export function connectSignals(
   handler: ControlHandler,
   onError: (error: unknown) => void,
   log: (line: string) => void = (line) => console.error(line),
+  notify?: Notify,
 ): ServiceSession {
   const listeners: [Deno.Signal, () => void][] = [];
   let last: StatusReport | undefined;
@@ -66,6 +70,8 @@ export function connectSignals(
       if (changed) {
         log(`${name}: ${status.state.replace("_", " ")}${status.reason ? ` — ${status.reason}` : ""}`);
       }
+      const fields = notify ? notifyFields(status, changed) : [];
+      if (fields.length) notify!(fields);
       if (status.state === "stopped") {
         for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
         close();

@@ -1,0 +1,83 @@
+/**
+ * libc.so.6: the one datagram servitor sends on Linux, sd_notify(3)'s message to systemd. Deno's stable API
+ * has no unix datagram socket (Deno.listenDatagram needs --unstable-net in 2.9.5), and a message sent from
+ * this very process is the only kind systemd takes under the default NotifyAccess=main.
+ * @module
+ */
+
+/** socket(2)'s domain, type and flags, sendto(2)'s flag, as glibc's headers on x86_64 and aarch64 define them. */
+const AF_UNIX = 1;
+const SOCK_DGRAM = 2;
+const SOCK_CLOEXEC = 0o2000000;
+/** No SIGPIPE (which would end the process) when the other end is gone: an error is returned instead. */
+const MSG_NOSIGNAL = 0x4000;
+/** sizeof(struct sockaddr_un): sa_family_t (2 bytes) then sun_path[108]. */
+const SOCKADDR_UN_SIZE = 110;
+const SUN_PATH_OFFSET = 2;
+
+const symbols = {
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  // fd, buf, len, flags, dest_addr, addrlen
+  sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "isize" },
+  close: { parameters: ["i32"], result: "i32" },
+  __errno_location: { parameters: [], result: "pointer" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+let library: Deno.DynamicLibrary<typeof symbols> | undefined;
+
+/** Opens libc on first use, only on Linux. Throws Deno.errors.NotCapable without --allow-ffi. */
+function libc(): Deno.DynamicLibrary<typeof symbols>["symbols"] {
+  if (!library) {
+    if (Deno.build.os !== "linux") throw new Error("libc.so.6 is opened only on Linux");
+    library = Deno.dlopen("libc.so.6", symbols);
+  }
+  return library.symbols;
+}
+
+/** Whether this process may call libc (--allow-ffi), opening it when it may. */
+export function libcAvailable(): boolean {
+  try {
+    libc();
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) return false;
+    throw error;
+  }
+}
+
+/** errno, read on the main thread right after the synchronous call that set it. */
+function errno(): number {
+  const location = libc().__errno_location();
+  return location ? new Deno.UnsafePointerView(location).getInt32() : 0;
+}
+
+/**
+ * struct sockaddr_un for `path`, and its length. A path starting with `@` is in the abstract namespace
+ * (unix(7)): the `@` becomes a NUL and the length counts no terminator.
+ */
+export function unixAddress(path: string): { address: Uint8Array<ArrayBuffer>; length: number } {
+  const bytes = new TextEncoder().encode(path);
+  const abstract = path.startsWith("@");
+  if (bytes.length + (abstract ? 0 : 1) > SOCKADDR_UN_SIZE - SUN_PATH_OFFSET) {
+    throw new RangeError(`the socket path ${path} is longer than a unix socket address can hold`);
+  }
+  const address = new Uint8Array(SOCKADDR_UN_SIZE);
+  new DataView(address.buffer).setUint16(0, AF_UNIX, true);
+  address.set(bytes, SUN_PATH_OFFSET);
+  if (abstract) address[SUN_PATH_OFFSET] = 0;
+  return { address, length: SUN_PATH_OFFSET + bytes.length + (abstract ? 0 : 1) };
+}
+
+/** Sends one datagram to the unix socket at `path`. Throws an Error naming errno when it fails. */
+export function sendUnixDatagram(path: string, data: Uint8Array<ArrayBuffer>): void {
+  const { address, length } = unixAddress(path);
+  const c = libc();
+  const fd = c.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw new Error(`socket(AF_UNIX, SOCK_DGRAM) failed: errno ${errno()}`);
+  try {
+    const sent = c.sendto(fd, data, BigInt(data.length), MSG_NOSIGNAL, address, length);
+    if (sent < 0) throw new Error(`sendto(${path}) failed: errno ${errno()}`);
+  } finally {
+    c.close(fd);
+  }
+}

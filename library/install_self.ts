@@ -1,0 +1,185 @@
+/**
+ * `installSelf` and `uninstallSelf`: the Nuitka plugin's hidden `install`, for a program that is a service
+ * by itself. An existing service of that name is stopped and removed (so that `install` also updates),
+ * then the service is created to run this very program: the compiled executable, or — run from source —
+ * deno with `run`, this process's permissions and the main module. Through the ServiceManager interface:
+ * the Windows SCM, or systemd on Linux.
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { ERROR_SERVICE_MARKED_FOR_DELETE } from "../ffi/constants.ts";
+import { Win32Error } from "../ffi/error.ts";
+import type { HostCommand, ServiceManager } from "../service/manager.ts";
+import { type Account, defaultSpec, type StartMode } from "../service/spec.ts";
+
+/**
+ * What {@link installSelf} installs.
+ *
+ * @example
+ * ```ts
+ * import type { InstallSelfOptions } from "../mod.ts";
+ * const options: InstallSelfOptions = {
+ *   name: "MyService",
+ *   displayName: "My service",
+ *   args: ["--port", "8080"],
+ *   start: "delayed",
+ * };
+ * ```
+ */
+export interface InstallSelfOptions {
+  /** The service's name: the SCM's key, the systemd unit's name (`<name>.service`). */
+  name: string;
+  /** The name people see (the SCM's display name, the unit's Description=); `name` when omitted. */
+  displayName?: string;
+  /** What the service does, in a sentence. */
+  description?: string;
+  /** The service's arguments: the program gets them as `Deno.args` whenever the service manager starts it. */
+  args?: readonly string[];
+  /** When it starts: "auto" (at boot, the default), "delayed", "manual" or "disabled". */
+  start?: StartMode;
+  /** The account it runs as: LocalSystem (root on Linux) when omitted. */
+  account?: Account;
+  /** A password for a user account (Windows only; passed to the SCM, never stored). */
+  password?: string;
+  /** Services it needs running first. */
+  dependsOn?: readonly string[];
+  /** Linux: a service of the user's own (`systemctl --user`), no root needed. */
+  user?: boolean;
+  /**
+   * Run from source only: what comes between `deno run` and the main module. By default the permissions
+   * this process has in full (`--allow-read`, `--allow-ffi` …); give them when some are granted only in
+   * part (`--allow-read=/srv`), or for other flags (`--config`, `--cached-only`).
+   */
+  runFlags?: readonly string[];
+}
+
+/** How this program is started: the compiled executable alone, or deno running the main module. */
+export interface SelfCommandFacts {
+  /** `Deno.build.standalone`: compiled with `deno compile`. */
+  standalone: boolean;
+  /** `Deno.execPath()`: the executable, or deno. */
+  execPath: string;
+  /** `Deno.mainModule`. */
+  mainModule: string;
+  /** The flags for `deno run` (from source only). */
+  runFlags: readonly string[];
+}
+
+/** The command the service manager runs: this program, then the service's arguments. */
+export function selfServiceCommand(facts: SelfCommandFacts, args: readonly string[] = []): HostCommand {
+  if (facts.standalone) return { program: facts.execPath, args: [...args] };
+  const main = facts.mainModule.startsWith("file:") ? fileURLToPath(facts.mainModule) : facts.mainModule;
+  return { program: facts.execPath, args: ["run", ...facts.runFlags, main, ...args] };
+}
+
+/** The permissions Deno can grant in full, each as its `--allow-` flag. */
+const PERMISSIONS = ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const;
+
+/** The `--allow-` flags of the permissions this process has in full. */
+export function grantedPermissionFlags(): string[] {
+  return PERMISSIONS
+    .filter((name) => Deno.permissions.querySync({ name }).state === "granted")
+    .map((name) => `--allow-${name}`);
+}
+
+/** The platform's service manager, loaded only where it runs. */
+async function serviceManager(user: boolean): Promise<ServiceManager> {
+  if (Deno.build.os === "windows") {
+    const { connectScmManager } = await import("../service/scm_manager.ts");
+    return connectScmManager();
+  }
+  const { connectSystemd } = await import("../systemd/manager.ts");
+  return connectSystemd({ user });
+}
+
+/** How long a running service gets to stop before it is removed. */
+const STOP_TIMEOUT_MS = 60_000;
+/** How long a removed service may take to be gone (a handle still open elsewhere keeps it). */
+const GONE_TIMEOUT_MS = 10_000;
+const POLL_MS = 100;
+
+/**
+ * Installs this program as the service `options.name`, replacing one of that name (stopped first): the
+ * Nuitka plugin's `install`. Extra arguments become the service's arguments. Needs an elevated prompt on
+ * Windows, root on Linux (or `user: true`); throws a ServiceManagerError saying what failed otherwise.
+ *
+ * @example The hidden `install` and `uninstall` of a service program
+ * ```ts ignore
+ * import { installSelf, uninstallSelf } from "./mod.ts";
+ * if (Deno.args[0] === "install") {
+ *   await installSelf({ name: "Worker", args: Deno.args.slice(1) });
+ *   Deno.exit(0);
+ * }
+ * if (Deno.args[0] === "uninstall") {
+ *   await uninstallSelf("Worker");
+ *   Deno.exit(0);
+ * }
+ * ```
+ */
+export async function installSelf(options: InstallSelfOptions): Promise<void> {
+  const manager = await serviceManager(options.user ?? false);
+  await removeService(manager, options.name);
+  const command = selfServiceCommand(
+    {
+      standalone: Deno.build.standalone,
+      execPath: Deno.execPath(),
+      mainModule: Deno.mainModule,
+      runFlags: options.runFlags ?? grantedPermissionFlags(),
+    },
+    options.args,
+  );
+  const spec = defaultSpec(options.name, command.program, command.args);
+  spec.displayName = options.displayName ?? options.name;
+  spec.description = options.description ?? "";
+  spec.start = options.start ?? "auto";
+  spec.account = options.account ?? spec.account;
+  spec.dependsOn = [...(options.dependsOn ?? [])];
+  const deadline = Date.now() + GONE_TIMEOUT_MS;
+  for (;;) {
+    try {
+      await manager.create(spec, command, options.password);
+      return;
+    } catch (error) {
+      // The old service is deleted once the last handle to it is closed: the Services console, say.
+      const markedForDelete = error instanceof Win32Error && error.code === ERROR_SERVICE_MARKED_FOR_DELETE;
+      if (!markedForDelete || Date.now() > deadline) throw error;
+      await sleep(POLL_MS);
+    }
+  }
+}
+
+/**
+ * Stops (when it runs) and removes the service `name`; false when there was none. On Linux only a unit
+ * servitor wrote is removed. `user`: a service of the user's own (Linux).
+ *
+ * @example
+ * ```ts ignore
+ * import { uninstallSelf } from "./mod.ts";
+ * if (!await uninstallSelf("Worker")) console.log("Worker was not installed");
+ * ```
+ */
+export async function uninstallSelf(name: string, options: { user?: boolean } = {}): Promise<boolean> {
+  return await removeService(await serviceManager(options.user ?? false), name);
+}
+
+async function removeService(manager: ServiceManager, name: string): Promise<boolean> {
+  if (!await manager.exists(name)) return false;
+  if ((await manager.status(name)).state !== "stopped") {
+    await manager.control(name, "stop").catch(() => {
+      // Stopping already, or stopped meanwhile: the wait below tells.
+    });
+    const deadline = Date.now() + STOP_TIMEOUT_MS;
+    while ((await manager.status(name)).state !== "stopped") {
+      if (Date.now() > deadline) {
+        throw new Error(`${name} did not stop within ${STOP_TIMEOUT_MS / 1000} s: it is not removed`);
+      }
+      await sleep(POLL_MS);
+    }
+  }
+  await manager.remove(name);
+  return true;
+}
+
+function sleep(ms: number) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
