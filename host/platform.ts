@@ -7,7 +7,12 @@ import { Win32Error } from "../ffi/error.ts";
 import { ERROR_FAILED_SERVICE_CONTROLLER_CONNECT } from "../ffi/constants.ts";
 import { reportEvent } from "../ffi/eventlog.ts";
 import { connectScm } from "../protocol/scm_session.ts";
-import { connectSignals, posixSignals, windowsConsoleSignals } from "../protocol/signal_session.ts";
+import {
+  connectSignals,
+  posixConsoleSignals,
+  posixSignals,
+  windowsConsoleSignals,
+} from "../protocol/signal_session.ts";
 import type { HostPlatform } from "./host.ts";
 import { posixLauncher } from "./launcher_posix.ts";
 import { windowsLauncher } from "./launcher_windows.ts";
@@ -47,7 +52,8 @@ function posix(exe: string, version: string): HostPlatform {
     connect(name, handler, onError) {
       // systemd sets INVOCATION_ID for every unit it starts.
       const kind = Deno.env.get("INVOCATION_ID") ? "systemd" : "console";
-      return Promise.resolve(connectSignals(kind, name, posixSignals, handler, onError));
+      const signals = kind === "systemd" ? posixSignals : posixConsoleSignals;
+      return Promise.resolve(connectSignals(kind, name, signals, handler, onError));
     },
   };
 }

@@ -11,13 +11,20 @@ import type { ControlHandler, ServiceSession, SessionKind, StatusReport } from "
 /** Which control each signal stands for on this platform. */
 export type SignalControls = Partial<Record<Deno.Signal, IncomingControl>>;
 
-/** Linux: SIGINT (Ctrl-C) and SIGTERM (systemd, kill) stop; SIGUSR1 rotates; SIGUSR2 is continue. */
+/**
+ * Linux under systemd: SIGINT and SIGTERM stop; SIGHUP rotates (the daemons' "reopen your logs"); SIGUSR2
+ * is continue. Not SIGUSR1: since 2.9.2 Deno opens its inspector on 127.0.0.1:9229 at SIGUSR1, listener or
+ * not (denoland/deno#35738).
+ */
 export const posixSignals: SignalControls = {
   SIGINT: { kind: "stop" },
   SIGTERM: { kind: "stop" },
-  SIGUSR1: { kind: "user", code: 128 },
+  SIGHUP: { kind: "user", code: 128 },
   SIGUSR2: { kind: "continue" },
 };
+
+/** Linux in a console: the same, but SIGHUP (the terminal closed) stops, as it would end any program. */
+export const posixConsoleSignals: SignalControls = { ...posixSignals, SIGHUP: { kind: "stop" } };
 
 /** Windows console: Ctrl-C and Ctrl-Break stop. */
 export const windowsConsoleSignals: SignalControls = {

@@ -48,7 +48,7 @@ const UNIT_FILE_MODE = 0o644;
 /** The signals the host takes as controls under systemd (protocol/signal_session.ts). */
 const CONTROL_SIGNALS: Partial<Record<ManagerControl, Deno.Signal>> = {
   continue: "SIGUSR2",
-  rotate: "SIGUSR1",
+  rotate: "SIGHUP",
 };
 /** What status() asks systemd. */
 const STATUS_PROPERTIES = ["LoadState", "ActiveState", "MainPID", "ExecMainCode", "ExecMainStatus"];

@@ -30,10 +30,14 @@ export async function storedService(
   };
 }
 
-/** The host, run as a person would run it in a console (no INVOCATION_ID: not under systemd). */
-export function startHost(root: string, name: string) {
+/**
+ * The host, run as a person would run it in a console (no INVOCATION_ID: not under systemd), or as systemd
+ * would (an INVOCATION_ID, and so systemd's signals) with `underSystemd`.
+ */
+export function startHost(root: string, name: string, options: { underSystemd?: boolean } = {}) {
   const env = Deno.env.toObject();
   delete env.INVOCATION_ID;
+  if (options.underSystemd) env.INVOCATION_ID = "0123456789abcdef0123456789abcdef";
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", main, "host", "--service", name, "--config-root", root],
     env,

@@ -1,6 +1,6 @@
 /**
  * The host supervising real programs on Linux, run as a person runs it in a console: signals to the host
- * are the service manager's controls (SIGINT/SIGTERM stop, SIGUSR1 rotate, SIGUSR2 continue).
+ * are the service manager's controls (SIGINT/SIGTERM stop, SIGUSR2 continue; SIGHUP rotates under systemd).
  */
 import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
@@ -177,15 +177,15 @@ Deno.test("run from a console, the host shows the program's output and Ctrl-C st
   assertMatch(host.stderr, /running[\s\S]*stop pending[\s\S]*stopped/);
 });
 
-Deno.test("SIGUSR1 (user control 128) rotates the output now, at a line boundary", async () => {
+Deno.test("under systemd, SIGHUP (user control 128) rotates the output now, at a line boundary", async () => {
   await using service = await storedService(sh("chatty.sh"), [], (spec) => {
     spec.output.stdout = "out.log";
     spec.output.rotation.online = true;
   });
-  await using host = startHost(service.root, service.spec.name);
+  await using host = startHost(service.root, service.spec.name, { underSystemd: true });
   const file = path.join(service.logs, "out.log");
   await eventually(() => readLines(file), (lines) => lines.includes("line 3"));
-  host.signal("SIGUSR1");
+  host.signal("SIGHUP");
   const rotated = await eventually(() => rotatedFiles(file), (files) => files.length === 1);
   await eventually(() => readLines(file), (lines) => lines.length >= 2);
   host.signal("SIGINT");

@@ -287,7 +287,7 @@ test("start types: enabled at boot for auto and delayed only; disabled refuses a
   }
 });
 
-test("controls: rotate and continue reach the main process as SIGUSR1 and SIGUSR2; pause is refused", async () => {
+test("controls: rotate and continue reach the main process as SIGHUP and SIGUSR2; pause is refused", async () => {
   const manager = connectSystemd();
   const folder = await awkwardFolder();
   const name = uniqueUnit("servitor-signals");
@@ -305,7 +305,7 @@ test("controls: rotate and continue reach the main process as SIGUSR1 and SIGUSR
     await waitFor("both signals", async () => {
       const lines = (await Deno.readTextFile(out)).trim().split("\n");
       return lines.length === 3 ? lines : undefined;
-    }).then((lines) => assertEquals(lines, ["ready", "USR1", "USR2"]));
+    }).then((lines) => assertEquals(lines, ["ready", "HUP", "USR2"]));
     const pause = await manager.control(name, "pause").catch((e) => e);
     assertOk(pause instanceof ServiceManagerError && pause.failure === "refused", `${pause}`);
     assertMatch(pause.message, /no equivalent under systemd/);
