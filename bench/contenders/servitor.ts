@@ -1,0 +1,92 @@
+/**
+ * servitor: one host per service (`servitor host --service NAME --config-root ROOT`, run from source by
+ * `deno run`), its spec stored with writeSpec as InstallService stores it, NSSM's defaults otherwise.
+ * The host runs as under systemd (INVOCATION_ID set, so it does not copy the output to a console); a
+ * stop is SIGTERM to the host, as systemd sends it.
+ * @module
+ */
+import path from "path";
+import { defaultSpec } from "../../service/spec.ts";
+import { writeSpec } from "../../service/store.ts";
+import { rotatedFiles } from "../../host/rotation.ts";
+import { killTree, running } from "../proc.ts";
+import type { Contender, Running } from "./contender.ts";
+
+const project = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
+const main = path.join(project, "cli", "main.ts");
+
+/** `YYYY-MM-DD HH:MM:SS.mmm ` before each line (AppTimestampLog). */
+export const TIMESTAMP_BYTES = 24;
+
+export function servitor(variant: "plain" | "rotate" | "timestamps" = "plain"): Contender {
+  return {
+    id: variant === "plain" ? "servitor" : `servitor-${variant}`,
+    label: variant === "plain"
+      ? "servitor host"
+      : variant === "rotate"
+      ? "servitor host, online rotation"
+      : "servitor host, timestamps",
+    settings:
+      "`deno run -A cli/main.ts host --service NAME --config-root ROOT` per service; NSSM's defaults " +
+      "(stop: SIGINT, 1.5 s, SIGTERM, 1.5 s, SIGKILL); AppStdout = a file; rotation: AppRotateOnline, " +
+      "AppRotateBytes SIZE",
+    packages: [],
+    async start(dir, program, services) {
+      const root = path.join(dir, "store");
+      const outFile = (name: string) => path.join(dir, name, "out.log");
+      for (const service of services) {
+        const spec = defaultSpec(service.name, program, service.args);
+        spec.directory = dir;
+        spec.logDirectory = path.join(dir, service.name);
+        spec.output.stdout = outFile(service.name);
+        spec.output.timestamp = variant === "timestamps";
+        if (variant === "rotate" && service.rotateBytes !== undefined) {
+          spec.output.rotation.online = true;
+          spec.output.rotation.bytes = service.rotateBytes;
+        }
+        await writeSpec(root, spec);
+      }
+      const hosts = new Map<string, Deno.ChildProcess>();
+      const launch = async (name: string) => {
+        const log = await Deno.open(path.join(dir, `${name}.host.log`), {
+          write: true,
+          create: true,
+          append: true,
+        });
+        const child = new Deno.Command(Deno.execPath(), {
+          args: ["run", "--allow-all", main, "host", "--service", name, "--config-root", root],
+          env: { INVOCATION_ID: "bench" },
+          stdin: "null",
+          stdout: "null",
+          stderr: "piped",
+        }).spawn();
+        child.stderr.pipeTo(log.writable).catch(() => {});
+        hosts.set(name, child);
+      };
+      for (const service of services) await launch(service.name);
+      const runningHost: Running = {
+        supervisors: () => [...hosts.values()].map((child) => child.pid).filter(running),
+        stop(name) {
+          hosts.get(name)!.kill("SIGTERM");
+          return Promise.resolve();
+        },
+        async start(name) {
+          await hosts.get(name)?.status;
+          await launch(name);
+        },
+        async outputFiles(name) {
+          const file = outFile(name);
+          return [...(await rotatedFiles(file)).map((rotated) => rotated.path), file];
+        },
+        prefixBytes: () => variant === "timestamps" ? TIMESTAMP_BYTES : 0,
+        async close() {
+          for (const child of hosts.values()) {
+            await killTree(child.pid);
+            await child.status;
+          }
+        },
+      };
+      return runningHost;
+    },
+  };
+}

@@ -1,0 +1,190 @@
+/**
+ * `deno task bench`: servitor measured against the supervisors people use instead, in one run on one
+ * machine, written to bench/results/latest.md and latest.json.
+ *
+ *   deno task bench [--quick] [--only rest,cli,restart,stop,throughput,wine]
+ *
+ * The Linux measures run in a PID namespace of their own (bench/linux.ts); the Windows ones under Wine in
+ * the test-bed (bench/wine/side.ts, run by the Windows deno.exe against Wine's SCM). Peers missing from
+ * the machine are installed from Debian's packages. Nothing here asserts a time.
+ * @module
+ */
+import path from "path";
+import { build, haveCommand } from "./build.ts";
+import type { LinuxConfig } from "./linux.ts";
+import { ensure, linuxPeers, mingw } from "./peers.ts";
+import { plan as makePlan } from "./plan.ts";
+import { type Machine, renderResults, type Results, type Table } from "./report.ts";
+import { readTargets } from "./targets.ts";
+import type { WineConfig } from "./wine/side.ts";
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const project = path.resolve(here, "..");
+const say = (line: string) => console.log(line);
+
+function parseArgs(args: string[]) {
+  let quick = false;
+  let only: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--quick") quick = true;
+    else if (args[i] === "--only") only = (args[++i] ?? "").split(",").filter(Boolean);
+    else if (args[i].startsWith("--only=")) only = args[i].slice(7).split(",").filter(Boolean);
+    else {
+      console.error(
+        `bench: unknown option ${args[i]} (--quick, --only rest,cli,restart,stop,throughput,wine)`,
+      );
+      Deno.exit(2);
+    }
+  }
+  return { quick, only };
+}
+
+async function machine(): Promise<Machine> {
+  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
+  const osRelease = await Deno.readTextFile("/etc/os-release").catch(() => "");
+  const [one, five] = Deno.loadavg();
+  return {
+    cpu: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? "unknown CPU",
+    cores: navigator.hardwareConcurrency,
+    memoryGiB: Math.round(Deno.systemMemoryInfo().total / 2 ** 30),
+    kernel: Deno.osRelease(),
+    os: /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(osRelease)?.[1] ?? Deno.build.os,
+    deno: Deno.version.deno,
+    load: `${one.toFixed(2)} (1 min), ${five.toFixed(2)} (5 min) at the start`,
+  };
+}
+
+/** Runs a command with its output shown; true when it exits 0. */
+async function shown(program: string, args: string[], env: Record<string, string> = {}): Promise<boolean> {
+  const child = new Deno.Command(program, {
+    args,
+    env,
+    cwd: project,
+    stdin: "null",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  return (await child.status).code === 0;
+}
+
+async function runLinuxPart(config: LinuxConfig, skipped: string[]): Promise<Table[]> {
+  const file = path.join(config.scratch, "linux-config.json");
+  await Deno.writeTextFile(file, JSON.stringify(config));
+  const command = [Deno.execPath(), "run", "--allow-all", path.join(here, "linux.ts"), file];
+  // PID 1's child of a namespace of its own: whatever a contender leaves behind ends with the run.
+  const isolated = Deno.uid() === 0 && await haveCommand("unshare");
+  const ok = isolated
+    ? await shown("unshare", ["--pid", "--fork", "--kill-child", "--mount-proc", ...command])
+    : await shown(command[0], command.slice(1));
+  try {
+    const result = JSON.parse(await Deno.readTextFile(config.out)) as { tables: Table[]; skipped: string[] };
+    skipped.push(...result.skipped);
+    return result.tables;
+  } catch {
+    skipped.push(`the Linux measures failed (exit ${ok ? 0 : "non-zero"}): see the output above`);
+    return [];
+  }
+}
+
+async function runWinePart(config: WineConfig, scratch: string, cache: string, skipped: string[]) {
+  const testbed = path.join(project, "tests", "testbed", "testbed.sh");
+  const why = Deno.uid() !== 0 ? "the test-bed needs root" : undefined;
+  if (why) {
+    skipped.push(`everything under Wine: ${why}`);
+    return [];
+  }
+  say("== the test-bed (Wine 10): building or reusing its rootfs");
+  if (!await shown(testbed, ["build"])) {
+    skipped.push("everything under Wine: the test-bed's rootfs could not be built (see the output)");
+    return [];
+  }
+  const file = path.join(scratch, "wine-config.json");
+  await Deno.writeTextFile(file, JSON.stringify(config));
+  await shown(testbed, [
+    "wine",
+    "wine",
+    "/opt/deno-windows/deno.exe",
+    "run",
+    "--allow-all",
+    path.join(here, "wine", "side.ts"),
+    `Z:${file}`,
+  ], { SERVITOR_TESTBED_BIND: `${scratch}:${cache}` });
+  try {
+    const result = JSON.parse(await Deno.readTextFile(config.out)) as { tables: Table[]; skipped: string[] };
+    skipped.push(...result.skipped);
+    return result.tables;
+  } catch {
+    skipped.push("the measures under Wine failed: see the output above");
+    return [];
+  }
+}
+
+if (import.meta.main) {
+  const { quick, only } = parseArgs(Deno.args);
+  const wanted = (measure: string) => only.length === 0 || only.includes(measure);
+  const startedAt = Date.now();
+  const plan = makePlan(quick);
+  const skipped: string[] = [];
+  const about = await machine();
+  const base = path.join("/var/tmp", "servitor-bench");
+  const cache = path.join(base, "build");
+  const scratch = path.join(base, "run");
+  await Deno.remove(scratch, { recursive: true }).catch(() => {});
+  await Deno.mkdir(scratch, { recursive: true });
+
+  const peers = await ensure(linuxPeers, say);
+  const windows = wanted("wine") && (await ensure([mingw], say)).length > 0;
+  const built = await build(cache, windows);
+  const tables: Table[] = [];
+  const linuxMeasures = only.filter((measure) => measure !== "wine");
+  if (only.length === 0 || linuxMeasures.length > 0) {
+    tables.push(
+      ...await runLinuxPart({
+        plan,
+        program: built.program,
+        scratch,
+        out: path.join(scratch, "linux.json"),
+        only: linuxMeasures,
+        peers,
+      }, skipped),
+    );
+  }
+  if (wanted("wine")) {
+    if (!built.windows) {
+      skipped.push("everything under Wine: mingw-w64 is missing (Debian gcc-mingw-w64-x86-64)");
+    } else {
+      tables.push(
+        ...await runWinePart(
+          {
+            plan,
+            built: built.windows,
+            linuxProgram: built.program,
+            scratch,
+            out: path.join(scratch, "wine.json"),
+          },
+          scratch,
+          cache,
+          skipped,
+        ),
+      );
+    }
+  }
+  const [one, five] = Deno.loadavg();
+  about.load += `; ${one.toFixed(2)}, ${five.toFixed(2)} at the end`;
+  const results: Results = {
+    date: new Date(startedAt).toISOString().slice(0, 10),
+    quick,
+    durationS: (Date.now() - startedAt) / 1000,
+    machine: about,
+    tables,
+    targets: readTargets(tables),
+    skipped,
+  };
+  const out = path.join(here, "results");
+  await Deno.mkdir(out, { recursive: true });
+  const markdown = renderResults(results);
+  await Deno.writeTextFile(path.join(out, "latest.md"), markdown);
+  await Deno.writeTextFile(path.join(out, "latest.json"), JSON.stringify(results, null, 2) + "\n");
+  console.log(`\n${markdown}`);
+  await Deno.remove(scratch, { recursive: true }).catch(() => {});
+}

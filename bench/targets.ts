@@ -1,0 +1,159 @@
+/**
+ * The targets issue 8 states, read against one run's tables: each becomes a line of the results with the
+ * reading and whether it is met. Pure; tables and rows are looked up by their ids.
+ * @module
+ */
+import { formatNumber, type Table, type Target } from "./report.ts";
+import type { Figure } from "./stats.ts";
+
+type Lookup = (table: string, row: string, column: string) => Figure | undefined;
+
+function lookup(tables: Table[]): Lookup {
+  return (table, row, column) =>
+    tables.find((t) => t.id === table)?.rows.find((r) => r.id === row)?.figures[column];
+}
+
+const n = (figure: Figure | undefined) => figure ? formatNumber(figure.median) : "—";
+const percent = (value: number) => `${Math.round(value * 100)}%`;
+
+/** Every target the issue states, in its order; those whose figures are missing say "not measured". */
+export function readTargets(tables: Table[]): Target[] {
+  const get = lookup(tables);
+  const targets: Target[] = [];
+  const add = (claim: string, reading: string | undefined, met: Target["met"]) =>
+    targets.push(reading === undefined ? { claim, reading: "—", met: undefined } : { claim, reading, met });
+
+  // Output, Linux.
+  const floor = get("throughput", "floor", "rate");
+  const plain = get("throughput", "servitor", "rate");
+  add(
+    "Output, plain redirection: at least 90% of the `program > file` floor (Linux)",
+    floor && plain
+      ? `${percent(plain.median / floor.median)} of the floor (${n(plain)} vs ${n(floor)} MiB/s)`
+      : undefined,
+    floor && plain ? plain.median >= 0.9 * floor.median : undefined,
+  );
+  const rotate = get("throughput", "servitor-rotate", "rate");
+  const peers = ["runit", "s6", "daemontools", "supervisord"]
+    .map((id) => ({ id, rate: get("throughput", id, "rate") }))
+    .filter((peer): peer is { id: string; rate: Figure } => peer.rate !== undefined);
+  const best = peers.sort((a, b) => b.rate.median - a.rate.median)[0];
+  add(
+    "Output with online rotation: ahead of every peer logger with rotation on (Linux)",
+    rotate && best
+      ? `servitor ${n(rotate)} MiB/s; the fastest peer, ${best.id}, ${n(best.rate)} MiB/s (×${
+        formatNumber(rotate.median / best.rate.median)
+      })`
+      : undefined,
+    rotate && best ? rotate.median > best.rate.median : undefined,
+  );
+
+  // Under Wine, against NSSM.
+  const wineRead = (
+    servitorId: string,
+    nssmId: string,
+    table: string,
+    column: string,
+    higherIsBetter: boolean,
+  ) => {
+    const ours = get(table, servitorId, column);
+    const theirs = get(table, nssmId, column);
+    if (!ours || !theirs) return { reading: undefined, met: undefined };
+    const met = higherIsBetter ? ours.median >= theirs.median : ours.median <= theirs.median;
+    return {
+      reading: `servitor ${n(ours)}, NSSM ${n(theirs)} (×${formatNumber(ours.median / theirs.median)})`,
+      met,
+    };
+  };
+  for (
+    const [label, ours, theirs] of [
+      ["plain", "servitor", "nssm"],
+      ["with online rotation", "servitor-rotate", "nssm-rotate"],
+    ]
+  ) {
+    const { reading, met } = wineRead(ours, theirs, "wine-throughput", "rate", true);
+    add(`Under Wine: output throughput ${label} at least NSSM's (MiB/s)`, reading, met);
+  }
+  for (
+    const [label, column] of [
+      ["restart latency", "restart"],
+      ["stop latency, a program that exits on Ctrl-C", "idle"],
+      ["stop latency, a program that ignores Ctrl-C", "stubborn"],
+    ]
+  ) {
+    const { reading, met } = wineRead("servitor", "nssm", "wine-latency", column, false);
+    add(`Under Wine: ${label} no worse than NSSM's (ms)`, reading, met);
+  }
+  const ourMemory = get("wine-rest", "servitor", "private");
+  const theirMemory = get("wine-rest", "nssm", "private");
+  add(
+    "Under Wine: memory reported beside NSSM's (private bytes, MiB)",
+    ourMemory && theirMemory
+      ? `servitor's host ${n(ourMemory)} MiB private (${
+        n(get("wine-rest", "servitor", "working"))
+      } working set); ` +
+        `NSSM ${n(theirMemory)} MiB (${n(get("wine-rest", "nssm", "working"))}): ×${
+          formatNumber(ourMemory.median / theirMemory.median)
+        }`
+      : undefined,
+    ourMemory && theirMemory ? "reported" : undefined,
+  );
+
+  // Restart latency, Linux.
+  const ours = get("restart", "servitor", "restart");
+  const s6 = get("restart", "s6", "restart");
+  const runit = get("restart", "runit", "restart");
+  add(
+    "Restart latency within 2× s6's (Linux)",
+    ours && s6
+      ? `servitor ${n(ours)} ms, s6 ${n(s6)} ms (×${formatNumber(ours.median / s6.median)})` +
+        (runit ? `; runit ${n(runit)} ms (×${formatNumber(ours.median / runit.median)})` : "")
+      : undefined,
+    ours && s6 ? ours.median <= 2 * s6.median : undefined,
+  );
+
+  // At rest, Linux.
+  const cpu = get("rest-1", "servitor", "cpu");
+  add(
+    "At rest: no CPU beyond timers, under 0.1% of a core (Linux, one program)",
+    cpu ? `${n(cpu)}% of a core (max ${formatNumber(cpu.max)}%)` : undefined,
+    cpu ? cpu.median < 0.1 : undefined,
+  );
+  const host = get("rest-1", "servitor", "pss");
+  const bare = get("rest-1", "deno", "pss");
+  const many = tables.find((t) => t.id.startsWith("rest-") && t.id !== "rest-1");
+  const count = many ? Number(many.id.slice(5)) : 0;
+  const hostMany = many ? get(many.id, "servitor", "pss") : undefined;
+  const rssOne = get("rest-1", "servitor", "rss");
+  const rssMany = many ? get(many.id, "servitor", "rss") : undefined;
+  add(
+    "At rest: memory as low as Deno allows — above a bare `deno run`, and per extra program (Linux)",
+    host && bare
+      ? `host ${n(host)} MiB PSS, ${formatNumber(host.median - bare.median)} MiB above a bare \`deno run\` ` +
+        `(${n(bare)})` +
+        (hostMany && count > 1
+          ? `; each extra program ${formatNumber((hostMany.median - host.median) / (count - 1))} MiB PSS` +
+            (rssOne && rssMany
+              ? `, ${formatNumber((rssMany.median - rssOne.median) / (count - 1))} MiB RSS`
+              : "") +
+            " (one host per program)"
+          : "")
+      : undefined,
+    host && bare ? "reported" : undefined,
+  );
+
+  // SCM start, Wine.
+  const start = get("wine-scm", "servitor", "start");
+  const floorStart = get("wine-scm", "floor", "start");
+  const denoStart = get("wine-cli", "deno", "time");
+  add(
+    "SCM start within the C floor plus Deno's own start-up (Wine, StartServiceW → RUNNING)",
+    start && floorStart && denoStart
+      ? `servitor ${n(start)} ms; floor ${n(floorStart)} + Deno ${n(denoStart)} = ${
+        formatNumber(floorStart.median + denoStart.median)
+      } ms`
+      : undefined,
+    start && floorStart && denoStart ? start.median <= floorStart.median + denoStart.median : undefined,
+  );
+  return targets;
+}

@@ -1,0 +1,70 @@
+import { assertEquals, assertMatch, assertOk } from "../assert.ts";
+import { ratio, summarize } from "../../bench/stats.ts";
+import { formatFigure, formatNumber, formatRatio, renderTable, type Table } from "../../bench/report.ts";
+import { parseMarks, restartGapsMs } from "../../bench/mark.ts";
+
+Deno.test("a figure is the median of its repetitions, with their min and max", () => {
+  assertEquals(summarize([5, 1, 3]), { median: 3, min: 1, max: 5, n: 3 });
+  assertEquals(summarize([4, 1, 3, 2]), { median: 2.5, min: 1, max: 4, n: 4 });
+  assertEquals(summarize([7]), { median: 7, min: 7, max: 7, n: 1 });
+});
+
+Deno.test("a contender with no repetitions has no figure, and failed readings are left out", () => {
+  assertEquals(summarize([]), undefined);
+  assertEquals(summarize([NaN, 2, Infinity]), { median: 2, min: 2, max: 2, n: 1 });
+});
+
+Deno.test("a ratio divides two medians, and there is none without both or against zero", () => {
+  assertEquals(ratio(summarize([2, 4, 6]), summarize([2])), 2);
+  assertEquals(ratio(summarize([1]), undefined), undefined);
+  assertEquals(ratio(summarize([1]), summarize([0])), undefined);
+});
+
+Deno.test("numbers are written with three significant digits at most", () => {
+  assertEquals(formatNumber(1234.56), "1235");
+  assertEquals(formatNumber(61.54), "61.5");
+  assertEquals(formatNumber(2.687), "2.69");
+  assertEquals(formatNumber(0.01234), "0.0123");
+  assertEquals(formatNumber(0), "0");
+  assertEquals(formatFigure({ median: 3, min: 2, max: 4.5, n: 5 }), "3.00 (2.00–4.50)");
+  assertEquals(formatFigure({ median: 3, min: 3, max: 3, n: 5 }), "3.00");
+  assertEquals(formatFigure(undefined), "—");
+  assertEquals(formatRatio(0.5), "×0.500");
+  assertEquals(formatRatio(undefined), "—");
+});
+
+Deno.test("a table renders its figures, the ratio to its reference, the repetitions and the notes", () => {
+  const table: Table = {
+    id: "t",
+    title: "Restart latency",
+    columns: [{ key: "restart", label: "restart", unit: "ms" }],
+    rows: [
+      { contender: "s6", figures: { restart: summarize([10, 12, 11]) } },
+      { contender: "servitor", figures: { restart: summarize([20, 24, 22]) } },
+      { contender: "gone", figures: { restart: undefined }, note: "did not start" },
+    ],
+    ratio: { column: "restart", reference: "s6" },
+    notes: ["3 repetitions"],
+  };
+  const lines = renderTable(table).split("\n");
+  assertEquals(lines[0], "### Restart latency");
+  assertMatch(lines[2], /^\| contender +\| restart \(ms\) +\| vs s6 +\| n +\|$/);
+  assertMatch(lines[4], /^\| s6 +\| 11.0 \(10.0–12.0\) +\| ×1.00 +\| 3 +\|$/);
+  assertMatch(lines[5], /^\| servitor +\| 22.0 \(20.0–24.0\) +\| ×2.00 +\| 3 +\|$/);
+  assertMatch(lines[6], /^\| gone ¹ +\| — +\| — +\| 0 +\|$/);
+  assertOk(lines.includes("- 3 repetitions"));
+  assertOk(lines.includes("- ¹ gone: did not start"));
+  // Every row of the Markdown table has the same width, so it reads in a terminal too.
+  assertEquals(new Set(lines.slice(2, 7).map((line) => line.length)).size, 1);
+});
+
+Deno.test("the program's marks give the restart gaps, a half-written last line left out", () => {
+  const marks = parseMarks(
+    "start 10 1000000\nexit 10 3000000\nstart 11 3001500\nsignal 11 3500000 SIGTERM\nexit 11 5000000\n" +
+      "start 12 5000250\ndone 12 6000000 1024 20\nstart 1",
+  );
+  assertEquals(marks.length, 7);
+  assertEquals(marks[3], { kind: "signal", pid: 11, us: 3500000, signal: "SIGTERM" });
+  assertEquals(marks[6], { kind: "done", pid: 12, us: 6000000, bytes: 1024, lines: 20 });
+  assertEquals(restartGapsMs(marks), [1.5, 0.25]);
+});
