@@ -13,7 +13,7 @@ export interface Built {
   windows?: { program: string; floorService: string; probe: string };
 }
 
-const here = path.dirname(new URL(import.meta.url).pathname);
+const here = import.meta.dirname!;
 
 async function run(command: string, args: string[]): Promise<void> {
   const { code, stderr } = await new Deno.Command(command, { args, stdout: "null", stderr: "piped" })

@@ -31,7 +31,7 @@ export interface LinuxConfig {
   peers: string[];
 }
 
-const project = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const project = path.resolve(import.meta.dirname!, "..");
 const say = (line: string) => console.log(line);
 
 export async function runLinux(config: LinuxConfig): Promise<{ tables: Table[]; skipped: string[] }> {
@@ -179,6 +179,7 @@ export async function runLinux(config: LinuxConfig): Promise<{ tables: Table[]; 
       columns: [
         { key: "rate", label: "throughput", unit: "MiB/s" },
         { key: "cpu", label: "supervisor CPU per GiB", unit: "s" },
+        { key: "files", label: "files", unit: "count" },
       ],
       rows,
       ratio: { column: "rate", reference: floor.label },

@@ -18,7 +18,7 @@ import { type Machine, renderResults, type Results, type Table } from "./report.
 import { readTargets } from "./targets.ts";
 import type { WineConfig } from "./wine/side.ts";
 
-const here = path.dirname(new URL(import.meta.url).pathname);
+const here = import.meta.dirname!;
 const project = path.resolve(here, "..");
 const say = (line: string) => console.log(line);
 
@@ -121,7 +121,10 @@ async function runWinePart(config: WineConfig, scratch: string, cache: string, s
 
 if (import.meta.main) {
   const { quick, only } = parseArgs(Deno.args);
-  const wanted = (measure: string) => only.length === 0 || only.includes(measure);
+  // `--only wine` runs every Wine measure; `--only wine:scm,wine:cli` some of them.
+  const wineOnly = only.filter((measure) => measure.startsWith("wine:")).map((measure) => measure.slice(5));
+  const wanted = (measure: string) =>
+    only.length === 0 || only.includes(measure) || (measure === "wine" && wineOnly.length > 0);
   const startedAt = Date.now();
   const plan = makePlan(quick);
   const skipped: string[] = [];
@@ -136,7 +139,7 @@ if (import.meta.main) {
   const windows = wanted("wine") && (await ensure([mingw], say)).length > 0;
   const built = await build(cache, windows);
   const tables: Table[] = [];
-  const linuxMeasures = only.filter((measure) => measure !== "wine");
+  const linuxMeasures = only.filter((measure) => !measure.startsWith("wine"));
   if (only.length === 0 || linuxMeasures.length > 0) {
     tables.push(
       ...await runLinuxPart({
@@ -161,6 +164,7 @@ if (import.meta.main) {
             linuxProgram: built.program,
             scratch,
             out: path.join(scratch, "wine.json"),
+            only: wineOnly,
           },
           scratch,
           cache,

@@ -9,8 +9,11 @@
  *   program idle MARK            runs until SIGINT or SIGTERM (Ctrl-C, Ctrl-Break, close), then exits at once
  *   program stubborn MARK        ignores SIGINT and SIGTERM (and Ctrl-C …): only a kill ends it
  *   program cycle MARK MS        writes a line, runs MS ms, exits 0 (for restart latency)
- *   program write MARK BYTES     writes numbered lines to stdout through stdio until BYTES are written, then
- *                                records `done` and idles (so nobody restarts it)
+ *   program write MARK BYTES [FILE]
+ *                                writes numbered lines to stdout through stdio until BYTES are written, then
+ *                                records `done` and idles (so nobody restarts it); with FILE, stdout is
+ *                                reopened onto FILE first (`program > file` where no shell redirects: under
+ *                                Wine, cmd.exe's `>` gave a handle msvcrt wrote to unbuffered, a line a call)
  *   program expect BYTES         prints `BYTES LINES HASH` of what `write` writes
  *   program verify STRIP FILE…   prints `BYTES LINES HASH` of the files read as one stream, the first STRIP
  *                                bytes of each line (a logger's timestamp) left out
@@ -285,7 +288,11 @@ int main(int argc, char **argv) {
     record("exit", 0, 0, NULL);
     return 0;
   }
-  if (strcmp(mode, "write") == 0 && argc == 4) {
+  if (strcmp(mode, "write") == 0 && (argc == 4 || argc == 5)) {
+    if (argc == 5 && !freopen(argv[4], "ab", stdout)) {
+      fprintf(stderr, "write: cannot open %s\n", argv[4]);
+      return 1;
+    }
 #ifdef _WIN32
     _setmode(_fileno(stdout), _O_BINARY);
 #endif

@@ -7,7 +7,7 @@
 import { type Figure, ratio } from "./stats.ts";
 
 /** How a column's figures are written. */
-export type Unit = "ms" | "s" | "MiB" | "MiB/s" | "% of a core";
+export type Unit = "ms" | "s" | "MiB" | "MiB/s" | "% of a core" | "count";
 
 export interface Column {
   key: string;
@@ -87,12 +87,13 @@ export function formatNumber(value: number): string {
   return value.toFixed(decimals);
 }
 
-/** `median (min–max)`, or `median` alone when all repetitions agree. */
-export function formatFigure(figure: Figure | undefined): string {
+/** `median (min–max)`, or `median` alone when all repetitions agree; counts without decimals. */
+export function formatFigure(figure: Figure | undefined, unit?: Unit): string {
   if (!figure) return "—";
-  const median = formatNumber(figure.median);
+  const format = unit === "count" ? (value: number) => String(Math.round(value * 2) / 2) : formatNumber;
+  const median = format(figure.median);
   if (figure.n === 1 || figure.min === figure.max) return median;
-  return `${median} (${formatNumber(figure.min)}–${formatNumber(figure.max)})`;
+  return `${median} (${format(figure.min)}–${format(figure.max)})`;
 }
 
 /** `×1.23` of a ratio, three significant digits; "—" when there is none. */
@@ -102,13 +103,16 @@ export function formatRatio(value: number | undefined): string {
 
 /** One table as Markdown: a heading, the figures (median, min–max, repetitions), a ratio column, notes. */
 export function renderTable(table: Table): string {
-  const header = ["contender", ...table.columns.map((c) => `${c.label} (${c.unit})`)];
+  const header = [
+    "contender",
+    ...table.columns.map((c) => c.unit === "count" ? c.label : `${c.label} (${c.unit})`),
+  ];
   const reference = table.ratio && table.rows.find((row) => row.contender === table.ratio!.reference);
   if (table.ratio) header.push(`vs ${table.ratio.reference}`);
   header.push("n");
   const lines = [header];
   for (const row of table.rows) {
-    const cells = [row.contender, ...table.columns.map((c) => formatFigure(row.figures[c.key]))];
+    const cells = [row.contender, ...table.columns.map((c) => formatFigure(row.figures[c.key], c.unit))];
     if (table.ratio) {
       const column = table.ratio.column;
       cells.push(formatRatio(ratio(row.figures[column], reference?.figures[column])));

@@ -12,7 +12,7 @@ import { rotatedFiles } from "../../host/rotation.ts";
 import { killTree, running } from "../proc.ts";
 import type { Contender, Running } from "./contender.ts";
 
-const project = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
+const project = path.resolve(import.meta.dirname!, "..", "..");
 const main = path.join(project, "cli", "main.ts");
 
 /** `YYYY-MM-DD HH:MM:SS.mmm ` before each line (AppTimestampLog). */

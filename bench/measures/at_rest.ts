@@ -31,7 +31,7 @@ interface Subject {
   pids(): number[];
 }
 
-const idle = path.join(path.dirname(new URL(import.meta.url).pathname), "..", "idle.ts");
+const idle = path.join(import.meta.dirname!, "..", "idle.ts");
 
 export async function measureAtRest(contenders: Contender[], options: AtRestOptions): Promise<Row[]> {
   const started = new Map<Contender, { dir: string; supervised: Running }>();

@@ -56,7 +56,7 @@ async function totalSize(files: string[]): Promise<number> {
 }
 
 export interface ThroughputRow extends Row {
-  figures: { rate: Figure | undefined; cpu: Figure | undefined };
+  figures: { rate: Figure | undefined; cpu: Figure | undefined; files: Figure | undefined };
 }
 
 /** One contender's repetitions: MiB/s, and the supervising processes' CPU seconds per GiB. */
@@ -67,6 +67,7 @@ export async function measureThroughput(
   const want = await expected(options.program, options.bytes);
   const rates: number[] = [];
   const cpu: number[] = [];
+  const fileCounts: number[] = [];
   const failures: string[] = [];
   for (let rep = 0; rep < options.reps; rep++) {
     const dir = path.join(options.scratch, `throughput-${contender.id}-${rep}`);
@@ -108,6 +109,7 @@ export async function measureThroughput(
       }
       const seconds = (endUs - start.us) / 1e6;
       rates.push(done.bytes! / 2 ** 20 / seconds);
+      fileCounts.push(files.length);
       if (contender.id !== "floor") cpu.push(supervisorCpu / 1e9 / (done.bytes! / 2 ** 30));
       options.say(
         `  ${contender.label}: ${
@@ -125,7 +127,7 @@ export async function measureThroughput(
   return {
     id: contender.id,
     contender: contender.label,
-    figures: { rate: summarize(rates), cpu: summarize(cpu) },
+    figures: { rate: summarize(rates), cpu: summarize(cpu), files: summarize(fileCounts) },
     note: failures.length ? `output NOT verified — ${failures.join("; ")}` : undefined,
   };
 }

@@ -29,6 +29,7 @@ Deno.test("numbers are written with three significant digits at most", () => {
   assertEquals(formatFigure({ median: 3, min: 2, max: 4.5, n: 5 }), "3.00 (2.00–4.50)");
   assertEquals(formatFigure({ median: 3, min: 3, max: 3, n: 5 }), "3.00");
   assertEquals(formatFigure(undefined), "—");
+  assertEquals(formatFigure({ median: 20, min: 19, max: 20, n: 3 }, "count"), "20 (19–20)");
   assertEquals(formatRatio(0.5), "×0.500");
   assertEquals(formatRatio(undefined), "—");
 });
