@@ -2,11 +2,12 @@
  * `deno task bench`: servitor measured against the supervisors people use instead, in one run on one
  * machine, written to bench/results/latest.md and latest.json.
  *
- *   deno task bench [--quick] [--only rest,cli,restart,stop,throughput,wine]
+ *   deno task bench [--quick] [--only rest,cli,restart,stop,throughput,systemd,wine|wine:scm,…]
  *
- * The Linux measures run in a PID namespace of their own (bench/linux.ts); the Windows ones under Wine in
- * the test-bed (bench/wine/side.ts, run by the Windows deno.exe against Wine's SCM). Peers missing from
- * the machine are installed from Debian's packages. Nothing here asserts a time.
+ * The Linux measures run in a PID namespace of their own (bench/linux.ts), the systemd ones in the
+ * test-bed's booted systemd (bench/systemd_side.ts), the Windows ones under Wine in the test-bed
+ * (bench/wine/side.ts, run by the Windows deno.exe against Wine's SCM). Peers missing from the machine are
+ * installed from Debian's packages. Nothing here asserts a time.
  * @module
  */
 import path from "path";
@@ -17,6 +18,7 @@ import { plan as makePlan } from "./plan.ts";
 import { type Machine, renderResults, type Results, type Table } from "./report.ts";
 import { readTargets } from "./targets.ts";
 import type { WineConfig } from "./wine/side.ts";
+import type { SystemdConfig } from "./systemd_side.ts";
 
 const here = import.meta.dirname!;
 const project = path.resolve(here, "..");
@@ -119,6 +121,38 @@ async function runWinePart(config: WineConfig, scratch: string, cache: string, s
   }
 }
 
+async function runSystemdPart(config: SystemdConfig, scratch: string, cache: string, skipped: string[]) {
+  const testbed = path.join(project, "tests", "testbed", "testbed.sh");
+  if (Deno.uid() !== 0) {
+    skipped.push("everything under systemd: the test-bed needs root");
+    return [];
+  }
+  if (!await shown(testbed, ["build"])) {
+    skipped.push("everything under systemd: the test-bed's rootfs could not be built (see the output)");
+    return [];
+  }
+  const file = path.join(scratch, "systemd-config.json");
+  await Deno.writeTextFile(file, JSON.stringify(config));
+  await shown(testbed, [
+    "systemd",
+    Deno.execPath(),
+    "run",
+    "--allow-all",
+    path.join(here, "systemd_side.ts"),
+    file,
+  ], {
+    SERVITOR_TESTBED_BIND: `${scratch}:${cache}`,
+  });
+  try {
+    const result = JSON.parse(await Deno.readTextFile(config.out)) as { tables: Table[]; skipped: string[] };
+    skipped.push(...result.skipped);
+    return result.tables;
+  } catch {
+    skipped.push("the measures under systemd failed: see the output above");
+    return [];
+  }
+}
+
 if (import.meta.main) {
   const { quick, only } = parseArgs(Deno.args);
   // `--only wine` runs every Wine measure; `--only wine:scm,wine:cli` some of them.
@@ -139,7 +173,7 @@ if (import.meta.main) {
   const windows = wanted("wine") && (await ensure([mingw], say)).length > 0;
   const built = await build(cache, windows);
   const tables: Table[] = [];
-  const linuxMeasures = only.filter((measure) => !measure.startsWith("wine"));
+  const linuxMeasures = only.filter((measure) => !measure.startsWith("wine") && measure !== "systemd");
   if (only.length === 0 || linuxMeasures.length > 0) {
     tables.push(
       ...await runLinuxPart({
@@ -172,6 +206,16 @@ if (import.meta.main) {
         ),
       );
     }
+  }
+  if (wanted("systemd")) {
+    tables.push(
+      ...await runSystemdPart(
+        { plan, program: built.program, scratch, out: path.join(scratch, "systemd.json") },
+        scratch,
+        cache,
+        skipped,
+      ),
+    );
   }
   const [one, five] = Deno.loadavg();
   about.load += `; ${one.toFixed(2)}, ${five.toFixed(2)} at the end`;

@@ -33,6 +33,8 @@ export interface Running {
   prefixBytes(name: string): number;
   /** Ends everything it started. */
   close(): Promise<void>;
+  /** The name a service manager knows service `name` by (systemd's unit, servitor's service). */
+  managedName?(name: string): string;
 }
 
 export interface Contender {
