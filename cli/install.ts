@@ -164,9 +164,31 @@ export async function installService(args: string[], context: CliContext, cwd = 
     return ExitCode.ok;
   }
 
-  const rollback = await storeService(context, spec, { args, cwd, installedAt: new Date().toISOString() });
   try {
-    await manager.create(spec, host, password);
+    await createService(context, spec, { args, cwd, installedAt: new Date().toISOString() }, password);
+  } catch (error) {
+    context.audit(`InstallService ${name}: failed, nothing kept: ${(error as Error).message}`);
+    throw error;
+  }
+  context.audit(`InstallService ${name}: installed ${resolved} ${JSON.stringify(spec.arguments)}`);
+  context.say(`installed '${name}' (start: ${spec.start}); start it with: ManageService ${name} start`);
+  return ExitCode.ok;
+}
+
+/**
+ * Stores the service (its spec and install record), creates it with the service manager running servitor's
+ * host, and secures its store; a failure on the way undoes all of it. Also nssm's `install` (cli/nssm.ts).
+ */
+export async function createService(
+  context: CliContext,
+  spec: ServiceSpec,
+  record: { args: string[]; cwd: string; installedAt: string },
+  password?: string,
+): Promise<void> {
+  const directory = serviceDirectory(context.configRoot, spec.name, context.windows);
+  const rollback = await storeService(context, spec, record);
+  try {
+    await context.manager.create(spec, hostCommand(spec.name, context.configRoot), password);
     if (context.secure) {
       // After creating: a virtual account (NT SERVICE\<name>) exists only once its service does.
       const logs = logDirectoryFor(spec, context.configRoot, context.windows);
@@ -174,14 +196,10 @@ export async function installService(args: string[], context: CliContext, cwd = 
       await context.secure(directory, logs, spec);
     }
   } catch (error) {
-    if (context.secure) await manager.remove(name).catch(() => {});
+    if (context.secure) await context.manager.remove(spec.name).catch(() => {});
     await rollback();
-    context.audit(`InstallService ${name}: failed, nothing kept: ${(error as Error).message}`);
     throw error;
   }
-  context.audit(`InstallService ${name}: installed ${resolved} ${JSON.stringify(spec.arguments)}`);
-  context.say(`installed '${name}' (start: ${spec.start}); start it with: ManageService ${name} start`);
-  return ExitCode.ok;
 }
 
 /** A --config file: the stored configuration's schema; name and program may come from the command line. */

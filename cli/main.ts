@@ -9,6 +9,7 @@ import { openAudit } from "./audit.ts";
 import type { CliContext } from "./context.ts";
 import { installService } from "./install.ts";
 import { manageService, manageUsage } from "./manage.ts";
+import { isNssmVerb, nssmCommand } from "./nssm.ts";
 import { installUsage, parseInstallArgs } from "./install_options.ts";
 import { platform } from "./platform.ts";
 import type { ServiceSpec } from "../service/spec.ts";
@@ -63,6 +64,7 @@ export async function main(args: string[]): Promise<number> {
         args.includes("--user"),
       );
     default:
+      if (isNssmVerb(command)) return await withContext((context) => nssmCommand(args, context));
       throw new CliError(`unknown command '${command}' (see 'servitor --help')`, ExitCode.usage);
   }
 }

@@ -1,0 +1,1165 @@
+/**
+ * nssm's parameters (nssm-usage.txt, "Managing services using the command line"), each read from and written
+ * to a ServiceSpec the way NSSM 2.24-101 reads and writes its registry values: `get` gives the string nssm
+ * prints, `set` and `reset` give the changed spec and which of nssm's two messages fits ("Set parameter …"
+ * or "Reset parameter … to its default."). The order of the table is nssm's own (its settings[] array, the
+ * order of `dump` and of its list of valid parameters), servitor's beyond-NSSM parameters after NSSM's.
+ *
+ * Pure: the CLI (nssm.ts) finds the service, stores the spec and applies what the service manager holds.
+ * Behaviours checked against nssm64.exe 2.24-101 under Wine are noted where they surprise.
+ * @module
+ */
+import {
+  type Account,
+  type ExitAction,
+  type HookEvent,
+  hookEvents,
+  parseAffinity,
+  type Priority,
+  type ServiceSpec,
+  type StartMode,
+} from "../service/spec.ts";
+import { quoteWindowsArgument } from "../service/command_line.ts";
+
+/**
+ * The spec as nssm's verbs see it. `serviceEnvironment` is the service manager's own environment block
+ * (nssm's `Environment`: the SCM's `Environment` registry value, systemd's `Environment=`), which
+ * ServiceSpec does not have yet; nssm.ts stores it only once the store accepts the field.
+ */
+export type NssmSpec = ServiceSpec & { serviceEnvironment?: string[] };
+
+/** A value nssm would refuse, or servitor can't hold: one line naming the culprit. */
+export class ParameterError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ParameterError";
+  }
+}
+
+/** What a set or reset did, and which of nssm's messages says so. */
+export interface Change {
+  spec: NssmSpec;
+  outcome: "set" | "reset";
+  /** ObjectName's password: for the service manager only, never stored. */
+  password?: string;
+}
+
+/** What get may need beyond the spec. */
+export interface Facts {
+  /** The command line the service manager runs (ImagePath). */
+  imagePath?: string;
+}
+
+/** One line of `dump`: `set <name> <parameter> [subparameter] <value>`. */
+export interface DumpEntry {
+  subparameter?: string;
+  value: string;
+}
+
+export interface NssmParameter {
+  /** nssm's spelling, which its messages use. */
+  readonly name: string;
+  /** Other spellings accepted (without regard to case, as nssm's names). */
+  readonly aliases?: readonly string[];
+  /** Held by the service manager: applied with ServiceManager.update after the spec is stored. */
+  readonly native: boolean;
+  /** `required`: every verb needs one (AppExit's code, AppEvents' Event/Action); `key`: get may name one. */
+  readonly subparameter?: "required" | "key";
+  /** One value per argument (environment blocks, dependencies) instead of the arguments joined by spaces. */
+  readonly list?: boolean;
+  /** servitor's own, beyond NSSM. */
+  readonly beyondNssm?: boolean;
+  get(spec: NssmSpec, subparameter: string | undefined, facts: Facts): string;
+  set(spec: NssmSpec, values: readonly string[], subparameter: string | undefined): Change;
+  reset(spec: NssmSpec, subparameter: string | undefined): Change;
+  /** The lines that recreate this parameter's value; none when it has nssm's default. */
+  dump(spec: NssmSpec, newName: string): DumpEntry[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Values as nssm reads and prints them.
+
+/**
+ * A number as nssm reads one (`_tcstoul(s, &end, 0)`, the whole string consumed): decimal, 0x… hex, 0…
+ * octal, a minus wrapping around 2^32, the empty string 0. Undefined when it is not a number.
+ *
+ * @example
+ * ```ts
+ * import { parseNssmNumber } from "./nssm_parameters.ts";
+ * parseNssmNumber("0x10"); // 16
+ * parseNssmNumber("-1"); // 4294967295
+ * parseNssmNumber("abc"); // undefined
+ * ```
+ */
+export function parseNssmNumber(text: string): number | undefined {
+  if (text === "") return 0;
+  const match = /^[ \t\n\v\f\r]*([+-]?)(?:0[xX]([0-9a-fA-F]+)|(0[0-7]*)|([1-9][0-9]*))$/.exec(text);
+  if (!match) return undefined;
+  const [, sign, hex, octal, decimal] = match;
+  let value = hex !== undefined
+    ? parseInt(hex, 16)
+    : octal !== undefined
+    ? parseInt(octal, 8)
+    : Number(decimal);
+  if (!(value <= 0xFFFFFFFF)) return 0xFFFFFFFF; // ULONG_MAX on overflow, as strtoul
+  if (sign === "-") value = (0x100000000 - value) % 0x100000000;
+  return value;
+}
+
+function number(parameter: string, text: string): number {
+  const value = parseNssmNumber(text);
+  if (value === undefined) {
+    throw new ParameterError(`${parameter}: '${text}' is not a number (decimal, or 0x… hexadecimal)`);
+  }
+  return value;
+}
+
+/**
+ * Splits AppParameters into arguments as a program's C runtime does (CommandLineToArgvW's rules after the
+ * program's name): spaces and tabs separate, quotes group, 2n backslashes before a quote are n and the quote
+ * groups, 2n+1 are n and a literal quote, `""` inside quotes is a literal quote.
+ *
+ * @example
+ * ```ts
+ * import { splitArguments } from "./nssm_parameters.ts";
+ * splitArguments('/c "two words" say\\"hi\\"'); // ["/c", "two words", 'say"hi"']
+ * ```
+ */
+export function splitArguments(text: string): string[] {
+  const args: string[] = [];
+  let current = "";
+  let inArgument = false;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if ((char === " " || char === "\t") && !quoted) {
+      if (inArgument) args.push(current);
+      current = "";
+      inArgument = false;
+      continue;
+    }
+    inArgument = true;
+    if (char === "\\") {
+      let backslashes = 0;
+      while (text[i] === "\\") {
+        backslashes++;
+        i++;
+      }
+      if (text[i] === '"') {
+        current += "\\".repeat(Math.floor(backslashes / 2));
+        if (backslashes % 2 === 1) current += '"';
+        else i--; // the quote groups: handled by the next round
+      } else {
+        current += "\\".repeat(backslashes);
+        i--;
+      }
+      continue;
+    }
+    if (char === '"') {
+      if (quoted && text[i + 1] === '"') {
+        current += '"';
+        i++;
+      } else quoted = !quoted;
+      continue;
+    }
+    current += char;
+  }
+  if (inArgument) args.push(current);
+  return args;
+}
+
+/** Arguments as one AppParameters string, each quoted only where it must be. */
+export function joinArguments(args: readonly string[]): string {
+  return args.map(quoteWindowsArgument).join(" ");
+}
+
+/**
+ * nssm's quote() for `dump`: bare when nothing needs quoting; in quotes when there is a space, tab, `*` or
+ * quote; and when there is a character cmd.exe treats specially (`" & % ^ < > |`) the whole string is
+ * `^"…^"` with each of those, and each backslash, escaped with a caret, so the line can be pasted at a
+ * command prompt.
+ *
+ * @example
+ * ```ts
+ * import { nssmQuote } from "./nssm_parameters.ts";
+ * nssmQuote("C:\\Program Files\\app.exe"); // "C:\Program Files\app.exe"
+ * nssmQuote("cmd /c echo hi & exit 0"); // ^"cmd /c echo hi ^& exit 0^"
+ * ```
+ */
+export function nssmQuote(text: string): string {
+  const needsEscape = (char: string) => `"&%^<>|`.includes(char);
+  const needsQuote = (char: string) => ` \t\n\v"*`.includes(char) || needsEscape(char);
+  const escape = [...text].some(needsEscape);
+  if (!escape && ![...text].some(needsQuote)) return text;
+  const caret = escape ? "^" : "";
+  let out = `${caret}"`;
+  for (let i = 0;; i++) {
+    let backslashes = 0;
+    while (i < text.length && text[i] === "\\") {
+      i++;
+      backslashes++;
+    }
+    if (i === text.length) {
+      out += `${caret}\\`.repeat(backslashes * 2);
+      break;
+    }
+    const char = text[i];
+    out += `${caret}\\`.repeat(char === '"' ? backslashes * 2 + 1 : backslashes);
+    out += (escape && needsEscape(char) ? "^" : "") + char;
+  }
+  return `${out}${caret}"`;
+}
+
+/** nssm's "is this the default": `Default`, `*` or nothing. */
+function isDefaultWord(text: string): boolean {
+  return text === "" || text === "*" || text.toLowerCase() === "default";
+}
+
+const equalsIgnoringCase = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+// ---------------------------------------------------------------------------------------------------------
+// Blocks: environment variables and dependencies, with nssm's +/-/: editing.
+
+/** The entries a `set` leaves: `+X` adds or replaces, `-X` removes, `:X` or `X` replaces the block. */
+function editBlock(
+  current: readonly string[],
+  values: readonly string[],
+  keyOf: (entry: string) => string,
+  removes: (existing: string, removal: string) => boolean,
+  canonical: (entry: string) => string = (entry) => entry,
+): { entries: string[]; edited: boolean } {
+  const first = values[0] ?? "";
+  if (first.startsWith("+") || first.startsWith("-")) {
+    // nssm reads the sign of the first value only; servitor reads each value's, so `+A=1 +B=2` adds both.
+    let entries = [...current];
+    for (const value of values) {
+      if (value.startsWith("-")) {
+        const removal = canonical(value.slice(1));
+        entries = entries.filter((entry) => !removes(entry, removal));
+        continue;
+      }
+      const entry = canonical(value.startsWith("+") ? value.slice(1) : value);
+      if (entry === "") continue;
+      const key = keyOf(entry);
+      if (entries.some((existing) => equalsIgnoringCase(keyOf(existing), key))) {
+        // Replaced where it stands: the order of the block is kept.
+        entries = entries.map((existing) => equalsIgnoringCase(keyOf(existing), key) ? entry : existing);
+      } else entries.push(entry);
+    }
+    return { entries, edited: true };
+  }
+  const replaced = [first.startsWith(":") ? first.slice(1) : first, ...values.slice(1)];
+  return { entries: replaced.filter((entry) => entry !== "").map(canonical), edited: false };
+}
+
+/** `KEY=` of an environment entry (the whole entry when it has no `=`). */
+const environmentKey = (entry: string) => {
+  const equals = entry.indexOf("=");
+  return equals < 0 ? entry : entry.slice(0, equals + 1);
+};
+
+/** `-KEY` removes KEY; `-KEY=VALUE` removes it only while it has that value. */
+const environmentRemoves = (existing: string, removal: string) =>
+  removal.includes("=")
+    ? equalsIgnoringCase(existing, removal)
+    : equalsIgnoringCase(environmentKey(existing), `${removal}=`);
+
+function checkEnvironment(parameter: string, entries: readonly string[]) {
+  for (const entry of entries) {
+    // The store's rule, and Windows': KEY=VALUE, the value may be empty, the = may not be missing.
+    if (!/^[^=]+=/.test(entry)) throw new ParameterError(`${parameter}: '${entry}' is not KEY=VALUE`);
+  }
+}
+
+/** An environment parameter over one of the spec's blocks. */
+function environmentParameter(
+  name: string,
+  native: boolean,
+  read: (spec: NssmSpec) => readonly string[],
+  write: (spec: NssmSpec, entries: string[]) => void,
+): NssmParameter {
+  return {
+    name,
+    native,
+    subparameter: "key",
+    list: true,
+    get(spec, key) {
+      const entries = read(spec);
+      if (key === undefined) return entries.join("\n");
+      const found = entries.find((entry) => equalsIgnoringCase(environmentKey(entry), `${key}=`));
+      return found === undefined ? "" : found.slice(found.indexOf("=") + 1);
+    },
+    set(spec, values) {
+      const current = read(spec);
+      if (values.length === 1 && values[0].startsWith("-") && current.length === 0) {
+        return { spec, outcome: "reset" }; // nothing to remove from
+      }
+      const { entries } = editBlock(current, values, environmentKey, environmentRemoves);
+      checkEnvironment(name, entries);
+      const next = structuredClone(spec);
+      write(next, entries);
+      return { spec: next, outcome: entries.length ? "set" : "reset" };
+    },
+    reset(spec) {
+      const next = structuredClone(spec);
+      write(next, []);
+      return { spec: next, outcome: "reset" };
+    },
+    dump(spec) {
+      return read(spec).map((entry, i) => ({ value: `${i ? "+" : ":"}${entry}` }));
+    },
+  };
+}
+
+const isGroup = (entry: string) => entry.startsWith("+");
+
+/** DependOnService or DependOnGroup over spec.dependsOn (groups are written `+Group`, as the SCM has them). */
+function dependencyParameter(name: string, groups: boolean): NssmParameter {
+  const mine = (spec: NssmSpec) => spec.dependsOn.filter((entry) => isGroup(entry) === groups);
+  const others = (spec: NssmSpec) => spec.dependsOn.filter((entry) => isGroup(entry) !== groups);
+  const canonical = (entry: string) => groups && entry !== "" && !isGroup(entry) ? `+${entry}` : entry;
+  const write = (spec: NssmSpec, entries: string[]) => {
+    const next = structuredClone(spec);
+    // The SCM's list as nssm writes it: services first, then groups.
+    next.dependsOn = groups ? [...others(spec), ...entries] : [...entries, ...others(spec)];
+    return next;
+  };
+  return {
+    name,
+    native: true,
+    list: true,
+    get: (spec) => mine(spec).join("\n"),
+    set(spec, values) {
+      if (values.length === 1 && values[0] === "") return { spec: write(spec, []), outcome: "reset" };
+      const { entries } = editBlock(
+        mine(spec),
+        values,
+        (entry) => entry,
+        (existing, removal) => equalsIgnoringCase(existing, removal),
+        canonical,
+      );
+      const unique = entries.filter((entry, i) =>
+        entries.findIndex((e) => equalsIgnoringCase(e, entry)) === i
+      );
+      return { spec: write(spec, unique), outcome: "set" };
+    },
+    reset: (spec) => ({ spec: write(spec, []), outcome: "reset" }),
+    dump: (spec) => mine(spec).map((entry, i) => ({ value: `${i ? "+" : ":"}${entry}` })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Parameter shapes.
+
+/** A REG_DWORD: nssm deletes the value (and says "Reset") when a non-zero default is set explicitly. */
+function numberParameter(
+  name: string,
+  defaultValue: number,
+  read: (spec: NssmSpec) => number,
+  write: (spec: NssmSpec, value: number) => void,
+  options: { native?: boolean; beyondNssm?: boolean } = {},
+): NssmParameter {
+  const change = (spec: NssmSpec, value: number, outcome: Change["outcome"]): Change => {
+    const next = structuredClone(spec);
+    write(next, value);
+    return { spec: next, outcome };
+  };
+  return {
+    name,
+    native: options.native ?? false,
+    beyondNssm: options.beyondNssm,
+    get: (spec) => String(read(spec)),
+    set(spec, values) {
+      const value = number(name, values.join(" "));
+      return change(spec, value, defaultValue !== 0 && value === defaultValue ? "reset" : "set");
+    },
+    reset: (spec) => change(spec, defaultValue, "reset"),
+    dump: (spec) => read(spec) === defaultValue ? [] : [{ value: String(read(spec)) }],
+  };
+}
+
+/** A REG_DWORD the spec holds as a flag: any non-zero number is on, and reads back as 1. */
+function flagParameter(
+  name: string,
+  defaultValue: boolean,
+  read: (spec: NssmSpec) => boolean,
+  write: (spec: NssmSpec, value: boolean) => void,
+  options: { beyondNssm?: boolean; aliases?: string[] } = {},
+): NssmParameter {
+  return {
+    ...numberParameter(
+      name,
+      defaultValue ? 1 : 0,
+      (spec) => read(spec) ? 1 : 0,
+      (spec, n) => write(spec, n !== 0),
+      {
+        beyondNssm: options.beyondNssm,
+      },
+    ),
+    aliases: options.aliases,
+  };
+}
+
+/**
+ * A REG_DWORD servitor does not vary (a CreateFile argument of a redirected stream): nssm's default reads
+ * back and may be set; any other value is refused, with why.
+ */
+function fixedParameter(name: string, value: number, why: string): NssmParameter {
+  return {
+    name,
+    native: false,
+    get: () => String(value),
+    set(spec, values) {
+      const given = number(name, values.join(" "));
+      if (given !== value) {
+        throw new ParameterError(`${name}: only ${value} (nssm's default) is supported: ${why}`);
+      }
+      return { spec, outcome: "reset" };
+    },
+    reset: (spec) => ({ spec, outcome: "reset" }),
+    dump: () => [],
+  };
+}
+
+/**
+ * A REG_EXPAND_SZ path or string that may be absent. `resetSays`: nssm's message on reset ("set" where its
+ * default is the empty string, which it writes rather than deletes).
+ */
+function stringParameter(
+  name: string,
+  read: (spec: NssmSpec) => string | undefined,
+  write: (spec: NssmSpec, value: string | undefined) => void,
+  options: { resetSays?: Change["outcome"]; beyondNssm?: boolean } = {},
+): NssmParameter {
+  const change = (spec: NssmSpec, value: string | undefined, outcome: Change["outcome"]): Change => {
+    const next = structuredClone(spec);
+    write(next, value === "" ? undefined : value);
+    return { spec: next, outcome };
+  };
+  return {
+    name,
+    native: false,
+    beyondNssm: options.beyondNssm,
+    get: (spec) => read(spec) ?? "",
+    set: (spec, values) => change(spec, values.join(" "), "set"),
+    reset: (spec) => change(spec, undefined, options.resetSays ?? "reset"),
+    dump: (spec) => read(spec) ? [{ value: read(spec)! }] : [],
+  };
+}
+
+/** A parameter nssm knows but has no meaningful default for (Start, Type, ImagePath). */
+function noDefault(name: string): never {
+  throw new ParameterError(`${name} has no meaningful default value: set it instead`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The enumerations nssm prints.
+
+const exitActionNames: Record<ExitAction, string> = {
+  restart: "Restart",
+  ignore: "Ignore",
+  exit: "Exit",
+  suicide: "Suicide",
+};
+
+function exitAction(text: string): ExitAction {
+  const found = (Object.keys(exitActionNames) as ExitAction[]).find((action) =>
+    equalsIgnoringCase(action, text)
+  );
+  if (!found) {
+    throw new ParameterError(`AppExit: '${text}' is not an exit action (Restart, Ignore, Exit or Suicide)`);
+  }
+  return found;
+}
+
+/** AppExit's subparameter: Default (or * or nothing), or an exit code as nssm reads numbers. */
+function exitCode(text: string): string | undefined {
+  if (isDefaultWord(text)) return undefined;
+  const code = parseNssmNumber(text);
+  if (code === undefined) {
+    throw new ParameterError(`AppExit: '${text}' is not an exit code (a number, or Default)`);
+  }
+  return String(code);
+}
+
+const priorityNames: Record<Priority, string> = {
+  realtime: "REALTIME_PRIORITY_CLASS",
+  high: "HIGH_PRIORITY_CLASS",
+  above_normal: "ABOVE_NORMAL_PRIORITY_CLASS",
+  normal: "NORMAL_PRIORITY_CLASS",
+  below_normal: "BELOW_NORMAL_PRIORITY_CLASS",
+  idle: "IDLE_PRIORITY_CLASS",
+};
+
+const startNames: Record<StartMode, string> = {
+  auto: "SERVICE_AUTO_START",
+  delayed: "SERVICE_DELAYED_AUTO_START",
+  manual: "SERVICE_DEMAND_START",
+  disabled: "SERVICE_DISABLED",
+};
+
+/**
+ * nssm's canonical affinity: runs of three or more as `first-last`, pairs as `a,b`.
+ *
+ * @example
+ * ```ts
+ * import { canonicalAffinity } from "./nssm_parameters.ts";
+ * canonicalAffinity("4,2,1,0,5"); // "0-2,4,5"
+ * ```
+ */
+export function canonicalAffinity(text: string): string {
+  const cpus = parseAffinity(text);
+  const runs: [number, number][] = [];
+  for (const cpu of cpus) {
+    const last = runs.at(-1);
+    if (last && last[1] === cpu - 1) last[1] = cpu;
+    else runs.push([cpu, cpu]);
+  }
+  return runs.map(([first, last]) =>
+    first === last ? `${first}` : last === first + 1 ? `${first},${last}` : `${first}-${last}`
+  ).join(",");
+}
+
+/** Hook names as nssm writes them, in its order (events Start, Stop, Exit, Power, Rotate). */
+const hookOrder: readonly HookEvent[] = [
+  "Start/Pre",
+  "Start/Post",
+  "Stop/Pre",
+  "Exit/Post",
+  "Power/Change",
+  "Power/Resume",
+  "Rotate/Pre",
+  "Rotate/Post",
+];
+
+function hookEvent(text: string): HookEvent {
+  const slash = text.indexOf("/");
+  if (slash < 0) {
+    throw new ParameterError(`AppEvents: '${text}' is not <event>/<action> (${hookOrder.join(", ")})`);
+  }
+  const found = hookEvents.find((event) => equalsIgnoringCase(event, text));
+  if (!found) {
+    const event = text.slice(0, slash);
+    const actions = hookOrder.filter((e) => equalsIgnoringCase(e.split("/")[0], event));
+    throw new ParameterError(
+      actions.length
+        ? `AppEvents: '${text}': the actions of ${actions[0].split("/")[0]} are ${
+          actions.map((e) => e.split("/")[1]).join(", ")
+        }`
+        : `AppEvents: '${text}': the events are Start, Stop, Exit, Power and Rotate`,
+    );
+  }
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Accounts, as nssm names them.
+
+const LOCAL_SYSTEM = "LocalSystem";
+
+/**
+ * The account nssm means by `name` for the service `service`: LocalSystem (also System, NT
+ * Authority\System), LocalService and NetworkService (also with a space, with NT Authority\), the virtual
+ * account NT Service\<service>, else a user, who needs a password.
+ */
+export function nssmAccount(name: string, service: string): Account {
+  const plain = name.toLowerCase().replace(/^nt authority\\/, "").replaceAll(" ", "");
+  if (plain === "localsystem" || plain === "system") return { kind: "local_system" };
+  if (plain === "localservice") return { kind: "local_service" };
+  if (plain === "networkservice") return { kind: "network_service" };
+  if (equalsIgnoringCase(name, `NT Service\\${service}`)) return { kind: "virtual" };
+  return { kind: "user", name };
+}
+
+/** The account as nssm prints it (QueryServiceConfigW's lpServiceStartName as nssm sets it). */
+export function nssmAccountName(account: Account, service: string): string {
+  switch (account.kind) {
+    case "local_system":
+      return LOCAL_SYSTEM;
+    case "local_service":
+      return "NT Authority\\LocalService";
+    case "network_service":
+      return "NT Authority\\NetworkService";
+    case "virtual":
+      return `NT Service\\${service}`;
+    case "user":
+      // The SCM keeps a local account as .\name.
+      return /[\\@]/.test(account.name) ? account.name : `.\\${account.name}`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Recovery (the service manager's failure actions), beyond NSSM.
+
+const DEFAULT_FAILURE_RESET_SECONDS = 86_400;
+
+function formatDelay(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+function parseFailureActions(text: string): NonNullable<ServiceSpec["recovery"]>["actions"] {
+  if (text.trim() === "") return [];
+  return text.split(",").map((part) => {
+    const [action, delay, extra] = part.trim().split("/");
+    const kinds = ["restart", "reboot", "run_command", "none"] as const;
+    const kind = kinds.find((k) => equalsIgnoringCase(k, action));
+    const match = delay === undefined ? ["", "0", "s"] : /^(\d+)(ms|s|m|h|d)?$/.exec(delay);
+    if (!kind || !match || extra !== undefined) {
+      throw new ParameterError(
+        `FailureActions: '${part.trim()}' is not ACTION[/DELAY] with ACTION restart, reboot, run_command or none ` +
+          `(e.g. restart/5s,restart/30s,none)`,
+      );
+    }
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] ?? "s"]!;
+    return { action: kind, delayMs: Number(match[1]) * unit };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The table.
+
+const set = (spec: NssmSpec, outcome: Change["outcome"], write: (next: NssmSpec) => unknown): Change => {
+  const next = structuredClone(spec);
+  write(next);
+  return { spec: next, outcome };
+};
+
+const WHY_STREAM = "servitor's host opens the output files itself (shared for reading and writing)";
+
+/** Every parameter, in nssm's order; servitor's beyond-NSSM ones follow NSSM's of the same kind. */
+export const nssmParameters: readonly NssmParameter[] = [
+  {
+    name: "Application",
+    native: false,
+    get: (spec) => spec.program,
+    set(spec, values) {
+      const program = values.join(" ");
+      if (program === "") throw new ParameterError("Application: the program's path is missing");
+      return set(spec, "set", (next) => next.program = program);
+    },
+    // nssm writes "" and the service is no longer nssm's; servitor keeps a service runnable.
+    reset: () => {
+      throw new ParameterError("Application: a service needs its program: set Application <path> instead");
+    },
+    dump: () => [], // the install line carries it
+  },
+  {
+    name: "AppParameters",
+    native: false,
+    get: (spec) => joinArguments(spec.arguments),
+    set: (spec, values) => set(spec, "set", (next) => next.arguments = splitArguments(values.join(" "))),
+    // nssm's default is the empty string, which it writes: its message is "Set parameter".
+    reset: (spec) => set(spec, "set", (next) => next.arguments = []),
+    dump: (spec) => spec.arguments.length ? [{ value: joinArguments(spec.arguments) }] : [],
+  },
+  stringParameter("AppDirectory", (spec) => spec.directory, (spec, value) => spec.directory = value, {
+    resetSays: "set",
+  }),
+  {
+    name: "AppExit",
+    native: false,
+    subparameter: "required",
+    get(spec, subparameter) {
+      const code = exitCode(subparameter ?? "");
+      const action = code === undefined ? spec.exit.default : spec.exit.codes[code] ?? spec.exit.default;
+      return exitActionNames[action];
+    },
+    set(spec, values, subparameter) {
+      const code = exitCode(subparameter ?? "");
+      const action = exitAction(values.join(" "));
+      // nssm says "Reset" whenever the action is Restart, its default, though it stores the code's entry.
+      return set(spec, action === "restart" ? "reset" : "set", (next) => {
+        if (code === undefined) next.exit.default = action;
+        else next.exit.codes[code] = action;
+      });
+    },
+    reset(spec, subparameter) {
+      const code = exitCode(subparameter ?? "");
+      return set(spec, "reset", (next) => {
+        if (code === undefined) next.exit.default = "restart";
+        else delete next.exit.codes[code];
+      });
+    },
+    dump: (spec) => [
+      // nssm dumps Default always (install creates it), then each code's entry.
+      { subparameter: "Default", value: exitActionNames[spec.exit.default] },
+      ...Object.entries(spec.exit.codes).map(([code, action]) => ({
+        subparameter: code,
+        value: exitActionNames[action],
+      })),
+    ],
+  },
+  {
+    name: "AppEvents",
+    native: false,
+    subparameter: "required",
+    get: (spec, subparameter) => spec.hooks[hookEvent(subparameter ?? "")] ?? "",
+    set(spec, values, subparameter) {
+      const event = hookEvent(subparameter ?? "");
+      const command = values.join(" ");
+      return set(spec, command ? "set" : "reset", (next) => {
+        if (command) next.hooks[event] = command;
+        else delete next.hooks[event];
+      });
+    },
+    reset(spec, subparameter) {
+      const event = hookEvent(subparameter ?? "");
+      return set(spec, "reset", (next) => delete next.hooks[event]);
+    },
+    dump: (spec) =>
+      hookOrder.filter((event) => spec.hooks[event]).map((event) => ({
+        subparameter: event,
+        value: spec.hooks[event]!,
+      })),
+  },
+  {
+    name: "AppAffinity",
+    native: false,
+    get: (spec) => spec.affinity === undefined ? "All" : canonicalAffinity(spec.affinity),
+    set(spec, values) {
+      const text = values.join(" ");
+      if (isDefaultWord(text) || equalsIgnoringCase(text, "All")) {
+        return set(spec, "reset", (next) => delete next.affinity);
+      }
+      let canonical: string;
+      try {
+        canonical = canonicalAffinity(text);
+      } catch {
+        throw new ParameterError(
+          `AppAffinity: '${text}' is not a list of processors 0-63 (e.g. 0-2,4), or All`,
+        );
+      }
+      return set(spec, "set", (next) => next.affinity = canonical);
+    },
+    reset: (spec) => set(spec, "reset", (next) => delete next.affinity),
+    dump: (spec) => spec.affinity === undefined ? [] : [{ value: canonicalAffinity(spec.affinity) }],
+  },
+  environmentParameter("AppEnvironment", false, (spec) => spec.environment ?? [], (spec, entries) => {
+    if (entries.length) spec.environment = entries;
+    else delete spec.environment;
+  }),
+  environmentParameter(
+    "AppEnvironmentExtra",
+    false,
+    (spec) => spec.environmentExtra,
+    (spec, entries) => spec.environmentExtra = entries,
+  ),
+  flagParameter("AppNoConsole", false, (spec) => spec.noConsole, (spec, on) => spec.noConsole = on),
+  {
+    name: "AppPriority",
+    native: false,
+    get: (spec) => priorityNames[spec.priority],
+    set(spec, values) {
+      const text = values.join(" ");
+      const priority = (Object.keys(priorityNames) as Priority[]).find((p) =>
+        equalsIgnoringCase(priorityNames[p], text)
+      );
+      if (!priority) {
+        throw new ParameterError(
+          `AppPriority: '${text}' is not a priority (${Object.values(priorityNames).join(", ")})`,
+        );
+      }
+      return set(spec, priority === "normal" ? "reset" : "set", (next) => next.priority = priority);
+    },
+    reset: (spec) => set(spec, "reset", (next) => next.priority = "normal"),
+    dump: (spec) => spec.priority === "normal" ? [] : [{ value: priorityNames[spec.priority] }],
+  },
+  numberParameter(
+    "AppRestartDelay",
+    0,
+    (spec) => spec.restartDelayMs,
+    (spec, ms) => spec.restartDelayMs = ms,
+  ),
+  stringParameter("AppStdin", (spec) => spec.output.stdin, (spec, value) => spec.output.stdin = value),
+  fixedParameter("AppStdinShareMode", 2, WHY_STREAM),
+  fixedParameter("AppStdinCreationDisposition", 3, "the input file must exist (OPEN_EXISTING)"),
+  fixedParameter("AppStdinFlagsAndAttributes", 128, WHY_STREAM),
+  ...streamParameters("Stdout"),
+  ...streamParameters("Stderr"),
+  numberParameter("AppStopMethodSkip", 0, (spec) => spec.stop.skip, (spec, skip) => spec.stop.skip = skip),
+  numberParameter(
+    "AppStopMethodConsole",
+    1500,
+    (spec) => spec.stop.consoleMs,
+    (spec, ms) => spec.stop.consoleMs = ms,
+  ),
+  numberParameter(
+    "AppStopMethodWindow",
+    1500,
+    (spec) => spec.stop.windowMs,
+    (spec, ms) => spec.stop.windowMs = ms,
+  ),
+  numberParameter(
+    "AppStopMethodThreads",
+    1500,
+    (spec) => spec.stop.threadsMs,
+    (spec, ms) => spec.stop.threadsMs = ms,
+  ),
+  flagParameter(
+    "AppKillProcessTree",
+    true,
+    (spec) => spec.stop.killProcessTree,
+    (spec, on) => spec.stop.killProcessTree = on,
+  ),
+  numberParameter("AppThrottle", 1500, (spec) => spec.throttleMs, (spec, ms) => spec.throttleMs = ms),
+  // NSSM 2.24 spells it without the s (nssm-readme has the s, and 2.24 refuses that spelling).
+  flagParameter(
+    "AppRedirectHook",
+    false,
+    (spec) => spec.output.redirectHooks,
+    (spec, on) => spec.output.redirectHooks = on,
+    { aliases: ["AppRedirectHooks"] },
+  ),
+  flagParameter(
+    "AppRotateFiles",
+    false,
+    (spec) => spec.output.rotation.files,
+    (spec, on) => spec.output.rotation.files = on,
+  ),
+  flagParameter(
+    "AppRotateOnline",
+    false,
+    (spec) => spec.output.rotation.online,
+    (spec, on) => spec.output.rotation.online = on,
+  ),
+  numberParameter(
+    "AppRotateSeconds",
+    0,
+    (spec) => spec.output.rotation.seconds,
+    (spec, seconds) => spec.output.rotation.seconds = seconds,
+  ),
+  // One 64-bit size in the spec; nssm's two 32-bit halves.
+  numberParameter(
+    "AppRotateBytes",
+    0,
+    (spec) => spec.output.rotation.bytes % 2 ** 32,
+    (spec, low) =>
+      spec.output.rotation.bytes = Math.floor(spec.output.rotation.bytes / 2 ** 32) * 2 ** 32 + low,
+  ),
+  numberParameter(
+    "AppRotateBytesHigh",
+    0,
+    (spec) => Math.floor(spec.output.rotation.bytes / 2 ** 32),
+    (spec, high) => spec.output.rotation.bytes = high * 2 ** 32 + spec.output.rotation.bytes % 2 ** 32,
+  ),
+  numberParameter(
+    "AppRotateDelay",
+    0,
+    (spec) => spec.output.rotation.delayMs,
+    (spec, ms) => spec.output.rotation.delayMs = ms,
+  ),
+  flagParameter(
+    "AppTimestampLog",
+    false,
+    (spec) => spec.output.timestamp,
+    (spec, on) => spec.output.timestamp = on,
+  ),
+  numberParameter(
+    "AppRotateKeep",
+    0,
+    (spec) => spec.output.rotation.keep,
+    (spec, keep) => spec.output.rotation.keep = keep,
+    { beyondNssm: true },
+  ),
+  flagParameter(
+    "AppRotateCompress",
+    false,
+    (spec) => spec.output.rotation.compress,
+    (spec, on) => spec.output.rotation.compress = on,
+    { beyondNssm: true },
+  ),
+  {
+    name: "AppRestartBudget",
+    native: false,
+    beyondNssm: true,
+    get: (spec) => spec.restartBudget ? `${spec.restartBudget.restarts}/${spec.restartBudget.seconds}` : "",
+    set(spec, values) {
+      const text = values.join(" ");
+      const match = /^(\d+)\/(\d+)(s|m|h|d)?$/.exec(text.trim());
+      const restarts = Number(match?.[1]);
+      const seconds = Number(match?.[2]) * { s: 1, m: 60, h: 3600, d: 86_400 }[match?.[3] ?? "s"]!;
+      if (!match || restarts < 1 || seconds < 1) {
+        throw new ParameterError(
+          `AppRestartBudget: '${text}' is not RESTARTS/SECONDS (at most that many restarts in that time, e.g. 5/600 ` +
+            `or 5/10m)`,
+        );
+      }
+      return set(spec, "set", (next) => next.restartBudget = { restarts, seconds });
+    },
+    reset: (spec) => set(spec, "reset", (next) => delete next.restartBudget),
+    dump: (spec) =>
+      spec.restartBudget ? [{ value: `${spec.restartBudget.restarts}/${spec.restartBudget.seconds}` }] : [],
+  },
+  numberParameter(
+    "AppHookDeadline",
+    60_000,
+    (spec) => spec.hookDeadlineMs,
+    (spec, ms) => spec.hookDeadlineMs = ms,
+    {
+      beyondNssm: true,
+    },
+  ),
+  stringParameter(
+    "AppLogDirectory",
+    (spec) => spec.logDirectory,
+    (spec, value) => spec.logDirectory = value,
+    {
+      beyondNssm: true,
+    },
+  ),
+  dependencyParameter("DependOnGroup", true),
+  dependencyParameter("DependOnService", false),
+  {
+    name: "Description",
+    native: true,
+    get: (spec) => spec.description,
+    set(spec, values) {
+      const description = values.join(" ");
+      return set(spec, description ? "set" : "reset", (next) => next.description = description);
+    },
+    reset: (spec) => set(spec, "reset", (next) => next.description = ""),
+    dump: (spec) => spec.description ? [{ value: spec.description }] : [],
+  },
+  {
+    name: "DisplayName",
+    native: true,
+    get: (spec) => spec.displayName,
+    set(spec, values) {
+      const displayName = values.join(" ") || spec.name;
+      return set(
+        spec,
+        equalsIgnoringCase(displayName, spec.name) ? "reset" : "set",
+        (next) => next.displayName = displayName,
+      );
+    },
+    reset: (spec) => set(spec, "reset", (next) => next.displayName = spec.name),
+    // nssm dumps it always.
+    dump: (spec) => [{ value: spec.displayName }],
+  },
+  environmentParameter("Environment", false, (spec) => spec.serviceEnvironment ?? [], (spec, entries) => {
+    if (entries.length) spec.serviceEnvironment = entries;
+    else delete spec.serviceEnvironment;
+  }),
+  {
+    name: "ImagePath",
+    native: true,
+    get: (_spec, _subparameter, facts) => facts.imagePath ?? "",
+    set: () => {
+      throw new ParameterError(
+        "ImagePath: the service manager runs servitor's host; set Application to change the program",
+      );
+    },
+    reset: () => noDefault("ImagePath"),
+    dump: () => [],
+  },
+  {
+    name: "ObjectName",
+    native: true,
+    get: (spec) => nssmAccountName(spec.account, spec.name),
+    // `set <service> ObjectName <username> [<password …>]`: the user name is the subparameter.
+    set(spec, values, username) {
+      const account = nssmAccount(username ?? LOCAL_SYSTEM, spec.name);
+      const password = values.length ? values.join(" ") : undefined;
+      if (account.kind === "user" && password === undefined) {
+        throw new ParameterError(
+          `ObjectName: the account ${username} needs its password: set ObjectName <username> <password>`,
+        );
+      }
+      return {
+        ...set(spec, account.kind === "local_system" ? "reset" : "set", (next) => next.account = account),
+        password: account.kind === "user" ? password : undefined,
+      };
+    },
+    reset: (spec) => set(spec, "reset", (next) => next.account = { kind: "local_system" }),
+    dump(spec, newName) {
+      const name = nssmAccountName(spec.account, newName);
+      // A user's password is nobody's business: nssm dumps **** in its place, as the value.
+      return spec.account.kind === "user" ? [{ subparameter: name, value: "****" }] : [{ value: name }];
+    },
+  },
+  {
+    name: "Name",
+    native: true,
+    get: (spec) => spec.name,
+    set: () => {
+      throw new ParameterError(
+        "Name: services cannot be renamed (dump <service> <newname> prints a copy's commands)",
+      );
+    },
+    reset: () => {
+      throw new ParameterError("Name: services cannot be renamed");
+    },
+    dump: () => [],
+  },
+  {
+    name: "Start",
+    native: true,
+    get: (spec) => startNames[spec.start],
+    set(spec, values) {
+      const text = values.join(" ");
+      // nssm-usage.txt calls it SERVICE_DELAYED_START; NSSM 2.24 takes only SERVICE_DELAYED_AUTO_START.
+      const start = equalsIgnoringCase(text, "SERVICE_DELAYED_START")
+        ? "delayed"
+        : (Object.keys(startNames) as StartMode[]).find((mode) => equalsIgnoringCase(startNames[mode], text));
+      if (!start) {
+        throw new ParameterError(
+          `Start: '${text}' is not a startup type (${Object.values(startNames).join(", ")})`,
+        );
+      }
+      return set(spec, "set", (next) => next.start = start);
+    },
+    reset: () => noDefault("Start"),
+    dump: (spec) => [{ value: startNames[spec.start] }],
+  },
+  {
+    name: "Type",
+    native: true,
+    get: () => "SERVICE_WIN32_OWN_PROCESS",
+    set(spec, values) {
+      const text = values.join(" ");
+      if (equalsIgnoringCase(text, "SERVICE_WIN32_OWN_PROCESS")) return { spec, outcome: "set" };
+      if (equalsIgnoringCase(text, "SERVICE_INTERACTIVE_PROCESS")) {
+        throw new ParameterError(
+          "Type: SERVICE_INTERACTIVE_PROCESS: since Windows Vista a service's windows are on a desktop nobody " +
+            "sees (session 0); servitor's services are SERVICE_WIN32_OWN_PROCESS",
+        );
+      }
+      throw new ParameterError(
+        `Type: '${text}' is not a service type (SERVICE_WIN32_OWN_PROCESS, SERVICE_INTERACTIVE_PROCESS)`,
+      );
+    },
+    reset: () => noDefault("Type"),
+    dump: () => [{ value: "SERVICE_WIN32_OWN_PROCESS" }],
+  },
+  {
+    name: "FailureActions",
+    native: true,
+    beyondNssm: true,
+    get: (spec) =>
+      spec.recovery?.actions.map(({ action, delayMs }) => `${action}/${formatDelay(delayMs)}`).join(",") ??
+        "",
+    set(spec, values) {
+      const actions = parseFailureActions(values.join(" "));
+      return set(spec, "set", (next) =>
+        next.recovery = {
+          ...next.recovery,
+          actions,
+          resetSeconds: next.recovery?.resetSeconds ?? DEFAULT_FAILURE_RESET_SECONDS,
+        });
+    },
+    reset: (spec) => set(spec, "reset", (next) => delete next.recovery),
+    dump(spec) {
+      if (!spec.recovery) return [];
+      const value = spec.recovery.actions.map(({ action, delayMs }) => `${action}/${formatDelay(delayMs)}`)
+        .join(",");
+      return [{ value }];
+    },
+  },
+  {
+    name: "FailureActionsResetPeriod",
+    native: true,
+    beyondNssm: true,
+    get: (spec) => spec.recovery ? String(spec.recovery.resetSeconds) : "",
+    set(spec, values) {
+      const seconds = number("FailureActionsResetPeriod", values.join(" "));
+      return set(
+        spec,
+        seconds === DEFAULT_FAILURE_RESET_SECONDS ? "reset" : "set",
+        (next) => next.recovery = { actions: [], ...next.recovery, resetSeconds: seconds },
+      );
+    },
+    reset: (spec) =>
+      set(spec, "reset", (next) => {
+        if (next.recovery?.actions.length) next.recovery.resetSeconds = DEFAULT_FAILURE_RESET_SECONDS;
+        else delete next.recovery; // a period without actions was all there was
+      }),
+    dump: (spec) =>
+      spec.recovery && spec.recovery.resetSeconds !== DEFAULT_FAILURE_RESET_SECONDS
+        ? [{ value: String(spec.recovery.resetSeconds) }]
+        : [],
+  },
+  numberParameter(
+    "PreshutdownTimeout",
+    180_000,
+    (spec) => spec.preshutdownTimeoutMs,
+    (spec, ms) => spec.preshutdownTimeoutMs = ms,
+    { native: true, beyondNssm: true },
+  ),
+];
+
+/** AppStdout or AppStderr and their CreateFile arguments and CopyAndTruncate, in nssm's order. */
+function streamParameters(stream: "Stdout" | "Stderr"): NssmParameter[] {
+  const key = stream === "Stdout" ? "stdout" : "stderr";
+  const disposition = `App${stream}CreationDisposition`;
+  return [
+    stringParameter(`App${stream}`, (spec) => spec.output[key], (spec, value) => spec.output[key] = value),
+    fixedParameter(`App${stream}ShareMode`, 3, WHY_STREAM),
+    {
+      // CreateFile's dwCreationDisposition: OPEN_ALWAYS (4) appends, CREATE_ALWAYS (2) replaces.
+      name: disposition,
+      native: false,
+      get: (spec) => spec.output[`${key}Disposition`] === "replace" ? "2" : "4",
+      set(spec, values) {
+        const value = number(disposition, values.join(" "));
+        if (value !== 2 && value !== 4) {
+          throw new ParameterError(
+            `${disposition}: ${value} is not supported: 4 (OPEN_ALWAYS) appends, 2 (CREATE_ALWAYS) replaces`,
+          );
+        }
+        return set(
+          spec,
+          value === 4 ? "reset" : "set",
+          (next) => next.output[`${key}Disposition`] = value === 4 ? "append" : "replace",
+        );
+      },
+      reset: (spec) => set(spec, "reset", (next) => next.output[`${key}Disposition`] = "append"),
+      dump: (spec) => spec.output[`${key}Disposition`] === "replace" ? [{ value: "2" }] : [],
+    },
+    fixedParameter(`App${stream}FlagsAndAttributes`, 128, WHY_STREAM),
+    flagParameter(
+      `App${stream}CopyAndTruncate`,
+      false,
+      (spec) => spec.output.rotation[`${key}CopyAndTruncate`],
+      (spec, on) => spec.output.rotation[`${key}CopyAndTruncate`] = on,
+    ),
+  ];
+}
+
+/**
+ * The parameter `name` names, without regard to case (as nssm), or undefined.
+ *
+ * @example
+ * ```ts
+ * import { findParameter } from "./nssm_parameters.ts";
+ * findParameter("appthrottle")?.name; // "AppThrottle"
+ * findParameter("AppRedirectHooks")?.name; // "AppRedirectHook"
+ * ```
+ */
+export function findParameter(name: string): NssmParameter | undefined {
+  return nssmParameters.find((parameter) =>
+    equalsIgnoringCase(parameter.name, name) ||
+    parameter.aliases?.some((alias) => equalsIgnoringCase(alias, name))
+  );
+}
+
+/** The parameters valid for a service servitor does not manage: what the service manager itself holds. */
+export const foreignParameters: readonly string[] = [
+  "DependOnGroup",
+  "DependOnService",
+  "Description",
+  "DisplayName",
+  "ImagePath",
+  "Name",
+  "ObjectName",
+  "Start",
+];
+
+/**
+ * `dump`'s lines for `spec` under `newName`, in nssm's order: the install line's program and arguments, then
+ * `set` lines for every parameter not at its default (and those nssm always dumps).
+ */
+export function dumpEntries(spec: NssmSpec, newName: string): { parameter: string; entry: DumpEntry }[] {
+  return nssmParameters.flatMap((parameter) =>
+    parameter.dump(spec, newName).map((entry) => ({ parameter: parameter.name, entry }))
+  );
+}

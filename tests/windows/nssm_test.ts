@@ -1,0 +1,678 @@
+/**
+ * nssm's verbs, differentially: the same command line against NSSM 2.24-101 (nssm64.exe from the npm
+ * package winser-with-api, on a service of its own) and against servitor (on its own), under Wine's SCM:
+ * the same exit code and the same output once the service's name is taken out.
+ *
+ * Most of servitor's calls run in this process (cli/nssm.ts's nssmCommand with the platform's service
+ * manager, the code `servitor <verb>` runs), since each `deno run` costs most of a second under Wine; a few
+ * run as a real `servitor` process to check the command line, the exit code and the bytes of the output.
+ *
+ * What NSSM answered that servitor does not, on purpose, each asserted where it shows:
+ * - Encoding: NSSM writes the ANSI code page to a pipe (Latin-1 under the test-bed's Wine: ï is one byte
+ *   0xEF, and € becomes ?); servitor writes UTF-8. NSSM ends its lines with CRLF (its messages with
+ *   \r\r\n, FormatMessage's CRLF run through the C runtime's text mode); servitor with LF.
+ * - Errors: NSSM prints several lines (its list of valid parameters, of exit actions …), or nothing where
+ *   it would open a window (a missing argument); servitor one line, `servitor: …`, with NSSM's exit code.
+ * - AppParameters is kept as the list of arguments it stands for: `"a b"  c` reads back `"a b" c`.
+ * - Flags (AppNoConsole …) read back 1, whatever non-zero number was set.
+ * - CreateFile's share modes and flags for the streams are NSSM's defaults only; other values are refused.
+ * - An environment entry must be KEY=VALUE (NSSM under Wine took `bogus`; Windows' CreateProcess would not).
+ * - `Environment` (the service manager's own block) has no place in ServiceSpec yet: set is refused.
+ * - `reset Application` is refused (NSSM empties it, and the service is no longer NSSM's).
+ * - SERVICE_INTERACTIVE_PROCESS is refused (session 0 isolation since Vista).
+ * - AppRedirectHooks (nssm-readme's spelling, refused by 2.24) and SERVICE_DELAYED_START (nssm-usage's
+ *   spelling, refused by 2.24) are accepted.
+ * - DependOnGroup's groups are not looked up in ServiceGroupOrder.
+ * - `start` succeeds once the host runs the program: NSSM reports RUNNING only after AppThrottle, so for a
+ *   program that dies at once it says "Unexpected status SERVICE_PAUSED"; servitor says START: Success.
+ * - `dump`: NSSM 2.24-101 prints each AppExit entry as `AppExit Default <the default's action>`, losing the
+ *   exit code's own action; with a <newname> it looks AppExit and AppEvents up under the new name, finds
+ *   none, leaves their lines out and exits 1. servitor dumps them all, and exits 0.
+ * - `processes` prints the process ids only (the service manager interface tells no executables).
+ * What Wine lacks, not servitor: QueryServiceConfigW gives no dependencies, so NSSM's `get DependOnService`
+ * reads back nothing; LsaLookupNames knows no LocalService, so NSSM can't set it.
+ */
+import path from "path";
+import { assertEquals, assertMatch, assertOk } from "../assert.ts";
+import { ServiceControlManager } from "../../ffi/scm.ts";
+import { readSpec } from "../../service/store.ts";
+import { nssmCommand } from "../../cli/nssm.ts";
+import { platform } from "../../cli/platform.ts";
+import { describeFailure } from "../../cli/errors.ts";
+import { notWindows, uniqueName } from "./helpers.ts";
+
+const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
+const project = path.win32.join(import.meta.dirname!, "..", "..");
+const NSSM_EXE = path.win32.join(project, "node_modules", "winser-with-api", "bin", "nssm64.exe");
+const MAIN = path.win32.join(project, "cli", "main.ts");
+const CMD = "C:\\windows\\system32\\cmd.exe";
+const PING = [CMD, "/c", "ping", "-n", "100", "127.0.0.1"];
+/** A program that runs a second and exits 3: shorter than AppThrottle. */
+const THROTTLED = [CMD, "/c", "ping -n 2 127.0.0.1 & exit 3"];
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** NSSM, with stdin from NUL (without, it waits for input). Its output is the ANSI code page. */
+async function nssm(...args: string[]): Promise<Result> {
+  const { code, stdout, stderr } = await new Deno.Command(NSSM_EXE, { args, stdin: "null" }).output();
+  const latin1 = new TextDecoder("latin1");
+  return { code, stdout: latin1.decode(stdout), stderr: latin1.decode(stderr) };
+}
+
+/** servitor as a person runs it: a process of its own. */
+async function servitorProcess(...args: string[]): Promise<Result & { bytes: Uint8Array }> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, ...args],
+    stdin: "null",
+  }).output();
+  const utf8 = new TextDecoder("utf-8", { fatal: true });
+  return { code, stdout: utf8.decode(stdout), stderr: utf8.decode(stderr), bytes: stdout };
+}
+
+/** servitor's verb in this process: what `servitor <verb> …` runs, with the platform's service manager. */
+async function servitor(...args: string[]): Promise<Result> {
+  const { manager, configRoot, windows } = await platform();
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  let code: number;
+  try {
+    code = await nssmCommand(args, {
+      manager,
+      configRoot,
+      windows,
+      say: (line) => stdout.push(`${line}\n`),
+      warn: (line) => stderr.push(`${line}\n`),
+      audit: () => {},
+    });
+  } catch (error) {
+    const { line, exitCode } = describeFailure(error);
+    stderr.push(`servitor: ${line}\n`);
+    code = exitCode;
+  }
+  return { code, stdout: stdout.join(""), stderr: stderr.join("") };
+}
+
+/** Output as compared: NSSM's CRLF and \r\r\n as LF, the service's own name as <service>. */
+function normal(result: Result, name: string): Result {
+  const text = (s: string) => s.replace(/\r*\n/g, "\n").replaceAll(name, "<service>");
+  return { code: result.code, stdout: text(result.stdout), stderr: text(result.stderr) };
+}
+
+/** A service of NSSM's and one of servitor's, compared command by command. */
+interface Pair {
+  nssm: string;
+  servitor: string;
+}
+
+/** The same command against both; `{}` in an argument is the service's own name. */
+async function both(pair: Pair, args: string[]): Promise<[Result, Result]> {
+  const forNssm = await nssm(...args.map((arg) => arg.replaceAll("{}", pair.nssm)));
+  const forServitor = await servitor(...args.map((arg) => arg.replaceAll("{}", pair.servitor)));
+  return [normal(forNssm, pair.nssm), normal(forServitor, pair.servitor)];
+}
+
+/**
+ * The same exit code and output. Where NSSM complains (on stderr, or by wanting a window), servitor's
+ * complaint must be one line of its own, unless `stderr` is "equal" (the control verbs' `<service>: STOP: …`,
+ * which scripts may read).
+ */
+async function same(pair: Pair, args: string[], stderr: "equal" | "one line" = "one line"): Promise<Result> {
+  const [expected, actual] = await both(pair, args);
+  const label = args.join(" ");
+  const results = `nssm said ${JSON.stringify(expected)}, servitor ${JSON.stringify(actual)}`;
+  assertEquals(actual.code, expected.code, `${label}: exit code (${results})`);
+  assertEquals(actual.stdout, expected.stdout, `${label}: output`);
+  if (stderr === "equal" || (expected.code === 0 && expected.stderr === "")) {
+    assertEquals(actual.stderr, expected.stderr, `${label}: errors`);
+  } else assertOneLine(actual, label);
+  return actual;
+}
+
+function assertOneLine(result: Result, label: string) {
+  assertMatch(result.stderr, /^servitor: [^\n]+\n$/, `${label}: one line of servitor's`);
+}
+
+/** Where servitor differs on purpose: its own expected exit code and output. */
+async function differs(pair: Pair, args: string[], nssmCode: number, code: number, stdout: string | RegExp) {
+  const [expected, actual] = await both(pair, args);
+  const label = args.join(" ");
+  assertEquals(expected.code, nssmCode, `${label}: nssm's exit code (${JSON.stringify(expected)})`);
+  assertEquals(actual.code, code, `${label}: servitor's exit code (${JSON.stringify(actual)})`);
+  if (typeof stdout === "string") assertEquals(actual.stdout, stdout, `${label}: servitor's output`);
+  else assertMatch(actual.stdout + actual.stderr, stdout, `${label}: servitor's output`);
+}
+
+/** Installs one service of each, runs `body`, and removes both whatever happens. */
+async function withPair(program: string[], body: (pair: Pair) => Promise<void>, viaProcess = false) {
+  const pair = { nssm: uniqueName("nssm"), servitor: uniqueName("svtr") };
+  try {
+    const installed = await nssm("install", pair.nssm, ...program);
+    assertEquals(normal(installed, pair.nssm).stdout, 'Service "<service>" installed successfully!\n');
+    const ours = viaProcess
+      ? await servitorProcess("install", pair.servitor, ...program)
+      : await servitor("install", pair.servitor, ...program);
+    assertEquals(normal(ours, pair.servitor), {
+      code: 0,
+      stdout: 'Service "<service>" installed successfully!\n',
+      stderr: "",
+    });
+    await body(pair);
+  } finally {
+    for (const [run, name] of [[nssm, pair.nssm], [servitor, pair.servitor]] as const) {
+      await run("stop", name).catch(() => {});
+      await run("remove", name, "confirm").catch(() => {});
+    }
+  }
+}
+
+/** QueryServiceConfigW and QueryServiceConfig2W, as one comparable value. */
+function config(name: string) {
+  using scm = ServiceControlManager.connect({ access: "read" });
+  using service = scm.open(name, "read");
+  return { ...service.queryConfig(), ...service.queryConfig2() };
+}
+
+function processId(name: string): number {
+  using scm = ServiceControlManager.connect({ access: "read" });
+  using service = scm.open(name, "read");
+  return service.queryStatus().processId;
+}
+
+async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!await check()) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+test("set, get and reset of every nssm parameter answer as NSSM's, with its messages and exit codes", async () => {
+  await withPair(PING, async (pair) => {
+    const cases: string[][] = [
+      ["get", "{}", "Application"],
+      ["get", "{}", "AppParameters"],
+      ["get", "{}", "AppDirectory"],
+      ["set", "{}", "Application", "C:\\x y\\z.exe"],
+      ["get", "{}", "Application"],
+      ["set", "{}", "Application", CMD],
+      ["set", "{}", "AppParameters", '"a b"', "c"],
+      ["get", "{}", "AppParameters"],
+      ["reset", "{}", "AppParameters"],
+      ["get", "{}", "AppParameters"],
+      ["set", "{}", "AppParameters", "/c ping -n 100 127.0.0.1"],
+      ["set", "{}", "AppDirectory", "C:\\x y"],
+      ["get", "{}", "AppDirectory"],
+      ["reset", "{}", "AppDirectory"],
+      ["get", "{}", "AppDirectory"],
+      ["set", "{}", "AppDirectory", "C:\\windows\\system32"],
+      ["get", "{}", "AppExit", "Default"],
+      ["get", "{}", "AppExit", "2"],
+      ["set", "{}", "AppExit", "Default", "Exit"],
+      ["get", "{}", "AppExit", "5"],
+      ["set", "{}", "AppExit", "2", "Restart"],
+      ["get", "{}", "AppExit", "2"],
+      ["set", "{}", "AppExit", "3", "ignore"],
+      ["get", "{}", "AppExit", "3"],
+      ["reset", "{}", "AppExit", "3"],
+      ["get", "{}", "AppExit", "3"],
+      ["reset", "{}", "AppExit", "Default"],
+      ["get", "{}", "AppExit", "*"],
+      ["set", "{}", "AppExit", "Default", "Suicide"],
+      ["reset", "{}", "AppExit", "Default"],
+      ["set", "{}", "AppEvents", "Start/Pre", "cmd /c echo hi & exit 0"],
+      ["get", "{}", "AppEvents", "start/pre"],
+      ["get", "{}", "AppEvents", "Exit/Post"],
+      ["reset", "{}", "AppEvents", "Start/Pre"],
+      ["get", "{}", "AppEvents", "Start/Pre"],
+      ["set", "{}", "AppEvents", "Rotate/Post", ""],
+      ["get", "{}", "AppAffinity"],
+      ["set", "{}", "AppAffinity", "1,0"],
+      ["get", "{}", "AppAffinity"],
+      ["set", "{}", "AppAffinity", "All"],
+      ["get", "{}", "AppAffinity"],
+      ["set", "{}", "AppAffinity", "0"],
+      ["reset", "{}", "AppAffinity"],
+      ["set", "{}", "AppEnvironment", ":X=1"],
+      ["get", "{}", "AppEnvironment"],
+      ["reset", "{}", "AppEnvironment"],
+      ["get", "{}", "AppEnvironment"],
+      ["set", "{}", "AppEnvironmentExtra", "A=1", "B=two words", "C="],
+      ["get", "{}", "AppEnvironmentExtra"],
+      ["get", "{}", "AppEnvironmentExtra", "b"],
+      ["get", "{}", "AppEnvironmentExtra", "Z"],
+      ["set", "{}", "AppEnvironmentExtra", "+b=3"],
+      ["get", "{}", "AppEnvironmentExtra"],
+      ["set", "{}", "AppEnvironmentExtra", "-A"],
+      ["get", "{}", "AppEnvironmentExtra"],
+      ["set", "{}", "AppEnvironmentExtra", "-b=4"],
+      ["get", "{}", "AppEnvironmentExtra"],
+      ["set", "{}", "AppEnvironmentExtra", "+D=4"],
+      ["get", "{}", "AppEnvironmentExtra"],
+      ["reset", "{}", "AppEnvironmentExtra"],
+      ["get", "{}", "AppEnvironmentExtra"],
+      ["set", "{}", "AppEnvironmentExtra", "-A"],
+      ["set", "{}", "AppEnvironmentExtra", "+A=1"],
+      ["get", "{}", "AppEnvironmentExtra"],
+      ["get", "{}", "AppNoConsole"],
+      ["set", "{}", "AppNoConsole", "1"],
+      ["get", "{}", "AppNoConsole"],
+      ["reset", "{}", "AppNoConsole"],
+      ["get", "{}", "AppPriority"],
+      ["set", "{}", "AppPriority", "HIGH_PRIORITY_CLASS"],
+      ["get", "{}", "AppPriority"],
+      ["set", "{}", "AppPriority", "normal_priority_class"],
+      ["get", "{}", "AppPriority"],
+      ["set", "{}", "AppRestartDelay", "2000"],
+      ["get", "{}", "AppRestartDelay"],
+      ["reset", "{}", "AppRestartDelay"],
+      ["get", "{}", "AppRestartDelay"],
+      ["get", "{}", "AppStdin"],
+      ["set", "{}", "AppStdin", "C:\\in.txt"],
+      ["get", "{}", "AppStdin"],
+      ["reset", "{}", "AppStdin"],
+      ["set", "{}", "AppStdin", ""],
+      ["get", "{}", "AppStdin"],
+      ...["Stdin", "Stdout", "Stderr"].flatMap((stream) => [
+        ["get", "{}", `App${stream}ShareMode`],
+        ["get", "{}", `App${stream}CreationDisposition`],
+        ["get", "{}", `App${stream}FlagsAndAttributes`],
+      ]),
+      ["set", "{}", "AppStdoutFlagsAndAttributes", "128"],
+      ["reset", "{}", "AppStderrShareMode"],
+      ["set", "{}", "AppStdinShareMode", "2"],
+      ["set", "{}", "AppStdinCreationDisposition", "3"],
+      ...["Stdout", "Stderr"].flatMap((stream) => [
+        ["set", "{}", `App${stream}`, "C:\\out put.log"],
+        ["get", "{}", `App${stream}`],
+        ["set", "{}", `App${stream}CreationDisposition`, "2"],
+        ["get", "{}", `App${stream}CreationDisposition`],
+        ["set", "{}", `App${stream}CopyAndTruncate`, "1"],
+        ["get", "{}", `App${stream}CopyAndTruncate`],
+        ["reset", "{}", `App${stream}`],
+      ]),
+      ["set", "{}", "AppStdoutShareMode", "3"],
+      ["set", "{}", "AppStderrCreationDisposition", "4"],
+      ["reset", "{}", "AppStdoutCopyAndTruncate"],
+      ["get", "{}", "AppStdout"],
+      ["set", "{}", "AppStopMethodSkip", "6"],
+      ["get", "{}", "AppStopMethodSkip"],
+      ["set", "{}", "AppStopMethodSkip", "0"],
+      ["set", "{}", "AppStopMethodConsole", "0x10"],
+      ["get", "{}", "AppStopMethodConsole"],
+      ["set", "{}", "AppStopMethodWindow", "2500"],
+      ["get", "{}", "AppStopMethodWindow"],
+      ["set", "{}", "AppStopMethodThreads", "1500"],
+      ["get", "{}", "AppStopMethodThreads"],
+      ["reset", "{}", "AppStopMethodConsole"],
+      ["get", "{}", "AppKillProcessTree"],
+      ["set", "{}", "AppKillProcessTree", "0"],
+      ["get", "{}", "AppKillProcessTree"],
+      ["set", "{}", "AppKillProcessTree", "1"],
+      ["set", "{}", "AppThrottle", "0x10"],
+      ["get", "{}", "AppThrottle"],
+      ["set", "{}", "AppThrottle", "1500"],
+      ["set", "{}", "AppThrottle", "-1"],
+      ["get", "{}", "AppThrottle"],
+      ["set", "{}", "AppThrottle", ""],
+      ["get", "{}", "AppThrottle"],
+      ["reset", "{}", "AppThrottle"],
+      ["get", "{}", "AppThrottle"],
+      ["set", "{}", "AppRedirectHook", "1"],
+      ["get", "{}", "appredirecthook"],
+      ["reset", "{}", "AppRedirectHook"],
+      ["set", "{}", "AppRotateFiles", "1"],
+      ["set", "{}", "AppRotateOnline", "1"],
+      ["set", "{}", "AppRotateSeconds", "86400"],
+      ["set", "{}", "AppRotateBytes", "70000"],
+      ["set", "{}", "AppRotateBytesHigh", "1"],
+      ["set", "{}", "AppRotateDelay", "100"],
+      ["set", "{}", "AppTimestampLog", "1"],
+      ...["AppRotateFiles", "AppRotateOnline", "AppRotateSeconds", "AppRotateBytes", "AppRotateBytesHigh"]
+        .map((name) => ["get", "{}", name]),
+      ["reset", "{}", "AppRotateBytesHigh"],
+      ["get", "{}", "AppRotateBytes"],
+      ["get", "{}", "AppRotateDelay"],
+      ["get", "{}", "AppTimestampLog"],
+      ["set", "{}", "DependOnService", "RpcSs", "Spooler"],
+      ["set", "{}", "DependOnService", "+Spooler"],
+      ["reset", "{}", "DependOnService"],
+      ["get", "{}", "Description"],
+      ["set", "{}", "Description", "A", "description", "with  spaces"],
+      ["get", "{}", "Description"],
+      ["reset", "{}", "Description"],
+      ["get", "{}", "Description"],
+      ["get", "{}", "DisplayName"],
+      ["set", "{}", "DisplayName", "Dïsplay ü {}"],
+      ["get", "{}", "DisplayName"],
+      ["get", "Dïsplay ü {}", "Name"],
+      ["get", "dïsplay ü {}", "AppThrottle"],
+      ["set", "{}", "DisplayName", "{}"],
+      ["get", "{}", "DisplayName"],
+      ["get", "{}", "Name"],
+      ["get", "{}", "Start"],
+      ["set", "{}", "Start", "SERVICE_DEMAND_START"],
+      ["get", "{}", "Start"],
+      ["set", "{}", "Start", "SERVICE_DELAYED_AUTO_START"],
+      ["get", "{}", "Start"],
+      ["set", "{}", "Start", "SERVICE_DISABLED"],
+      ["get", "{}", "Start"],
+      ["set", "{}", "Start", "service_auto_start"],
+      ["get", "{}", "Type"],
+      ["set", "{}", "Type", "SERVICE_WIN32_OWN_PROCESS"],
+      ["get", "{}", "ObjectName"],
+      ["set", "{}", "ObjectName", "LocalSystem"],
+      ["reset", "{}", "ObjectName"],
+      // The failures: NSSM's exit codes, servitor's one line.
+      ["get", "{}", "Bogus"],
+      ["set", "{}", "Bogus", "1"],
+      ["get", "{}", "AppExit"],
+      ["get", "{}", "AppEvents"],
+      ["set", "{}", "AppExit", "2"],
+      ["get", "{}", "AppExit", "x"],
+      ["get", "{}", "AppEvents", "Bogus"],
+      ["get", "no_such_service_here", "Application"],
+      ["set", "no_such_service_here", "AppThrottle", "1"],
+      ["set", "{}", "AppThrottle"],
+      ["get", "{}"],
+      ["set", "{}", "AppExit", "x", "Exit"],
+      ["set", "{}", "AppExit", "4", "Explode"],
+      ["set", "{}", "AppThrottle", "abc"],
+      ["set", "{}", "AppPriority", "HIGH"],
+      ["set", "{}", "AppAffinity", "x"],
+      ["set", "{}", "AppEvents", "Start/Bogus", "x"],
+      ["set", "{}", "AppEvents", "Bogus", "x"],
+      ["set", "{}", "Start", "bogus"],
+      ["reset", "{}", "Start"],
+      ["set", "{}", "Type", "x"],
+      ["reset", "{}", "Type"],
+      ["set", "{}", "Name", "x"],
+      ["reset", "{}", "Name"],
+      ["set", "{}", "DependOnService", "NoSuchSvc"],
+      ["reset", "{}", "ImagePath"],
+      ["set", "{}", "ObjectName", "someuser"],
+    ];
+    for (const args of cases) await same(pair, args);
+
+    // The virtual account: NSSM also prints LsaLookupNames' failure under Wine on stderr, until it is reset.
+    for (
+      const args of [
+        ["set", "{}", "ObjectName", "NT Service\\{}"],
+        ["get", "{}", "ObjectName"],
+        ["reset", "{}", "ObjectName"],
+      ]
+    ) {
+      const [expected, actual] = await both(pair, args);
+      assertEquals([actual.code, actual.stdout], [expected.code, expected.stdout], args.join(" "));
+    }
+    await same(pair, ["get", "{}", "ObjectName"]);
+
+    // Where servitor differs on purpose (see the top of this file).
+    const done = (p: string) => `Set parameter "${p}" for service "<service>".\n`;
+    await differs(pair, ["set", "{}", "AppParameters", '"a b"  c'], 0, 0, done("AppParameters"));
+    assertEquals((await servitor("get", pair.servitor, "AppParameters")).stdout, '"a b" c\n');
+    await differs(pair, ["set", "{}", "AppNoConsole", "5"], 0, 0, done("AppNoConsole"));
+    assertEquals((await servitor("get", pair.servitor, "AppNoConsole")).stdout, "1\n");
+    assertEquals((await nssm("get", pair.nssm, "AppNoConsole")).stdout, "5\r\n");
+    await differs(
+      pair,
+      ["set", "{}", "AppStdinShareMode", "7"],
+      0,
+      6,
+      /^servitor: AppStdinShareMode: only 2/,
+    );
+    await differs(pair, ["set", "{}", "AppStdoutCreationDisposition", "1"], 0, 6, /OPEN_ALWAYS/);
+    await differs(pair, ["set", "{}", "AppEnvironmentExtra", "bogus"], 0, 6, /'bogus' is not KEY=VALUE/);
+    await differs(pair, ["set", "{}", "Environment", "S=1", "R=2"], 0, 6, /use AppEnvironmentExtra/);
+    await differs(pair, ["get", "{}", "Environment"], 0, 0, "\n");
+    await differs(pair, ["set", "{}", "Type", "SERVICE_INTERACTIVE_PROCESS"], 0, 6, /session 0/);
+    await nssm("set", pair.nssm, "Type", "SERVICE_WIN32_OWN_PROCESS");
+    await differs(pair, ["set", "{}", "AppRedirectHooks", "1"], 1, 0, done("AppRedirectHook"));
+    await differs(pair, ["set", "{}", "Start", "SERVICE_DELAYED_START"], 6, 0, done("Start"));
+    await differs(pair, ["set", "{}", "DependOnGroup", "NoSuchGroup"], 6, 0, done("DependOnGroup"));
+    await servitor("reset", pair.servitor, "DependOnGroup");
+    await differs(pair, ["reset", "{}", "Application"], 0, 6, /a service needs its program/);
+    await differs(
+      pair,
+      ["get", "{}", "ImagePath"],
+      0,
+      0,
+      /^".*deno\.exe" run .* host --service <service>\n$/,
+    );
+    // Wine's, not servitor's: NSSM can't read dependencies back, nor look LocalService up.
+    await differs(pair, ["set", "{}", "DependOnService", "RpcSs", "spooler"], 0, 0, done("DependOnService"));
+    await differs(pair, ["get", "{}", "DependOnService"], 0, 0, "RpcSs\nSpooler\n");
+    await differs(pair, ["set", "{}", "ObjectName", "LocalService"], 6, 0, done("ObjectName"));
+    await differs(pair, ["get", "{}", "ObjectName"], 0, 0, "NT Authority\\LocalService\n");
+    assertEquals(config(pair.servitor).account, "NT AUTHORITY\\LocalService");
+
+    // servitor's own parameters, beyond NSSM's (which refuses them as unknown).
+    for (
+      const [name, value, readBack] of [
+        ["AppRotateKeep", "5", "5"],
+        ["AppRotateCompress", "1", "1"],
+        ["AppRestartBudget", "5/10m", "5/600"],
+        ["AppHookDeadline", "30000", "30000"],
+        ["AppLogDirectory", "C:\\logs here", "C:\\logs here"],
+        ["FailureActions", "restart/5s,none", "restart/5s,none/0s"],
+        ["FailureActionsResetPeriod", "3600", "3600"],
+        ["PreshutdownTimeout", "60000", "60000"],
+      ]
+    ) {
+      await differs(pair, ["set", "{}", name, value], 1, 0, done(name));
+      assertEquals((await servitor("get", pair.servitor, name)).stdout, `${readBack}\n`, name);
+      assertEquals((await servitor("reset", pair.servitor, name)).code, 0, name);
+    }
+    assertEquals(
+      config(pair.servitor).preshutdownTimeout,
+      180_000,
+      "reset PreshutdownTimeout reached the SCM",
+    );
+  });
+});
+
+test("start, stop, restart, pause, continue, rotate, status and statuscode answer as NSSM's", async () => {
+  await withPair(PING, async (pair) => {
+    const control = (args: string[]) => same(pair, args, "equal");
+    for (const verb of ["status", "statuscode", "stop", "pause", "continue", "rotate", "processes"]) {
+      await control([verb, "{}"]);
+    }
+    await control(["start", "{}"]);
+    for (const verb of ["status", "statuscode", "start", "rotate", "pause", "continue"]) {
+      await control([verb, "{}"]);
+    }
+    for (const run of [nssm, servitor] as const) {
+      const name = run === nssm ? pair.nssm : pair.servitor;
+      const { code, stdout } = await run("processes", name);
+      const pids = stdout.trim().split(/\r?\n/).map((line) => Number(/^ {0,7}(\d+)/.exec(line)?.[1]));
+      assertEquals(code, 0);
+      assertEquals(pids[0], processId(name), `processes ${name}: the service's own process first`);
+      assertOk(pids.length >= 3, `processes ${name}: it and the program's (cmd, ping): ${stdout}`);
+    }
+    await control(["restart", "{}"]);
+    await control(["status", "{}"]);
+    await control(["stop", "{}"]);
+    await control(["statuscode", "{}"]);
+    await control(["restart", "{}"]);
+    await control(["stop", "{}"]);
+  });
+
+  // A program that exits after a second, sooner than AppThrottle: throttled, the service shows PAUSED, for a
+  // minute (AppRestartDelay), so that both are seen PAUSED at once.
+  await withPair(THROTTLED, async (pair) => {
+    await same(pair, ["set", "{}", "AppRestartDelay", "60000"]);
+    await differs(pair, ["start", "{}"], 1, 0, "<service>: START: Success.\n");
+    for (const [run, name] of [[nssm, pair.nssm], [servitor, pair.servitor]] as const) {
+      await eventually(async () => (await run("statuscode", name)).code === 7, `${name} is paused`);
+    }
+    await same(pair, ["status", "{}"], "equal");
+    await same(pair, ["statuscode", "{}"], "equal");
+  });
+});
+
+test("stopping a service while its program is throttled (PAUSED) answers as NSSM's", async () => {
+  await withPair(THROTTLED, async (pair) => {
+    await same(pair, ["set", "{}", "AppRestartDelay", "60000"]);
+    await nssm("start", pair.nssm);
+    await servitor("start", pair.servitor);
+    for (const [run, name] of [[nssm, pair.nssm], [servitor, pair.servitor]] as const) {
+      await eventually(async () => (await run("statuscode", name)).code === 7, `${name} is paused`);
+    }
+    // Under Wine 10 servitor's host reports STOPPED from within HandlerEx here, and ControlService then
+    // waits 10 s and fails with 1053 (ERROR_SERVICE_REQUEST_TIMEOUT), though the service does stop.
+    await same(pair, ["stop", "{}"], "equal");
+    await same(pair, ["statuscode", "{}"], "equal");
+  });
+});
+
+test("dump prints NSSM's lines, and run as commands it recreates an equal service under the new name", async () => {
+  await withPair(PING, async (pair) => {
+    // Each kind of line once (every parameter's line is set back in tests/unit/nssm_parameters_test.ts):
+    // quoting with spaces and with cmd.exe's specials, subparameters, blocks, numbers, flags.
+    const settings = [
+      ["DisplayName", "Dump {}"],
+      ["Description", "dumped & quoted"],
+      ["Start", "SERVICE_DEMAND_START"],
+      ["AppParameters", "/c", "ping", "-n", "50", "127.0.0.1"],
+      ["AppExit", "Default", "Exit"],
+      ["AppExit", "2", "Ignore"],
+      ["AppEvents", "Start/Pre", "cmd /c echo hi & exit 0"],
+      ["AppEnvironmentExtra", "A=1", "B=two words"],
+      ["AppStdout", "C:\\out put.log"],
+      ["AppThrottle", "3000"],
+      ["AppKillProcessTree", "0"],
+    ];
+    for (const setting of settings) await same(pair, ["set", "{}", ...setting]);
+    const prefix = (text: string) => text.replace(/^.* (install|set) /gm, "<servitor> $1 ");
+    const [expected, actual] = await both(pair, ["dump", "{}"]);
+    assertEquals(actual.code, expected.code);
+    // NSSM 2.24-101 dumps each AppExit entry as "AppExit Default <the default's action>" (its check of the
+    // entry's name is always true, and the name is then taken as Default): the code's own action is lost.
+    const exits = (text: string) => prefix(text).split("\n").filter((line) => line.includes(" AppExit "));
+    const others = (text: string) => prefix(text).split("\n").filter((line) => !line.includes(" AppExit "));
+    assertEquals(others(actual.stdout), others(expected.stdout));
+    assertEquals(exits(expected.stdout), Array(2).fill("<servitor> set <service> AppExit Default Exit"));
+    assertEquals(exits(actual.stdout), [
+      "<servitor> set <service> AppExit Default Exit",
+      "<servitor> set <service> AppExit 2 Ignore",
+    ]);
+
+    // With a new name: NSSM looks AppExit and AppEvents up under it, loses their lines and exits 1.
+    const copy = uniqueName("svtr_copy");
+    const [nssmCopy, ourCopy] = await both(pair, ["dump", "{}", copy]);
+    assertEquals([nssmCopy.code, ourCopy.code], [1, 0]);
+    const lost = (line: string) => / (AppExit|AppEvents) /.test(line);
+    assertEquals(
+      prefix(ourCopy.stdout).split("\n").filter((line) => !lost(line)).join("\n"),
+      prefix(nssmCopy.stdout),
+    );
+    assertEquals(prefix(ourCopy.stdout).split("\n").filter(lost).length, 3);
+
+    // Beyond what NSSM can show here, then the copy: every line run by cmd.exe, as a script would.
+    const beyond = [
+      ["DependOnService", "RpcSs"],
+      ["AppRotateKeep", "5"],
+      ["FailureActions", "restart/5s"],
+      // Not the name: the copy keeps the display name as it is. ASCII: Wine's cmd.exe reads a script in the
+      // OEM code page whatever chcp says.
+      ["DisplayName", "Dumped copy"],
+    ];
+    for (const setting of beyond) {
+      assertEquals((await servitor("set", pair.servitor, ...setting)).code, 0);
+    }
+    const dumped = await servitor("dump", pair.servitor, copy);
+    const original = {
+      config: config(pair.servitor),
+      spec: await readSpec((await platform()).configRoot, pair.servitor),
+    };
+    // The copy can't share the display name with a service that still exists: the original goes first.
+    assertEquals((await servitor("remove", pair.servitor, "confirm")).code, 0);
+    const script = path.win32.join(await Deno.makeTempDir(), "copy.cmd");
+    const lines = dumped.stdout.trim().split("\n").map((line) => `${line} || exit /b 1`);
+    // servitor's output is UTF-8: a script holding it says so to cmd.exe, which reads it in the OEM code page.
+    await Deno.writeTextFile(script, ["@echo off", "chcp 65001 >NUL", ...lines, ""].join("\r\n"));
+    try {
+      const ran = await new Deno.Command(script, { stdin: "null" }).output();
+      assertEquals(ran.code, 0, new TextDecoder().decode(ran.stderr));
+      const renamed = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll(pair.servitor, copy));
+      assertEquals(JSON.parse(JSON.stringify(config(copy))), renamed(original.config));
+      assertEquals(await readSpec((await platform()).configRoot, copy), renamed(original.spec));
+    } finally {
+      await servitor("remove", copy, "confirm");
+    }
+  });
+});
+
+test("list, list all, the errors of each verb, and servitor's output as UTF-8 in a pipe", async () => {
+  await withPair([CMD, "/c", "exit", "0"], async (pair) => {
+    const listed = (result: Result) => result.stdout.split(/\r?\n/).filter(Boolean);
+    const [nssmList, ourList] = [await nssm("list"), await servitor("list")];
+    assertOk(listed(nssmList).includes(pair.nssm) && !listed(nssmList).includes(pair.servitor));
+    assertOk(listed(ourList).includes(pair.servitor) && !listed(ourList).includes(pair.nssm));
+    const [nssmAll, ourAll] = [await nssm("list", "all"), await servitor("list", "all")];
+    assertEquals([ourAll.code, listed(ourAll)], [nssmAll.code, listed(nssmAll)]);
+
+    for (
+      const args of [
+        ["install", "{}", CMD],
+        ["install", "{}"],
+        ["install"],
+        ["remove", "{}"],
+        ["remove", "{}", "later"],
+        ["remove", "no_such_service_here", "confirm"],
+        ["status", "no_such_service_here"],
+        ["statuscode", "no_such_service_here"],
+        ["start", "no_such_service_here"],
+        ["stop", "no_such_service_here"],
+        ["processes", "no_such_service_here"],
+        ["dump", "no_such_service_here"],
+        ["status"],
+      ]
+    ) {
+      await same(pair, args);
+    }
+
+    // As a process: the command line reaches the verbs, the exit codes reach the shell, the output is UTF-8.
+    const display = "Dïsplay ü € {}";
+    await nssm("set", pair.nssm, "DisplayName", display.replace("{}", pair.nssm));
+    const fromNssm = await new Deno.Command(NSSM_EXE, {
+      args: ["get", pair.nssm, "DisplayName"],
+      stdin: "null",
+    })
+      .output();
+    assertEquals([...fromNssm.stdout.slice(0, 12)], [
+      0x44,
+      0xef,
+      0x73,
+      0x70,
+      0x6c,
+      0x61,
+      0x79,
+      0x20,
+      0xfc,
+      0x20,
+      0x3f,
+      0x20,
+    ]);
+    const set = await servitorProcess(
+      "set",
+      pair.servitor,
+      "DisplayName",
+      display.replace("{}", pair.servitor),
+    );
+    assertEquals(normal(set, pair.servitor).stdout, 'Set parameter "DisplayName" for service "<service>".\n');
+    const got = await servitorProcess("get", pair.servitor, "DisplayName");
+    assertEquals(got.bytes, new TextEncoder().encode(`${display.replace("{}", pair.servitor)}\n`));
+    assertEquals(
+      (await servitorProcess("get", display.replace("{}", pair.servitor), "Name")).stdout,
+      `${pair.servitor}\n`,
+    );
+    assertEquals((await servitorProcess("statuscode", pair.servitor)).code, 1);
+    const bogus = await servitorProcess("get", pair.servitor, "Bogus");
+    assertEquals(bogus.code, 1);
+    assertOneLine(bogus, "get Bogus");
+  }, true);
+});
