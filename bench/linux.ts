@@ -83,7 +83,8 @@ export async function runLinux(config: LinuxConfig): Promise<{ tables: Table[]; 
           `not compete). The supervising processes only: scanners, supervisors and loggers (runsv + svlogd, ` +
           `s6-supervise ×2 + s6-log, supervise ×2 + multilog per program), not the programs.`,
           "PSS splits shared pages (the deno binary, libc) among the processes sharing them: the fairer sum " +
-          "for many processes; RSS counts them in every process.",
+          "for many processes; RSS counts them in every process. CPU: the exact run time of every live " +
+          "thread (/proc/PID/task/*/schedstat) over the window.",
         ],
       });
       if (cliRows.length) {
@@ -113,7 +114,8 @@ export async function runLinux(config: LinuxConfig): Promise<{ tables: Table[]; 
         "1.5 s; runsv and s6-supervise wait 1 s after a run shorter than that), and exits 0. Both times are " +
         "the program's own clock readings. runit, s6 and daemontools start the program through a " +
         "`#!/bin/sh` run script that execs it, as their documentation does; servitor and supervisord start " +
-        "it directly.",
+        "it directly. s6-supervise (2.11.3) and supervisord (4.2.5) started the replacement 1 s after every " +
+        "exit here, though each run lasted 2 s; supervisord reaps its children on its 1 s main-loop tick.",
       ],
     });
   }
@@ -192,8 +194,9 @@ export async function runLinux(config: LinuxConfig): Promise<{ tables: Table[]; 
           plan.rotateBytes / 2 ** 20
         } MiB for servitor's online rotation, svlogd, s6-log and ` +
         "supervisord; multilog's files are at most 16 MiB (its own limit). Peers keep up to 1000 files.",
-        "Supervisor CPU: the supervising processes' CPU time (host; runsv + svlogd; s6-supervise + s6-log; " +
-        "supervise + multilog; supervisord) over the run, per GiB.",
+        "Supervisor CPU: the supervising processes' CPU time, every thread included (host; runsv + svlogd; " +
+        "s6-supervise + s6-log; supervise + multilog; supervisord), from the program's start until every " +
+        "byte is on disk, per GiB; in 10 ms ticks.",
       ],
     });
   }

@@ -9,7 +9,7 @@
 import path from "path";
 import type { Contender, Running } from "../contenders/contender.ts";
 import { waitForMarks } from "../mark.ts";
-import { cpuTimeNs, killTree, memoryOf, nowUs, sleep } from "../proc.ts";
+import { killTree, liveThreadsCpuNs, memoryOf, nowUs, sleep } from "../proc.ts";
 import type { Row } from "../report.ts";
 import { summarize } from "../stats.ts";
 
@@ -65,7 +65,7 @@ export async function measureAtRest(contenders: Contender[], options: AtRestOpti
     for (let window = 0; window < options.windows; window++) {
       const before = subjects.map((subject) => {
         const pids = subject.pids();
-        return { pids, cpu: pids.map((pid) => cpuTimeNs(pid)), at: nowUs() };
+        return { pids, cpu: pids.map((pid) => liveThreadsCpuNs(pid)), at: nowUs() };
       });
       await sleep(options.windowMs);
       subjects.forEach((_, i) => {
@@ -74,8 +74,9 @@ export async function measureAtRest(contenders: Contender[], options: AtRestOpti
         let rss = 0;
         let pss = 0;
         pids.forEach((pid, j) => {
-          const now = cpuTimeNs(pid);
-          if (now !== undefined && cpu[j] !== undefined) used += now - cpu[j]!;
+          const now = liveThreadsCpuNs(pid);
+          // A thread that ended in the window takes its time along: never less than nothing.
+          if (now !== undefined && cpu[j] !== undefined) used += Math.max(0, now - cpu[j]!);
           const memory = memoryOf(pid);
           rss += memory?.rss ?? 0;
           pss += memory?.pss ?? 0;

@@ -78,6 +78,9 @@ export async function measureThroughput(
     ]);
     try {
       const timeoutMs = 30_000 + options.bytes / 2 ** 20 * 200;
+      // The supervisors' CPU from the program's start: the host's own start-up is not output work.
+      await waitForMarks(mark, "start", 1, timeoutMs);
+      const cpuAtStart = running.supervisors().reduce((sum, pid) => sum + (cpuTimeNs(pid) ?? 0), 0);
       const records = await waitForMarks(mark, "done", 1, timeoutMs);
       const start = records.find((r) => r.kind === "start")!;
       const done = records.find((r) => r.kind === "done")!;
@@ -92,7 +95,8 @@ export async function measureThroughput(
         if (Date.now() > deadline) break;
         await sleep(2);
       }
-      const supervisorCpu = running.supervisors().reduce((sum, pid) => sum + (cpuTimeNs(pid) ?? 0), 0);
+      const supervisorCpu = running.supervisors().reduce((sum, pid) => sum + (cpuTimeNs(pid) ?? 0), 0) -
+        cpuAtStart;
       const files = await running.outputFiles("writer");
       await running.close();
       if (!endUs) {

@@ -138,19 +138,15 @@ async function scmLatency(context: Context): Promise<Table> {
   };
 }
 
-/** `win_probe.exe PID…`: private bytes, working set and CPU time (100 ns) of each process. */
+/** `win_probe.exe PID…`: private bytes and working set of each process (its CPU time is left unread). */
 async function probe(context: Context, pids: number[]) {
   const { stdout } = await new Deno.Command(context.probe, { args: pids.map(String), stdout: "piped" })
     .output();
-  const result = new Map<number, { private: number; working: number; cpu100ns: number }>();
+  const result = new Map<number, { private: number; working: number }>();
   for (const line of new TextDecoder().decode(stdout).split(/\r?\n/)) {
     const [pid, privateBytes, working, cpu] = line.trim().split(" ");
     if (cpu !== undefined) {
-      result.set(Number(pid), {
-        private: Number(privateBytes),
-        working: Number(working),
-        cpu100ns: Number(cpu),
-      });
+      result.set(Number(pid), { private: Number(privateBytes), working: Number(working) });
     }
   }
   return result;
@@ -183,24 +179,15 @@ async function atRest(context: Context): Promise<Table> {
       { id: "deno", label: "floor: bare `deno.exe run` of an idle program", pid: bare.pid },
       ...installed.map(([kind, service]) => ({ id: kind, label: labels[kind], pid: wrapperPid(service) })),
     ];
-    const samples = subjects.map(() => ({
-      private: [] as number[],
-      working: [] as number[],
-      cpu: [] as number[],
-    }));
+    const samples = subjects.map(() => ({ private: [] as number[], working: [] as number[] }));
     for (let window = 0; window < restWindows; window++) {
-      const before = await probe(context, subjects.map((s) => s.pid));
-      const at = performance.now();
       await sleep(restWindowMs);
-      const after = await probe(context, subjects.map((s) => s.pid));
-      const wallMs = performance.now() - at;
+      const readings = await probe(context, subjects.map((s) => s.pid));
       subjects.forEach((subject, i) => {
-        const a = before.get(subject.pid);
-        const b = after.get(subject.pid);
-        if (!a || !b) return;
-        samples[i].cpu.push((b.cpu100ns - a.cpu100ns) / 1e4 / wallMs * 100);
-        samples[i].private.push(b.private / 2 ** 20);
-        samples[i].working.push(b.working / 2 ** 20);
+        const reading = readings.get(subject.pid);
+        if (!reading) return;
+        samples[i].private.push(reading.private / 2 ** 20);
+        samples[i].working.push(reading.working / 2 ** 20);
       });
     }
     return {
@@ -209,7 +196,6 @@ async function atRest(context: Context): Promise<Table> {
       columns: [
         { key: "private", label: "private bytes", unit: "MiB" },
         { key: "working", label: "working set", unit: "MiB" },
-        { key: "cpu", label: "CPU", unit: "% of a core" },
       ],
       rows: subjects.map((subject, i) => ({
         id: subject.id,
@@ -217,17 +203,17 @@ async function atRest(context: Context): Promise<Table> {
         figures: {
           private: summarize(samples[i].private),
           working: summarize(samples[i].working),
-          cpu: summarize(samples[i].cpu),
         },
       })),
       ratio: { column: "private", reference: labels.nssm },
       notes: [
-        `${restWindows} consecutive windows of ${
-          restWindowMs / 1000
-        } s after 5 s of settling, side by side; ` +
-        "GetProcessMemoryInfo (PrivateUsage, WorkingSetSize) and GetProcessTimes through bench/win_probe.c, " +
-        "as Wine reports them. The wrapper process only (servitor: the deno.exe host; NSSM: nssm64.exe), not " +
-        "the program. The floor service runs no program.",
+        `Read at the end of ${restWindows} consecutive windows of ${restWindowMs / 1000} s after 5 s of ` +
+        "settling, side by side, with GetProcessMemoryInfo through bench/win_probe.c, as Wine reports it: " +
+        "private bytes are the commit charge (PagefileUsage; Wine leaves PrivateUsage 0). The wrapper process " +
+        "only (servitor: the deno.exe host; NSSM: nssm64.exe), not the program; the floor service runs none.",
+        "No CPU column: Wine's GetProcessTimes sums the threads alive when asked, in 10 ms ticks, so a thread " +
+        "that ends takes its time along (Deno's worker threads end after some idle seconds) and a window's " +
+        "difference came out negative. The Linux tables read the host's CPU at rest exactly.",
       ],
     };
   } finally {
