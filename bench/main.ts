@@ -2,7 +2,7 @@
  * `deno task bench`: servitor measured against the supervisors people use instead, in one run on one
  * machine, written to bench/results/latest.md and latest.json.
  *
- *   deno task bench [--quick] [--only rest,cli,restart,stop,throughput,systemd,wine|wine:scm,…]
+ *   deno task bench [--quick] [--only rest,cli,restart,stop,throughput,systemd,wine|wine:scm,…] [--render]
  *
  * The Linux measures run in a PID namespace of their own (bench/linux.ts), the systemd ones in the
  * test-bed's booted systemd (bench/systemd_side.ts), the Windows ones under Wine in the test-bed
@@ -17,6 +17,7 @@ import { ensure, linuxPeers, mingw } from "./peers.ts";
 import { plan as makePlan } from "./plan.ts";
 import { type Machine, renderResults, type Results, type Table } from "./report.ts";
 import { readTargets } from "./targets.ts";
+import { renderHeadline } from "./headline.ts";
 import type { WineConfig } from "./wine/side.ts";
 import type { SystemdConfig } from "./systemd_side.ts";
 
@@ -26,9 +27,11 @@ const say = (line: string) => console.log(line);
 
 function parseArgs(args: string[]) {
   let quick = false;
+  let render = false;
   let only: string[] = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--quick") quick = true;
+    else if (args[i] === "--render") render = true;
     else if (args[i] === "--only") only = (args[++i] ?? "").split(",").filter(Boolean);
     else if (args[i].startsWith("--only=")) only = args[i].slice(7).split(",").filter(Boolean);
     else {
@@ -38,7 +41,7 @@ function parseArgs(args: string[]) {
       Deno.exit(2);
     }
   }
-  return { quick, only };
+  return { quick, only, render };
 }
 
 async function machine(): Promise<Machine> {
@@ -153,7 +156,23 @@ async function runSystemdPart(config: SystemdConfig, scratch: string, cache: str
   }
 }
 
-if (import.meta.main) {
+/** Writes latest.md (and latest.json) from the results. */
+async function write(results: Results): Promise<string> {
+  const out = path.join(here, "results");
+  await Deno.mkdir(out, { recursive: true });
+  const markdown = renderResults(results);
+  await Deno.writeTextFile(path.join(out, "latest.md"), markdown);
+  await Deno.writeTextFile(path.join(out, "latest.json"), JSON.stringify(results, null, 2) + "\n");
+  return markdown;
+}
+
+if (import.meta.main && parseArgs(Deno.args).render) {
+  // Renders latest.md again from latest.json (after a change to the report's format), measuring nothing.
+  const results = JSON.parse(await Deno.readTextFile(path.join(here, "results", "latest.json"))) as Results;
+  results.targets = readTargets(results.tables);
+  results.headline = renderHeadline(results.tables);
+  console.log(await write(results));
+} else if (import.meta.main) {
   const { quick, only } = parseArgs(Deno.args);
   // `--only wine` runs every Wine measure; `--only wine:scm,wine:cli` some of them.
   const wineOnly = only.filter((measure) => measure.startsWith("wine:")).map((measure) => measure.slice(5));
@@ -226,13 +245,9 @@ if (import.meta.main) {
     machine: about,
     tables,
     targets: readTargets(tables),
+    headline: renderHeadline(tables),
     skipped,
   };
-  const out = path.join(here, "results");
-  await Deno.mkdir(out, { recursive: true });
-  const markdown = renderResults(results);
-  await Deno.writeTextFile(path.join(out, "latest.md"), markdown);
-  await Deno.writeTextFile(path.join(out, "latest.json"), JSON.stringify(results, null, 2) + "\n");
-  console.log(`\n${markdown}`);
+  console.log(`\n${await write(results)}`);
   await Deno.remove(scratch, { recursive: true }).catch(() => {});
 }

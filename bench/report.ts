@@ -57,6 +57,8 @@ export interface Target {
 
 export interface Results {
   date: string;
+  /** The headline tables (bench/headline.ts), Markdown. */
+  headline?: string;
   quick: boolean;
   durationS: number;
   machine: Machine;
@@ -166,6 +168,7 @@ export function renderResults(results: Results): string {
       out.push(`| ${target.claim} | ${target.reading} | ${verdict} |`);
     }
   }
+  if (results.headline) out.push("", "### Headline: medians", "", results.headline);
   for (const table of results.tables) out.push("", renderTable(table));
   if (results.skipped.length) {
     out.push("", "### Not measured in this run", "", ...results.skipped.map((line) => `- ${line}`));

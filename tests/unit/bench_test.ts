@@ -2,6 +2,8 @@ import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { ratio, summarize } from "../../bench/stats.ts";
 import { formatFigure, formatNumber, formatRatio, renderTable, type Table } from "../../bench/report.ts";
 import { parseMarks, restartGapsMs } from "../../bench/mark.ts";
+import { readTargets } from "../../bench/targets.ts";
+import { renderHeadline } from "../../bench/headline.ts";
 
 Deno.test("a figure is the median of its repetitions, with their min and max", () => {
   assertEquals(summarize([5, 1, 3]), { median: 3, min: 1, max: 5, n: 3 });
@@ -68,4 +70,35 @@ Deno.test("the program's marks give the restart gaps, a half-written last line l
   assertEquals(marks[3], { kind: "signal", pid: 11, us: 3500000, signal: "SIGTERM" });
   assertEquals(marks[6], { kind: "done", pid: 12, us: 6000000, bytes: 1024, lines: 20 });
   assertEquals(restartGapsMs(marks), [1.5, 0.25]);
+});
+
+const oneRowTable = (id: string, rows: Record<string, Record<string, number[]>>): Table => ({
+  id,
+  title: id,
+  columns: [],
+  rows: Object.entries(rows).map(([row, figures]) => ({
+    id: row,
+    contender: row,
+    figures: Object.fromEntries(Object.entries(figures).map(([key, values]) => [key, summarize(values)])),
+  })),
+  notes: [],
+});
+
+Deno.test("the targets read the run's medians and say which are short", () => {
+  const targets = readTargets([
+    oneRowTable("throughput", { floor: { rate: [1000] }, servitor: { rate: [950] }, s6: { rate: [300] } }),
+    oneRowTable("restart", { servitor: { restart: [30] }, s6: { restart: [10] } }),
+  ]);
+  const byClaim = (start: string) => targets.find((target) => target.claim.startsWith(start))!;
+  assertEquals(byClaim("Output, plain").met, true);
+  assertMatch(byClaim("Output, plain").reading, /^95% of the floor/);
+  assertEquals(byClaim("Restart latency").met, false);
+  assertEquals(byClaim("SCM start").met, undefined, "not measured");
+});
+
+Deno.test("the headline puts servitor beside each peer, a dash where a figure is missing", () => {
+  const headline = renderHeadline([
+    oneRowTable("restart", { servitor: { restart: [5, 6, 7] }, runit: { restart: [4] } }),
+  ]);
+  assertMatch(headline, /\| restart \(ms\) +\| 6\.00 +\| 4\.00 +\| — +\|/);
 });
