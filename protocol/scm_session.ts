@@ -37,7 +37,13 @@ export function connectScm(
           session?.repeat();
           return "handled";
         }
-        return handler(control);
+        if (!session) return handler(control);
+        session.inHandler = true;
+        try {
+          return handler(control);
+        } finally {
+          session.inHandler = false;
+        }
       },
       error: onError,
     });
@@ -69,10 +75,17 @@ class ScmSession implements ServiceSession {
     if (this.#stopped) return;
     this.#checkpoint = nextCheckpoint(this.#last, this.#checkpoint, status.state);
     this.#last = status;
-    this.#send();
     // After STOPPED the SCM may end the process at any moment: nothing more may be reported.
     if (status.state === "stopped") this.#stopped = true;
+    // STOPPED reported from inside HandlerEx (a stop while throttled ends at once) waits until the handler
+    // has answered: under Wine the SCM otherwise never gets the answer, and ControlService fails with 1053
+    // after its timeout. Pending states go at once, so ControlService's answer already shows them.
+    if (this.#stopped && this.inHandler) setTimeout(() => this.#send(), 0);
+    else this.#send();
   }
+
+  /** Whether HandlerEx is running now (set by connectScm around the handler). */
+  inHandler = false;
 
   repeat(): void {
     if (this.#last && !this.#stopped) this.#send();
