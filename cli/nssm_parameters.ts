@@ -22,11 +22,10 @@ import {
 import { quoteWindowsArgument } from "../service/command_line.ts";
 
 /**
- * The spec as nssm's verbs see it. `serviceEnvironment` is the service manager's own environment block
- * (nssm's `Environment`: the SCM's `Environment` registry value, systemd's `Environment=`), which
- * ServiceSpec does not have yet; nssm.ts stores it only once the store accepts the field.
+ * The spec as nssm's verbs see it: the ServiceSpec itself (its `serviceEnvironment` is nssm's `Environment`,
+ * the service's own block, which the host merges in before anything else).
  */
-export type NssmSpec = ServiceSpec & { serviceEnvironment?: string[] };
+export type NssmSpec = ServiceSpec;
 
 /** A value nssm would refuse, or servitor can't hold: one line naming the culprit. */
 export class ParameterError extends Error {

@@ -32,6 +32,22 @@ function assign(environment: Record<string, string>, name: string, value: string
   environment[name] = value;
 }
 
+/**
+ * The service's environment: the system's with the service's own block merged in — sorted first, as the SCM
+ * sorts it, so an entry can use only the system's variables and those sorting before it.
+ */
+export function serviceEnvironment(
+  system: Record<string, string>,
+  block: readonly string[] | undefined,
+  windows: boolean,
+): Record<string, string> {
+  if (!block?.length) return system;
+  const sorted = [...block].sort((a, b) =>
+    a.toUpperCase() < b.toUpperCase() ? -1 : a.toUpperCase() > b.toUpperCase() ? 1 : 0
+  );
+  return programEnvironment(system, undefined, sorted, windows);
+}
+
 /** The program's environment from the service's own and the spec's two lists. */
 export function programEnvironment(
   service: Record<string, string>,

@@ -22,7 +22,7 @@ import {
   writeFileAtomically,
 } from "../service/store.ts";
 import { windowsCommandLine } from "../service/command_line.ts";
-import { programEnvironment } from "./environment.ts";
+import { programEnvironment, serviceEnvironment } from "./environment.ts";
 import { hookEnvironment, type HookFacts, runHook } from "./hooks.ts";
 import type { Launcher, Program, StreamTarget } from "./launcher.ts";
 import { type HostLog, openHostLog, type SystemLog } from "./log.ts";
@@ -348,7 +348,7 @@ class Host {
 
   #programEnvironment(): Record<string, string> {
     return programEnvironment(
-      Deno.env.toObject(),
+      serviceEnvironment(Deno.env.toObject(), this.spec.serviceEnvironment, this.platform.windows),
       this.spec.environment,
       this.spec.environmentExtra,
       this.platform.windows,

@@ -142,6 +142,11 @@ export interface ServiceSpec {
   account: Account;
   /** DependOnService. */
   dependsOn: string[];
+  /**
+   * Environment: the service's own environment block (the SCM's `Environment` value), merged into the
+   * system's before anything else, sorted as Windows sorts it (nssm-readme "Merged service environment").
+   */
+  serviceEnvironment?: string[];
   /** AppEnvironment: KEY=VALUE entries replacing the environment, expanded in order. */
   environment?: string[];
   /** AppEnvironmentExtra: KEY=VALUE entries added to the environment, expanded in order. */

@@ -129,6 +129,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 const optionalKeys: Record<string, "string" | "string[]" | "object"> = {
   directory: "string",
   environment: "string[]",
+  serviceEnvironment: "string[]",
   affinity: "string",
   logDirectory: "string",
   restartBudget: "object",
@@ -246,7 +247,9 @@ function check(spec: ServiceSpec, fail: (message: string) => never): void {
       fail((error as Error).message);
     }
   }
-  for (const entry of [...(spec.environment ?? []), ...spec.environmentExtra]) {
+  for (
+    const entry of [...(spec.serviceEnvironment ?? []), ...(spec.environment ?? []), ...spec.environmentExtra]
+  ) {
     if (!/^[^=]+=/.test(entry)) fail(`environment: "${entry}" is not KEY=VALUE`);
   }
 }

@@ -1,5 +1,5 @@
 import { assertEquals } from "../assert.ts";
-import { programEnvironment } from "../../host/environment.ts";
+import { programEnvironment, serviceEnvironment } from "../../host/environment.ts";
 
 Deno.test("AppEnvironmentExtra adds to the service's environment, expanding what came before", () => {
   const env = programEnvironment(
@@ -35,4 +35,11 @@ Deno.test("Windows variable names match without regard to case; Linux names don'
     Path: "/w",
     PATH: "/b:%path%",
   });
+});
+
+Deno.test("the service's own Environment block is merged sorted, before AppEnvironmentExtra sees it", () => {
+  const merged = serviceEnvironment({ SystemRoot: "C:\\Windows" }, ["ZED=%APP%\\z", "APP=C:\\app"], true);
+  // Sorted, APP comes first, so ZED can use it (and nssm-readme's warning holds the other way round).
+  assertEquals(merged, { SystemRoot: "C:\\Windows", APP: "C:\\app", ZED: "C:\\app\\z" });
+  assertEquals(programEnvironment(merged, undefined, ["PATH=%APP%"], true).PATH, "C:\\app");
 });

@@ -58,7 +58,13 @@ interface Result {
 
 /** NSSM, with stdin from NUL (without, it waits for input). Its output is the ANSI code page. */
 async function nssm(...args: string[]): Promise<Result> {
-  const { code, stdout, stderr } = await new Deno.Command(NSSM_EXE, { args, stdin: "null" }).output();
+  // NSSM 2.24's `restart` under Wine once waited forever (a CI run found nssm64.exe restart still running
+  // after 8 minutes): NSSM is given a minute, so a hung oracle fails the test instead of hanging the tier.
+  const { code, stdout, stderr } = await new Deno.Command(NSSM_EXE, {
+    args,
+    stdin: "null",
+    signal: AbortSignal.timeout(60_000),
+  }).output();
   const latin1 = new TextDecoder("latin1");
   return { code, stdout: latin1.decode(stdout), stderr: latin1.decode(stderr) };
 }
@@ -494,11 +500,20 @@ test("start, stop, restart, pause, continue, rotate, status and statuscode answe
       assertEquals(pids[0], processId(name), `processes ${name}: the service's own process first`);
       assertOk(pids.length >= 3, `processes ${name}: it and the program's (cmd, ping): ${stdout}`);
     }
-    await control(["restart", "{}"]);
-    await control(["status", "{}"]);
-    await control(["stop", "{}"]);
+    // restart is servitor's alone here: NSSM 2.24's restart under Wine sometimes never returns (see nssm()).
+    for (const state of ["running", "stopped"]) {
+      const restarted = await servitor("restart", pair.servitor);
+      assertEquals(
+        restarted.code,
+        0,
+        `restart of a ${state} service: ${restarted.stdout}${restarted.stderr}`,
+      );
+      assertMatch(restarted.stdout, /START: Success/, `restart of a ${state} service`);
+      assertEquals((await servitor("statuscode", pair.servitor)).stdout.trim(), "SERVICE_RUNNING");
+      assertEquals((await servitor("stop", pair.servitor)).code, 0);
+    }
+    await nssm("stop", pair.nssm);
     await control(["statuscode", "{}"]);
-    await control(["restart", "{}"]);
     await control(["stop", "{}"]);
   });
 
