@@ -150,3 +150,27 @@ Deno.test({
     }
   },
 });
+
+test("nssm's verbs drive systemd too: install, set, get, start, status, statuscode, dump, stop, remove", async () => {
+  const name = uniqueUnit("servitor-nssm");
+  const unit = `${name}.service`;
+  await servitorOk("install", name, ticker, "/dev/null");
+  try {
+    await servitorOk("set", name, "AppThrottle", "3000");
+    assertEquals((await servitorOk("get", name, "AppThrottle")).stdout, "3000\n");
+    await servitorOk("set", name, "DisplayName", "nssm on Linux");
+    assertEquals((await servitorOk("get", name, "DisplayName")).stdout, "nssm on Linux\n");
+    assertEquals(await unitProperty(unit, "Description"), "nssm on Linux", "the unit follows set");
+    await servitorOk("start", name);
+    assertEquals((await servitorOk("status", name)).stdout, "SERVICE_RUNNING\n");
+    // nssm's statuscode: the state's name, and its number as the exit code (SERVICE_RUNNING is 4).
+    const code = await servitor("statuscode", name);
+    assertEquals([code.code, code.stdout], [4, "SERVICE_RUNNING\n"]);
+    assertMatch((await servitorOk("dump", name)).stdout, new RegExp(`set ${name} AppThrottle 3000`));
+    await servitorOk("stop", name);
+    assertEquals(await unitProcesses(unit), []);
+  } finally {
+    await servitor("remove", name, "confirm");
+  }
+  assertOk(!await exists(`/etc/systemd/system/${unit}`));
+});
