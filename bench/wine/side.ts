@@ -344,6 +344,7 @@ async function throughput(context: Context): Promise<Table> {
     const rates: number[] = [];
     const fileCounts: number[] = [];
     const failures: string[] = [];
+    const stopTrouble: string[] = [];
     for (let rep = 0; rep < throughputReps; rep++) {
       const dir = path.join(context.scratch, `wine-throughput-${contender.id}-${rep}`);
       await Deno.mkdir(dir, { recursive: true });
@@ -380,8 +381,14 @@ async function throughput(context: Context): Promise<Table> {
           }
           await sleep(2);
         }
-        if (installed) await stopAndWait(installed);
-        else {
+        if (installed) {
+          // A stop that hangs is the wrapper's trouble, not the output's: said, and the bytes still checked.
+          await stopAndWait(installed).catch((error) => {
+            stopTrouble.push(`rep ${rep + 1}: ${(error as Error).message}`);
+            terminateProcessById(wrapperPid(installed!), 1);
+            terminateProcessById(done.pid, 1);
+          });
+        } else {
           // The floor's program idles once done: end it.
           terminateProcessById(done.pid, 0);
           await floor!.status;
@@ -414,7 +421,10 @@ async function throughput(context: Context): Promise<Table> {
       id: contender.id,
       contender: contender.label,
       figures: { rate: summarize(rates), files: summarize(fileCounts) },
-      note: failures.length ? `output NOT verified or incomplete — ${failures.join("; ")}` : undefined,
+      note: [
+        failures.length ? `output NOT verified or incomplete — ${failures.join("; ")}` : "",
+        stopTrouble.length ? `the service did not stop after the output — ${stopTrouble.join("; ")}` : "",
+      ].filter(Boolean).join("; ") || undefined,
     });
   }
   return {

@@ -7,6 +7,7 @@
  */
 import path from "path";
 import { type Service, ServiceControlManager } from "../../ffi/scm.ts";
+import { terminateProcessById } from "../../ffi/process.ts";
 import { Win32Error } from "../../ffi/error.ts";
 import { windowsCommandLine } from "../../service/command_line.ts";
 import { defaultSpec } from "../../service/spec.ts";
@@ -107,6 +108,9 @@ export async function install(
         if (service.queryStatus().state !== "stopped") stop(service);
         const deadline = Date.now() + 15_000;
         while (service.queryStatus().state !== "stopped" && Date.now() < deadline) await sleep(50);
+        // Still not stopped: its process is ended, so that nothing of it runs on into the next measure.
+        const pid = service.queryStatus().processId;
+        if (pid) terminateProcessById(pid, 1);
         service.delete();
       } catch {
         // gone already
