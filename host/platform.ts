@@ -3,16 +3,9 @@
  * console) and the system log, chosen once at start-up.
  * @module
  */
-import { Win32Error } from "../ffi/error.ts";
-import { ERROR_FAILED_SERVICE_CONTROLLER_CONNECT } from "../ffi/constants.ts";
 import { reportEvent } from "../ffi/eventlog.ts";
-import { connectScm } from "../protocol/scm_session.ts";
-import {
-  connectSignals,
-  posixConsoleSignals,
-  posixSignals,
-  windowsConsoleSignals,
-} from "../protocol/signal_session.ts";
+import { connectSession, type SessionSignals } from "../protocol/connect.ts";
+import { posixConsoleSignals, posixSignals, windowsConsoleSignals } from "../protocol/signal_session.ts";
 import type { HostPlatform } from "./host.ts";
 import { posixLauncher } from "./launcher_posix.ts";
 import { windowsLauncher } from "./launcher_windows.ts";
@@ -22,23 +15,19 @@ export function hostPlatform(exe: string, version: string): HostPlatform {
   return Deno.build.os === "windows" ? windows(exe, version) : posix(exe, version);
 }
 
+const signals: SessionSignals = {
+  windows: windowsConsoleSignals,
+  posix: posixSignals,
+  posixConsole: posixConsoleSignals,
+};
+
 function windows(exe: string, version: string): HostPlatform {
   return {
     windows: true,
     version,
     launcher: windowsLauncher,
     exe,
-    async connect(name, handler, onError) {
-      try {
-        return await connectScm(name, handler, onError);
-      } catch (error) {
-        // Started by a person, not the SCM: run in the foreground, Ctrl-C meaning stop.
-        if (error instanceof Win32Error && error.code === ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {
-          return connectSignals("console", name, windowsConsoleSignals, handler, onError);
-        }
-        throw error;
-      }
-    },
+    connect: (name, handler, onError) => connectSession(name, handler, onError, signals),
     systemLog: (level, message) => reportEvent("servitor", level === "info" ? "information" : level, message),
   };
 }
@@ -49,11 +38,6 @@ function posix(exe: string, version: string): HostPlatform {
     version,
     launcher: posixLauncher,
     exe,
-    connect(name, handler, onError) {
-      // systemd sets INVOCATION_ID for every unit it starts.
-      const kind = Deno.env.get("INVOCATION_ID") ? "systemd" : "console";
-      const signals = kind === "systemd" ? posixSignals : posixConsoleSignals;
-      return Promise.resolve(connectSignals(kind, name, signals, handler, onError));
-    },
+    connect: (name, handler, onError) => connectSession(name, handler, onError, signals),
   };
 }

@@ -1,8 +1,7 @@
 /**
  * Who runs this program, asked once: on Windows the SCM when it started the process, else a console; on
  * Linux systemd when it started the process (it sets INVOCATION_ID for every unit, NOTIFY_SOCKET for a
- * `Type=notify` one), else a console. The
- * host makes the same choice in host/platform.ts; this one adds sd_notify for `Type=notify` units.
+ * `Type=notify` one), else a console. The host and the library both ask here.
  * @module
  */
 import { ERROR_FAILED_SERVICE_CONTROLLER_CONNECT } from "../ffi/constants.ts";
@@ -16,8 +15,10 @@ import { connectSignals, type SignalControls } from "./signal_session.ts";
 export interface SessionSignals {
   /** A Windows console's (Ctrl-C is SIGINT, Ctrl-Break SIGBREAK). */
   windows: SignalControls;
-  /** Linux, in a console and under systemd alike. */
+  /** Linux, under systemd, and in a console unless `posixConsole` says otherwise. */
   posix: SignalControls;
+  /** Linux in a console, when it differs (the host: SIGHUP, the terminal closing, stops it there). */
+  posixConsole?: SignalControls;
 }
 
 /**
@@ -46,5 +47,5 @@ export async function connectSession(
   if (Deno.env.get("INVOCATION_ID") || Deno.env.get("NOTIFY_SOCKET")) {
     return connectSignals("systemd", name, signals.posix, handler, onError, log, sdNotifier(onError));
   }
-  return connectSignals("console", name, signals.posix, handler, onError, log);
+  return connectSignals("console", name, signals.posixConsole ?? signals.posix, handler, onError, log);
 }
