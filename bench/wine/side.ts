@@ -70,16 +70,28 @@ async function startAndWait(installed: Installed): Promise<number> {
 }
 
 /** Stops, waits for STOPPED and for the service's process to end; returns the ms to STOPPED. */
-async function stopAndWait(installed: Installed): Promise<number> {
+async function stopAndWait(installed: Installed, timeoutMs = 30_000): Promise<number> {
   const pid = wrapperPid(installed);
   const asked = performance.now();
   stop(installed.service);
   const stopped = await until(
     () => installed.service.queryStatus().state === "stopped",
     `${installed.name} STOPPED`,
+    timeoutMs,
   );
   if (pid) await until(() => !isProcessRunning(pid), `${installed.name}'s process to end`, 20_000);
   return stopped - asked;
+}
+
+/**
+ * Ends a service whose stop hung (seen with NSSM under Wine: STOPPED never reported, or its process
+ * lingering after it): its process is ended, so the next repetition starts from a stopped service.
+ */
+async function forceStopped(installed: Installed, wrapper: number): Promise<void> {
+  if (wrapper) terminateProcessById(wrapper, 1);
+  await until(() => installed.service.queryStatus().state === "stopped", "STOPPED after the kill", 15_000)
+    .catch(() => {});
+  await sleep(300);
 }
 
 async function scmLatency(context: Context): Promise<Table> {
@@ -95,13 +107,20 @@ async function scmLatency(context: Context): Promise<Table> {
     );
     const starts: number[] = [];
     const stops: number[] = [];
+    const hangs: string[] = [];
     let note: string | undefined;
     try {
       for (let rep = 0; rep < context.plan.scmReps; rep++) {
         starts.push(await startAndWait(installed));
         if (kind !== "floor") await waitForMarks(mark, "start", rep + 1, 30_000);
         await sleep(1500);
-        stops.push(await stopAndWait(installed));
+        const wrapper = wrapperPid(installed);
+        try {
+          stops.push(await stopAndWait(installed));
+        } catch (error) {
+          hangs.push(`stop ${rep + 1}: ${(error as Error).message}`);
+          await forceStopped(installed, wrapper);
+        }
         await sleep(200);
       }
       say(
@@ -118,7 +137,8 @@ async function scmLatency(context: Context): Promise<Table> {
       id: kind,
       contender: labels[kind],
       figures: { start: summarize(starts), stop: summarize(stops) },
-      note,
+      note: [note, hangs.length ? `the stop hung, its process then ended: ${hangs.join("; ")}` : undefined]
+        .filter(Boolean).join("; ") || undefined,
     });
   }
   return {
@@ -274,11 +294,20 @@ async function latencies(context: Context): Promise<Table> {
           const records = await waitForMarks(mark, "start", rep + 1, 30_000);
           const pid = records.filter((r) => r.kind === "start")[rep].pid;
           await sleep(1500);
+          const wrapper = wrapperPid(installed);
           const asked = performance.now();
           stop(installed.service);
           const gone = await until(() => !isProcessRunning(pid), `the program (pid ${pid}) to end`, 30_000);
           times.push(gone - asked);
-          await until(() => installed.service.queryStatus().state === "stopped", "STOPPED", 30_000);
+          try {
+            await until(() => installed.service.queryStatus().state === "stopped", "STOPPED", 30_000);
+            if (wrapper) {
+              await until(() => !isProcessRunning(wrapper), "the wrapper's process to end", 20_000);
+            }
+          } catch (error) {
+            problems.push(`stop (${mode}) ${rep + 1}: the program ended, then ${(error as Error).message}`);
+            await forceStopped(installed, wrapper);
+          }
           await sleep(300);
         }
         row.figures[mode] = summarize(times);
