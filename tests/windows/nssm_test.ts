@@ -513,7 +513,10 @@ test("start, stop, restart, pause, continue, rotate, status and statuscode answe
       assertEquals((await servitor("statuscode", pair.servitor)).stdout.trim(), "SERVICE_RUNNING");
       assertEquals((await servitor("stop", pair.servitor)).code, 0);
     }
+    // NSSM's stop may return while its service is still STOP_PENDING (seen under Wine: its escalation to
+    // ping took seconds): both are compared once NSSM's has stopped too (statuscode 1).
     await nssm("stop", pair.nssm);
+    await eventually(async () => (await nssm("statuscode", pair.nssm)).code === 1, `${pair.nssm} is stopped`);
     await control(["statuscode", "{}"]);
     await control(["stop", "{}"]);
   });
