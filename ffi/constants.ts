@@ -166,10 +166,13 @@ export const STILL_ACTIVE = 259;
 // Files and handles
 export const GENERIC_READ = 0x80000000;
 export const GENERIC_WRITE = 0x40000000;
+/** Write access that always writes at the end of the file (no FILE_WRITE_DATA): appends can't overlap. */
+export const FILE_APPEND_DATA = 0x4;
 export const FILE_SHARE_READ = 0x1;
 export const FILE_SHARE_WRITE = 0x2;
 export const FILE_SHARE_DELETE = 0x4;
 export const OPEN_EXISTING = 3;
+export const OPEN_ALWAYS = 4;
 export const FILE_ATTRIBUTE_NORMAL = 0x80;
 export const HANDLE_FLAG_INHERIT = 0x1;
 export const DUPLICATE_SAME_ACCESS = 0x2;

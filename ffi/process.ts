@@ -153,15 +153,31 @@ export function openForReading(path: string): Handle {
   return openFile(path, "read");
 }
 
-function openFile(path: string, access: "read" | "write"): Handle {
+/**
+ * Opens (creating it when missing) a file for the child to write its output into, every write at the end
+ * of the file — also when the host or another stream appends to it too; inheritable. Shared for reading,
+ * writing and deletion, so a person can read, copy, rename or delete the log while the program runs.
+ */
+export function openForAppending(path: string): Handle {
+  return openFile(path, "append");
+}
+
+const fileAccess = {
+  read: { access: W.GENERIC_READ, disposition: W.OPEN_EXISTING },
+  write: { access: W.GENERIC_WRITE, disposition: W.OPEN_EXISTING },
+  append: { access: W.FILE_APPEND_DATA | W.SYNCHRONIZE, disposition: W.OPEN_ALWAYS },
+};
+
+function openFile(path: string, mode: keyof typeof fileAccess): Handle {
+  const { access, disposition } = fileAccess[mode];
   return checkHandle(
     "CreateFileW",
     kernel32().CreateFileW(
       wide(path),
-      access === "read" ? W.GENERIC_READ : W.GENERIC_WRITE,
+      access,
       W.FILE_SHARE_READ | W.FILE_SHARE_WRITE | W.FILE_SHARE_DELETE,
       encodeSecurityAttributes(true),
-      W.OPEN_EXISTING,
+      disposition,
       W.FILE_ATTRIBUTE_NORMAL,
       null,
     ),
@@ -203,6 +219,12 @@ export function duplicateStandardHandle(which: keyof typeof standardHandles): Ha
  * An anonymous pipe for a child's output: the write end inheritable (for the child), the read end not (so
  * no child holds it, and the read ends when the child and everything it started have closed theirs).
  */
+/**
+ * The pipe's buffer, and what one read takes from it: with the default (a page or so) a fast writer waits
+ * for the reader after every few KiB, and each read is a hop to another thread and back.
+ */
+const PIPE_BUFFER_BYTES = 1024 * 1024;
+
 export function createPipe(): { read: Handle; write: Handle } {
   const ends = new BigUint64Array(2);
   check(
@@ -211,7 +233,7 @@ export function createPipe(): { read: Handle; write: Handle } {
       new Uint8Array(ends.buffer, 0, 8),
       new Uint8Array(ends.buffer, 8, 8),
       encodeSecurityAttributes(false),
-      0,
+      PIPE_BUFFER_BYTES,
     ),
   );
   const read = new Handle(pointerOf(ends[0]));
@@ -263,7 +285,7 @@ export class PipeReader {
   /** Resolves once the read end is closed. */
   readonly closed: Promise<void>;
   #handle: Handle;
-  #buffer = new Uint8Array(64 * 1024);
+  #buffer = new Uint8Array(PIPE_BUFFER_BYTES);
   #count = new Uint32Array(1);
   #reading = false;
   #abandoned = false;

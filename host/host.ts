@@ -401,7 +401,13 @@ class Host {
           onError,
         })
         : undefined;
-      const target = (file: string | undefined): StreamTarget => file ? "pipe" : console ? "inherit" : "null";
+      // When the host adds nothing to the output (no timestamps, no online rotation, no console to copy it
+      // to), the program writes its files itself, as NSSM does: no copy through the host, and nothing lost
+      // even if the host dies. The host still opens them first (creating, emptying) and appends its own
+      // lines (AppRedirectHooks) to them.
+      const direct = !console && !spec.output.timestamp && !spec.output.rotation.online;
+      const target = (file: string | undefined): StreamTarget =>
+        file ? (direct ? { file } : "pipe") : console ? "inherit" : "null";
       let program: Program;
       try {
         program = this.platform.launcher.launch({

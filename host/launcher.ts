@@ -21,8 +21,12 @@ export const stopMethods: readonly { method: StopMethod; skipBit: number }[] = [
   { method: "kill", skipBit: 8 },
 ];
 
-/** Where a standard stream goes. "pipe": to the host, which writes it to the output files. */
-export type StreamTarget = "pipe" | "null" | "inherit";
+/**
+ * Where a standard stream goes. "pipe": to the host, which writes it to the output files; `{ file }`: the
+ * program writes that file itself, appending (as NSSM hands its program the file when nothing has to pass
+ * through it) — the same file for both streams interleaves them as they are written.
+ */
+export type StreamTarget = "pipe" | "null" | "inherit" | { file: string };
 
 export interface LaunchOptions {
   /** An absolute path. */

@@ -5,7 +5,14 @@
  * @module
  */
 import os from "node:os";
-import { type Launcher, LaunchError, type LaunchOptions, type Program, type StopMethod } from "./launcher.ts";
+import {
+  type Launcher,
+  LaunchError,
+  type LaunchOptions,
+  type Program,
+  type StopMethod,
+  type StreamTarget,
+} from "./launcher.ts";
 import type { Priority } from "../service/spec.ts";
 
 const signals: Partial<Record<StopMethod, Deno.Signal>> = {
@@ -27,20 +34,26 @@ const niceness: Record<Priority, number> = {
 export const posixLauncher: Launcher = {
   methods: ["interrupt", "close", "kill"],
   launch(options: LaunchOptions): Program {
-    // taskset execs the program, so the pid is the program's and the affinity holds from its first instruction.
-    const [program, args] = options.affinity
-      ? ["taskset", ["--cpu-list", options.affinity.join(","), options.program, ...options.arguments]]
-      : [options.program, [...options.arguments]];
+    // Each wrapper execs what follows it, so the pid is the program's, and the affinity and the output files
+    // hold from its first instruction.
+    let command = [options.program, ...options.arguments];
+    if (options.affinity) command = ["taskset", "--cpu-list", options.affinity.join(","), ...command];
+    const redirect = redirection(options.stdout, options.stderr);
+    if (redirect) {
+      command = ["/bin/sh", "-c", redirect.script, "servitor-output", ...redirect.files, ...command];
+    }
     let child: Deno.ChildProcess;
     try {
-      child = new Deno.Command(program, {
-        args,
+      // A wrapper would start even when the program can't: the program's own failure is told here.
+      if (command[0] !== options.program) checkRunnable(options.program);
+      child = new Deno.Command(command[0], {
+        args: command.slice(1),
         cwd: options.directory,
         env: options.environment,
         clearEnv: true,
         stdin: options.stdinPath ? "piped" : "null",
-        stdout: options.stdout === "pipe" ? "piped" : options.stdout,
-        stderr: options.stderr === "pipe" ? "piped" : options.stderr,
+        stdout: denoStdio(options.stdout),
+        stderr: denoStdio(options.stderr),
         detached: true,
       }).spawn();
     } catch (error) {
@@ -57,6 +70,37 @@ export const posixLauncher: Launcher = {
     return new PosixProgram(child);
   },
 };
+
+function denoStdio(target: StreamTarget): "piped" | "null" | "inherit" {
+  // A file is opened by the redirecting shell; Deno.Command can't hand a file to a child.
+  return target === "pipe" ? "piped" : typeof target === "object" ? "null" : target;
+}
+
+/**
+ * The shell script that points the streams going to files at them, appended to, then execs the program:
+ * Deno.Command can only pipe, inherit or discard a stream. The paths are the shell's $1 and $2, never part
+ * of the script. Undefined when no stream goes to a file.
+ */
+export function redirection(
+  stdout: StreamTarget,
+  stderr: StreamTarget,
+): { script: string; files: [string, string] } | undefined {
+  const out = typeof stdout === "object" ? stdout.file : undefined;
+  const err = typeof stderr === "object" ? stderr.file : undefined;
+  if (out === undefined && err === undefined) return undefined;
+  const parts: string[] = [];
+  if (out !== undefined) parts.push('1>>"$1"');
+  if (err !== undefined) parts.push(err === out ? "2>&1" : '2>>"$2"');
+  return { script: `exec ${parts.join(" ")} || exit 127; shift 2; exec "$@"`, files: [out ?? "", err ?? ""] };
+}
+
+/** Throws Deno's NotFound or PermissionDenied when `program` is missing or not an executable file. */
+function checkRunnable(program: string): void {
+  const info = Deno.statSync(program);
+  if (!info.isFile || ((info.mode ?? 0o755) & 0o111) === 0) {
+    throw new Deno.errors.PermissionDenied(`${program} is not an executable file`);
+  }
+}
 
 function launchFailure(options: LaunchOptions, error: unknown): string {
   if (error instanceof Deno.errors.NotFound) {

@@ -24,6 +24,7 @@ import {
   type Handle,
   Job,
   listProcesses,
+  openForAppending,
   openForReading,
   openNul,
   PipeReader,
@@ -75,7 +76,29 @@ function launch(options: LaunchOptions): Program {
       }
     });
     // The program's end of each output stream, and the host's end when it is a pipe.
+    const files = new Map<string, Handle>();
     const stream = (target: StreamTarget, which: "output" | "error"): [Handle, PipeReader | undefined] => {
+      if (typeof target === "object") {
+        // One handle for a file both streams go to: CreateProcessW takes the same handle twice.
+        const key = target.file.toLowerCase();
+        let handle = files.get(key);
+        if (!handle) {
+          handle = open(() => {
+            try {
+              return openForAppending(target.file);
+            } catch (error) {
+              throw new LaunchError(
+                `cannot open ${target.file} for the program's output: ${
+                  describe(error)
+                } — check AppStdout and AppStderr`,
+                { cause: error },
+              );
+            }
+          });
+          files.set(key, handle);
+        }
+        return [handle, undefined];
+      }
       if (target === "pipe") {
         const { read, write } = createPipe();
         const reader = new PipeReader(read);

@@ -471,8 +471,8 @@ async function throughput(context: Context): Promise<Table> {
       `verification. Online rotation every ${rotateBytes / 2 ** 20} MiB (AppRotateOnline, AppRotateBytes). ` +
       "The floor: the program reopens its stdout onto the file (msvcrt, 4 KiB writes); `cmd /c program > " +
       "file` under Wine gave a handle msvcrt wrote unbuffered, a line a call, at 3 MiB/s. " +
-      "Without online rotation NSSM hands the program the file itself (no pipe through NSSM): it is the " +
-      "floor under another name; servitor always pipes the output through the host.",
+      "Without online rotation NSSM hands the program the file itself (no pipe through NSSM), and so does " +
+      "servitor: both are the floor under another name. With it, the output passes through the wrapper.",
     ],
   };
 }

@@ -193,3 +193,28 @@ Deno.test("under systemd, SIGHUP (user control 128) rotates the output now, at a
   const all = [...await readLines(rotated[0].path), ...await readLines(file)];
   assertEquals(all, all.map((_, i) => `line ${i + 1}`), "every line once, in order, none split");
 });
+
+Deno.test("under a service manager the program writes its log itself: both streams in one file, an awkward path, and the host's own lines", async () => {
+  const awkward = `logs "quoted" $HOME \`x\` ü`;
+  await using service = await storedService(sh("chatty.sh"), [], (spec) => {
+    spec.output.stdout = `${awkward}/both.log`;
+    spec.output.stderr = `${awkward}/both.log`;
+    spec.output.redirectHooks = true;
+    spec.hooks["Start/Post"] = "echo hook says hello";
+  });
+  await using host = startHost(service.root, service.spec.name, { underSystemd: true });
+  const file = path.join(service.logs, awkward, "both.log");
+  await eventually(() => readLines(file), (lines) => lines.includes("line 3"));
+  // The program itself holds the file (no copy through the host): its own open file descriptors show it.
+  const status = JSON.parse(await Deno.readTextFile(path.join(service.logs, "status.json")));
+  const descriptors = [...Deno.readDirSync(`/proc/${status.programPid}/fd`)]
+    .map((entry) => Deno.readLinkSync(`/proc/${status.programPid}/fd/${entry.name}`));
+  assertOk(descriptors.includes(file), `the program writes ${file} itself: ${descriptors.join(", ")}`);
+  host.signal("SIGTERM");
+  assertEquals(await host.exit(), 0);
+  const lines = await readLines(file);
+  assertOk(lines.includes("to stderr"), "stderr is in the shared file");
+  assertOk(lines.includes("hook says hello"), "the hook's line is in it too");
+  const numbered = lines.filter((line) => line.startsWith("line "));
+  assertEquals(numbered, numbered.map((_, i) => `line ${i + 1}`), "every line once, in order");
+});

@@ -186,6 +186,32 @@ test("killing the host itself ends the program and its child: the job object out
   await assertAllEnd([status.hostPid, ...tree]);
 });
 
+test("under the SCM the program writes its own log: both streams in one file, read, renamed and deleted while it runs", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "servitor-ticker-" });
+  const program = path.win32.join(dir, "ticker.cmd");
+  await Deno.copyFile(path.win32.join(fixtures, "host_ticker.cmd"), program);
+  using hosted = await hostedService("servitor_host_log", program, [], (spec) => {
+    spec.output.stdout = "%PROGRAM%.log";
+    spec.output.stderr = "%PROGRAM%.log";
+  });
+  hosted.service.start();
+  await waitForState(hosted.service, "running");
+  const log = path.win32.join(dir, "ticker.log");
+  await eventuallyLines(log, (lines) => lines.includes("tick 2") && lines.includes("tock 2"));
+  // Shared for deletion: an administrator renames the live log, and the program writes on into it.
+  const renamed = path.win32.join(dir, "ticker.old.log");
+  await Deno.rename(log, renamed);
+  const lines = await eventuallyLines(renamed, (lines) => lines.includes("tock 4"));
+  assertEquals(
+    lines.filter((line) => line.startsWith("tick ")),
+    lines.filter((line) => line.startsWith("tick ")).map((_, i) => `tick ${i + 1}`),
+    "every stdout line once, in order, beside stderr's",
+  );
+  await Deno.remove(renamed);
+  hosted.service.control({ kind: "stop" });
+  await waitForState(hosted.service, "stopped", 15_000);
+});
+
 test("a Ctrl-C-aware program runs its cleanup when the service stops", async () => {
   const marker = path.win32.join(await Deno.makeTempDir(), "cleanup.txt");
   using hosted = await hostedService("servitor_host_ctrl_c", Deno.execPath(), [
