@@ -214,11 +214,18 @@ class WindowsProgram implements Program {
 
   /**
    * The program and every process it started, deepest first: the job's own list (exact, and with the
-   * orphans whose parent has ended), ordered by the parent links of a snapshot.
+   * orphans whose parent has ended), ordered by the parent links of a snapshot. The console host
+   * (conhost.exe) of the program's console is left out: it is a child of the program (Windows 8 and later,
+   * and Wine), not one of its processes, and its console window is not the program's to close — under Wine
+   * a WM_CLOSE to it counted as delivered and the stop waited AppStopMethodWindow for nothing (measured).
+   * The job's kill still ends it.
    */
   #tree(): number[] {
-    const members = new Set(this.#job.processIds());
     const processes = listProcesses();
+    const consoleHosts = new Set(
+      processes.filter((p) => p.exeFile.toLowerCase() === "conhost.exe").map((p) => p.processId),
+    );
+    const members = new Set(this.#job.processIds().filter((pid) => !consoleHosts.has(pid)));
     const ordered = descendants(this.pid, processes).filter((pid) => members.has(pid));
     const orphans = [...members].filter((pid) => pid !== this.pid && !ordered.includes(pid));
     return [...orphans, ...ordered, ...(members.has(this.pid) ? [this.pid] : [])];
