@@ -6,13 +6,14 @@ import path from "path";
 import { fileURLToPath } from "node:url";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { eventually, servitor, servitorOk } from "../servitor.ts";
-import { notInSystemd, run, uniqueUnit, unitProcesses, unitProperty } from "./helpers.ts";
+import { cgroupProcesses, notInSystemd, run, uniqueUnit, unitProcesses, unitProperty } from "./helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notInSystemd, fn });
 const ticker = fileURLToPath(new URL("./fixtures/ticker.sh", import.meta.url));
 
 const exists = (file: string) => Deno.stat(file).then(() => true, () => false);
 const readPid = (file: string) => Deno.readTextFile(file).then((text) => Number(text.trim()), () => 0);
+const alive = (pid: number) => Deno.stat(`/proc/${pid}`).then(() => true, () => false);
 
 test("InstallService and every ManageService run mode drive systemd, output in its spec file", async () => {
   const name = uniqueUnit("servitor-cli");
@@ -69,6 +70,41 @@ test("InstallService and every ManageService run mode drive systemd, output in i
   assertOk(!await exists(`/etc/systemd/system/multi-user.target.wants/${unit}`), "no enabled symlink");
   assertOk(!await exists(`/etc/servitor/${name}`), "no configuration");
   assertEquals((await servitor("ManageService", name, "status")).code, 6);
+});
+
+test("ManageService remove of a running service stops it first: no host or program is left running", async () => {
+  const name = uniqueUnit("servitor-cli-remove");
+  const unit = `${name}.service`;
+  const pidFile = path.join(await Deno.makeTempDir(), "pid");
+  await servitorOk("InstallService", ticker, pidFile, "--service_name", name, "--start", "manual");
+  try {
+    await servitorOk("ManageService", name, "start");
+    const program = await eventually(() => readPid(pidFile), (pid) => pid > 0);
+    const host = Number(await unitProperty(unit, "MainPID"));
+    // Read while the unit is there: once it is gone systemd no longer names its group.
+    const cgroup = await unitProperty(unit, "ControlGroup");
+    assertOk(cgroup !== "", "the running unit has a control group");
+    const running = await cgroupProcesses(cgroup);
+    assertOk(
+      running.includes(host) && running.includes(program),
+      `host and program in the cgroup: ${running}`,
+    );
+
+    await servitorOk("ManageService", name, "remove");
+    assertEquals(
+      [await unitProperty(unit, "LoadState"), await unitProperty(unit, "ActiveState")],
+      ["not-found", "inactive"],
+      "systemd forgot the unit, and nothing of it runs",
+    );
+    assertEquals(await cgroupProcesses(cgroup), [], "the unit's cgroup is empty");
+    assertOk(!await alive(host), `the host ${host} outlived remove`);
+    assertOk(!await alive(program), `the program ${program} outlived remove`);
+    assertEquals((await servitor("ManageService", name, "status")).code, 6);
+  } finally {
+    await run("systemctl", "stop", unit);
+    await servitor("ManageService", name, "remove", "--remove_install_args");
+    await Deno.remove(`/etc/servitor/${name}`, { recursive: true }).catch(() => {});
+  }
 });
 
 test("systemd-analyze verify accepts the unit InstallService writes for awkward arguments", async () => {
