@@ -134,57 +134,54 @@ test("systemd-analyze verify accepts the unit InstallService writes for awkward 
 });
 
 /**
- * Whether this systemd hands units their credentials. The test-bed's does not (LoadCredential= leaves
- * $CREDENTIALS_DIRECTORY empty there), so the test of a service under an account of its own runs only
- * where it can: systemd gives such a host its spec as a credential, the store staying root's alone.
+ * systemd gives a host under an account of its own its spec as a credential, the store staying root's alone.
+ * That takes a systemd that hands units their credentials at all: the test-bed's does since it boots with
+ * shared mount propagation (tests/testbed/testbed.sh), and the probe first says so if that ever breaks.
  */
-const credentialsWork = !notInSystemd &&
-  (await run(
-      "systemd-run",
-      "--wait",
-      "--pipe",
-      "--quiet",
-      "-p",
-      "LoadCredential=probe:/etc/hostname",
-      "sh",
-      "-c",
-      'cat "$CREDENTIALS_DIRECTORY/probe"',
-    )).code === 0;
-
-Deno.test({
-  name:
-    "a service installed for LocalService runs as an unprivileged user of its own, its spec out of reach" +
-    (credentialsWork ? "" : " (skipped: this systemd loads no credentials)"),
-  ignore: notInSystemd || !credentialsWork,
-  fn: async () => {
-    const name = uniqueUnit("servitor-cli-dynamic");
-    const unit = `${name}.service`;
-    await servitorOk(
-      "InstallService",
-      ticker,
-      "/dev/null",
-      "--service_name",
-      name,
-      "--account",
-      "LocalService",
-      "--stdout",
-      "%SERVICE%.out.txt",
-      "--start",
-      "manual",
-    );
-    try {
-      await servitorOk("ManageService", name, "start");
-      const output = `/var/log/servitor/${name}/${name}.out.txt`;
-      await eventually(() => Deno.readTextFile(output).catch(() => ""), (text) => text.includes("tick 2"));
-      const host = Number(await unitProperty(unit, "MainPID"));
-      const uid = (await Deno.readTextFile(`/proc/${host}/status`)).match(/^Uid:\s+(\d+)/m)?.[1];
-      assertOk(uid !== undefined && uid !== "0", `the host runs as uid ${uid}`);
-      assertEquals((await Deno.stat(`/etc/servitor/${name}`)).mode! & 0o777, 0o700, "the store stays root's");
-      await servitorOk("ManageService", name, "stop");
-    } finally {
-      await servitor("ManageService", name, "remove", "--remove_install_args");
-    }
-  },
+test("a service installed for LocalService runs as an unprivileged user of its own, its spec out of reach", async () => {
+  const probe = await run(
+    "systemd-run",
+    "--wait",
+    "--pipe",
+    "--quiet",
+    "-p",
+    "LoadCredential=probe:/etc/hostname",
+    "sh",
+    "-c",
+    'cat "$CREDENTIALS_DIRECTORY/probe"',
+  );
+  assertEquals(
+    [probe.code, probe.stdout],
+    [0, (await Deno.readTextFile("/etc/hostname")).trim()],
+    `systemd hands a unit its credentials (LoadCredential=): ${probe.stderr}`,
+  );
+  const name = uniqueUnit("servitor-cli-dynamic");
+  const unit = `${name}.service`;
+  await servitorOk(
+    "InstallService",
+    ticker,
+    "/dev/null",
+    "--service_name",
+    name,
+    "--account",
+    "LocalService",
+    "--stdout",
+    "%SERVICE%.out.txt",
+    "--start",
+    "manual",
+  );
+  try {
+    await servitorOk("ManageService", name, "start");
+    const output = `/var/log/servitor/${name}/${name}.out.txt`;
+    await eventually(() => Deno.readTextFile(output).catch(() => ""), (text) => text.includes("tick 2"));
+    const host = Number(await unitProperty(unit, "MainPID"));
+    const uid = (await Deno.readTextFile(`/proc/${host}/status`)).match(/^Uid:\s+(\d+)/m)?.[1];
+    assertOk(uid !== undefined && uid !== "0", `the host runs as uid ${uid}`);
+    assertEquals((await Deno.stat(`/etc/servitor/${name}`)).mode! & 0o777, 0o700, "the store stays root's");
+    await servitorOk("ManageService", name, "stop");
+  } finally {
+    await servitor("ManageService", name, "remove", "--remove_install_args");
+  }
 });
 
 test("nssm's verbs drive systemd too: install, set, get, start, status, statuscode, dump, stop, remove", async () => {
