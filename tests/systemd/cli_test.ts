@@ -10,6 +10,7 @@ import { cgroupProcesses, notInSystemd, run, uniqueUnit, unitProcesses, unitProp
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notInSystemd, fn });
 const ticker = fileURLToPath(new URL("./fixtures/ticker.sh", import.meta.url));
+const stubborn = fileURLToPath(new URL("./fixtures/stubborn.sh", import.meta.url));
 
 const exists = (file: string) => Deno.stat(file).then(() => true, () => false);
 const readPid = (file: string) => Deno.readTextFile(file).then((text) => Number(text.trim()), () => 0);
@@ -104,6 +105,34 @@ test("ManageService remove of a running service stops it first: no host or progr
     await run("systemctl", "stop", unit);
     await servitor("ManageService", name, "remove", "--remove_install_args");
     await Deno.remove(`/etc/servitor/${name}`, { recursive: true }).catch(() => {});
+  }
+});
+
+test("ManageService stop of a program that ignores SIGINT and SIGTERM succeeds: the host's escalation ends it", async () => {
+  const name = uniqueUnit("servitor-cli-stubborn");
+  const unit = `${name}.service`;
+  const folder = await Deno.makeTempDir();
+  const pidFile = path.join(folder, "pid");
+  const signals = path.join(folder, "signals");
+  await servitorOk("InstallService", stubborn, pidFile, signals, "--service_name", name, "--start", "manual");
+  try {
+    await servitorOk("ManageService", name, "start");
+    const program = await eventually(() => readPid(pidFile), (pid) => pid > 0);
+    const cgroup = await unitProperty(unit, "ControlGroup");
+
+    await servitorOk("ManageService", name, "stop");
+    // Both polite steps reached the program and were ignored: only the last one, SIGKILL, ended it.
+    assertEquals((await Deno.readTextFile(signals)).trim().split("\n"), ["INT", "TERM"]);
+    // TimeoutStopSec= outlasted the escalation: systemd did not have to kill the host in the middle of it.
+    assertEquals(
+      [await unitProperty(unit, "ActiveState"), await unitProperty(unit, "Result")],
+      ["inactive", "success"],
+    );
+    assertEquals(await cgroupProcesses(cgroup), [], "nothing is left in the unit's cgroup");
+    assertOk(!await alive(program), `the program ${program} outlived stop`);
+  } finally {
+    await servitor("ManageService", name, "stop_and_remove", "--remove_install_args");
+    await Deno.remove(folder, { recursive: true });
   }
 });
 
