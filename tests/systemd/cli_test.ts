@@ -11,6 +11,7 @@ import { cgroupProcesses, notInSystemd, run, uniqueUnit, unitProcesses, unitProp
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notInSystemd, fn });
 const ticker = fileURLToPath(new URL("./fixtures/ticker.sh", import.meta.url));
 const stubborn = fileURLToPath(new URL("./fixtures/stubborn.sh", import.meta.url));
+const starts = fileURLToPath(new URL("./fixtures/starts.sh", import.meta.url));
 
 const exists = (file: string) => Deno.stat(file).then(() => true, () => false);
 const readPid = (file: string) => Deno.readTextFile(file).then((text) => Number(text.trim()), () => 0);
@@ -130,6 +131,45 @@ test("ManageService stop of a program that ignores SIGINT and SIGTERM succeeds: 
     );
     assertEquals(await cgroupProcesses(cgroup), [], "nothing is left in the unit's cgroup");
     assertOk(!await alive(program), `the program ${program} outlived stop`);
+  } finally {
+    await servitor("ManageService", name, "stop_and_remove", "--remove_install_args");
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+test("ManageService continue starts a throttled program again at once, long before its restart delay is over", async () => {
+  const name = uniqueUnit("servitor-cli-continue");
+  const folder = await Deno.makeTempDir();
+  const log = path.join(folder, "starts");
+  const lines = () => Deno.readTextFile(log).then((text) => text.trim().split("\n"), () => []);
+  // The program exits at once; without continue the host would wait the 10 minutes of AppRestartDelay.
+  await servitorOk(
+    "InstallService",
+    starts,
+    log,
+    "--service_name",
+    name,
+    "--start",
+    "manual",
+    "--restart_delay",
+    "10m",
+  );
+  try {
+    await servitorOk("ManageService", name, "start");
+    const waiting = await eventually(
+      async () => JSON.parse((await servitorOk("ManageService", name, "status", "--json")).stdout),
+      (status) => status.nextStartAt !== undefined,
+    );
+    assertEquals(waiting.state, "running", "systemd has no paused: the host runs on, the program waits");
+    assertOk(Date.parse(waiting.nextStartAt) - Date.now() > 60_000, `next start at ${waiting.nextStartAt}`);
+    assertEquals((await lines()).length, 1);
+
+    await servitorOk("ManageService", name, "continue");
+    await eventually(lines, (started) => started.length === 2, 30_000);
+    await eventually(
+      async () => JSON.parse((await servitorOk("ManageService", name, "status", "--json")).stdout),
+      (status) => status.restarts === 1,
+    );
   } finally {
     await servitor("ManageService", name, "stop_and_remove", "--remove_install_args");
     await Deno.remove(folder, { recursive: true });
