@@ -190,9 +190,16 @@ class SystemdManager implements ServiceManager {
     if (startsAtBoot(spec.start)) await this.#systemctl.change(["enable", unit]);
   }
 
+  /**
+   * Stops the unit first, then deletes it. systemd goes on running a unit whose file is gone (active, with
+   * LoadState=not-found) and nothing would stop it any more: as servitor's store no longer names it either,
+   * the host would run on unseen. `systemctl stop` waits for the stop job, the host's escalation included.
+   */
   async remove(name: string): Promise<void> {
     const unit = unitName(name);
     await this.#requireOwnUnit(name);
+    const [properties] = await this.#systemctl.show([unit], ["ActiveState"]);
+    if (properties.ActiveState !== "inactive") await this.#systemctl.change(["stop", unit]);
     await this.#systemctl.change(["disable", unit]);
     const file = unitPath(name, this.#user);
     if (this.#dryRun) this.#dryRun(`rm -f ${shellWord(file)}`);

@@ -6,13 +6,16 @@ import path from "path";
 import { fileURLToPath } from "node:url";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { eventually, servitor, servitorOk } from "../servitor.ts";
-import { notInSystemd, run, uniqueUnit, unitProcesses, unitProperty } from "./helpers.ts";
+import { cgroupProcesses, notInSystemd, run, uniqueUnit, unitProcesses, unitProperty } from "./helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notInSystemd, fn });
 const ticker = fileURLToPath(new URL("./fixtures/ticker.sh", import.meta.url));
+const stubborn = fileURLToPath(new URL("./fixtures/stubborn.sh", import.meta.url));
+const starts = fileURLToPath(new URL("./fixtures/starts.sh", import.meta.url));
 
 const exists = (file: string) => Deno.stat(file).then(() => true, () => false);
 const readPid = (file: string) => Deno.readTextFile(file).then((text) => Number(text.trim()), () => 0);
+const alive = (pid: number) => Deno.stat(`/proc/${pid}`).then(() => true, () => false);
 
 test("InstallService and every ManageService run mode drive systemd, output in its spec file", async () => {
   const name = uniqueUnit("servitor-cli");
@@ -71,6 +74,108 @@ test("InstallService and every ManageService run mode drive systemd, output in i
   assertEquals((await servitor("ManageService", name, "status")).code, 6);
 });
 
+test("ManageService remove of a running service stops it first: no host or program is left running", async () => {
+  const name = uniqueUnit("servitor-cli-remove");
+  const unit = `${name}.service`;
+  const pidFile = path.join(await Deno.makeTempDir(), "pid");
+  await servitorOk("InstallService", ticker, pidFile, "--service_name", name, "--start", "manual");
+  try {
+    await servitorOk("ManageService", name, "start");
+    const program = await eventually(() => readPid(pidFile), (pid) => pid > 0);
+    const host = Number(await unitProperty(unit, "MainPID"));
+    // Read while the unit is there: once it is gone systemd no longer names its group.
+    const cgroup = await unitProperty(unit, "ControlGroup");
+    assertOk(cgroup !== "", "the running unit has a control group");
+    const running = await cgroupProcesses(cgroup);
+    assertOk(
+      running.includes(host) && running.includes(program),
+      `host and program in the cgroup: ${running}`,
+    );
+
+    await servitorOk("ManageService", name, "remove");
+    assertEquals(
+      [await unitProperty(unit, "LoadState"), await unitProperty(unit, "ActiveState")],
+      ["not-found", "inactive"],
+      "systemd forgot the unit, and nothing of it runs",
+    );
+    assertEquals(await cgroupProcesses(cgroup), [], "the unit's cgroup is empty");
+    assertOk(!await alive(host), `the host ${host} outlived remove`);
+    assertOk(!await alive(program), `the program ${program} outlived remove`);
+    assertEquals((await servitor("ManageService", name, "status")).code, 6);
+  } finally {
+    await run("systemctl", "stop", unit);
+    await servitor("ManageService", name, "remove", "--remove_install_args");
+    await Deno.remove(`/etc/servitor/${name}`, { recursive: true }).catch(() => {});
+  }
+});
+
+test("ManageService stop of a program that ignores SIGINT and SIGTERM succeeds: the host's escalation ends it", async () => {
+  const name = uniqueUnit("servitor-cli-stubborn");
+  const unit = `${name}.service`;
+  const folder = await Deno.makeTempDir();
+  const pidFile = path.join(folder, "pid");
+  const signals = path.join(folder, "signals");
+  await servitorOk("InstallService", stubborn, pidFile, signals, "--service_name", name, "--start", "manual");
+  try {
+    await servitorOk("ManageService", name, "start");
+    const program = await eventually(() => readPid(pidFile), (pid) => pid > 0);
+    const cgroup = await unitProperty(unit, "ControlGroup");
+
+    await servitorOk("ManageService", name, "stop");
+    // Both polite steps reached the program and were ignored: only the last one, SIGKILL, ended it.
+    assertEquals((await Deno.readTextFile(signals)).trim().split("\n"), ["INT", "TERM"]);
+    // TimeoutStopSec= outlasted the escalation: systemd did not have to kill the host in the middle of it.
+    assertEquals(
+      [await unitProperty(unit, "ActiveState"), await unitProperty(unit, "Result")],
+      ["inactive", "success"],
+    );
+    assertEquals(await cgroupProcesses(cgroup), [], "nothing is left in the unit's cgroup");
+    assertOk(!await alive(program), `the program ${program} outlived stop`);
+  } finally {
+    await servitor("ManageService", name, "stop_and_remove", "--remove_install_args");
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+test("ManageService continue starts a throttled program again at once, long before its restart delay is over", async () => {
+  const name = uniqueUnit("servitor-cli-continue");
+  const folder = await Deno.makeTempDir();
+  const log = path.join(folder, "starts");
+  const lines = () => Deno.readTextFile(log).then((text) => text.trim().split("\n"), () => []);
+  // The program exits at once; without continue the host would wait the 10 minutes of AppRestartDelay.
+  await servitorOk(
+    "InstallService",
+    starts,
+    log,
+    "--service_name",
+    name,
+    "--start",
+    "manual",
+    "--restart_delay",
+    "10m",
+  );
+  try {
+    await servitorOk("ManageService", name, "start");
+    const waiting = await eventually(
+      async () => JSON.parse((await servitorOk("ManageService", name, "status", "--json")).stdout),
+      (status) => status.nextStartAt !== undefined,
+    );
+    assertEquals(waiting.state, "running", "systemd has no paused: the host runs on, the program waits");
+    assertOk(Date.parse(waiting.nextStartAt) - Date.now() > 60_000, `next start at ${waiting.nextStartAt}`);
+    assertEquals((await lines()).length, 1);
+
+    await servitorOk("ManageService", name, "continue");
+    await eventually(lines, (started) => started.length === 2, 30_000);
+    await eventually(
+      async () => JSON.parse((await servitorOk("ManageService", name, "status", "--json")).stdout),
+      (status) => status.restarts === 1,
+    );
+  } finally {
+    await servitor("ManageService", name, "stop_and_remove", "--remove_install_args");
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
 test("systemd-analyze verify accepts the unit InstallService writes for awkward arguments", async () => {
   const name = uniqueUnit("servitor-cli-verify");
   await servitorOk(
@@ -98,57 +203,54 @@ test("systemd-analyze verify accepts the unit InstallService writes for awkward 
 });
 
 /**
- * Whether this systemd hands units their credentials. The test-bed's does not (LoadCredential= leaves
- * $CREDENTIALS_DIRECTORY empty there), so the test of a service under an account of its own runs only
- * where it can: systemd gives such a host its spec as a credential, the store staying root's alone.
+ * systemd gives a host under an account of its own its spec as a credential, the store staying root's alone.
+ * That takes a systemd that hands units their credentials at all: the test-bed's does since it boots with
+ * shared mount propagation (tests/testbed/testbed.sh), and the probe first says so if that ever breaks.
  */
-const credentialsWork = !notInSystemd &&
-  (await run(
-      "systemd-run",
-      "--wait",
-      "--pipe",
-      "--quiet",
-      "-p",
-      "LoadCredential=probe:/etc/hostname",
-      "sh",
-      "-c",
-      'cat "$CREDENTIALS_DIRECTORY/probe"',
-    )).code === 0;
-
-Deno.test({
-  name:
-    "a service installed for LocalService runs as an unprivileged user of its own, its spec out of reach" +
-    (credentialsWork ? "" : " (skipped: this systemd loads no credentials)"),
-  ignore: notInSystemd || !credentialsWork,
-  fn: async () => {
-    const name = uniqueUnit("servitor-cli-dynamic");
-    const unit = `${name}.service`;
-    await servitorOk(
-      "InstallService",
-      ticker,
-      "/dev/null",
-      "--service_name",
-      name,
-      "--account",
-      "LocalService",
-      "--stdout",
-      "%SERVICE%.out.txt",
-      "--start",
-      "manual",
-    );
-    try {
-      await servitorOk("ManageService", name, "start");
-      const output = `/var/log/servitor/${name}/${name}.out.txt`;
-      await eventually(() => Deno.readTextFile(output).catch(() => ""), (text) => text.includes("tick 2"));
-      const host = Number(await unitProperty(unit, "MainPID"));
-      const uid = (await Deno.readTextFile(`/proc/${host}/status`)).match(/^Uid:\s+(\d+)/m)?.[1];
-      assertOk(uid !== undefined && uid !== "0", `the host runs as uid ${uid}`);
-      assertEquals((await Deno.stat(`/etc/servitor/${name}`)).mode! & 0o777, 0o700, "the store stays root's");
-      await servitorOk("ManageService", name, "stop");
-    } finally {
-      await servitor("ManageService", name, "remove", "--remove_install_args");
-    }
-  },
+test("a service installed for LocalService runs as an unprivileged user of its own, its spec out of reach", async () => {
+  const probe = await run(
+    "systemd-run",
+    "--wait",
+    "--pipe",
+    "--quiet",
+    "-p",
+    "LoadCredential=probe:/etc/hostname",
+    "sh",
+    "-c",
+    'cat "$CREDENTIALS_DIRECTORY/probe"',
+  );
+  assertEquals(
+    [probe.code, probe.stdout],
+    [0, (await Deno.readTextFile("/etc/hostname")).trim()],
+    `systemd hands a unit its credentials (LoadCredential=): ${probe.stderr}`,
+  );
+  const name = uniqueUnit("servitor-cli-dynamic");
+  const unit = `${name}.service`;
+  await servitorOk(
+    "InstallService",
+    ticker,
+    "/dev/null",
+    "--service_name",
+    name,
+    "--account",
+    "LocalService",
+    "--stdout",
+    "%SERVICE%.out.txt",
+    "--start",
+    "manual",
+  );
+  try {
+    await servitorOk("ManageService", name, "start");
+    const output = `/var/log/servitor/${name}/${name}.out.txt`;
+    await eventually(() => Deno.readTextFile(output).catch(() => ""), (text) => text.includes("tick 2"));
+    const host = Number(await unitProperty(unit, "MainPID"));
+    const uid = (await Deno.readTextFile(`/proc/${host}/status`)).match(/^Uid:\s+(\d+)/m)?.[1];
+    assertOk(uid !== undefined && uid !== "0", `the host runs as uid ${uid}`);
+    assertEquals((await Deno.stat(`/etc/servitor/${name}`)).mode! & 0o777, 0o700, "the store stays root's");
+    await servitorOk("ManageService", name, "stop");
+  } finally {
+    await servitor("ManageService", name, "remove", "--remove_install_args");
+  }
 });
 
 test("nssm's verbs drive systemd too: install, set, get, start, status, statuscode, dump, stop, remove", async () => {

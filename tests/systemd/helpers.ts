@@ -26,7 +26,14 @@ export function uniqueUnit(prefix: string): string {
  * cgroup v2 or v1 (this project's CI machines are v1 with a name=systemd hierarchy).
  */
 export async function unitProcesses(unit: string): Promise<number[]> {
-  const cgroup = await unitProperty(unit, "ControlGroup");
+  return cgroupProcesses(await unitProperty(unit, "ControlGroup"));
+}
+
+/**
+ * The PIDs in a control group (a ControlGroup= path). For a unit that is gone, whose ControlGroup= systemd
+ * no longer says, ask with the path read while it was there.
+ */
+export async function cgroupProcesses(cgroup: string): Promise<number[]> {
   if (!cgroup) return [];
   const pids: number[] = [];
   for await (const entry of Deno.readDir("/proc")) {

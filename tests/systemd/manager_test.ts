@@ -1,14 +1,15 @@
 /**
- * The systemd backend against a real systemd (PID 1 of the test-bed): units it writes pass
- * `systemd-analyze verify` silently and hand a program exactly its arguments; the host runs under it, is
- * restarted by it, and leaves nothing behind; start types, status, controls, list, query, --user.
+ * The systemd backend against a real systemd (PID 1 of the test-bed): units it writes — for root, for
+ * accounts of their own (DynamicUser=, User=) and for a user's own manager — pass `systemd-analyze verify`
+ * silently and hand a program exactly its arguments; the host runs under it, is restarted by it, and leaves
+ * nothing behind; start types, status, controls, list, query, --user.
  */
 import path from "path";
 import { assertEquals, assertMatch, assertOk, assertRejects } from "../assert.ts";
 import { notInSystemd, run, uniqueUnit, unitProcesses, unitProperty } from "./helpers.ts";
 import { selfCommand } from "../../cli/self.ts";
 import { type HostCommand, type ServiceManager, ServiceManagerError } from "../../service/manager.ts";
-import { defaultSpec, type ServiceSpec } from "../../service/spec.ts";
+import { type Account, defaultSpec, type ServiceSpec } from "../../service/spec.ts";
 import { defaultConfigRoot, writeSpec } from "../../service/store.ts";
 import { connectSystemd, unitPath } from "../../systemd/manager.ts";
 
@@ -23,10 +24,15 @@ const AWKWARD_NAME = "servitor ü 100% $HOME ;";
 const QUOTED_NAME = `'q' "d" \\`;
 const WANTS = "/etc/systemd/system/multi-user.target.wants";
 
-/** A fresh awkward folder holding copies of the fixtures (remove its parent at the end). */
-async function awkwardFolder(): Promise<string> {
-  const folder = path.join(await Deno.makeTempDir({ prefix: "servitor-" }), AWKWARD_NAME);
-  await Deno.mkdir(folder);
+/**
+ * A fresh awkward folder holding copies of the fixtures (remove its parent at the end), below `parent`.
+ * Anyone may read it: a service under an account of its own runs the fixtures too.
+ */
+async function awkwardFolder(parent?: string): Promise<string> {
+  const top = await Deno.makeTempDir({ prefix: "servitor-", dir: parent });
+  await Deno.chmod(top, 0o755);
+  const folder = path.join(top, AWKWARD_NAME);
+  await Deno.mkdir(folder, { mode: 0o755 });
   for (const fixture of ["args.sh", "signals.sh"]) {
     await Deno.copyFile(path.join(fixtures, fixture), path.join(folder, fixture));
     await Deno.chmod(path.join(folder, fixture), 0o755);
@@ -53,11 +59,44 @@ function argumentsIn(file: string): Promise<string[]> {
   });
 }
 
-async function verify(file: string): Promise<string> {
-  return (await run("systemd-analyze", "verify", file)).stderr;
+/** What `systemd-analyze verify` says about a unit file, on stderr: nothing when all is well. */
+async function verify(file: string, user = false): Promise<string> {
+  return (await run("systemd-analyze", ...(user ? ["--user"] : []), "verify", file)).stderr;
 }
 
 const alive = (pid: number) => Deno.stat(`/proc/${pid}`).then(() => true, () => false);
+
+/**
+ * root's own user manager, for `--user` units: the test-bed has no PAM session for user@.service, so it is
+ * started by hand, and ended with the scope (`await using`).
+ */
+async function startUserManager(): Promise<AsyncDisposable> {
+  const runtime = "/run/user/0";
+  await Deno.mkdir(runtime, { recursive: true, mode: 0o700 });
+  const userManager = new Deno.Command("/lib/systemd/systemd", {
+    args: ["--user", "--log-target=null"],
+    env: { XDG_RUNTIME_DIR: runtime },
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  Deno.env.set("XDG_RUNTIME_DIR", runtime);
+  const stop = async () => {
+    Deno.env.delete("XDG_RUNTIME_DIR");
+    userManager.kill("SIGTERM");
+    await userManager.status;
+  };
+  try {
+    await waitFor(
+      "the user manager",
+      async () => (await run("systemctl", "--user", "show", "-p", "Version")).code === 0 || undefined,
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { [Symbol.asyncDispose]: stop };
+}
 
 /** Stops and removes what a test made, whatever state it got to. */
 async function cleanUp(manager: ServiceManager, names: string[]) {
@@ -73,6 +112,10 @@ interface AwkwardCase {
   displayName: string;
   description: string;
   args: string[];
+  /** The account (`User=`, `DynamicUser=yes`); root when not given. */
+  account?: Account;
+  /** A `--user` unit, run by root's own user manager. */
+  user?: boolean;
 }
 
 const awkwardCases: AwkwardCase[] = [
@@ -100,35 +143,101 @@ const awkwardCases: AwkwardCase[] = [
     description: "日本語の説明",
     args: ["ünïcödé", "日本語", "emoji 🚀", "€"],
   },
+  {
+    label: "LocalService: a dynamic user",
+    displayName: "Local 100% service",
+    description: `runs as "someone" of its own`,
+    account: { kind: "local_service" },
+    args: ["two words", "100%", "$HOME"],
+  },
+  {
+    label: "NetworkService: a dynamic user",
+    displayName: "Network service ü",
+    description: "50%% ${PATH}",
+    account: { kind: "network_service" },
+    args: [`say "hi"`, "%n", "back\\slash"],
+  },
+  {
+    label: "a named user",
+    displayName: "as daemon",
+    description: "User=daemon",
+    account: { kind: "user", name: "daemon" },
+    args: ["日本語", "", "line\nbreak"],
+  },
+  {
+    label: "a --user unit",
+    displayName: "Mein 100% $HOME-Dienst",
+    description: `a user's "own"`,
+    user: true,
+    args: ["two words", "%i", "${PATH}", "ü"],
+  },
 ];
 
+/** What query() names the account of a case's service. */
+function accountShown(awkward: AwkwardCase, name: string): string | undefined {
+  switch (awkward.account?.kind) {
+    case undefined:
+      return awkward.user ? undefined : "root";
+    case "user":
+      return awkward.account.name;
+    default:
+      return `${name} (dynamic user)`;
+  }
+}
+
 test("every unit passes systemd-analyze verify silently, and the program receives exactly its arguments", async () => {
-  const manager = connectSystemd();
-  const folder = await awkwardFolder();
-  const names: string[] = [];
+  const system = connectSystemd();
+  // Not below /tmp: a dynamic user's service has a /tmp of its own (PrivateTmp=, implied by DynamicUser=).
+  const folder = await awkwardFolder("/srv");
+  await using _userManager = await startUserManager();
+  const user = connectSystemd({ user: true });
+  const names = { system: [] as string[], user: [] as string[] };
   try {
     for (const awkward of awkwardCases) {
+      const manager = awkward.user ? user : system;
       const name = uniqueUnit("servitor-awkward");
-      names.push(name);
+      names[awkward.user ? "user" : "system"].push(name);
       const spec = defaultSpec(name, path.join(folder, "args.sh"));
       spec.displayName = awkward.displayName;
       spec.description = awkward.description;
       spec.start = "manual";
-      spec.dependsOn = ["systemd-journald"];
-      // systemd runs the program itself here, so that its ExecStart= is what carries the arguments.
-      const out = path.join(folder, `${name} out`);
+      spec.account = awkward.account ?? spec.account;
+      // The user manager has no journald unit of its own to depend on.
+      spec.dependsOn = awkward.user ? [] : ["systemd-journald"];
+      // systemd runs the program itself here, so that its ExecStart= is what carries the arguments. An
+      // account of its own writes only in its LogsDirectory=, and gets the spec (which is in the unit as
+      // LoadCredential=) from the store.
+      const out = awkward.account
+        ? path.join("/var/log/servitor", name, "arguments")
+        : path.join(folder, `${name} out`);
+      if (awkward.account) await writeSpec(defaultConfigRoot(false), spec);
       const host: HostCommand = { program: path.join(folder, "args.sh"), args: [out, ...awkward.args] };
       await manager.create(spec, host);
-      assertEquals(await verify(unitPath(name)), "", awkward.label);
+      assertEquals(await verify(unitPath(name, awkward.user), awkward.user), "", awkward.label);
       await manager.start(name);
       assertEquals(await argumentsIn(out), awkward.args, awkward.label);
+      if (awkward.account) {
+        const owner = (await Deno.stat(out)).uid;
+        assertOk(
+          owner !== null && owner !== 0,
+          `${awkward.label}: the program ran as uid ${owner}, not root`,
+        );
+      }
       const installed = await manager.query(name);
       assertEquals(installed.displayName, awkward.displayName, awkward.label);
       assertEquals(installed.description, awkward.description, awkward.label);
-      assertEquals(installed.dependsOn, ["systemd-journald"], awkward.label);
+      assertEquals(installed.dependsOn, spec.dependsOn, awkward.label);
+      const account = accountShown(awkward, name);
+      if (account !== undefined) assertEquals(installed.account, account, awkward.label);
     }
   } finally {
-    await cleanUp(manager, names);
+    await cleanUp(system, names.system);
+    await cleanUp(user, names.user);
+    for (const name of names.system) {
+      for (const logs of [`/var/log/servitor/${name}`, `/var/log/private/servitor/${name}`]) {
+        await Deno.remove(logs, { recursive: true }).catch(() => {});
+      }
+    }
     await Deno.remove(path.dirname(folder), { recursive: true });
   }
 });
@@ -346,26 +455,12 @@ test("a dry run prints the file and the systemctl commands, and changes nothing"
 });
 
 test("--user: a user's own manager runs the unit from ~/.config/systemd/user", async () => {
-  // The test-bed has no PAM session for user@.service, so the user manager is started by hand.
-  const runtime = "/run/user/0";
-  await Deno.mkdir(runtime, { recursive: true, mode: 0o700 });
-  const userManager = new Deno.Command("/lib/systemd/systemd", {
-    args: ["--user", "--log-target=null"],
-    env: { XDG_RUNTIME_DIR: runtime },
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  Deno.env.set("XDG_RUNTIME_DIR", runtime);
+  await using _userManager = await startUserManager();
   const manager = connectSystemd({ user: true });
   const folder = await awkwardFolder();
   const name = uniqueUnit("servitor-user");
   const out = path.join(folder, "arguments");
   try {
-    await waitFor(
-      "the user manager",
-      async () => (await run("systemctl", "--user", "show", "-p", "Version")).code === 0 || undefined,
-    );
     await manager.create(defaultSpec(name, "/bin/true"), {
       program: path.join(folder, "args.sh"),
       args: [out, "as you"],
@@ -384,8 +479,5 @@ test("--user: a user's own manager runs the unit from ~/.config/systemd/user", a
   } finally {
     await cleanUp(manager, [name]);
     await Deno.remove(path.dirname(folder), { recursive: true });
-    Deno.env.delete("XDG_RUNTIME_DIR");
-    userManager.kill("SIGTERM");
-    await userManager.status;
   }
 });

@@ -136,6 +136,11 @@ run_systemd() {
     mount -t tmpfs tmpfs "$merged/run"
     mount -t tmpfs tmpfs "$merged/tmp"
     '"$bind_shared"'
+    # systemd in a container leaves mounts as it finds them, and LoadCredential= mounts each unit'"'"'s
+    # credentials from a mount namespace of its own (systemd 257): without shared propagation that mount
+    # never reaches PID 1'"'"'s view, and $CREDENTIALS_DIRECTORY is empty. Shared here, inside a namespace
+    # made private: a peer group of its own, nothing propagates to the host.
+    mount --make-rshared "$merged"
     echo ok >"$1"
     exec chroot "$merged" /lib/systemd/systemd --system --log-target=null
   ' testbed "$ready" >/dev/null 2>&1 &
