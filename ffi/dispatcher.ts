@@ -15,7 +15,25 @@ import { addressOf, readPointerAt, readWideAt } from "./memory.ts";
 import { wide } from "./strings.ts";
 import { encodeServiceStatus, encodeServiceTable, type ReportedStatus } from "./structs.ts";
 
-/** A control the SCM sends to a running service. */
+/**
+ * A control the SCM sends to a running service (HandlerEx's dwControl, with its event type).
+ *
+ * @example Say what a control asks for
+ * ```ts
+ * import type { IncomingControl } from "../mod.ts";
+ * function describe(control: IncomingControl): string {
+ *   switch (control.kind) {
+ *     case "user":
+ *     case "other":
+ *       return `control ${control.code}`;
+ *     case "power_event":
+ *       return `power: ${control.event}`;
+ *     default:
+ *       return control.kind;
+ *   }
+ * }
+ * ```
+ */
 export type IncomingControl =
   | { kind: "stop" }
   | { kind: "pause" }
@@ -29,7 +47,16 @@ export type IncomingControl =
   | { kind: "user"; code: number }
   | { kind: "other"; code: number };
 
-/** What a power event says (WM_POWERBROADCAST's PBT_* codes), as far as a service acts on it. */
+/**
+ * What a power event says (WM_POWERBROADCAST's PBT_* codes), as far as a service acts on it.
+ *
+ * @example Close connections before the machine sleeps
+ * ```ts
+ * import type { PowerEvent, ServiceCallbacks } from "../mod.ts";
+ * const onPower = (event: PowerEvent) => event === "suspend" ? "closing connections" : "carrying on";
+ * const callbacks: ServiceCallbacks = { power: (context) => console.log(onPower(context.control.event)) };
+ * ```
+ */
 export type PowerEvent = "resume" | "status_change" | "suspend" | "other";
 
 const powerEvents: Record<number, PowerEvent> = {

@@ -50,13 +50,35 @@ export interface ServiceContext {
   stop(exitCode?: number): void;
 }
 
-/** A context whose control is of kind `K`. */
+/**
+ * A context whose control is of kind `K`: what shutdown, preshutdown, power, session_change and
+ * user_control are told.
+ *
+ * @example A user control's code, typed
+ * ```ts
+ * import type { ControlContext } from "../mod.ts";
+ * function userControl(context: ControlContext<"user">) {
+ *   if (context.control.code === 200) console.log("rotating the log");
+ * }
+ * ```
+ */
 export type ControlContext<K extends IncomingControl["kind"]> = ServiceContext & {
   /** The control being answered. */
   readonly control: Extract<IncomingControl, { kind: K }>;
 };
 
-/** A callback: synchronous, or a promise that the library waits for while keeping the manager informed. */
+/**
+ * A callback: synchronous, or a promise that the library waits for while keeping the manager informed.
+ *
+ * @example An async start: the service manager sees a pending start until the promise resolves
+ * ```ts
+ * import type { ServiceCallback } from "../mod.ts";
+ * const startPending: ServiceCallback = async (context) => {
+ *   await new Promise((resolve) => setTimeout(resolve, 10)); // connecting to a database, say
+ *   console.log(`${context.name} is ready`);
+ * };
+ * ```
+ */
 export type ServiceCallback<C extends ServiceContext = ServiceContext> = (context: C) => void | Promise<void>;
 
 /**
@@ -123,7 +145,16 @@ export interface ServiceCallbacks {
   unhandled?: ServiceCallback;
 }
 
-/** A state or message a service gets: the names of {@link ServiceCallbacks}. */
+/**
+ * A state or message a service gets: the names of {@link ServiceCallbacks}.
+ *
+ * @example The events a handler counts as states, not messages
+ * ```ts
+ * import type { ServiceEvent } from "../mod.ts";
+ * const states = new Set<ServiceEvent>(["start_pending", "running", "paused", "stop_pending", "stopped"]);
+ * const isState = (event: ServiceEvent) => states.has(event);
+ * ```
+ */
 export type ServiceEvent = keyof ServiceCallbacks;
 
 /**
