@@ -179,7 +179,10 @@ export function controlToWin32(control: ServiceControl): number {
     case "param_change":
       return W.SERVICE_CONTROL_PARAMCHANGE;
     case "user":
-      if (!Number.isInteger(control.code) || control.code < 128 || control.code > 255) {
+      if (
+        !Number.isInteger(control.code) || control.code < W.SERVICE_CONTROL_USER_FIRST ||
+        control.code > W.SERVICE_CONTROL_USER_LAST
+      ) {
         throw new RangeError(`a user control code is 128 to 255, not ${control.code}`);
       }
       return control.code;
