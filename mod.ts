@@ -5,8 +5,8 @@
  * protocol.
  *
  * Two forms, one underneath the other:
- * - {@link runService}: a callback per state, after POE::Component::Daemon::Win32 (start_pending, running,
- *   pause_pending, paused, continue_pending, stop_pending, stopped, shutdown, preshutdown, power,
+ * - {@link runService}: a callback per state, after POE::Component::Daemon::Win32 (not_ready, start_pending,
+ *   running, pause_pending, paused, continue_pending, stop_pending, stopped, shutdown, preshutdown, power,
  *   session_change, user_control, unhandled), or one handler for all. An async callback keeps the service
  *   manager informed while it runs (a rising checkpoint, a wait hint; EXTEND_TIMEOUT_USEC= under systemd).
  * - {@link runAsService}: nothing special in the program, after Nuitka's windows-service plugin: an

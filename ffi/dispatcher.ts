@@ -15,7 +15,25 @@ import { addressOf, readPointerAt, readWideAt } from "./memory.ts";
 import { wide } from "./strings.ts";
 import { encodeServiceStatus, encodeServiceTable, type ReportedStatus } from "./structs.ts";
 
-/** A control the SCM sends to a running service. */
+/**
+ * A control the SCM sends to a running service (HandlerEx's dwControl, with its event type).
+ *
+ * @example Say what a control asks for
+ * ```ts
+ * import type { IncomingControl } from "../mod.ts";
+ * function describe(control: IncomingControl): string {
+ *   switch (control.kind) {
+ *     case "user":
+ *     case "other":
+ *       return `control ${control.code}`;
+ *     case "power_event":
+ *       return `power: ${control.event}`;
+ *     default:
+ *       return control.kind;
+ *   }
+ * }
+ * ```
+ */
 export type IncomingControl =
   | { kind: "stop" }
   | { kind: "pause" }
@@ -29,7 +47,16 @@ export type IncomingControl =
   | { kind: "user"; code: number }
   | { kind: "other"; code: number };
 
-/** What a power event says (WM_POWERBROADCAST's PBT_* codes), as far as a service acts on it. */
+/**
+ * What a power event says (WM_POWERBROADCAST's PBT_* codes), as far as a service acts on it.
+ *
+ * @example Close connections before the machine sleeps
+ * ```ts
+ * import type { PowerEvent, ServiceCallbacks } from "../mod.ts";
+ * const onPower = (event: PowerEvent) => event === "suspend" ? "closing connections" : "carrying on";
+ * const callbacks: ServiceCallbacks = { power: (context) => console.log(onPower(context.control.event)) };
+ * ```
+ */
 export type PowerEvent = "resume" | "status_change" | "suspend" | "other";
 
 const powerEvents: Record<number, PowerEvent> = {
@@ -76,8 +103,33 @@ export interface DispatcherHandlers {
   main(status: StatusReporter, args: string[]): void;
   /** HandlerEx. */
   control(control: IncomingControl): ControlAnswer;
-  /** Called with whatever `main` or `control` threw: a throw must never reach native code. */
+  /**
+   * Called with whatever `main` or `control` threw: a throw must never reach native code. Should this throw
+   * too, both go to stderr.
+   */
   error(error: unknown): void;
+}
+
+/**
+ * Hands what a callback threw to `handlers.error`, and never throws itself. A throw that leaves a callback
+ * the SCM calls on its own thread is caught by Deno (2.9.5, ext/ffi/callback.rs), which answers 0 for it
+ * and logs "Illegal unhandled exception in nonblocking callback" without the error: stderr, the one place
+ * left, gets both errors instead. (The process lives on: seen under Wine, tests/windows/scm_test.ts.)
+ */
+function reportError(handlers: DispatcherHandlers, error: unknown): void {
+  try {
+    handlers.error(error);
+  } catch (reporterError) {
+    try {
+      console.error(`the service's error reporter failed (${String(reporterError)}) on: ${describe(error)}`);
+    } catch {
+      // Not even stderr: nowhere is left to say it, and the callback must still return.
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 
 /** Reports a service's status to the SCM (SetServiceStatus). */
@@ -112,7 +164,7 @@ export async function runServiceDispatcher(name: string, handlers: DispatcherHan
         const answer = handlers.control(decodeControl(control, eventType));
         return answer === "handled" ? W.ERROR_SUCCESS : W.ERROR_CALL_NOT_IMPLEMENTED;
       } catch (error) {
-        handlers.error(error);
+        reportError(handlers, error);
         return W.ERROR_SUCCESS;
       }
     },
@@ -129,7 +181,7 @@ export async function runServiceDispatcher(name: string, handlers: DispatcherHan
         const statusHandle = advapi32().RegisterServiceCtrlHandlerExW(nameBuffer, handler.pointer, null);
         handlers.main(new StatusReporter(check("RegisterServiceCtrlHandlerExW", statusHandle)), args);
       } catch (error) {
-        handlers.error(error);
+        reportError(handlers, error);
       }
     },
   );

@@ -91,6 +91,15 @@ export interface ServiceConfig2 {
   preshutdownTimeout: number;
 }
 
+/**
+ * The machine name OpenSCManagerW takes, from one written as sc.exe takes it (`server` or `\\server`):
+ * always with its leading `\\`, however many backslashes it was given. `undefined` or "" is the local
+ * machine.
+ */
+export function scmMachineName(machine: string | undefined): string | undefined {
+  return machine ? `\\\\${machine.replace(/^\\+/, "")}` : undefined;
+}
+
 /** Calls `query(buffer, size, needed)` with a buffer grown to what it says it needs. */
 function queryGrowing(
   fn: string,
@@ -134,11 +143,10 @@ abstract class ScHandle implements Disposable {
 
 /** A connection to a machine's Service Control Manager. */
 export class ServiceControlManager extends ScHandle {
-  /** Connects to the local SCM, or to `machine` ("server" or "\\\\server", as sc.exe takes it). */
+  /** Connects to the local SCM, or to `machine` (`server` or `\\server`, as sc.exe takes it). */
   static connect(options: { machine?: string; access?: Access } = {}): ServiceControlManager {
-    const machine = options.machine ? `\\\\${options.machine.replace(/^\\\\/, "")}` : undefined;
     const handle = advapi32().OpenSCManagerW(
-      wideOrNull(machine),
+      wideOrNull(scmMachineName(options.machine)),
       null,
       managerAccess[options.access ?? "all"],
     );

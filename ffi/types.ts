@@ -11,7 +11,15 @@ export type StartType = "boot" | "system" | "auto" | "demand" | "disabled";
 export type ServiceKind = "own_process" | "share_process" | "kernel_driver" | "file_system_driver";
 /** What the system does when the service fails to start (dwErrorControl). */
 export type ErrorControl = "ignore" | "normal" | "severe" | "critical";
-/** A service's current state (dwCurrentState). */
+/**
+ * A service's current state (dwCurrentState).
+ *
+ * @example Whether the service is on its way somewhere
+ * ```ts
+ * import type { ServiceState } from "../mod.ts";
+ * const isPending = (state: ServiceState) => state.endsWith("_pending");
+ * ```
+ */
 export type ServiceState =
   | "stopped"
   | "start_pending"
@@ -20,7 +28,16 @@ export type ServiceState =
   | "continue_pending"
   | "pause_pending"
   | "paused";
-/** One bit of dwControlsAccepted. */
+/**
+ * One bit of dwControlsAccepted: a control the service takes.
+ *
+ * @example A service that takes pause and continue, and preshutdown, whatever its callbacks are
+ * ```ts
+ * import type { AcceptedControl, RunServiceOptions } from "../mod.ts";
+ * const accepts: AcceptedControl[] = ["pause_continue", "preshutdown"];
+ * const options: RunServiceOptions = { name: "MyService", callbacks: {}, accepts };
+ * ```
+ */
 export type AcceptedControl =
   | "stop"
   | "pause_continue"
@@ -162,7 +179,10 @@ export function controlToWin32(control: ServiceControl): number {
     case "param_change":
       return W.SERVICE_CONTROL_PARAMCHANGE;
     case "user":
-      if (!Number.isInteger(control.code) || control.code < 128 || control.code > 255) {
+      if (
+        !Number.isInteger(control.code) || control.code < W.SERVICE_CONTROL_USER_FIRST ||
+        control.code > W.SERVICE_CONTROL_USER_LAST
+      ) {
         throw new RangeError(`a user control code is 128 to 255, not ${control.code}`);
       }
       return control.code;

@@ -18,14 +18,20 @@ import type { AcceptedControl, IncomingControl, ServiceState, SessionKind } from
  * ```
  */
 export interface ServiceContext {
-  /** The service's name: the one the SCM passes to the service, else the name given to the library. */
+  /**
+   * The service's name: the one the SCM passes to the service, else the name given to the library (in
+   * not_ready, always the name given: the SCM has not named the service yet).
+   */
   readonly name: string;
-  /** The arguments of this start (`sc start NAME a b`); none under systemd or in a console. */
+  /** The arguments of this start (`sc start NAME a b`); none under systemd, in a console, or in not_ready. */
   readonly args: readonly string[];
-  /** Who runs the service: the Windows SCM, systemd, or a person at a console. */
-  readonly manager: SessionKind;
-  /** The state the service manager was last told. */
-  readonly state: ServiceState;
+  /**
+   * Who runs the service: the Windows SCM, systemd, or a person at a console. Undefined in not_ready alone:
+   * on Windows only the SCM's calling ServiceMain (or not) tells a service from a console program.
+   */
+  readonly manager: SessionKind | undefined;
+  /** The state the service manager was last told; "not_ready" before it has been told anything. */
+  readonly state: ServiceState | "not_ready";
   /** Fires when the service is asked to stop: stop, shutdown, preshutdown, `stop()`, or a failed callback. */
   readonly signal: AbortSignal;
   /** The control being answered: set for shutdown, preshutdown, power, session_change, user_control, unhandled. */
@@ -44,18 +50,44 @@ export interface ServiceContext {
   stop(exitCode?: number): void;
 }
 
-/** A context whose control is of kind `K`. */
+/**
+ * A context whose control is of kind `K`: what shutdown, preshutdown, power, session_change and
+ * user_control are told.
+ *
+ * @example A user control's code, typed
+ * ```ts
+ * import type { ControlContext } from "../mod.ts";
+ * function userControl(context: ControlContext<"user">) {
+ *   if (context.control.code === 200) console.log("rotating the log");
+ * }
+ * ```
+ */
 export type ControlContext<K extends IncomingControl["kind"]> = ServiceContext & {
   /** The control being answered. */
   readonly control: Extract<IncomingControl, { kind: K }>;
 };
 
-/** A callback: synchronous, or a promise that the library waits for while keeping the manager informed. */
+/**
+ * A callback: synchronous, or a promise that the library waits for while keeping the manager informed.
+ *
+ * @example An async start: the service manager sees a pending start until the promise resolves
+ * ```ts
+ * import type { ServiceCallback } from "../mod.ts";
+ * const startPending: ServiceCallback = async (context) => {
+ *   await new Promise((resolve) => setTimeout(resolve, 10)); // connecting to a database, say
+ *   console.log(`${context.name} is ready`);
+ * };
+ * ```
+ */
 export type ServiceCallback<C extends ServiceContext = ServiceContext> = (context: C) => void | Promise<void>;
 
 /**
  * One callback per state and message; each is optional.
  *
+ * - not_ready comes first, as POE's: the service manager has not connected yet (the SCM has not called
+ *   ServiceMain), so nothing can be reported; start_pending follows once it has connected and not_ready is
+ *   done. The connection is made meanwhile, not after it. Keep it short: under the SCM the service shows
+ *   the SCM's own START_PENDING, checkpoint 0, until start_pending is reported.
  * - Pending states (start_pending, pause_pending, continue_pending, stop_pending) are reported before
  *   their callback runs, and the next state (running, paused, running, stopped) once it has returned or
  *   its promise has resolved; meanwhile the checkpoint rises (SCM) or the timeout is extended (systemd).
@@ -65,8 +97,9 @@ export type ServiceCallback<C extends ServiceContext = ServiceContext> = (contex
  * - power, session_change and user_control answer those controls; unhandled answers the rest (and those
  *   three when they have no callback of their own). A control nothing answers is refused.
  *
- * A callback that throws, or whose promise rejects, is logged and stops the service with exit code 1;
- * a message callback's failure (power, session_change, user_control, unhandled) is only logged.
+ * A callback that throws, or whose promise rejects, is logged and stops the service with exit code 1 (when
+ * not_ready fails, start_pending is skipped and the stop path runs once connected); a message callback's
+ * failure (power, session_change, user_control, unhandled) is only logged.
  *
  * @example
  * ```ts
@@ -82,6 +115,8 @@ export type ServiceCallback<C extends ServiceContext = ServiceContext> = (contex
  * ```
  */
 export interface ServiceCallbacks {
+  /** Not connected to the service manager yet: the first callback, before start_pending. */
+  not_ready?: ServiceCallback;
   /** Starting: do the start-up work here; the service runs once it is done. */
   start_pending?: ServiceCallback;
   /** The service runs (after starting, and after continuing). */
@@ -110,7 +145,16 @@ export interface ServiceCallbacks {
   unhandled?: ServiceCallback;
 }
 
-/** A state or message a service gets: the names of {@link ServiceCallbacks}. */
+/**
+ * A state or message a service gets: the names of {@link ServiceCallbacks}.
+ *
+ * @example The events a handler counts as states, not messages
+ * ```ts
+ * import type { ServiceEvent } from "../mod.ts";
+ * const states = new Set<ServiceEvent>(["start_pending", "running", "paused", "stop_pending", "stopped"]);
+ * const isState = (event: ServiceEvent) => states.has(event);
+ * ```
+ */
 export type ServiceEvent = keyof ServiceCallbacks;
 
 /**

@@ -60,8 +60,9 @@ export async function runLifecycle(options: LifecycleOptions, connect: Connect):
 }
 
 class Lifecycle {
-  #session!: ServiceSession;
-  #state: ServiceState = "start_pending";
+  /** Undefined until connected: only not_ready runs before that. */
+  #session: ServiceSession | undefined;
+  #state: ServiceState | "not_ready" = "not_ready";
   #abort = new AbortController();
   #stopCause: StopCause | undefined;
   #stopControl: IncomingControl | undefined;
@@ -80,18 +81,29 @@ class Lifecycle {
     // this keeps the process alive until the service has stopped.
     const alive = setInterval(() => {}, 1 << 30);
     try {
-      this.#session = await connect(
+      // POE's not_ready: while the service manager is not connected yet. The connection is made meanwhile,
+      // not after it: the SCM waits only so long for StartServiceCtrlDispatcherW (ServicesPipeTimeout, 30 s).
+      const notReady = this.#call("not_ready", undefined, true);
+      const session = this.#session = await connect(
         this.options.name,
         (control) => this.#control(control),
         (error) => this.#error(error),
       );
-      this.#transition(() => this.#start());
+      // A stop asked for meanwhile follows the start, as during any transition; a failed not_ready skips it.
+      this.#transition(async () => {
+        if (await notReady) await this.#start();
+      });
       await done;
-      await this.#session.closed;
+      await session.closed;
     } finally {
       clearInterval(alive);
     }
     return this.#exitCode;
+  }
+
+  /** The session, once connected: every use but not_ready's context comes after the connection. */
+  get #connected(): ServiceSession {
+    return this.#session!;
   }
 
   #error(error: unknown) {
@@ -186,7 +198,7 @@ class Lifecycle {
     this.#stopping = true;
     try {
       const cause = this.#stopCause!;
-      this.#pending = reportPending(this.#session, this.#status("stop_pending"));
+      this.#pending = reportPending(this.#connected, this.#status("stop_pending"));
       this.#state = "stop_pending";
       await nextTask();
       if (cause === "shutdown" || cause === "preshutdown") await this.#call(cause, this.#stopControl, true);
@@ -205,7 +217,7 @@ class Lifecycle {
    * failed: the stop path then follows.
    */
   async #pendingCall(state: ServiceState, event: ServiceEvent): Promise<boolean> {
-    this.#pending = reportPending(this.#session, this.#status(state));
+    this.#pending = reportPending(this.#connected, this.#status(state));
     this.#state = state;
     await nextTask();
     const ok = await this.#call(event, undefined, true);
@@ -238,7 +250,7 @@ class Lifecycle {
 
   #report(state: ServiceState) {
     this.#state = state;
-    this.#session.report(this.#status(state));
+    this.#connected.report(this.#status(state));
   }
 
   #status(state: ServiceState) {
@@ -266,10 +278,18 @@ class Lifecycle {
       if (exitCode) this.#exitCode = exitCode;
       this.#requestStop("self");
     };
+    const session = () => this.#session;
+    const name = this.options.name;
     return {
-      name: this.#session.name,
-      args: this.#session.args,
-      manager: this.#session.kind,
+      get name() {
+        return session()?.name ?? name;
+      },
+      get args() {
+        return session()?.args ?? [];
+      },
+      get manager() {
+        return session()?.kind;
+      },
       get state() {
         return state();
       },

@@ -114,7 +114,8 @@ function runningService(
   return {
     name: context.name,
     args: context.args,
-    manager: context.manager,
+    // Known here: running comes after the connection, and only not_ready runs before it.
+    manager: context.manager!,
     signal: context.signal,
     stopped,
     [Symbol.asyncDispose]: () => stopped(),

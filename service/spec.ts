@@ -5,7 +5,16 @@
  * @module
  */
 
-/** When the service starts: at boot, at boot after the others (delayed), on request, or never. */
+/**
+ * When the service starts: at boot, at boot after the others (delayed), on request, or never.
+ *
+ * @example A program that installs itself to start on request only
+ * ```ts
+ * import type { InstallSelfOptions, StartMode } from "../mod.ts";
+ * const start: StartMode = "manual";
+ * const options: InstallSelfOptions = { name: "Worker", start };
+ * ```
+ */
 export type StartMode = "auto" | "delayed" | "manual" | "disabled";
 
 /** What the host does when the program exits (AppExit): NSSM's four actions. */
@@ -44,7 +53,16 @@ export function isSynchronousHook(event: HookEvent): boolean {
 /** How an output file is opened (AppStdoutCreationDisposition): appended to, or emptied first. */
 export type OutputDisposition = "append" | "replace";
 
-/** The account the service runs as. A password is never part of it: it is asked for at install. */
+/**
+ * The account the service runs as. A password is never part of it: it is asked for at install.
+ *
+ * @example A program that installs itself under an account of its own
+ * ```ts
+ * import type { Account, InstallSelfOptions } from "../mod.ts";
+ * const account: Account = { kind: "user", name: ".\\worker" };
+ * const options: InstallSelfOptions = { name: "Worker", account, password: Deno.env.get("WORKER_PASSWORD") };
+ * ```
+ */
 export type Account =
   | { kind: "local_system" }
   | { kind: "local_service" }

@@ -1,5 +1,6 @@
 import { assertEquals, assertThrows } from "../assert.ts";
 import {
+  decodeDword,
   decodeEnumServiceStatusProcess,
   decodeFailureActions,
   decodeJobLimitFlags,
@@ -7,6 +8,7 @@ import {
   decodeQueryServiceConfig,
   decodeServiceDescription,
   decodeServiceStatus,
+  encodeDword,
   encodeFailureActions,
   encodeJobLimits,
   encodeServiceDescription,
@@ -27,6 +29,20 @@ const fakeAddressOf = () => base;
 
 function dwords(values: number[]) {
   return new Uint8Array(new Uint32Array(values).buffer);
+}
+
+/**
+ * Bytes from a hex dump: pairs of hex digits, `//` to the end of a line a comment. The golden bytes below
+ * have the x64 offsets of the Windows SDK's headers (winsvc.h, winnt.h, processthreadsapi.h) written out,
+ * checked with offsetof under mingw-w64; a codec that both encodes and decodes a field at a wrong offset
+ * passes a round trip, not these.
+ */
+function hex(dump: string): Uint8Array {
+  const pairs = dump.replace(/\/\/.*$/gm, "").trim().split(/\s+/).filter(Boolean);
+  return new Uint8Array(pairs.map((pair) => {
+    if (!/^[0-9a-f]{2}$/i.test(pair)) throw new Error(`not a byte: ${pair}`);
+    return parseInt(pair, 16);
+  }));
 }
 
 Deno.test("SERVICE_STATUS_PROCESS decodes to state, accepted controls, exit code and PID", () => {
@@ -210,4 +226,90 @@ Deno.test("servitor's job kills everything on close and lets no child break away
   assertEquals(bytes.length, JOBOBJECT_EXTENDED_LIMIT_INFORMATION_SIZE);
   assertEquals(decodeJobLimitFlags(bytes), 0x2000);
   assertEquals(decodeJobLimitFlags(encodeJobLimits({ killOnClose: false, breakaway: "silent" })), 0x1000);
+});
+
+// base (0x7ff6_1234_0000) + n, as the 8 little-endian bytes of a pointer, is "nn 00 34 12 f6 7f 00 00".
+
+Deno.test("SERVICE_FAILURE_ACTIONSW's bytes: each field at its x64 offset, the strings and SC_ACTIONs after it", () => {
+  const actions: FailureActions = {
+    resetPeriod: 86400,
+    rebootMessage: "R",
+    command: "C",
+    actions: [{ type: "restart", delay: 5000 }, { type: "run_command", delay: 0 }],
+  };
+  const golden = hex(`
+    80 51 01 00 00 00 00 00  28 00 34 12 f6 7f 00 00  // 0 dwResetPeriod 86400, 8 lpRebootMsg -> 40
+    30 00 34 12 f6 7f 00 00  02 00 00 00 00 00 00 00  // 16 lpCommand -> 48, 24 cActions 2
+    38 00 34 12 f6 7f 00 00                           // 32 lpsaActions -> 56; the struct is 40 bytes
+    52 00 00 00 00 00 00 00                           // 40 "R", padded to 8
+    43 00 00 00 00 00 00 00                           // 48 "C", padded to 8
+    01 00 00 00 88 13 00 00  03 00 00 00 00 00 00 00  // 56 SC_ACTION_RESTART 5000 ms, SC_ACTION_RUN_COMMAND 0
+  `);
+  assertEquals(encodeFailureActions(actions, fakeAddressOf), golden);
+  assertEquals(decodeFailureActions(golden, base), actions);
+});
+
+Deno.test("SERVICE_FAILURE_ACTIONSW as Windows fills it decodes: actions before the strings, NULL reboot message", () => {
+  // QueryServiceConfig2W lays the buffer out its own way: here the SC_ACTION array first, then the command.
+  const filled = hex(`
+    ff ff ff ff 00 00 00 00  00 00 00 00 00 00 00 00  // 0 dwResetPeriod INFINITE, 8 lpRebootMsg NULL
+    30 00 34 12 f6 7f 00 00  01 00 00 00 00 00 00 00  // 16 lpCommand -> 48, 24 cActions 1
+    28 00 34 12 f6 7f 00 00                           // 32 lpsaActions -> 40
+    02 00 00 00 60 ea 00 00                           // 40 SC_ACTION_REBOOT 60000 ms
+    78 00 79 00 00 00                                 // 48 "xy"
+  `);
+  assertEquals(decodeFailureActions(filled, base), {
+    resetPeriod: "infinite",
+    command: "xy",
+    actions: [{ type: "reboot", delay: 60000 }],
+  });
+});
+
+Deno.test("SERVICE_DESCRIPTIONW's bytes: lpDescription at 0, pointing just after the struct", () => {
+  const golden = hex(`
+    08 00 34 12 f6 7f 00 00  // 0 lpDescription -> 8
+    48 00 69 00 00 00        // 8 "Hi"
+  `);
+  assertEquals(encodeServiceDescription("Hi", fakeAddressOf), golden);
+  assertEquals(decodeServiceDescription(golden, base), "Hi");
+});
+
+Deno.test("SERVICE_DELAYED_AUTO_START_INFO is fDelayedAutostart, a 4-byte BOOL", () => {
+  assertEquals(encodeDword(true), hex("01 00 00 00"));
+  assertEquals(encodeDword(false), hex("00 00 00 00"));
+  // Windows' TRUE is any non-zero value; the caller compares with 0.
+  assertEquals(decodeDword(hex("01 00 00 00")), 1);
+  assertEquals(decodeDword(hex("00 00 00 00")), 0);
+  // SERVICE_PRESHUTDOWN_INFO's dwPreshutdownTimeout, the same codec: 180000 ms.
+  assertEquals(encodeDword(180000), hex("20 bf 02 00"));
+});
+
+Deno.test("JOBOBJECT_EXTENDED_LIMIT_INFORMATION's bytes: 144 of them, LimitFlags at 16 and nothing else set", () => {
+  const golden = new Uint8Array(144);
+  golden.set(hex("00 28 00 00"), 16); // KILL_ON_JOB_CLOSE 0x2000 | BREAKAWAY_OK 0x800
+  assertEquals(encodeJobLimits({ killOnClose: true, breakaway: "on_request" }), golden);
+  // The fields around LimitFlags (PerJobUserTimeLimit at 8, MinimumWorkingSetSize at 24) are not read as it.
+  const filled = new Uint8Array(144);
+  filled.set(hex("ff ff ff ff ff ff ff ff  00 10 00 00 00 00 00 00  ff ff ff ff"), 8);
+  assertEquals(decodeJobLimitFlags(filled), 0x1000);
+});
+
+Deno.test("STARTUPINFOW's bytes: cb 104, dwFlags at 60, a shown window's wShowWindow at 64, handles from 80", () => {
+  const golden = hex(`
+    68 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  // 0 cb 104, 8 lpReserved
+    00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  // 16 lpDesktop, 24 lpTitle
+    00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  // 32 dwX, dwY, dwXSize, dwYSize
+    00 00 00 00 00 00 00 00  00 00 00 00 01 01 00 00  // 48 dwXCountChars …, 60 dwFlags USESHOWWINDOW|USESTDHANDLES
+    07 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  // 64 wShowWindow SW_SHOWMINNOACTIVE, 66 cbReserved2, 72 lpReserved2
+    10 00 00 00 00 00 00 00  20 00 00 00 00 00 00 00  // 80 hStdInput, 88 hStdOutput
+    30 00 00 00 00 00 00 00                           // 96 hStdError
+  `);
+  assertEquals(
+    encodeStartupInfo({ showWindow: 7, stdHandles: { input: 0x10n, output: 0x20n, error: 0x30n } }),
+    golden,
+  );
+  // A window alone: only STARTF_USESHOWWINDOW, no handles.
+  const windowOnly = encodeStartupInfo({ showWindow: 7 });
+  assertEquals([...windowOnly.subarray(60, 68)], [...hex("01 00 00 00 07 00 00 00")]);
+  assertEquals(windowOnly.subarray(80).every((byte) => byte === 0), true);
 });

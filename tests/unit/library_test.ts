@@ -200,6 +200,63 @@ Deno.test("a stop that arrives while starting fires the signal at once and follo
   assertEquals(fake.states(), ["start_pending", "stop_pending", "stopped"]);
 });
 
+Deno.test("not_ready runs first, while the service manager connects; start_pending is reported once it is done", async () => {
+  const fake = fakeManager();
+  const steps: string[] = [];
+  let connected!: () => void;
+  const connecting = new Promise<void>((resolve) => connected = resolve);
+  // The SCM calls ServiceMain when it calls it: here, once the test says so.
+  const connect: Connect = async (name, handler, onError) => {
+    steps.push("connecting");
+    await connecting;
+    steps.push("connected");
+    return await fake.connect(name, handler, onError);
+  };
+  let finishNotReady!: () => void;
+  const done = runLifecycle({
+    name: "Given",
+    dispatch: dispatchFor({
+      async not_ready(context) {
+        steps.push(`not_ready ${context.state} ${context.name} ${context.manager} [${context.args}]`);
+        await new Promise<void>((resolve) => finishNotReady = resolve);
+        steps.push("not_ready done");
+      },
+      start_pending: (context) => void steps.push(`start_pending ${context.name} ${context.manager}`),
+    }),
+    waitHintMs: 3000,
+    onError: fake.onError,
+  }, connect);
+  await sleep(20);
+  // not_ready did not hold the connection back, and nothing was reported: there is no one to tell yet.
+  assertEquals(steps, ["not_ready not_ready Given undefined []", "connecting"]);
+  connected();
+  await sleep(20);
+  assertEquals(steps.slice(2), ["connected"]);
+  assertEquals(fake.reports, []);
+  finishNotReady();
+  await fake.until(() => fake.state === "running", "running");
+  assertEquals(steps.slice(3), ["not_ready done", "start_pending Fake scm"]);
+  fake.send({ kind: "stop" });
+  assertEquals(await done, 0);
+  assertEquals(fake.states(), ["start_pending", "running", "stop_pending", "stopped"]);
+});
+
+Deno.test("a not_ready that throws stops the service once connected, with code 1; start_pending never runs", async () => {
+  const fake = fakeManager();
+  const seen: string[] = [];
+  const code = await run(fake, {
+    ...recorder(fake, seen),
+    not_ready: () => {
+      throw new Error("no configuration");
+    },
+  });
+  assertEquals(code, 1);
+  assertEquals(seen, ["stop_pending@stop_pending", "stopped@stopped"]);
+  assertEquals(fake.states(), ["stop_pending", "stopped"]);
+  assertEquals(fake.reports.at(-1)!.exitCode, { kind: "service_specific", code: 1 });
+  assertEquals(fake.errors.map((error) => (error as Error).message), ["no configuration"]);
+});
+
 Deno.test("a start callback that throws is logged and stops the service with service-specific code 1", async () => {
   const fake = fakeManager();
   const seen: string[] = [];
@@ -275,10 +332,11 @@ Deno.test("one handler gets every event by name, and the service accepts pause, 
   ]);
   fake.send({ kind: "power_event", eventType: 4, event: "suspend" });
   fake.send({ kind: "session_change", eventType: 5 });
-  await fake.until(() => seen.length === 4, "both events");
+  await fake.until(() => seen.length === 5, "both events");
   fake.send({ kind: "stop" });
   await done;
   assertEquals(seen, [
+    "not_ready",
     "start_pending",
     "running",
     "power power_event",

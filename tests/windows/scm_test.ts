@@ -272,3 +272,44 @@ async function waitForLines(file: string, count: number, timeoutMs = 10_000): Pr
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+test("a service whose control handler and error reporter throw keeps running, and still stops", async () => {
+  using scm = ServiceControlManager.connect();
+  const name = uniqueName("servitor_throws");
+  const log = await tempFile("servitor_throws.log");
+  using service = scm.create({
+    name,
+    startType: "demand",
+    binaryPath: denoServiceCommand("tiny_service.ts", [name, log, "throw"]),
+  });
+  try {
+    service.start();
+    const running = await waitForState(service, "running");
+    // ServiceMain threw once it had reported RUNNING, and so did the reporter it handed the error to: both
+    // reach stderr (Deno's own line for a throw out of the callback would name neither).
+    const failedReporter =
+      "stderr the service's error reporter failed (Error: the error reporter failed too) on:";
+    assertEquals(await waitForLines(log, 3), [
+      `main ${JSON.stringify([name])}`,
+      "error thrown in ServiceMain",
+      `${failedReporter} Error: thrown in ServiceMain`,
+    ]);
+
+    // The same in HandlerEx: the SCM still gets its answer, and the process lives on.
+    assertEquals(service.control({ kind: "user", code: 200 }).state, "running");
+    assertEquals((await waitForLines(log, 6)).slice(3), [
+      "control user 200",
+      "error thrown in HandlerEx",
+      `${failedReporter} Error: thrown in HandlerEx`,
+    ]);
+    const after = service.queryStatus();
+    assertEquals([after.state, after.processId], ["running", running.processId]);
+
+    service.control({ kind: "stop" });
+    const stopped = await waitForState(service, "stopped");
+    assertEquals(stopped.exitCode, { kind: "win32", code: 0 });
+    assertEquals((await waitForLines(log, 8)).slice(6), ["control stop", "dispatcher returned"]);
+  } finally {
+    service.delete();
+  }
+});
