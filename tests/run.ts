@@ -34,6 +34,10 @@ function countJunit(xml: string): Counts {
   return counts;
 }
 
+function seconds(since: number): string {
+  return `${((Date.now() - since) / 1000).toFixed(1)} s`;
+}
+
 async function run(command: string[], env: Record<string, string> = {}): Promise<number> {
   const child = new Deno.Command(command[0], {
     args: command.slice(1),
@@ -53,7 +57,9 @@ async function run(command: string[], env: Record<string, string> = {}): Promise
 /** Runs a tier's `deno test` command, which writes its JUnit report to `report`, and counts it. */
 async function tier(name: string, command: string[], report: string, env: Record<string, string> = {}) {
   console.log(`\n=== ${name} tier`);
+  const startedAt = Date.now();
   const code = await run(command, env);
+  console.log(`=== ${name} tier took ${seconds(startedAt)}`);
   let counts: Counts;
   try {
     counts = countJunit(await Deno.readTextFile(report));
@@ -74,10 +80,12 @@ async function testbedUnavailable(): Promise<string | null> {
     if (!found.success) return `the test-bed needs ${tool} (util-linux), which is missing`;
   }
   console.log("\n=== test-bed");
+  const startedAt = Date.now();
   const build = await new Deno.Command(testbed, { args: ["build"], stdout: "piped", stderr: "inherit" })
     .output();
   if (!build.success) return "the test-bed's rootfs could not be built (see the lines above)";
-  console.log(`rootfs: ${new TextDecoder().decode(build.stdout).trim()}`);
+  // Built once (about a minute), then reused: the line says which, so a run's log shows what it cost.
+  console.log(`rootfs: ${new TextDecoder().decode(build.stdout).trim()} (ready in ${seconds(startedAt)})`);
   return null;
 }
 
