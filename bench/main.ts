@@ -1,6 +1,7 @@
 /**
  * `deno task bench`: servitor measured against the supervisors people use instead, in one run on one
- * machine, written to bench/results/latest.md and latest.json.
+ * machine, written to bench/results/latest.md and latest.json (quick.* or partial.* for a `--quick` or
+ * `--only` run) and, for a full run, into the README's Benchmarks section.
  *
  *   deno task bench [--quick] [--only rest,cli,restart,stop,throughput,systemd,wine|wine:scm,…] [--render]
  *
@@ -15,7 +16,7 @@ import { build, haveCommand } from "./build.ts";
 import type { LinuxConfig } from "./linux.ts";
 import { ensure, linuxPeers, mingw } from "./peers.ts";
 import { plan as makePlan } from "./plan.ts";
-import { type Machine, renderResults, type Results, type Table } from "./report.ts";
+import { type Machine, renderResults, type Results, type Table, withReadmeSection } from "./report.ts";
 import { readTargets } from "./targets.ts";
 import { renderHeadline } from "./headline.ts";
 import type { WineConfig } from "./wine/side.ts";
@@ -156,13 +157,24 @@ async function runSystemdPart(config: SystemdConfig, scratch: string, cache: str
   }
 }
 
-/** Writes latest.md (and latest.json) from the results. */
-async function write(results: Results): Promise<string> {
+/**
+ * Writes NAME.md and NAME.json from the results: `latest` for a full run, which also rewrites the README's
+ * Benchmarks section; a quick or partial run has files of its own and leaves the full run's alone.
+ */
+async function write(results: Results, name: "latest" | "quick" | "partial"): Promise<string> {
   const out = path.join(here, "results");
   await Deno.mkdir(out, { recursive: true });
   const markdown = renderResults(results);
-  await Deno.writeTextFile(path.join(out, "latest.md"), markdown);
-  await Deno.writeTextFile(path.join(out, "latest.json"), JSON.stringify(results, null, 2) + "\n");
+  await Deno.writeTextFile(path.join(out, `${name}.md`), markdown);
+  await Deno.writeTextFile(path.join(out, `${name}.json`), JSON.stringify(results, null, 2) + "\n");
+  const written = [path.join(out, `${name}.md`)];
+  if (name === "latest") {
+    const readme = path.join(project, "README.md");
+    await Deno.writeTextFile(readme, withReadmeSection(await Deno.readTextFile(readme), results));
+    written.push(readme);
+  }
+  // In the project's own format, so that `deno fmt --check` stays clean after a run.
+  await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", ...written], cwd: project }).output();
   return markdown;
 }
 
@@ -171,7 +183,7 @@ if (import.meta.main && parseArgs(Deno.args).render) {
   const results = JSON.parse(await Deno.readTextFile(path.join(here, "results", "latest.json"))) as Results;
   results.targets = readTargets(results.tables);
   results.headline = renderHeadline(results.tables);
-  console.log(await write(results));
+  console.log(await write(results, "latest"));
 } else if (import.meta.main) {
   const { quick, only } = parseArgs(Deno.args);
   // `--only wine` runs every Wine measure; `--only wine:scm,wine:cli` some of them.
@@ -248,6 +260,6 @@ if (import.meta.main && parseArgs(Deno.args).render) {
     headline: renderHeadline(tables),
     skipped,
   };
-  console.log(`\n${await write(results)}`);
+  console.log(`\n${await write(results, only.length ? "partial" : quick ? "quick" : "latest")}`);
   await Deno.remove(scratch, { recursive: true }).catch(() => {});
 }

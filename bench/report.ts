@@ -139,13 +139,11 @@ export function renderTable(table: Table): string {
   return out.join("\n");
 }
 
-/** The whole run as Markdown: the machine, how it was run, the targets, then every table. */
-export function renderResults(results: Results): string {
+/** The machine and the date, and the targets read against the run: what every rendering starts with. */
+function summary(results: Results, heading: string): string[] {
   const { machine } = results;
   const out = [
-    `## Benchmark results — ${results.date}${
-      results.quick ? " (quick run: fewer repetitions, shorter runs)" : ""
-    }`,
+    `${heading} — ${results.date}${results.quick ? " (quick run: fewer repetitions, shorter runs)" : ""}`,
     "",
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; ${machine.os}, Linux ` +
     `${machine.kernel}; Deno ${machine.deno}. Load average: ${machine.load}. The run took ` +
@@ -169,9 +167,38 @@ export function renderResults(results: Results): string {
     }
   }
   if (results.headline) out.push("", "### Headline: medians", "", results.headline);
+  return out;
+}
+
+/** The whole run as Markdown: the machine, how it was run, the targets, then every table. */
+export function renderResults(results: Results): string {
+  const out = summary(results, "## Benchmark results");
   for (const table of results.tables) out.push("", renderTable(table));
   if (results.skipped.length) {
     out.push("", "### Not measured in this run", "", ...results.skipped.map((line) => `- ${line}`));
   }
   return out.join("\n") + "\n";
+}
+
+/** The README's Benchmarks section between these lines, rewritten by every full run. */
+export const readmeMarkers = ["<!-- bench: written by `deno task bench` -->", "<!-- /bench -->"] as const;
+
+/**
+ * `readme` with its Benchmarks section replaced by the run's summary (the machine, the date, the targets
+ * and the headline), and how to reproduce it; unchanged when the markers are missing.
+ */
+export function withReadmeSection(readme: string, results: Results): string {
+  const [open, close] = readmeMarkers;
+  const from = readme.indexOf(open);
+  const to = readme.indexOf(close, from);
+  if (from === -1 || to === -1) return readme;
+  const section = [
+    ...summary(results, "### Latest run").map((line) => line.replace(/^### (?!Latest)/, "#### ")),
+    "",
+    "Reproduce on a Debian or Ubuntu machine with root: `npm ci && npx deno task bench` (about half an " +
+    "hour; `--quick` for a shorter run of every measure, `--only throughput,wine:scm,…` for some). Peers " +
+    "missing from the machine are installed from Debian's packages. Every table, range and note: " +
+    "[bench/results/latest.md](bench/results/latest.md), the figures in latest.json beside it.",
+  ];
+  return `${readme.slice(0, from + open.length)}\n${section.join("\n")}\n${readme.slice(to)}`;
 }

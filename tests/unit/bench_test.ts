@@ -1,6 +1,15 @@
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { ratio, summarize } from "../../bench/stats.ts";
-import { formatFigure, formatNumber, formatRatio, renderTable, type Table } from "../../bench/report.ts";
+import {
+  formatFigure,
+  formatNumber,
+  formatRatio,
+  readmeMarkers,
+  renderTable,
+  type Results,
+  type Table,
+  withReadmeSection,
+} from "../../bench/report.ts";
 import { parseMarks, restartGapsMs } from "../../bench/mark.ts";
 import { readTargets } from "../../bench/targets.ts";
 import { renderHeadline } from "../../bench/headline.ts";
@@ -101,4 +110,38 @@ Deno.test("the headline puts servitor beside each peer, a dash where a figure is
     oneRowTable("restart", { servitor: { restart: [5, 6, 7] }, runit: { restart: [4] } }),
   ]);
   assertMatch(headline, /\| restart \(ms\) +\| 6\.00 +\| 4\.00 +\| — +\|/);
+});
+
+Deno.test("a full run rewrites only the README's Benchmarks section: the date, the machine, the targets, the headline", () => {
+  const results: Results = {
+    date: "2026-12-02",
+    quick: false,
+    durationS: 1500,
+    machine: {
+      cpu: "Some CPU",
+      cores: 2,
+      memoryGiB: 24,
+      os: "Debian",
+      kernel: "6.1",
+      deno: "2.9.5",
+      load: "0.1",
+    },
+    tables: [],
+    targets: [{ claim: "a claim", reading: "a reading", met: true }],
+    headline: "| headline |",
+    skipped: [],
+  };
+  const [open, close] = readmeMarkers;
+  const readme = `# servitor\n\n## Benchmarks\n\nintro\n\n${open}\nold run\n${close}\n\n## After\n`;
+  const once = withReadmeSection(readme, results);
+  assertOk(once.startsWith("# servitor\n\n## Benchmarks\n\nintro\n\n"), once);
+  assertOk(once.endsWith(`${close}\n\n## After\n`), once);
+  assertOk(!once.includes("old run"), "the old run is gone");
+  assertMatch(once, /### Latest run — 2026-12-02/);
+  assertMatch(once, /Machine: Some CPU, 2 cores, 24 GiB/);
+  assertMatch(once, /#### The targets[\s\S]*\| a claim \| a reading \| met \|/);
+  assertMatch(once, /#### Headline: medians\n\n\| headline \|/);
+  assertMatch(once, /npx deno task bench/);
+  assertEquals(withReadmeSection(once, results), once, "a second run of the same results changes nothing");
+  assertEquals(withReadmeSection("# no markers\n", results), "# no markers\n");
 });
