@@ -3,7 +3,7 @@
  * by itself. An existing service of that name is stopped and removed (so that `install` also updates),
  * then the service is created to run this very program: the compiled executable, or — run from source —
  * deno with `run`, this process's permissions and the main module. Through the ServiceManager interface:
- * the Windows SCM, or systemd on Linux.
+ * the Windows SCM, or systemd on Linux, where the unit is `Type=notify`: the program says when it is ready.
  * @module
  */
 import { fileURLToPath } from "node:url";
@@ -72,6 +72,18 @@ export function selfServiceCommand(facts: SelfCommandFacts, args: readonly strin
   return { program: facts.execPath, args: ["run", ...facts.runFlags, main, ...args] };
 }
 
+/**
+ * Whether the service will send sd_notify's message through libc, which takes --allow-ffi in full
+ * (protocol/sd_notify.ts); otherwise it runs systemd-notify, which the unit must allow (systemd/unit.ts).
+ * A compiled program has the permissions baked into it, the same as this process's (`ffiGranted`).
+ */
+export function notifiesThroughLibc(facts: SelfCommandFacts, ffiGranted: boolean): boolean {
+  if (facts.standalone) return ffiGranted;
+  const flags = facts.runFlags;
+  if (flags.some((flag) => flag === "--deny-ffi" || flag.startsWith("--deny-ffi="))) return false;
+  return flags.some((flag) => flag === "--allow-ffi" || flag === "--allow-all" || flag === "-A");
+}
+
 /** The permissions Deno can grant in full, each as its `--allow-` flag. */
 const PERMISSIONS = ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const;
 
@@ -82,14 +94,17 @@ export function grantedPermissionFlags(): string[] {
     .map((name) => `--allow-${name}`);
 }
 
-/** The platform's service manager, loaded only where it runs. */
-async function serviceManager(user: boolean): Promise<ServiceManager> {
+/**
+ * The platform's service manager, loaded only where it runs. On Linux the units it writes run the program
+ * itself (`Type=notify`), not servitor's host.
+ */
+async function serviceManager(user: boolean, notifiesThroughLibc = false): Promise<ServiceManager> {
   if (Deno.build.os === "windows") {
     const { connectScmManager } = await import("../service/scm_manager.ts");
     return connectScmManager();
   }
   const { connectSystemd } = await import("../systemd/manager.ts");
-  return connectSystemd({ user });
+  return connectSystemd({ user, selfService: { notifiesThroughLibc } });
 }
 
 /** How long a running service gets to stop before it is removed. */
@@ -102,6 +117,8 @@ const POLL_MS = 100;
  * Installs this program as the service `options.name`, replacing one of that name (stopped first): the
  * Nuitka plugin's `install`. Extra arguments become the service's arguments. Needs an elevated prompt on
  * Windows, root on Linux (or `user: true`); throws a ServiceManagerError saying what failed otherwise.
+ * On Linux the unit is `Type=notify`: `systemctl start` returns once the program is running (READY=1,
+ * sent by `runService` and `runAsService`), and systemd restarts it when it fails.
  *
  * @example The hidden `install` and `uninstall` of a service program
  * ```ts ignore
@@ -117,17 +134,16 @@ const POLL_MS = 100;
  * ```
  */
 export async function installSelf(options: InstallSelfOptions): Promise<void> {
-  const manager = await serviceManager(options.user ?? false);
+  const facts: SelfCommandFacts = {
+    standalone: Deno.build.standalone,
+    execPath: Deno.execPath(),
+    mainModule: Deno.mainModule,
+    runFlags: options.runFlags ?? grantedPermissionFlags(),
+  };
+  const ffiGranted = Deno.permissions.querySync({ name: "ffi" }).state === "granted";
+  const manager = await serviceManager(options.user ?? false, notifiesThroughLibc(facts, ffiGranted));
   await removeService(manager, options.name);
-  const command = selfServiceCommand(
-    {
-      standalone: Deno.build.standalone,
-      execPath: Deno.execPath(),
-      mainModule: Deno.mainModule,
-      runFlags: options.runFlags ?? grantedPermissionFlags(),
-    },
-    options.args,
-  );
+  const command = selfServiceCommand(facts, options.args);
   const spec = defaultSpec(options.name, command.program, command.args);
   spec.displayName = options.displayName ?? options.name;
   spec.description = options.description ?? "";

@@ -27,7 +27,7 @@ import { cgroupProcesses } from "./cgroup.ts";
 import { shellWord } from "./escape.ts";
 import { serviceNameOf, unitDirectory, unitName, unitPath } from "./paths.ts";
 import { SYSTEMCTL, type Systemctl, systemctl, type UnitProperties } from "./systemctl.ts";
-import { readUnit, renderUnit, startsAtBoot } from "./unit.ts";
+import { readUnit, renderUnit, type SelfServiceUnit, startsAtBoot, type UnitOptions } from "./unit.ts";
 
 export { unitDirectory, unitName, unitPath, userConfigRoot } from "./paths.ts";
 
@@ -36,6 +36,11 @@ export interface SystemdOptions {
   user?: boolean;
   /** Print each change (systemctl command, file written or deleted) instead of making it. */
   dryRun?: (line: string) => void;
+  /**
+   * The services this manager creates run a program that is a service by itself (the library's
+   * installSelf: a `Type=notify` unit), not servitor's host.
+   */
+  selfService?: SelfServiceUnit;
 }
 
 /** systemd creates this folder when it boots as PID 1 (sd_booted(3)). */
@@ -82,7 +87,7 @@ export function connectSystemd(options: SystemdOptions = {}): ServiceManager {
       "access_denied",
     );
   }
-  return new SystemdManager(systemctl(options), options.dryRun);
+  return new SystemdManager(systemctl(options), options.dryRun, options.selfService);
 }
 
 function onPath(program: string): boolean {
@@ -144,10 +149,16 @@ class SystemdManager implements ServiceManager {
 
   readonly #systemctl: Systemctl;
   readonly #dryRun?: (line: string) => void;
+  readonly #selfService?: SelfServiceUnit;
 
-  constructor(systemctl: Systemctl, dryRun?: (line: string) => void) {
+  constructor(systemctl: Systemctl, dryRun?: (line: string) => void, selfService?: SelfServiceUnit) {
     this.#systemctl = systemctl;
     this.#dryRun = dryRun;
+    this.#selfService = selfService;
+  }
+
+  get #unitOptions(): UnitOptions {
+    return { user: this.#user, selfService: this.#selfService };
   }
 
   get #user(): boolean {
@@ -159,7 +170,7 @@ class SystemdManager implements ServiceManager {
    * systemd knows a unit of that name already, whoever wrote it (a unit here would override theirs).
    */
   async create(spec: ServiceSpec, host: HostCommand): Promise<void> {
-    const text = renderUnit(spec, host, { user: this.#user });
+    const text = renderUnit(spec, host, this.#unitOptions);
     const unit = unitName(spec.name);
     const loaded = await this.#loadState(unit);
     if (exists(unitPath(spec.name, this.#user)) || loaded.state !== "not-found") {
@@ -180,7 +191,7 @@ class SystemdManager implements ServiceManager {
 
   /** As create, for a unit servitor wrote; `password` is not used either. */
   async update(spec: ServiceSpec, host: HostCommand): Promise<void> {
-    const text = renderUnit(spec, host, { user: this.#user });
+    const text = renderUnit(spec, host, this.#unitOptions);
     const unit = unitName(spec.name);
     await this.#requireOwnUnit(spec.name);
     // Disabled while the old [Install] section is still there to say which links to remove.

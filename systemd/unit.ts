@@ -16,6 +16,8 @@
  * - Stop: systemd sends SIGTERM to the host alone (`KillMode=mixed`), which then runs the stop escalation on
  *   the program; TimeoutStopSec= lasts longer than that whole escalation, hooks included, so systemd's
  *   final SIGKILL only ever sweeps up leftovers.
+ * - A program that is a service by itself (the library's installSelf) gets a unit of its own kind
+ *   (`selfService`): `Type=notify`, since it tells systemd when it is ready; none of the host's lines.
  * @module
  */
 import type { HostCommand } from "../service/manager.ts";
@@ -38,7 +40,28 @@ export const STOP_MARGIN_MS = 5_000;
 export interface UnitOptions {
   /** A user service (`systemctl --user`): it runs as that user and starts with their default.target. */
   user?: boolean;
+  /** ExecStart= runs a program that is a service by itself (the library's installSelf), not the host. */
+  selfService?: SelfServiceUnit;
 }
+
+/** What the unit of a program that is a service by itself depends on (protocol/sd_notify.ts). */
+export interface SelfServiceUnit {
+  /**
+   * Whether the program sends sd_notify's datagram itself, through libc (it has --allow-ffi in full);
+   * otherwise it runs `systemd-notify --pid=<itself>`.
+   */
+  notifiesThroughLibc: boolean;
+}
+
+/**
+ * How long the stop of a program that is a service by itself may take before systemd kills it. The library
+ * says STOPPING=1 with EXTEND_TIMEOUT_USEC= as soon as SIGTERM arrives, and again every half wait hint while
+ * its stop work goes on (protocol/pending.ts), so this covers only the time until that first message —
+ * Deno hearing the signal and, without --allow-ffi, starting systemd-notify — and the exit after the last:
+ * room for a loaded machine, while a program whose event loop hangs is ended in seconds, not in systemd's
+ * default 90.
+ */
+export const SELF_STOP_TIMEOUT_MS = 10_000;
 
 /** How systemd restarts the host (Restart=, RestartPreventExitStatus=, RestartForceExitStatus=). */
 export interface RestartPolicy {
@@ -133,8 +156,11 @@ function linuxUser(name: string): string {
   return name;
 }
 
-/** [Service] lines for the account. A user service runs as its user: there is no account to choose. */
-function accountLines(spec: ServiceSpec, user: boolean, storeRoot: string): string[] {
+/**
+ * [Service] lines for the account. A user service runs as its user: there is no account to choose.
+ * `storeRoot` is the host's store; undefined for a program that is a service by itself.
+ */
+function accountLines(spec: ServiceSpec, user: boolean, storeRoot: string | undefined): string[] {
   const account = spec.account;
   if (user) {
     if (account.kind === "local_system") return [];
@@ -145,10 +171,13 @@ function accountLines(spec: ServiceSpec, user: boolean, storeRoot: string): stri
   }
   // The host writes its logs to /var/log/servitor/<name>: systemd makes that folder the account's own.
   // The store stays root's alone (0700): systemd hands the host its spec as a credential
-  // ($CREDENTIALS_DIRECTORY/service.yaml), and a host run from source gets a Deno cache of its own.
+  // ($CREDENTIALS_DIRECTORY/service.yaml). A program run from source — the host, or a program that is a
+  // service by itself — gets a Deno cache of its own: the account may have no home to keep one in.
   const logs = [
-    ...(spec.logDirectory ? [] : [`LogsDirectory=servitor/${spec.name}`]),
-    `LoadCredential=${SPEC_FILE}:${escapeSpecifiers(path.posix.join(storeRoot, spec.name, SPEC_FILE))}`,
+    ...(storeRoot === undefined ? [] : [
+      ...(spec.logDirectory ? [] : [`LogsDirectory=servitor/${spec.name}`]),
+      `LoadCredential=${SPEC_FILE}:${escapeSpecifiers(path.posix.join(storeRoot, spec.name, SPEC_FILE))}`,
+    ]),
     `CacheDirectory=servitor/${spec.name}`,
     `Environment=DENO_DIR=%C/servitor/${spec.name}/deno`,
   ];
@@ -170,17 +199,26 @@ function storeRootOf(host: HostCommand): string {
   return at >= 0 && host.args[at + 1] ? host.args[at + 1] : "/etc/servitor";
 }
 
-/** The unit of a spec, run by `host`. Throws a ServiceManagerError("refused") for what systemd can't hold. */
-export function renderUnit(spec: ServiceSpec, host: HostCommand, options: UnitOptions = {}): string {
+/**
+ * The unit of a spec, run by `command`: servitor's host, or with `options.selfService` a program that is a
+ * service by itself. Throws a ServiceManagerError("refused") for what systemd can't hold.
+ */
+export function renderUnit(spec: ServiceSpec, command: HostCommand, options: UnitOptions = {}): string {
   const user = options.user ?? false;
   const unit = unitName(spec.name);
   const target = bootTarget(user);
   const dependencies = spec.dependsOn.map(dependencyUnit);
   const after = [...dependencies, ...(spec.start === "delayed" ? [target] : [])];
-  const restart = restartPolicy(spec);
   const lines = [
-    `# Written by servitor for the service ${spec.name}; servitor rewrites it, so change the service with`,
-    `# servitor (set, InstallService) rather than here. The program's own settings are in servitor's store.`,
+    ...(options.selfService
+      ? [
+        `# Written by servitor's installSelf for the service ${spec.name}; installing it again rewrites it, so`,
+        "# change the service through the program's own install rather than here.",
+      ]
+      : [
+        `# Written by servitor for the service ${spec.name}; servitor rewrites it, so change the service with`,
+        "# servitor (set, InstallService) rather than here. The program's own settings are in servitor's store.",
+      ]),
     "[Unit]",
     `Description=${freeText(spec.displayName) || unit}`,
     ...(dependencies.length ? [`Requires=${dependencies.join(" ")}`] : []),
@@ -190,16 +228,9 @@ export function renderUnit(spec: ServiceSpec, host: HostCommand, options: UnitOp
     ...(spec.start === "disabled" ? ["RefuseManualStart=yes"] : []),
     "",
     "[Service]",
-    // exec, not simple: `systemctl start` fails when the host can't be executed at all.
-    "Type=exec",
-    `ExecStart=${execLine(host.program, host.args)}`,
-    ...accountLines(spec, user, storeRootOf(host)),
-    `Restart=${restart.restart}`,
-    ...(restart.prevent.length ? [`RestartPreventExitStatus=${restart.prevent.join(" ")}`] : []),
-    ...(restart.force.length ? [`RestartForceExitStatus=${restart.force.join(" ")}`] : []),
-    ...(restart.delayMs !== undefined ? [`RestartSec=${restart.delayMs}ms`] : []),
-    "KillMode=mixed",
-    `TimeoutStopSec=${stopTimeoutMs(spec)}ms`,
+    ...(options.selfService
+      ? selfServiceLines(spec, command, user, options.selfService)
+      : hostLines(spec, command, user)),
     // The journal names the service, not "deno".
     `SyslogIdentifier=${spec.name}`,
     ...(startsAtBoot(spec.start) ? ["", "[Install]", `WantedBy=${target}`] : []),
@@ -210,6 +241,57 @@ export function renderUnit(spec: ServiceSpec, host: HostCommand, options: UnitOp
     `Start=${spec.start}`,
   ];
   return lines.join("\n") + "\n";
+}
+
+/** [Service] lines for servitor's host: it supervises the program, systemd only guards the host. */
+function hostLines(spec: ServiceSpec, host: HostCommand, user: boolean): string[] {
+  const restart = restartPolicy(spec);
+  return [
+    // exec, not simple: `systemctl start` fails when the host can't be executed at all.
+    "Type=exec",
+    `ExecStart=${execLine(host.program, host.args)}`,
+    ...accountLines(spec, user, storeRootOf(host)),
+    `Restart=${restart.restart}`,
+    ...(restart.prevent.length ? [`RestartPreventExitStatus=${restart.prevent.join(" ")}`] : []),
+    ...(restart.force.length ? [`RestartForceExitStatus=${restart.force.join(" ")}`] : []),
+    ...(restart.delayMs !== undefined ? [`RestartSec=${restart.delayMs}ms`] : []),
+    "KillMode=mixed",
+    `TimeoutStopSec=${stopTimeoutMs(spec)}ms`,
+  ];
+}
+
+/**
+ * Who may send sd_notify messages for the service (NotifyAccess=). A message sent by the program itself
+ * (libc) is the main process's. `systemd-notify --pid=` speaks for the main process only when run by root
+ * (the kernel lets only root name another process in a message's credentials); from anyone else systemd
+ * takes it only with `all` (both seen under systemd 257).
+ */
+export function notifyAccess(unit: SelfServiceUnit, runsAsRoot: boolean): "main" | "all" {
+  return unit.notifiesThroughLibc || runsAsRoot ? "main" : "all";
+}
+
+/**
+ * [Service] lines for a program that is a service by itself: it says READY=1 once it runs, so `systemctl
+ * start` returns then; systemd restarts it when it fails, as the SCM's recovery would.
+ */
+function selfServiceLines(
+  spec: ServiceSpec,
+  program: HostCommand,
+  user: boolean,
+  unit: SelfServiceUnit,
+): string[] {
+  const runsAsRoot = !user && spec.account.kind === "local_system";
+  return [
+    "Type=notify",
+    `NotifyAccess=${notifyAccess(unit, runsAsRoot)}`,
+    `ExecStart=${execLine(program.program, program.args)}`,
+    ...accountLines(spec, user, undefined),
+    "Restart=on-failure",
+    // SIGTERM to the program alone, which stops in its own way (its stop callback, its loop's end) as it
+    // would for the SCM's stop control; what it leaves behind gets SIGKILL once it has exited.
+    "KillMode=mixed",
+    `TimeoutStopSec=${SELF_STOP_TIMEOUT_MS}ms`,
+  ];
 }
 
 /** A unit file's sections, each a list of its assignments in order. */

@@ -1,16 +1,19 @@
 /**
  * The library under a real systemd: the examples as `Type=notify` units are active only once they said
  * READY=1 (sd_notify), SIGTERM is stop and the stop is clean; a long stop callback extends the stop
- * timeout; the plain-loop example installs itself as a unit and removes it again.
+ * timeout; a program that installs itself (installSelf) gets a `Type=notify` unit that behaves the same,
+ * whichever way it sends sd_notify; the plain-loop example installs itself as a unit and removes it again.
  */
 import path from "path";
 import { fileURLToPath } from "node:url";
 import { assertEquals, assertOk } from "../assert.ts";
-import { notInSystemd, run, uniqueUnit, unitProperty } from "./helpers.ts";
+import { eventually } from "../servitor.ts";
+import { cgroupProcesses, notInSystemd, run, uniqueUnit, unitProperty } from "./helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notInSystemd, fn });
 const examples = fileURLToPath(new URL("../../examples/", import.meta.url));
 const slowStop = fileURLToPath(new URL("../windows/fixtures/library_slow_stop.ts", import.meta.url));
+const selfService = fileURLToPath(new URL("./fixtures/self_service.ts", import.meta.url));
 const deno = Deno.execPath();
 
 /** A `Type=notify` unit running `script` with `args` under `deno run <flags>`; removed on dispose. */
@@ -129,7 +132,7 @@ test("a stop callback longer than TimeoutStopSec= extends the timeout (EXTEND_TI
   ]);
 });
 
-test("the plain-loop example installs itself as a systemd unit, runs from it, and uninstalls it", async () => {
+test("the plain-loop example installs itself as a Type=notify unit, runs from it, and uninstalls it", async () => {
   const log = await tempLog("installed.log");
   const example = path.join(examples, "plain_loop.ts");
   const install = await run(deno, "run", "--allow-all", example, "install", log);
@@ -137,7 +140,16 @@ test("the plain-loop example installs itself as a systemd unit, runs from it, an
   try {
     const execStart = await unitProperty("PlainLoop.service", "ExecStart");
     assertOk(execStart.includes(`${example} ${log}`), execStart);
+    assertEquals(await unitProperty("PlainLoop.service", "Type"), "notify");
     assertEquals((await run("systemctl", "start", "PlainLoop.service")).code, 0);
+    // start returned once the program said READY=1, with its STATUS=.
+    assertEquals(
+      [
+        await unitProperty("PlainLoop.service", "ActiveState"),
+        await unitProperty("PlainLoop.service", "StatusText"),
+      ],
+      ["active", "running"],
+    );
     await waitForLine(log, "tick 2");
     assertEquals((await Deno.readTextFile(log)).split("\n")[0], "running as systemd service PlainLoop");
   } finally {
@@ -150,3 +162,77 @@ test("the plain-loop example installs itself as a systemd unit, runs from it, an
     "stopping: the service manager asked the service to stop",
   );
 });
+
+for (
+  const { label, runFlags, account, notifyAccess } of [
+    {
+      label: "as root, sd_notify through libc",
+      runFlags: undefined,
+      account: undefined,
+      notifyAccess: "main",
+    },
+    {
+      label: "as another user, sd_notify through systemd-notify (no --allow-ffi)",
+      runFlags: ["--allow-read", "--allow-write", "--allow-env", "--allow-run"],
+      account: { kind: "user", name: "daemon" },
+      notifyAccess: "all",
+    },
+  ]
+) {
+  test(`installSelf writes a Type=notify unit, ${label}: activating through the start callback, active after READY=1, stopped cleanly`, async () => {
+    const folder = await Deno.makeTempDir({ prefix: "servitor-library-" });
+    // The service may run as another user: it writes its log here.
+    await Deno.chmod(folder, 0o777);
+    const log = path.join(folder, "callbacks.log");
+    const gate = path.join(folder, "gate");
+    const name = uniqueUnit("servitor-lib-self");
+    const unit = `${name}.service`;
+    const options = { name, args: [log, gate], start: "manual", runFlags, account };
+    const install = await run(deno, "run", "--allow-all", selfService, "install", JSON.stringify(options));
+    assertEquals([install.code, install.stdout], [0, "installed"], install.stderr);
+    try {
+      const verify = await run("systemd-analyze", "verify", `/etc/systemd/system/${unit}`);
+      assertEquals(verify.stderr, "", "systemd-analyze verify has nothing to say");
+      assertEquals(
+        [await unitProperty(unit, "Type"), await unitProperty(unit, "NotifyAccess")],
+        ["notify", notifyAccess],
+      );
+
+      assertEquals((await run("systemctl", "start", "--no-block", unit)).code, 0);
+      await waitForLine(log, "start_pending systemd");
+      // The start callback waits for the gate: no READY=1 yet, so systemd says the start is still going on.
+      assertEquals(await unitProperty(unit, "ActiveState"), "activating");
+      await Deno.writeTextFile(gate, "");
+      await waitForLine(log, "running");
+      await eventually(() => unitProperty(unit, "ActiveState"), (state) => state === "active");
+      // STATUS= came with READY=1: systemd heard it from the program.
+      assertEquals(await unitProperty(unit, "StatusText"), "running");
+      const cgroup = await unitProperty(unit, "ControlGroup");
+      // The program and the child its running callback left.
+      await eventually(() => cgroupProcesses(cgroup), (pids) => pids.length === 2);
+
+      const stop = await run("systemctl", "stop", unit);
+      assertEquals(stop.code, 0, stop.stderr);
+      assertEquals(
+        [
+          await unitProperty(unit, "ActiveState"),
+          await unitProperty(unit, "Result"),
+          await unitProperty(unit, "ExecMainStatus"),
+        ],
+        ["inactive", "success", "0"],
+      );
+      assertEquals(await cgroupProcesses(cgroup), [], "the program and its child are gone");
+      assertEquals((await Deno.readTextFile(log)).split("\n").filter(Boolean), [
+        "start_pending systemd",
+        "running",
+        "stop_pending",
+        "stopped",
+      ]);
+    } finally {
+      const uninstall = await run(deno, "run", "--allow-all", selfService, "uninstall", name);
+      assertEquals([uninstall.code, uninstall.stdout], [0, "removed"], uninstall.stderr);
+      await Deno.remove(folder, { recursive: true });
+    }
+    assertEquals(await unitProperty(unit, "LoadState"), "not-found");
+  });
+}

@@ -12,9 +12,11 @@ import {
   readUnit,
   renderUnit,
   restartPolicy,
+  SELF_STOP_TIMEOUT_MS,
   SERVITOR_SECTION,
   stopTimeoutMs,
 } from "../../systemd/unit.ts";
+import { notifiesThroughLibc, type SelfCommandFacts } from "../../library/install_self.ts";
 import { managedState, startMode, statusOf } from "../../systemd/manager.ts";
 import { parseShow, systemctlError } from "../../systemd/systemctl.ts";
 
@@ -104,6 +106,73 @@ Deno.test("a default spec: the host under Type=exec, guarded, stopped by the hos
   assertEquals(setting(text, "Service", "DynamicUser"), []);
   assertEquals(setting(text, "Install", "WantedBy"), ["multi-user.target"]);
   assertEquals(setting(text, SERVITOR_SECTION, "Start"), ["auto"]);
+});
+
+Deno.test("installSelf's unit: the program itself under Type=notify, restarted when it fails, none of the host's lines", () => {
+  const program = { program: "/usr/bin/deno", args: ["run", "--allow-all", "/srv/my app/main.ts", "100%"] };
+  const text = renderUnit(spec(), program, { selfService: { notifiesThroughLibc: true } });
+  assertEquals(setting(text, "Service", "Type"), ["notify"]);
+  assertEquals(setting(text, "Service", "NotifyAccess"), ["main"]);
+  assertEquals(setting(text, "Service", "ExecStart"), [
+    '/usr/bin/deno run --allow-all "/srv/my app/main.ts" "100%%"',
+  ]);
+  assertEquals(setting(text, "Service", "Restart"), ["on-failure"]);
+  assertEquals(setting(text, "Service", "KillMode"), ["mixed"]);
+  assertEquals(setting(text, "Service", "TimeoutStopSec"), [`${SELF_STOP_TIMEOUT_MS}ms`]);
+  for (
+    const key of ["RestartForceExitStatus", "RestartPreventExitStatus", "LoadCredential", "LogsDirectory"]
+  ) {
+    assertEquals(setting(text, "Service", key), [], key);
+  }
+  assertEquals(setting(text, "Service", "SyslogIdentifier"), ["web"]);
+  assertEquals(setting(text, "Install", "WantedBy"), ["multi-user.target"]);
+  // servitor still knows it for its own: list, query and uninstallSelf's remove.
+  assertEquals(readUnit(text, "web").servitor, true);
+  assertOk(!text.includes("servitor (set, InstallService)"), "no advice to change it with servitor's CLI");
+
+  // Under an account of its own it keeps a Deno cache there, but reads no spec of the host's.
+  const named = renderUnit(spec((s) => s.account = { kind: "user", name: "svc-web" }), program, {
+    selfService: { notifiesThroughLibc: true },
+  });
+  assertEquals(setting(named, "Service", "User"), ["svc-web"]);
+  assertEquals(setting(named, "Service", "Environment"), ["DENO_DIR=%C/servitor/web/deno"]);
+  assertEquals(setting(named, "Service", "LoadCredential"), []);
+  assertEquals(setting(named, "Service", "LogsDirectory"), []);
+});
+
+Deno.test("installSelf's unit lets systemd-notify speak for the program only where root's word is missing", () => {
+  const access = (notifiesThroughLibc: boolean, change: (s: ServiceSpec) => void = () => {}, user = false) =>
+    setting(
+      renderUnit(spec(change), host, { user, selfService: { notifiesThroughLibc } }),
+      "Service",
+      "NotifyAccess",
+    );
+  // Through libc the message is the main process's own.
+  assertEquals(access(true, () => {}, true), ["main"]);
+  assertEquals(access(true, (s) => s.account = { kind: "local_service" }), ["main"]);
+  // systemd-notify --pid= run by root names the main process; run by anyone else it is taken only with all.
+  assertEquals(access(false), ["main"]);
+  assertEquals(access(false, () => {}, true), ["all"]);
+  assertEquals(access(false, (s) => s.account = { kind: "user", name: "svc-web" }), ["all"]);
+  assertEquals(access(false, (s) => s.account = { kind: "virtual" }), ["all"]);
+});
+
+Deno.test("installSelf: a program sends sd_notify through libc only with --allow-ffi in full", () => {
+  const facts = (runFlags: string[], standalone = false): SelfCommandFacts => ({
+    standalone,
+    execPath: "/usr/bin/deno",
+    mainModule: "file:///srv/main.ts",
+    runFlags,
+  });
+  assertEquals(notifiesThroughLibc(facts(["--allow-read", "--allow-ffi"]), false), true);
+  assertEquals(notifiesThroughLibc(facts(["-A"]), false), true);
+  assertEquals(notifiesThroughLibc(facts(["--allow-all"]), false), true);
+  assertEquals(notifiesThroughLibc(facts(["--allow-read", "--allow-run"]), true), false);
+  assertEquals(notifiesThroughLibc(facts(["--allow-ffi=/opt/lib.so"]), true), false);
+  assertEquals(notifiesThroughLibc(facts(["-A", "--deny-ffi"]), true), false);
+  // A compiled program runs with the permissions baked into it: this process's own.
+  assertEquals(notifiesThroughLibc(facts([], true), true), true);
+  assertEquals(notifiesThroughLibc(facts(["--allow-ffi"], true), false), false);
 });
 
 Deno.test("the stop timeout covers skipped methods, longer waits and the stop hooks", () => {
