@@ -1,0 +1,284 @@
+/**
+ * The host under Wine's SCM when the service can't run, and how it opens the output files at each start:
+ * what an administrator sees in the SCM, in `<service>_ERROR_LOG.txt` and in status.json.
+ */
+import path from "path";
+import { assertEquals, assertMatch, assertOk } from "../assert.ts";
+import { ServiceControlManager } from "../../ffi/scm.ts";
+import { isProcessRunning, terminateProcessById } from "../../ffi/process.ts";
+import { windowsCommandLine } from "../../service/command_line.ts";
+import { defaultSpec, type ServiceSpec } from "../../service/spec.ts";
+import { writeSpec } from "../../service/store.ts";
+import { notWindows, uniqueName, waitForState } from "./helpers.ts";
+
+const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
+const main = path.win32.join(import.meta.dirname!, "..", "..", "cli", "main.ts");
+const fixtures = path.win32.join(import.meta.dirname!, "fixtures");
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * What the host writes to status.json (the parts these tests read). The tests read it only where every
+ * version the host writes says the same: under Wine, a reader holding status.json open at the moment the
+ * host renames its new version over it makes that write fail (Access denied), so a polled state can stay
+ * stale.
+ */
+interface HostStatus {
+  hostPid: number;
+  counters: { startRequested: number; started: number; throttled: number; exits: number };
+}
+
+// Copied from host_test.ts, where it is not exported (that file belongs to another change right now).
+/** A service run by the host, its spec stored in a temporary root. Deleted (and its tree ended) on dispose. */
+async function hostedService(
+  prefix: string,
+  program: string,
+  args: string[],
+  change: (spec: ServiceSpec) => void,
+) {
+  const root = await Deno.makeTempDir({ prefix: "servitor-host-" });
+  const name = uniqueName(prefix);
+  const spec = defaultSpec(name, program, args);
+  spec.environmentExtra = [`DENO_EXE=${Deno.execPath()}`];
+  change(spec);
+  const specFile = await writeSpec(root, spec);
+  using scm = ServiceControlManager.connect();
+  const service = scm.create({
+    name,
+    startType: "demand",
+    binaryPath: windowsCommandLine(Deno.execPath(), [
+      "run",
+      "--allow-all",
+      main,
+      "host",
+      "--service",
+      name,
+      "--config-root",
+      root,
+    ]),
+  });
+  const logs = path.win32.join(root, name, "logs");
+  return {
+    name,
+    service,
+    root,
+    specFile,
+    logs,
+    errorLog: path.win32.join(logs, `${name}_ERROR_LOG.txt`),
+    /** What the host last wrote to status.json. */
+    async status(): Promise<HostStatus> {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        try {
+          return JSON.parse(await Deno.readTextFile(path.win32.join(logs, "status.json")));
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+          await sleep(50);
+        }
+      }
+    },
+    [Symbol.dispose]() {
+      try {
+        if (service.queryStatus().state !== "stopped") service.control({ kind: "stop" });
+      } catch { /* stopped meanwhile */ }
+      service.delete();
+      service.close();
+    },
+  };
+}
+
+/**
+ * StartServiceW for a service that stops again at once. Wine's services.exe answers a start by waiting for
+ * the service's first status: START_PENDING or RUNNING is success; anything else (STOPPED, when the host
+ * refuses a bad configuration at once, or when the start failed before services.exe looked) is
+ * ERROR_SERVICE_REQUEST_TIMEOUT (1053). Either way the state and exit code the SCM then shows are what tell.
+ */
+function startTolerantly(service: { start(): void }): void {
+  try {
+    service.start();
+  } catch {
+    // Asserted next: the state and exit code.
+  }
+}
+
+async function linesOf(file: string): Promise<string[]> {
+  return (await Deno.readTextFile(file).catch(() => "")).split(/\r?\n/).filter(Boolean);
+}
+
+async function eventuallyLines(file: string, ok: (lines: string[]) => boolean, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lines = await linesOf(file);
+    if (ok(lines)) return lines;
+    if (Date.now() > deadline) throw new Error(`${file} has ${JSON.stringify(lines)}`);
+    await sleep(100);
+  }
+}
+
+/** Waits until the process is gone. */
+async function assertEnds(pid: number, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (isProcessRunning(pid)) {
+    if (Date.now() > deadline) throw new Error(`process ${pid} is still running`);
+    await sleep(100);
+  }
+}
+
+test("a service whose program does not exist stops with code 251, says which program and what to check, and is not restarted", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "servitor-missing-" });
+  const program = path.win32.join(dir, "no-such-program.exe");
+  using hosted = await hostedService("servitor_missing_program", program, [], () => {});
+  startTolerantly(hosted.service);
+  const stopped = await waitForState(hosted.service, "stopped", 30_000);
+  assertEquals(stopped.exitCode, { kind: "service_specific", code: 251 });
+
+  const errors = await eventuallyLines(
+    hosted.errorLog,
+    (lines) => lines.some((l) => l.includes("cannot start")),
+  );
+  const line = errors.find((l) => l.includes("cannot start"))!;
+  assertOk(line.includes("no-such-program.exe"), `the error log names the program: ${line}`);
+  assertOk(/check Application/.test(line), `the error log says what to check: ${line}`);
+
+  // Every version of status.json this host writes has these counters (see HostStatus for why that matters).
+  const status = await hosted.status();
+  assertEquals(status.counters, { startRequested: 1, started: 0, throttled: 0, exits: 0 });
+  await assertEnds(status.hostPid);
+
+  // Given time to loop, it does not: still STOPPED, one start asked for, one error.
+  await sleep(5_000);
+  assertEquals(hosted.service.queryStatus().state, "stopped");
+  assertEquals((await hosted.status()).counters.startRequested, 1);
+  assertEquals((await linesOf(hosted.errorLog)).filter((l) => l.includes("cannot start")).length, 1);
+});
+
+test("a service whose stored configuration is garbage stops with code 250 and an error-log line naming the file", async () => {
+  using hosted = await hostedService("servitor_corrupt_spec", Deno.execPath(), [], () => {});
+  await Deno.writeTextFile(hosted.specFile, "name: [broken\n\u0001\u0002 not: : yaml {{\n");
+  startTolerantly(hosted.service);
+  const stopped = await waitForState(hosted.service, "stopped", 30_000);
+  assertEquals(stopped.exitCode, { kind: "service_specific", code: 250 });
+
+  const errors = await eventuallyLines(
+    hosted.errorLog,
+    (lines) => lines.some((l) => l.includes("cannot start")),
+  );
+  const line = errors.find((l) => l.includes("cannot start"))!;
+  assertOk(
+    line.includes(hosted.name) && line.includes("service.yaml"),
+    `the error log names the service's service.yaml: ${line}`,
+  );
+  assertOk(/not valid YAML/.test(line), `the error log says what is wrong with it: ${line}`);
+  assertOk(!/\.ts:\d+/.test(errors.join("\n")), "no stack trace in the error log");
+
+  await sleep(5_000);
+  assertEquals(hosted.service.queryStatus().state, "stopped");
+  assertEquals((await linesOf(hosted.errorLog)).filter((l) => l.includes("cannot start")).length, 1);
+});
+
+// Ignored until the host or the CLI is fixed: the host refuses a bad configuration by reporting STOPPED
+// before any START_PENDING (host.ts, refuseToStart), and Wine's services.exe answers StartServiceW with
+// ERROR_SERVICE_REQUEST_TIMEOUT (1053) when the first status it sees is not START_PENDING or RUNNING. The
+// CLI then exits 5 with "StartServiceW failed with error 1053: Service request timeout", not 14 with the
+// reason from the error log. (With refuseToStart reporting START_PENDING first, this passed 3 runs of 3.)
+Deno.test({
+  name: "ManageService start of a service whose configuration is garbage exits 14 and prints what is wrong",
+  ignore: true,
+  async fn() {
+    using hosted = await hostedService("servitor_corrupt_spec_cli", Deno.execPath(), [], () => {});
+    await Deno.writeTextFile(hosted.specFile, "name: [broken\n");
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", main, "ManageService", hosted.name, "start"],
+      env: { SERVITOR_CONFIG_ROOT: hosted.root },
+      stdin: "null",
+    }).output();
+    const said = new TextDecoder().decode(stderr);
+    assertEquals(code, 14, said);
+    assertMatch(said, /service\.yaml is not valid YAML/);
+  },
+});
+
+// Ignored until host/log.ts is fixed: the error log renders each message with Deno.inspect (LogTape's text
+// formatter's default for values), so the line is in double quotes and every backslash is doubled —
+// `"Svc: cannot start C:\\apps\\x.exe: …"` — a path an administrator can't copy from it as it is.
+Deno.test({
+  name: "the error log shows a Windows path as written: not in quotes, its backslashes not doubled",
+  ignore: true,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "servitor-missing-" });
+    const program = path.win32.join(dir, "no-such-program.exe");
+    using hosted = await hostedService("servitor_error_log_path", program, [], () => {});
+    startTolerantly(hosted.service);
+    await waitForState(hosted.service, "stopped", 30_000);
+    const errors = await eventuallyLines(
+      hosted.errorLog,
+      (lines) => lines.some((l) => l.includes("cannot start")),
+    );
+    const line = errors.find((l) => l.includes("cannot start"))!;
+    assertOk(line.includes(`${hosted.name}: cannot start ${program}: `), line);
+    assertOk(!line.includes("\\\\") && !line.endsWith('"'), line);
+  },
+});
+
+/**
+ * A service running host_print_pid.ts with its stdout in `out.txt` (in the log directory), opened as
+ * `disposition` says, which holds a line from before. Each run's line names its own pid: no status.json
+ * to poll (see HostStatus).
+ */
+async function printingService(prefix: string, disposition: "append" | "replace") {
+  const hosted = await hostedService(prefix, Deno.execPath(), [
+    "run",
+    "--allow-all",
+    path.win32.join(fixtures, "host_print_pid.ts"),
+  ], (spec) => {
+    spec.output.stdout = "out.txt";
+    spec.output.stdoutDisposition = disposition;
+  });
+  const output = path.win32.join(hosted.logs, "out.txt");
+  await Deno.mkdir(hosted.logs, { recursive: true });
+  await Deno.writeTextFile(output, "a line from before\n");
+  return { hosted, output };
+}
+
+const pidLine = /^pid (\d+)$/;
+const pidOf = (line: string) => Number(pidLine.exec(line)![1]);
+
+test("AppStdout with the replace disposition (AppStdoutCreationDisposition 2) is emptied at each start of the program", async () => {
+  const { hosted, output } = await printingService("servitor_stdout_replace", "replace");
+  using _ = hosted;
+  const onlyANewRun = (previous: number[]) => (lines: string[]) =>
+    lines.length === 1 && pidLine.test(lines[0]) && !previous.includes(pidOf(lines[0]));
+  hosted.service.start();
+  await waitForState(hosted.service, "running", 30_000);
+  const first = pidOf((await eventuallyLines(output, onlyANewRun([])))[0]);
+
+  // The host restarts a killed program: its file is emptied again.
+  terminateProcessById(first, 1);
+  const second = pidOf((await eventuallyLines(output, onlyANewRun([first])))[0]);
+
+  // So is it when the service itself is started again.
+  hosted.service.control({ kind: "stop" });
+  await waitForState(hosted.service, "stopped", 30_000);
+  hosted.service.start();
+  await waitForState(hosted.service, "running", 30_000);
+  await eventuallyLines(output, onlyANewRun([first, second]));
+  hosted.service.control({ kind: "stop" });
+  await waitForState(hosted.service, "stopped", 30_000);
+});
+
+test("AppStdout is appended to by default: what was there stays, each run adds its lines", async () => {
+  const { hosted, output } = await printingService("servitor_stdout_append", "append");
+  using _ = hosted;
+  hosted.service.start();
+  await waitForState(hosted.service, "running", 30_000);
+  const [, firstLine] = await eventuallyLines(
+    output,
+    (lines) => lines.length === 2 && lines[0] === "a line from before" && pidLine.test(lines[1]),
+  );
+  terminateProcessById(pidOf(firstLine), 1);
+  const lines = await eventuallyLines(output, (lines) => lines.length === 3);
+  assertEquals(lines.slice(0, 2), ["a line from before", firstLine]);
+  assertOk(pidLine.test(lines[2]) && lines[2] !== firstLine, `the restarted program's own line: ${lines[2]}`);
+  hosted.service.control({ kind: "stop" });
+  await waitForState(hosted.service, "stopped", 30_000);
+});
