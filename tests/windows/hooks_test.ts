@@ -5,99 +5,13 @@
  */
 import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
-import { ServiceControlManager } from "../../ffi/scm.ts";
 import { descendants, listProcesses, terminateProcessById } from "../../ffi/process.ts";
 import { windowsCommandLine } from "../../service/command_line.ts";
-import { defaultSpec, type ServiceSpec } from "../../service/spec.ts";
-import { writeSpec } from "../../service/store.ts";
-import { notWindows, uniqueName, waitForState } from "./helpers.ts";
+import { notWindows, waitForState } from "./helpers.ts";
+import { eventuallyLines, hostedService, sleep } from "./hosted.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
-const main = path.win32.join(import.meta.dirname!, "..", "..", "cli", "main.ts");
 const fixtures = path.win32.join(import.meta.dirname!, "fixtures");
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * What the host writes to status.json (the parts these tests read). The tests read it only where every
- * version the host writes says the same: under Wine, a reader holding status.json open at the moment the
- * host renames its new version over it makes that write fail (Access denied), so a polled state can stay
- * stale.
- */
-interface HostStatus {
-  counters: { startRequested: number; started: number; throttled: number; exits: number };
-}
-
-// Copied from host_test.ts, where it is not exported (that file belongs to another change right now).
-/** A service run by the host, its spec stored in a temporary root. Deleted (and its tree ended) on dispose. */
-async function hostedService(
-  prefix: string,
-  program: string,
-  args: string[],
-  change: (spec: ServiceSpec) => void,
-) {
-  const root = await Deno.makeTempDir({ prefix: "servitor-host-" });
-  const name = uniqueName(prefix);
-  const spec = defaultSpec(name, program, args);
-  spec.environmentExtra = [`DENO_EXE=${Deno.execPath()}`];
-  change(spec);
-  await writeSpec(root, spec);
-  using scm = ServiceControlManager.connect();
-  const service = scm.create({
-    name,
-    startType: "demand",
-    binaryPath: windowsCommandLine(Deno.execPath(), [
-      "run",
-      "--allow-all",
-      main,
-      "host",
-      "--service",
-      name,
-      "--config-root",
-      root,
-    ]),
-  });
-  const logs = path.win32.join(root, name, "logs");
-  return {
-    name,
-    service,
-    root,
-    logs,
-    /** What the host last wrote to status.json. */
-    async status(): Promise<HostStatus> {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        try {
-          return JSON.parse(await Deno.readTextFile(path.win32.join(logs, "status.json")));
-        } catch (error) {
-          if (Date.now() > deadline) throw error;
-          await sleep(50);
-        }
-      }
-    },
-    [Symbol.dispose]() {
-      try {
-        if (service.queryStatus().state !== "stopped") service.control({ kind: "stop" });
-      } catch { /* stopped meanwhile */ }
-      service.delete();
-      service.close();
-    },
-  };
-}
-
-async function linesOf(file: string): Promise<string[]> {
-  return (await Deno.readTextFile(file).catch(() => "")).split(/\r?\n/).filter(Boolean);
-}
-
-async function eventuallyLines(file: string, ok: (lines: string[]) => boolean, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const lines = await linesOf(file);
-    if (ok(lines)) return lines;
-    if (Date.now() > deadline) throw new Error(`${file} has ${JSON.stringify(lines)}`);
-    await sleep(100);
-  }
-}
 
 /** The fields host_hook_line.cmd writes, in its order. */
 const fields = [

@@ -1,0 +1,105 @@
+/**
+ * A service run by servitor's host under Wine's SCM, for the Windows-tier tests of the host: its spec
+ * stored with writeSpec in a temporary root, its ImagePath this same deno.exe running `cli/main.ts host`.
+ */
+import path from "path";
+import { ServiceControlManager } from "../../ffi/scm.ts";
+import { windowsCommandLine } from "../../service/command_line.ts";
+import { defaultSpec, type ServiceSpec } from "../../service/spec.ts";
+import { writeSpec } from "../../service/store.ts";
+import { uniqueName } from "./helpers.ts";
+
+/** servitor's command line, run from source. */
+export const main = path.win32.join(import.meta.dirname!, "..", "..", "cli", "main.ts");
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * What the host writes to status.json (the parts the tests read). Some tests read it only where every
+ * version the host writes says the same: under Wine, a reader holding status.json open at the moment the
+ * host renames its new version over it made that write fail (Access denied), so a polled state could stay
+ * stale.
+ */
+export interface HostStatus {
+  state: string;
+  hostPid: number;
+  programPid?: number;
+  counters: { startRequested: number; started: number; throttled: number; exits: number };
+}
+
+/**
+ * A service run by the host, `change` adjusting its spec (DENO_EXE is in its environment, for fixtures
+ * that start deno.exe). Deleted, and its tree ended, on dispose.
+ */
+export async function hostedService(
+  prefix: string,
+  program: string,
+  args: string[],
+  change: (spec: ServiceSpec) => void,
+) {
+  const root = await Deno.makeTempDir({ prefix: "servitor-host-" });
+  const name = uniqueName(prefix);
+  const spec = defaultSpec(name, program, args);
+  spec.environmentExtra = [`DENO_EXE=${Deno.execPath()}`];
+  change(spec);
+  const specFile = await writeSpec(root, spec);
+  using scm = ServiceControlManager.connect();
+  const service = scm.create({
+    name,
+    startType: "demand",
+    binaryPath: windowsCommandLine(Deno.execPath(), [
+      "run",
+      "--allow-all",
+      main,
+      "host",
+      "--service",
+      name,
+      "--config-root",
+      root,
+    ]),
+  });
+  const logs = path.win32.join(root, name, "logs");
+  return {
+    name,
+    service,
+    root,
+    specFile,
+    logs,
+    errorLog: path.win32.join(logs, `${name}_ERROR_LOG.txt`),
+    /** What the host last wrote to status.json. */
+    async status(): Promise<HostStatus> {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        try {
+          return JSON.parse(await Deno.readTextFile(path.win32.join(logs, "status.json")));
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+          await sleep(50);
+        }
+      }
+    },
+    [Symbol.dispose]() {
+      try {
+        if (service.queryStatus().state !== "stopped") service.control({ kind: "stop" });
+      } catch { /* stopped meanwhile */ }
+      service.delete();
+      service.close();
+    },
+  };
+}
+
+/** The lines of a text file (CRLF or LF), none when it is missing. */
+export async function linesOf(file: string): Promise<string[]> {
+  return (await Deno.readTextFile(file).catch(() => "")).split(/\r?\n/).filter(Boolean);
+}
+
+/** Polls a file until its lines satisfy `ok`. */
+export async function eventuallyLines(file: string, ok: (lines: string[]) => boolean, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lines = await linesOf(file);
+    if (ok(lines)) return lines;
+    if (Date.now() > deadline) throw new Error(`${file} has ${JSON.stringify(lines)}`);
+    await sleep(100);
+  }
+}
