@@ -2,7 +2,6 @@
  * servitor's command line. The first word picks the command, without regard to case.
  * @module
  */
-import path from "path";
 import { ExitCode } from "./exit_codes.ts";
 import { CliError, describeFailure } from "./errors.ts";
 import { openAudit } from "./audit.ts";
@@ -17,10 +16,10 @@ import { runHost } from "../host/host.ts";
 import { hostPlatform } from "../host/platform.ts";
 import { defaultConfigRoot } from "../service/store.ts";
 import { windowsCommandLine } from "../service/command_line.ts";
-import { selfCommand } from "./self.ts";
+import { commandLineFor, invokedExecutable, procCmdline, selfCommand } from "./self.ts";
 import { VERSION } from "./version.ts";
 
-export { CliError, describeFailure, VERSION };
+export { CliError, commandLineFor, describeFailure, VERSION };
 
 const usage = `servitor ${VERSION}: run any program as a Windows service or a systemd service
 
@@ -104,16 +103,6 @@ async function withContext(command: (context: CliContext) => Promise<number>, us
 }
 
 /**
- * A copy or link of servitor named InstallService(.exe) or ManageService(.exe) is that command, so
- * `InstallService prog --service_name X` works as typed. Only a compiled exe has a name of its own.
- */
-export function commandLineFor(executable: string, args: string[], standalone: boolean): string[] {
-  if (!standalone) return args;
-  const base = path.win32.basename(executable).replace(/\.exe$/i, "").toLowerCase();
-  return base === "installservice" || base === "manageservice" ? [base, ...args] : args;
-}
-
-/**
  * `host --service <name> [--config-root <dir>]`: what the service manager starts. Not for people, though a
  * person may run it in a console to watch the program, Ctrl-C stopping it.
  */
@@ -150,7 +139,8 @@ if (import.meta.main) {
   const debug = Deno.args.includes("--debug");
   try {
     const args = Deno.args.filter((arg) => arg !== "--debug");
-    Deno.exit(await main(commandLineFor(Deno.execPath(), args, Deno.build.standalone)));
+    const executable = invokedExecutable(procCmdline(), Deno.args, Deno.execPath());
+    Deno.exit(await main(commandLineFor(executable, args, Deno.build.standalone)));
   } catch (error) {
     const { line, exitCode } = describeFailure(error);
     console.error(`servitor: ${line}`);

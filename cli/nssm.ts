@@ -28,7 +28,7 @@ import { checkServiceName, type CliContext, hostCommand, INSTALL_FILE } from "./
 import { CliError, describeFailure } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { createService, resolveProgram } from "./install.ts";
-import { selfCommand } from "./self.ts";
+import { servitorCommand } from "./self.ts";
 import {
   dumpEntries,
   findParameter,
@@ -492,7 +492,8 @@ async function dump(args: readonly string[], context: CliContext): Promise<numbe
   if (given === undefined) throw usage("dump <service> [<newname>]: which service?");
   const name = await serviceNamed(given, context);
   const target = newName === undefined ? name : checkServiceName(newName);
-  const self = selfCommand();
+  // Through a copy named InstallService.exe, `<copy> install …` would install a program named install.
+  const self = servitorCommand();
   const servitor = [self.program, ...self.args].map(nssmQuote).join(" ");
   const quoted = (value: string) => value === "" ? '""' : nssmQuote(value);
   const spec = await storedSpec(name, context) ?? await foreignSpec(name, context);

@@ -1,5 +1,6 @@
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
-import { describeFailure, VERSION } from "../../cli/main.ts";
+import { commandLineFor, describeFailure, VERSION } from "../../cli/main.ts";
+import { invokedExecutable, selfCommand, servitorCommand } from "../../cli/self.ts";
 import { Win32Error } from "../../ffi/error.ts";
 
 const main = new URL("../../cli/main.ts", import.meta.url).pathname;
@@ -39,4 +40,66 @@ Deno.test("a Win32 failure a person meets is one line with the function, the cod
   assertEquals(describeFailure(new Win32Error("OpenServiceW", 1060, "…")).exitCode, 6);
   assertEquals(describeFailure(new Win32Error("CreateServiceW", 1073, "…")).exitCode, 7);
   assertOk(describeFailure(new TypeError("boom")).line.includes("--debug"));
+});
+
+Deno.test("a compiled servitor named InstallService.exe or ManageService.exe is that command", () => {
+  assertEquals(commandLineFor("C:\\bin\\InstallService.exe", ["p", "--service_name", "s"], true), [
+    "installservice",
+    "p",
+    "--service_name",
+    "s",
+  ]);
+  assertEquals(commandLineFor("/usr/local/bin/ManageService", ["s", "stop"], true), [
+    "manageservice",
+    "s",
+    "stop",
+  ]);
+  assertEquals(commandLineFor("C:\\bin\\servitor.exe", ["--version"], true), ["--version"]);
+  assertEquals(commandLineFor("/usr/bin/deno", ["--version"], false), ["--version"]);
+});
+
+Deno.test("a service installed through a copy named InstallService.exe starts: its ImagePath runs the host", () => {
+  for (
+    const copy of ["C:\\bin\\InstallService.exe", "C:\\bin\\MANAGESERVICE.EXE", "/usr/bin/InstallService"]
+  ) {
+    // What the service manager runs: the copy itself, `host --service X`.
+    const self = selfCommand(true, copy);
+    assertEquals(commandLineFor(self.program, [...self.args, "host", "--service", "X"], true), [
+      "host",
+      "--service",
+      "X",
+    ]);
+    assertEquals(commandLineFor(copy, ["HOST", "-h"], true), ["HOST", "-h"]);
+  }
+});
+
+Deno.test("dump's commands through a copy named ManageService.exe run nssm's verbs, not ManageService", () => {
+  const copy = "C:\\bin\\ManageService.exe";
+  const dumped = servitorCommand(true, copy);
+  assertEquals(dumped, { program: copy, args: ["servitor"] });
+  assertEquals(commandLineFor(dumped.program, [...dumped.args, "install", "X", "C:\\p.exe"], true), [
+    "install",
+    "X",
+    "C:\\p.exe",
+  ]);
+  assertEquals(
+    commandLineFor(dumped.program, [...dumped.args, "set", "X", "Start", "SERVICE_AUTO_START"], true)[0],
+    "set",
+  );
+  // servitor itself needs no such word.
+  assertEquals(servitorCommand(true, "C:\\bin\\servitor.exe"), {
+    program: "C:\\bin\\servitor.exe",
+    args: [],
+  });
+});
+
+Deno.test("a symbolic link named InstallService keeps its name on Linux (argv[0], not the resolved path)", () => {
+  const args = ["prog", "--service_name", "s"];
+  const link = "/usr/local/bin/InstallService\0prog\0--service_name\0s\0";
+  assertEquals(invokedExecutable(link, args, "/opt/servitor/servitor"), "/usr/local/bin/InstallService");
+  assertEquals(invokedExecutable("InstallService\0", [], "/opt/servitor/servitor"), "InstallService");
+  // Anything but the exe's own argv (deno run …, baked-in arguments): the resolved path stands.
+  const deno = "deno\0run\0-A\0cli/main.ts\0prog\0--service_name\0s\0";
+  assertEquals(invokedExecutable(deno, args, "/usr/bin/deno"), "/usr/bin/deno");
+  assertEquals(invokedExecutable(undefined, args, "C:\\servitor.exe"), "C:\\servitor.exe");
 });
