@@ -1,6 +1,6 @@
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { commandLineFor, describeFailure, VERSION } from "../../cli/main.ts";
-import { invokedExecutable, selfCommand, servitorCommand } from "../../cli/self.ts";
+import { invokedExecutable, PERMISSIONS, selfCommand, servitorCommand } from "../../cli/self.ts";
 import { Win32Error } from "../../ffi/error.ts";
 
 const main = new URL("../../cli/main.ts", import.meta.url).pathname;
@@ -102,4 +102,16 @@ Deno.test("a symbolic link named InstallService keeps its name on Linux (argv[0]
   const deno = "deno\0run\0-A\0cli/main.ts\0prog\0--service_name\0s\0";
   assertEquals(invokedExecutable(deno, args, "/usr/bin/deno"), "/usr/bin/deno");
   assertEquals(invokedExecutable(undefined, args, "C:\\servitor.exe"), "C:\\servitor.exe");
+});
+
+Deno.test("deno task compile and compile:linux run npm's deno with exactly the permissions the host runs with", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  for (const task of ["compile", "compile:linux"]) {
+    const words: string[] = config.tasks[task].split(/\s+/);
+    // A bare `deno` in a task is node_modules/.bin/deno, which Deno's task runner runs as a JavaScript bin.
+    assertEquals(words.slice(0, 2), ["./node_modules/.bin/deno", "compile"], task);
+    const permissions = words.filter((word) => /^(--allow-|-A$|--allow-all)/.test(word));
+    assertEquals(permissions.toSorted(), PERMISSIONS.toSorted(), task);
+    assertEquals(words.at(-1), "cli/main.ts", task);
+  }
 });
