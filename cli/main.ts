@@ -8,7 +8,7 @@ import { openAudit } from "./audit.ts";
 import type { CliContext } from "./context.ts";
 import { installService } from "./install.ts";
 import { manageService, manageUsage } from "./manage.ts";
-import { isNssmVerb, nssmCommand } from "./nssm.ts";
+import { isNssmVerb, nssmCommand, nssmUsage } from "./nssm.ts";
 import { installUsage, parseInstallArgs } from "./install_options.ts";
 import { platform } from "./platform.ts";
 import type { ServiceSpec } from "../service/spec.ts";
@@ -47,14 +47,17 @@ export async function main(args: string[]): Promise<number> {
       return ExitCode.ok;
     case "host":
       return await host(args.slice(1));
-    case "installservice":
-      if (["-h", "--help"].includes(args[1])) return say(installUsage());
+    // Each command's help comes before the service manager is connected: it needs neither one nor root.
+    case "installservice": {
+      const parsed = parseInstallArgs(args.slice(1));
+      if (parsed.help) return say(installUsage());
       return await withContext(
         (context) => installService(args.slice(1), context),
-        parseInstallArgs(args.slice(1)).options.user === true,
+        parsed.options.user === true,
       );
+    }
     case "manageservice":
-      if (args.length === 1 || ["-h", "--help"].includes(args[1])) {
+      if (args.length === 1 || args.slice(1).some(isHelp)) {
         console.log(manageUsage);
         return args.length === 1 ? ExitCode.usage : ExitCode.ok;
       }
@@ -63,10 +66,16 @@ export async function main(args: string[]): Promise<number> {
         args.includes("--user"),
       );
     default:
-      if (isNssmVerb(command)) return await withContext((context) => nssmCommand(args, context));
+      if (isNssmVerb(command)) {
+        // Only right after the verb: later words are values (`set X AppParameters -h`).
+        if (isHelp(args[1])) return say(nssmUsage);
+        return await withContext((context) => nssmCommand(args, context));
+      }
       throw new CliError(`unknown command '${command}' (see 'servitor --help')`, ExitCode.usage);
   }
 }
+
+const isHelp = (arg: string | undefined) => arg === "-h" || arg === "--help";
 
 /** Windows: the store's directory for administrators, read by the service's account, its logs written by it. */
 async function secureStore(directory: string, logs: string, spec: ServiceSpec) {

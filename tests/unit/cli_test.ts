@@ -6,8 +6,13 @@ import { Win32Error } from "../../ffi/error.ts";
 const main = new URL("../../cli/main.ts", import.meta.url).pathname;
 
 async function servitor(...args: string[]) {
+  return await servitorWith({}, ...args);
+}
+
+async function servitorWith(env: Record<string, string>, ...args: string[]) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", main, ...args],
+    env,
   }).output();
   return { code, stdout: new TextDecoder().decode(stdout), stderr: new TextDecoder().decode(stderr) };
 }
@@ -114,4 +119,25 @@ Deno.test("deno task compile and compile:linux run npm's deno with exactly the p
     assertEquals(permissions.toSorted(), PERMISSIONS.toSorted(), task);
     assertEquals(words.at(-1), "cli/main.ts", task);
   }
+});
+
+Deno.test("-h of every command prints its usage and exits 0 with no service manager around", async () => {
+  // No systemctl on PATH: any connection to a service manager would end in exit code 12.
+  const none = { PATH: "/nonexistent" };
+  const cases: [string[], RegExp][] = [
+    [["InstallService", "-h"], /^Usage: servitor InstallService <program>/],
+    [["installservice", "--service_name", "x", "--help"], /^Usage: servitor InstallService <program>/],
+    [["ManageService", "X", "-h"], /^Usage: servitor ManageService <name> <run_mode>/],
+    [["ManageService", "X", "status", "--help"], /^Usage: servitor ManageService <name> <run_mode>/],
+    [["get", "-h"], /^nssm's verbs/],
+    [["STATUS", "--help"], /^nssm's verbs/],
+    [["host", "-h"], /^Usage: servitor host --service <name>/],
+  ];
+  for (const [args, usage] of cases) {
+    const { code, stdout, stderr } = await servitorWith(none, ...args);
+    assertEquals([code, stderr], [0, ""], args.join(" "));
+    assertMatch(stdout, usage);
+  }
+  // Without -h the same command does reach for the service manager, and says there is none.
+  assertEquals((await servitorWith(none, "get", "X", "Start")).code, 12);
 });
