@@ -7,7 +7,7 @@ import path from "path";
 import YAML from "yaml";
 import type { HostCommand, ServiceManager } from "../service/manager.ts";
 import type { ServiceSpec } from "../service/spec.ts";
-import { defaultConfigRoot, serviceDirectory, writeFileAtomically } from "../service/store.ts";
+import { defaultConfigRoot, serviceDirectory } from "../service/store.ts";
 import { selfCommand } from "./self.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { CliError } from "./errors.ts";
@@ -28,6 +28,11 @@ export interface CliContext {
    * its log directory. Windows only: on Linux the modes 0700/0600 do it.
    */
   secure?(directory: string, logDirectory: string, spec: ServiceSpec): Promise<void>;
+  /**
+   * A dry run (`InstallService --dry-run`): each change to the store is this line instead, and `manager`
+   * and `secure` print theirs; nothing is written, not even the audit log.
+   */
+  dryRun?: (line: string) => void;
 }
 
 /** The store's root: SERVITOR_CONFIG_ROOT when set (tests, portable setups), else the platform's place. */
@@ -77,8 +82,9 @@ export async function readInstallRecord(root: string, name: string): Promise<Ins
   return record;
 }
 
-export async function writeInstallRecord(root: string, name: string, record: InstallRecord): Promise<void> {
-  await writeFileAtomically(installRecordPath(root, name), YAML.stringify(record));
+/** The YAML of an install record, as install.yaml holds it. */
+export function installRecordText(record: InstallRecord): string {
+  return YAML.stringify(record);
 }
 
 /** The service name rules of the SCM (and systemd's unit names): not empty, at most 256, no slashes. */

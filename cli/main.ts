@@ -51,10 +51,10 @@ export async function main(args: string[]): Promise<number> {
     case "installservice": {
       const parsed = parseInstallArgs(args.slice(1));
       if (parsed.help) return say(installUsage());
-      return await withContext(
-        (context) => installService(args.slice(1), context),
-        parsed.options.user === true,
-      );
+      return await withContext((context) => installService(args.slice(1), context), {
+        user: parsed.options.user === true,
+        dryRun: parsed.options.dry_run === true,
+      });
     }
     case "manageservice":
       if (args.length === 1 || args.slice(1).some(isHelp)) {
@@ -63,7 +63,7 @@ export async function main(args: string[]): Promise<number> {
       }
       return await withContext(
         (context) => manageService(args.slice(1).filter((arg) => arg !== "--user"), context),
-        args.includes("--user"),
+        { user: args.includes("--user") },
       );
     default:
       if (isNssmVerb(command)) {
@@ -77,14 +77,31 @@ export async function main(args: string[]): Promise<number> {
 
 const isHelp = (arg: string | undefined) => arg === "-h" || arg === "--help";
 
+/** The accounts a service's store is opened to: its own, unless LocalSystem (which needs no entry). */
+async function storeAccounts(spec: ServiceSpec): Promise<string[]> {
+  const { accountName } = await import("../service/scm_manager.ts");
+  const account = accountName(spec.account, spec.name);
+  return account ? [account] : [];
+}
+
 /** Windows: the store's directory for administrators, read by the service's account, its logs written by it. */
 async function secureStore(directory: string, logs: string, spec: ServiceSpec) {
   const { secureDirectory } = await import("../ffi/security.ts");
-  const { accountName } = await import("../service/scm_manager.ts");
-  const account = accountName(spec.account, spec.name);
-  const accounts = account ? [account] : [];
+  const accounts = await storeAccounts(spec);
   secureDirectory(directory, { readers: accounts });
   if (logs.startsWith(directory)) secureDirectory(logs, { writers: accounts });
+}
+
+/** What secureStore would do, for a dry run. */
+function describeSecureStore(print: (line: string) => void) {
+  return async (directory: string, logs: string, spec: ServiceSpec) => {
+    const accounts = await storeAccounts(spec);
+    const only = "owner Administrators; nothing inherited; SYSTEM and Administrators full control";
+    print(`secure ${directory}: ${only}${accounts.map((a) => `; ${a} read & execute`).join("")}`);
+    if (logs.startsWith(directory)) {
+      print(`secure ${logs}: ${only}${accounts.map((a) => `; ${a} modify`).join("")}`);
+    }
+  };
 }
 
 function say(text: string): number {
@@ -92,19 +109,28 @@ function say(text: string): number {
   return ExitCode.ok;
 }
 
-/** Runs a command with the platform's service manager and the audit log. */
-async function withContext(command: (context: CliContext) => Promise<number>, user = false): Promise<number> {
-  const { windows, manager, configRoot: root } = await platform({ user });
-  const audit = await openAudit(root);
+/**
+ * Runs a command with the platform's service manager and the audit log. A dry run's manager and store
+ * print each change instead, and it writes no audit log.
+ */
+async function withContext(
+  command: (context: CliContext) => Promise<number>,
+  options: { user?: boolean; dryRun?: boolean } = {},
+): Promise<number> {
+  const print = options.dryRun ? (line: string) => console.log(line) : undefined;
+  const warn = (line: string) => console.error(line);
+  const { windows, manager, configRoot: root } = await platform({ user: options.user, dryRun: print, warn });
+  const audit = print ? { write() {}, close: () => Promise.resolve() } : await openAudit(root);
   try {
     return await command({
       manager,
       configRoot: root,
       windows,
       say: (line) => console.log(line),
-      warn: (line) => console.error(line),
+      warn,
       audit: audit.write,
-      secure: windows ? secureStore : undefined,
+      secure: windows ? (print ? describeSecureStore(print) : secureStore) : undefined,
+      dryRun: print,
     });
   } finally {
     await audit.close();

@@ -2,6 +2,9 @@ import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { commandLineFor, describeFailure, VERSION } from "../../cli/main.ts";
 import { invokedExecutable, PERMISSIONS, selfCommand, servitorCommand } from "../../cli/self.ts";
 import { Win32Error } from "../../ffi/error.ts";
+import { parseSpec } from "../../service/store.ts";
+import { renderUnit } from "../../systemd/unit.ts";
+import YAML from "yaml";
 
 const main = new URL("../../cli/main.ts", import.meta.url).pathname;
 
@@ -141,3 +144,54 @@ Deno.test("-h of every command prints its usage and exits 0 with no service mana
   // Without -h the same command does reach for the service manager, and says there is none.
   assertEquals((await servitorWith(none, "get", "X", "Start")).code, 12);
 });
+
+Deno.test(
+  "InstallService --dry-run prints the store's files and the systemd unit, needs no systemd, and writes nothing",
+  async () => {
+    const root = await Deno.makeTempDir();
+    const name = `servitor_dry_${Date.now()}`;
+    try {
+      // No systemctl on PATH: a dry run goes on without any service manager to ask.
+      const { code, stdout, stderr } = await servitorWith(
+        { PATH: "/nonexistent", SERVITOR_CONFIG_ROOT: root },
+        ...["InstallService", "/bin/sleep", "100", "--service_name", name, "--on_failure", "restart/5s"],
+        ...["--start", "manual", "--dry-run"],
+      );
+      assertEquals(code, 0, stderr);
+      assertMatch(stderr, /^servitor: dry run: systemd is not installed .*can't be asked/);
+
+      // The spec as the host would read it, and the install arguments as reinstall would (no --dry-run).
+      const printed = (file: string) => {
+        const match = new RegExp(`^write ${root}/${name}/${file} \\(mode 0600\\):\\n((?:    .*\\n)+)`, "m")
+          .exec(stdout);
+        assertOk(match, `${file} is not printed:\n${stdout}`);
+        return match![1].replace(/^ {4}/gm, "");
+      };
+      const spec = parseSpec(printed("service.yaml"), "printed");
+      assertEquals([spec.program, spec.arguments, spec.start], ["/bin/sleep", ["100"], "manual"]);
+      assertEquals(
+        (YAML.parse(printed("install.yaml")) as { args: string[] }).args,
+        ["/bin/sleep", "100", "--service_name", name, "--on_failure", "restart/5s", "--start", "manual"],
+      );
+
+      // The unit file, exactly as systemd would get it, running servitor's host for this store.
+      const unitFile = `/etc/systemd/system/${name}.service`;
+      const unit = new RegExp(`^cat > ${unitFile} <<'EOF'\\n([\\s\\S]*?)^EOF$`, "m").exec(stdout);
+      assertOk(unit, `no unit file printed:\n${stdout}`);
+      const host = {
+        program: Deno.execPath(),
+        args: ["run", ...PERMISSIONS, main, "host", "--service", name, "--config-root", root],
+      };
+      assertEquals(unit![1], renderUnit(spec, host));
+      assertMatch(stdout, /^systemctl daemon-reload$/m);
+      // Manual start: not enabled at boot.
+      assertEquals(/systemctl enable/.test(stdout), false);
+
+      // Nothing written: no store directory, no audit log, no unit.
+      assertEquals([...Deno.readDirSync(root)], []);
+      assertEquals(await Deno.stat(unitFile).then(() => true, () => false), false);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+);

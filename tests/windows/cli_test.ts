@@ -167,3 +167,50 @@ test("each known error is one line with its exit code, and leaves nothing behind
     await servitor("ManageService", name, "remove", "--remove_install_args");
   }
 });
+
+test("InstallService --dry-run prints the files, the SCM calls and the securing, and does none of them", async () => {
+  const name = uniqueName("servitor_cli_dry");
+  const dry = await servitorOk(
+    ...["InstallService", Deno.execPath(), "--version", "--service_name", name, "--account", "LocalService"],
+    ...["--description", "dry", "--on_failure", "restart/5s", "--dry-run"],
+  );
+  const directory = store(name);
+  assertMatch(
+    dry.stdout,
+    new RegExp(`^write ${RegExp.escape(path.win32.join(directory, "service.yaml"))}:$`, "m"),
+  );
+  assertMatch(
+    dry.stdout,
+    new RegExp(`^write ${RegExp.escape(path.win32.join(directory, "install.yaml"))}:$`, "m"),
+  );
+  assertMatch(dry.stdout, new RegExp(`^CreateServiceW ${name}$`, "m"));
+  assertMatch(dry.stdout, new RegExp(`^  ImagePath +".*deno\\.exe" run .* host --service ${name}$`, "m"));
+  assertMatch(dry.stdout, /^ {2}ObjectName +NT AUTHORITY\\LocalService$/m);
+  assertMatch(
+    dry.stdout,
+    new RegExp(`^ChangeServiceConfig2W ${name} SERVICE_CONFIG_DESCRIPTION "dry"$`, "m"),
+  );
+  assertMatch(
+    dry.stdout,
+    /^ChangeServiceConfig2W .* SERVICE_CONFIG_FAILURE_ACTIONS .*"restart","delay":5000/m,
+  );
+  assertMatch(dry.stdout, /^ChangeServiceConfig2W .* SERVICE_CONFIG_FAILURE_ACTIONS_FLAG true$/m);
+  assertMatch(
+    dry.stdout,
+    new RegExp(`^secure ${RegExp.escape(directory)}: .*NT AUTHORITY\\\\LocalService read`, "m"),
+  );
+  assertOk(!exists(name) && !await storeExists(name), "a dry run created the service or its store");
+
+  // An existing service: --replace --dry-run says it would delete it, and leaves it as it is.
+  await servitorOk("InstallService", Deno.execPath(), "--service_name", name, "--start", "manual");
+  try {
+    const before = config(name);
+    const replace = await servitorOk(
+      ...["InstallService", Deno.execPath(), "--version", "--service_name", name, "--replace", "--dry-run"],
+    );
+    assertMatch(replace.stdout, new RegExp(`^DeleteService ${name}\\nmkdir `, "m"));
+    assertEquals(config(name), before);
+  } finally {
+    await servitor("ManageService", name, "remove", "--remove_install_args");
+  }
+});
