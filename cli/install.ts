@@ -182,7 +182,8 @@ export async function installService(args: string[], context: CliContext, cwd = 
 
 /**
  * Stores the service (its spec and install record), creates it with the service manager running servitor's
- * host, and secures its store; a failure on the way undoes all of it. Also nssm's `install` (cli/nssm.ts).
+ * host, and opens its store to the service's account; a failure on the way undoes all of it. Also nssm's
+ * `install` (cli/nssm.ts).
  */
 export async function createService(
   context: CliContext,
@@ -192,17 +193,19 @@ export async function createService(
 ): Promise<void> {
   const directory = serviceDirectory(context.configRoot, spec.name, context.windows);
   const rollback = await storeService(context, spec, record);
+  let created = false;
   try {
     await context.manager.create(spec, hostCommand(spec.name, context.configRoot), password);
-    if (context.secure) {
+    created = true;
+    if (context.security) {
       // After creating: a virtual account (NT SERVICE\<name>) exists only once its service does.
       const logs = logDirectoryFor(spec, context.configRoot, context.windows);
       await makeDirectory(context, logs);
-      await context.secure(directory, logs, spec);
+      await context.security.grant(directory, logs, spec);
     }
   } catch (error) {
     if (context.dryRun) throw error;
-    if (context.secure) await context.manager.remove(spec.name).catch(() => {});
+    if (created) await context.manager.remove(spec.name).catch(() => {});
     await rollback();
     throw error;
   }
@@ -211,10 +214,19 @@ export async function createService(
 /** Makes a directory of the store, private to its owner where modes count; a dry run says so instead. */
 async function makeDirectory(context: CliContext, directory: string): Promise<void> {
   if (context.dryRun) {
-    context.dryRun(`mkdir ${directory}${context.windows ? "" : " (mode 0700)"}`);
+    if (!pathExists(directory)) context.dryRun(`mkdir ${directory}${context.windows ? "" : " (mode 0700)"}`);
     return;
   }
   await Deno.mkdir(directory, { recursive: true, mode: 0o700 });
+}
+
+/**
+ * Makes a directory of the store and locks it to administrators (Windows) before anything is written into
+ * it. An existing one is locked too: it may be older than servitor's locking, or made by someone else.
+ */
+async function makePrivateDirectory(context: CliContext, directory: string): Promise<void> {
+  await makeDirectory(context, directory);
+  await context.security?.lock(directory);
 }
 
 /** Writes a file of the store atomically, private to its owner; a dry run prints it instead. */
@@ -249,8 +261,9 @@ async function readConfigFile(file: string, name: string): Promise<ServiceSpec> 
 }
 
 /**
- * Writes the service's spec and install record; returns how to undo it: the files as they were before
- * (a service removed without --remove_install_args keeps them), or no directory at all.
+ * Writes the service's spec and install record into its directory, locked first (and the store's root);
+ * returns how to undo it: the files as they were before (a service removed without --remove_install_args
+ * keeps them), or no directory at all. A failure on the way is undone before it is thrown.
  */
 async function storeService(
   context: CliContext,
@@ -258,20 +271,16 @@ async function storeService(
   record: InstallRecord,
 ): Promise<() => Promise<void>> {
   const directory = serviceDirectory(context.configRoot, spec.name, context.windows);
-  const existed = pathExists(directory);
+  const made = [context.configRoot, directory].filter((dir) => !pathExists(dir));
   const before = new Map<string, string>();
   for (const file of [SPEC_FILE, INSTALL_FILE]) {
     try {
       before.set(file, await Deno.readTextFile(path.join(directory, file)));
     } catch { /* not there */ }
   }
-  await makeDirectory(context, directory);
-  await writeStoreFile(context, path.join(directory, SPEC_FILE), stringifySpec(spec));
-  await writeStoreFile(context, path.join(directory, INSTALL_FILE), installRecordText(record));
-  if (context.dryRun) return () => Promise.resolve();
-  return async () => {
-    if (!existed) {
-      await Deno.remove(directory, { recursive: true }).catch(() => {});
+  const undo = async () => {
+    if (made.length) {
+      await Deno.remove(made[0], { recursive: true }).catch(() => {});
       return;
     }
     for (const file of [SPEC_FILE, INSTALL_FILE]) {
@@ -280,4 +289,15 @@ async function storeService(
       else await writeFileAtomically(path.join(directory, file), text);
     }
   };
+  try {
+    // ProgramData lets every user create folders: the root is locked as well as the service's directory.
+    await makePrivateDirectory(context, context.configRoot);
+    await makePrivateDirectory(context, directory);
+    await writeStoreFile(context, path.join(directory, SPEC_FILE), stringifySpec(spec));
+    await writeStoreFile(context, path.join(directory, INSTALL_FILE), installRecordText(record));
+  } catch (error) {
+    if (!context.dryRun) await undo();
+    throw error;
+  }
+  return context.dryRun ? () => Promise.resolve() : undo;
 }

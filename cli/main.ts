@@ -5,13 +5,13 @@
 import { ExitCode } from "./exit_codes.ts";
 import { CliError, describeFailure } from "./errors.ts";
 import { openAudit } from "./audit.ts";
+import { describedStoreSecurity, windowsStoreSecurity } from "./store_security.ts";
 import type { CliContext } from "./context.ts";
 import { installService } from "./install.ts";
 import { manageService, manageUsage } from "./manage.ts";
 import { isNssmVerb, nssmCommand, nssmUsage } from "./nssm.ts";
 import { installUsage, parseInstallArgs } from "./install_options.ts";
 import { platform } from "./platform.ts";
-import type { ServiceSpec } from "../service/spec.ts";
 import { runHost } from "../host/host.ts";
 import { hostPlatform } from "../host/platform.ts";
 import { defaultConfigRoot } from "../service/store.ts";
@@ -77,33 +77,6 @@ export async function main(args: string[]): Promise<number> {
 
 const isHelp = (arg: string | undefined) => arg === "-h" || arg === "--help";
 
-/** The accounts a service's store is opened to: its own, unless LocalSystem (which needs no entry). */
-async function storeAccounts(spec: ServiceSpec): Promise<string[]> {
-  const { accountName } = await import("../service/scm_manager.ts");
-  const account = accountName(spec.account, spec.name);
-  return account ? [account] : [];
-}
-
-/** Windows: the store's directory for administrators, read by the service's account, its logs written by it. */
-async function secureStore(directory: string, logs: string, spec: ServiceSpec) {
-  const { secureDirectory } = await import("../ffi/security.ts");
-  const accounts = await storeAccounts(spec);
-  secureDirectory(directory, { readers: accounts });
-  if (logs.startsWith(directory)) secureDirectory(logs, { writers: accounts });
-}
-
-/** What secureStore would do, for a dry run. */
-function describeSecureStore(print: (line: string) => void) {
-  return async (directory: string, logs: string, spec: ServiceSpec) => {
-    const accounts = await storeAccounts(spec);
-    const only = "owner Administrators; nothing inherited; SYSTEM and Administrators full control";
-    print(`secure ${directory}: ${only}${accounts.map((a) => `; ${a} read & execute`).join("")}`);
-    if (logs.startsWith(directory)) {
-      print(`secure ${logs}: ${only}${accounts.map((a) => `; ${a} modify`).join("")}`);
-    }
-  };
-}
-
 function say(text: string): number {
   console.log(text);
   return ExitCode.ok;
@@ -120,7 +93,8 @@ async function withContext(
   const print = options.dryRun ? (line: string) => console.log(line) : undefined;
   const warn = (line: string) => console.error(line);
   const { windows, manager, configRoot: root } = await platform({ user: options.user, dryRun: print, warn });
-  const audit = print ? { write() {}, close: () => Promise.resolve() } : await openAudit(root);
+  const security = windows ? (print ? describedStoreSecurity(print) : windowsStoreSecurity) : undefined;
+  const audit = print ? { write() {}, close: () => Promise.resolve() } : await openAudit(root, security);
   try {
     return await command({
       manager,
@@ -129,7 +103,7 @@ async function withContext(
       say: (line) => console.log(line),
       warn,
       audit: audit.write,
-      secure: windows ? (print ? describeSecureStore(print) : secureStore) : undefined,
+      security,
       dryRun: print,
     });
   } finally {

@@ -471,10 +471,14 @@ async function apply(
   try {
     await context.manager.update(spec, host, password);
     updated = true;
-    if (parameter.name === "ObjectName" && context.secure) {
+    if (parameter.name === "ObjectName" && context.security) {
       // The store is readable by the service's account: a new account reads it, the old one no more.
       const directory = serviceDirectory(context.configRoot, spec.name, context.windows);
-      await context.secure(directory, logDirectoryFor(spec, context.configRoot, context.windows), spec);
+      await context.security.grant(
+        directory,
+        logDirectoryFor(spec, context.configRoot, context.windows),
+        spec,
+      );
     }
   } catch (error) {
     if (updated) await context.manager.update(before, host).catch(() => {});

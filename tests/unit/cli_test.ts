@@ -1,4 +1,8 @@
-import { assertEquals, assertMatch, assertOk } from "../assert.ts";
+import { assertEquals, assertMatch, assertOk, assertRejects } from "../assert.ts";
+import { createService } from "../../cli/install.ts";
+import type { CliContext } from "../../cli/context.ts";
+import type { ServiceManager } from "../../service/manager.ts";
+import { defaultSpec } from "../../service/spec.ts";
 import { commandLineFor, describeFailure, VERSION } from "../../cli/main.ts";
 import { invokedExecutable, PERMISSIONS, selfCommand, servitorCommand } from "../../cli/self.ts";
 import { Win32Error } from "../../ffi/error.ts";
@@ -195,3 +199,80 @@ Deno.test(
     }
   },
 );
+
+/** A service manager that only records what it is asked to change; `fail` names a step that throws. */
+function recordingManager(events: string[], fail?: "create"): ServiceManager {
+  const no = () => Promise.reject(new Error("not asked in this test"));
+  return {
+    kind: "systemd",
+    create(spec) {
+      events.push(`create ${spec.name}`);
+      return fail === "create" ? Promise.reject(new Error("CreateServiceW refused")) : Promise.resolve();
+    },
+    remove(name) {
+      events.push(`remove ${name}`);
+      return Promise.resolve();
+    },
+    exists: () => Promise.resolve(false),
+    update: no,
+    start: no,
+    control: no,
+    status: no,
+    query: no,
+    list: no,
+    processes: no,
+  };
+}
+
+Deno.test("the store and its service's directory are locked before anything is written into them, and opened to the account once the service exists", async () => {
+  const parent = await Deno.makeTempDir();
+  try {
+    const root = `${parent}/servitor`;
+    const events: string[] = [];
+    const shown = (file: string) => file.replace(`${parent}/`, "");
+    const contents = (directory: string) =>
+      [...Deno.readDirSync(directory)].map((entry) => entry.name).sort();
+    const context = (fail?: "create" | "grant"): CliContext => ({
+      manager: recordingManager(events, fail === "create" ? "create" : undefined),
+      configRoot: root,
+      windows: false,
+      say() {},
+      warn() {},
+      audit() {},
+      security: {
+        lock(directory) {
+          events.push(`lock ${shown(directory)} holding [${contents(directory)}]`);
+          return Promise.resolve();
+        },
+        grant(directory, logs) {
+          events.push(`grant ${shown(directory)} and ${shown(logs)}`);
+          return fail === "grant"
+            ? Promise.reject(new Error("LookupAccountNameW failed"))
+            : Promise.resolve();
+        },
+      },
+    });
+    const record = { args: ["/bin/true", "--service_name", "locked"], cwd: "/", installedAt: "now" };
+
+    await createService(context(), defaultSpec("locked", "/bin/true"), record);
+    assertEquals(events, [
+      "lock servitor holding []",
+      "lock servitor/locked holding []",
+      "create locked",
+      "grant servitor/locked and servitor/locked/logs",
+    ]);
+    assertEquals(contents(`${root}/locked`), ["install.yaml", "logs", "service.yaml"]);
+
+    // A failure after the service was created deletes it, and the store goes with it.
+    events.length = 0;
+    await assertRejects(() => createService(context("grant"), defaultSpec("again", "/bin/true"), record));
+    assertEquals(events.slice(-2), ["grant servitor/again and servitor/again/logs", "remove again"]);
+    assertEquals(contents(root), ["locked"]);
+    // A store made for a service that could not be created is not left behind.
+    await Deno.remove(root, { recursive: true });
+    await assertRejects(() => createService(context("create"), defaultSpec("never", "/bin/true"), record));
+    assertEquals(await Deno.stat(root).then(() => true, () => false), false);
+  } finally {
+    await Deno.remove(parent, { recursive: true });
+  }
+});

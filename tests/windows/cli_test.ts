@@ -6,9 +6,14 @@ import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { eventually, servitor, servitorOk } from "../servitor.ts";
 import { ServiceControlManager } from "../../ffi/scm.ts";
 import { defaultConfigRoot } from "../../service/store.ts";
+import { directorySddl } from "../../ffi/security.ts";
 import { notWindows, uniqueName } from "./helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
+/** Wine writes HKLM\Software\Wine into every prefix; Windows has no such key. */
+const underWine = !notWindows &&
+  new Deno.Command("reg", { args: ["query", "HKLM\\Software\\Wine"], stdout: "null", stderr: "null" })
+      .outputSync().code === 0;
 const fixture = path.win32.join(import.meta.dirname!, "fixtures", "cli_args.ts");
 
 function exists(name: string): boolean {
@@ -208,8 +213,34 @@ test("InstallService --dry-run prints the files, the SCM calls and the securing,
     const replace = await servitorOk(
       ...["InstallService", Deno.execPath(), "--version", "--service_name", name, "--replace", "--dry-run"],
     );
-    assertMatch(replace.stdout, new RegExp(`^DeleteService ${name}\\nmkdir `, "m"));
+    // Then the store, locked before it is written, as in a real install.
+    assertMatch(
+      replace.stdout,
+      new RegExp(`^DeleteService ${name}\\nsecure ${RegExp.escape(defaultConfigRoot())}: `, "m"),
+    );
     assertEquals(config(name), before);
+  } finally {
+    await servitor("ManageService", name, "remove", "--remove_install_args");
+  }
+});
+
+test("the store's root, the service's directory and its logs are the administrators', the account reading and writing its logs", async () => {
+  const name = uniqueName("servitor_cli_acl");
+  await servitorOk(
+    ...["InstallService", Deno.execPath(), "--version", "--service_name", name, "--account", "LocalService"],
+    ...["--start", "manual"],
+  );
+  try {
+    const directory = store(name);
+    const logs = path.win32.join(directory, "logs");
+    const read = [defaultConfigRoot(), directory, logs].map((dir) => directorySddl(dir));
+    if (underWine) {
+      // Wine keeps no file security: it makes a descriptor up from the Unix owner and mode (security_test.ts).
+      for (const sddl of read) assertMatch(sddl, /^O:S-1-5-21-[\d-]+D:\(A;OICI;FA;;;SY\)/);
+      return;
+    }
+    const admins = "O:BAD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
+    assertEquals(read, [admins, `${admins}(A;OICI;0x1200a9;;;LS)`, `${admins}(A;OICI;0x1301bf;;;LS)`]);
   } finally {
     await servitor("ManageService", name, "remove", "--remove_install_args");
   }
