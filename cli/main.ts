@@ -6,7 +6,7 @@ import { ExitCode } from "./exit_codes.ts";
 import { CliError, describeFailure } from "./errors.ts";
 import { openAudit } from "./audit.ts";
 import { describedStoreSecurity, windowsStoreSecurity } from "./store_security.ts";
-import type { CliContext } from "./context.ts";
+import { checkServiceName, type CliContext } from "./context.ts";
 import { installService } from "./install.ts";
 import { manageService, manageUsage } from "./manage.ts";
 import { isNssmVerb, nssmCommand, nssmUsage } from "./nssm.ts";
@@ -51,6 +51,8 @@ export async function main(args: string[]): Promise<number> {
     case "installservice": {
       const parsed = parseInstallArgs(args.slice(1));
       if (parsed.help) return say(installUsage());
+      // A wrong name needs no service manager to say so.
+      checkServiceName(parsed.options.service_name as string | undefined);
       return await withContext((context) => installService(args.slice(1), context), {
         user: parsed.options.user === true,
         dryRun: parsed.options.dry_run === true,
@@ -61,6 +63,7 @@ export async function main(args: string[]): Promise<number> {
         console.log(manageUsage);
         return args.length === 1 ? ExitCode.usage : ExitCode.ok;
       }
+      checkServiceName(args[1]);
       return await withContext(
         (context) => manageService(args.slice(1).filter((arg) => arg !== "--user"), context),
         { user: args.includes("--user") },

@@ -24,6 +24,7 @@ import {
 } from "../service/store.ts";
 import { Win32Error } from "../ffi/error.ts";
 import { ERROR_SERVICE_NOT_ACTIVE } from "../ffi/constants.ts";
+import { serviceStates } from "../ffi/types.ts";
 import { checkServiceName, type CliContext, hostCommand, INSTALL_FILE } from "./context.ts";
 import { CliError, describeFailure } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
@@ -525,22 +526,19 @@ async function foreignSpec(name: string, context: CliContext): Promise<NssmSpec>
 // ---------------------------------------------------------------------------------------------------------
 // status, list, processes
 
-/** nssm's names and numbers of the states (SERVICE_STOPPED is 1 … SERVICE_PAUSED 7). */
-const states: Record<ManagedState, [string, number]> = {
-  stopped: ["SERVICE_STOPPED", 1],
-  start_pending: ["SERVICE_START_PENDING", 2],
-  stop_pending: ["SERVICE_STOP_PENDING", 3],
-  running: ["SERVICE_RUNNING", 4],
-  continue_pending: ["SERVICE_CONTINUE_PENDING", 5],
-  pause_pending: ["SERVICE_PAUSE_PENDING", 6],
-  paused: ["SERVICE_PAUSED", 7],
-};
+/**
+ * nssm's name and number of a state: winsvc.h's, SERVICE_STOPPED (1) … SERVICE_PAUSED (7), from ffi's
+ * table. systemd's states are mapped onto these (service/manager.ts), so they read the same there.
+ */
+export function nssmState(state: ManagedState): [string, number] {
+  return [`SERVICE_${state.toUpperCase()}`, serviceStates.toWin32(state)];
+}
 
 /** `status` exits 0; `statuscode` exits with the state's number, and 0 when it could not tell. */
 async function status(args: readonly string[], context: CliContext, code: boolean): Promise<number> {
   if (args[0] === undefined) throw usage(`${code ? "statuscode" : "status"} <service>: which service?`);
   const name = await serviceNamed(args[0], context, code ? 0 : NSSM.noService);
-  const [text, number] = states[(await context.manager.status(name)).state];
+  const [text, number] = nssmState((await context.manager.status(name)).state);
   context.say(text);
   return code ? number : ExitCode.ok;
 }
@@ -658,7 +656,7 @@ async function control(control: Control, args: readonly string[], context: CliCo
   // itself starting, which is worth waiting for.
   const { answer, state } = await awaitResponse(control, name, initial, context);
   if (answer !== 0) {
-    context.warn(`${name}: Unexpected status ${states[state][0]} in response to ${word} control.`);
+    context.warn(`${name}: Unexpected status ${nssmState(state)[0]} in response to ${word} control.`);
     return NSSM.failed;
   }
   context.say(`${name}: ${word}: ${await successText(context)}`);

@@ -1,5 +1,8 @@
 import { assertEquals, assertMatch, assertOk, assertRejects } from "../assert.ts";
 import { createService } from "../../cli/install.ts";
+import { manageService, outputFile } from "../../cli/manage.ts";
+import { nssmState } from "../../cli/nssm.ts";
+import { CliError } from "../../cli/errors.ts";
 import type { CliContext } from "../../cli/context.ts";
 import type { ServiceManager } from "../../service/manager.ts";
 import { defaultSpec } from "../../service/spec.ts";
@@ -275,4 +278,102 @@ Deno.test("the store and its service's directory are locked before anything is w
   } finally {
     await Deno.remove(parent, { recursive: true });
   }
+});
+
+Deno.test("a service name that can't be is exit code 8 for ManageService as for InstallService, with no service manager asked", async () => {
+  const none = { PATH: "/nonexistent" };
+  for (
+    const args of [
+      ["ManageService", "", "status"],
+      ["ManageService", "a/b", "start"],
+      ["manageservice", "x".repeat(257), "stop"],
+      ["InstallService", "/bin/true", "--service_name", "a\\b"],
+    ]
+  ) {
+    const { code, stderr } = await servitorWith(none, ...args);
+    assertEquals(code, 8, `${args.join(" ")}: ${stderr}`);
+    assertMatch(stderr, /^servitor: '.*' can't be a service name: it must be 1 to 256 characters, without/);
+  }
+});
+
+Deno.test("ManageService reinstall of a service that is still there points to stop_and_reinstall, exit code 7", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${root}/present`);
+    await Deno.writeTextFile(
+      `${root}/present/install.yaml`,
+      YAML.stringify({ args: ["/bin/true", "--service_name", "present"], cwd: "/", installedAt: "then" }),
+    );
+    const events: string[] = [];
+    const context: CliContext = {
+      manager: { ...recordingManager(events), exists: () => Promise.resolve(true) },
+      configRoot: root,
+      windows: false,
+      say() {},
+      warn() {},
+      audit() {},
+    };
+    const error = await manageService(["present", "reinstall"], context).then(
+      () => undefined,
+      (error) => error,
+    );
+    assertOk(error instanceof CliError, String(error));
+    assertEquals(error.exitCode, 7);
+    assertEquals(
+      error.message,
+      "'present' is installed already: reinstall is for a removed service; to install it again from its " +
+        "stored arguments, run 'ManageService present stop_and_reinstall'",
+    );
+    assertEquals(events, [], "nothing was created or removed");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("status names the output files the host writes, monikers expanded, or the spec where only the running host knows", () => {
+  const spec = defaultSpec("web", "/opt/web/server", []);
+  const logs = "/var/log/servitor/web";
+  const file = (stdout: string | undefined, pid?: number, environment: Record<string, string> = {}) =>
+    outputFile({ ...spec, output: { ...spec.output, stdout } }, "stdout", logs, false, pid, environment);
+  assertEquals(file("%PROGRAM%.out.txt"), "/opt/web/server.out.txt");
+  assertEquals(file("%SERVICE%.log"), "/var/log/servitor/web/web.log");
+  // No spec: the host's own file, so output is never lost.
+  assertEquals(file(undefined), "/var/log/servitor/web/web-stdout.log");
+  assertEquals(file("%SERVICE%-%PID%.log", 4242), "/var/log/servitor/web/web-4242.log");
+  assertEquals(file("%SHARED%/web.log", undefined, { SHARED: "/srv/shared" }), "/srv/shared/web.log");
+  // Only the host knows these: the %PID% of a host that is not running, its %TIME%, its account's HOME.
+  assertEquals(file("%SERVICE%-%PID%.log"), undefined);
+  assertEquals(file("web-%TIME%.log", 4242), undefined);
+  assertEquals(file("%HOME%/web.log", 4242, { HOME: "/home/admin" }), undefined);
+  // The service's own environment is the host's too.
+  const extra = {
+    ...spec,
+    environmentExtra: ["LOGS=/srv/logs"],
+    output: { ...spec.output, stderr: "%LOGS%/e.log" },
+  };
+  assertEquals(outputFile(extra, "stderr", logs, false, undefined, {}), "/srv/logs/e.log");
+  const windows = defaultSpec("web", "C:\\apps\\server.exe", []);
+  windows.output.stdout = "%PROGRAM%.out.txt";
+  assertEquals(outputFile(windows, "stdout", "C:\\logs", true, undefined, {}), "C:\\apps\\server.out.txt");
+});
+
+Deno.test("nssm's status names and statuscode numbers are winsvc.h's, SERVICE_STOPPED 1 to SERVICE_PAUSED 7", () => {
+  const states = [
+    "stopped",
+    "start_pending",
+    "stop_pending",
+    "running",
+    "continue_pending",
+    "pause_pending",
+    "paused",
+  ] as const;
+  assertEquals(states.map(nssmState), [
+    ["SERVICE_STOPPED", 1],
+    ["SERVICE_START_PENDING", 2],
+    ["SERVICE_STOP_PENDING", 3],
+    ["SERVICE_RUNNING", 4],
+    ["SERVICE_CONTINUE_PENDING", 5],
+    ["SERVICE_PAUSE_PENDING", 6],
+    ["SERVICE_PAUSED", 7],
+  ]);
 });

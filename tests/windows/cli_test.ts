@@ -96,8 +96,15 @@ test("install, start, status, stop, stop_and_restart, remove, reinstall, stop_an
   const status = await servitorOk("ManageService", name, "status");
   assertMatch(status.stdout, /^state\s+running \(host pid \d+\)$/m);
   assertMatch(status.stdout, /^start\s+delayed$/m);
+  // The files the host writes, its spec expanded; stderr, with no spec, into the host's own file.
+  assertMatch(status.stdout, new RegExp(`^stdout\\s+${RegExp.escape(output)}$`, "m"));
+  const stderrFile = path.win32.join(logs, `${name}-stderr.log`);
+  assertMatch(status.stdout, new RegExp(`^stderr\\s+${RegExp.escape(stderrFile)}$`, "m"));
   const json = JSON.parse((await servitorOk("ManageService", name, "status", "--json")).stdout);
-  assertEquals([json.state, json.start, json.stdout], ["running", "delayed", "%SERVICE%.out.txt"]);
+  assertEquals(
+    [json.state, json.start, json.stdout, json.stdoutFile, json.stderrFile],
+    ["running", "delayed", "%SERVICE%.out.txt", output, stderrFile],
+  );
   assertOk(json.programPid > 0);
 
   await servitorOk("ManageService", name, "stop");
@@ -143,6 +150,7 @@ test("each known error is one line with its exit code, and leaves nothing behind
     ],
     [["InstallService", "--frobnicate", "--service_name", name], 2, /program comes first/],
     [["ManageService", name, "explode"], 2, /unknown run mode 'explode'/],
+    [["ManageService", "bad/name", "status"], 8, /can't be a service name/],
   ];
   for (const [args, code, message] of cases) {
     const result = await servitor(...args);
@@ -157,6 +165,10 @@ test("each known error is one line with its exit code, and leaves nothing behind
     const again = await servitor("InstallService", Deno.execPath(), "--service_name", name);
     assertEquals(again.code, 7);
     assertMatch(again.stderr, /exists already: add --replace, or run 'ManageService .* reinstall'/);
+    // reinstall is for a removed service: for one that is there, the hint is stop_and_reinstall.
+    const reinstall = await servitor("ManageService", name, "reinstall");
+    assertEquals(reinstall.code, 7);
+    assertMatch(reinstall.stderr, new RegExp(`run 'ManageService ${name} stop_and_reinstall'$`, "m"));
     await servitorOk(
       "InstallService",
       Deno.execPath(),
