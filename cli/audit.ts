@@ -6,15 +6,30 @@
 import { configure, dispose, getLogger, getTextFormatter } from "@logtape/logtape";
 import { getFileSink } from "@logtape/file";
 import path from "path";
+import type { StoreSecurity } from "./store_security.ts";
 
 export const AUDIT_FILE = "servitor.log";
 
-/** Opens the audit log at `root`; a log that can't be written is not a reason to fail the action. */
+/**
+ * Opens the audit log at `root`; a log that can't be written is not a reason to fail the action. A root
+ * made here is locked by `security` at once (Windows); one that can't be — a person without elevation —
+ * is removed again rather than left for others to plant files in, and nothing is logged.
+ */
 export async function openAudit(
   root: string,
+  security?: StoreSecurity,
 ): Promise<{ write(line: string): void; close(): Promise<void> }> {
+  const none = { write() {}, close: () => Promise.resolve() };
   try {
-    await Deno.mkdir(root, { recursive: true, mode: 0o700 });
+    if (!await exists(root)) {
+      await Deno.mkdir(root, { recursive: true, mode: 0o700 });
+      try {
+        await security?.lock(root);
+      } catch {
+        await Deno.remove(root).catch(() => {});
+        return none;
+      }
+    }
     await configure({
       reset: true,
       sinks: {
@@ -30,7 +45,7 @@ export async function openAudit(
       ],
     });
   } catch {
-    return { write() {}, close: () => Promise.resolve() };
+    return none;
   }
   const logger = getLogger(["servitor", "audit"]);
   return {
@@ -39,4 +54,8 @@ export async function openAudit(
     },
     close: () => dispose(),
   };
+}
+
+async function exists(directory: string): Promise<boolean> {
+  return await Deno.stat(directory).then(() => true, () => false);
 }

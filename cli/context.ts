@@ -6,8 +6,8 @@
 import path from "path";
 import YAML from "yaml";
 import type { HostCommand, ServiceManager } from "../service/manager.ts";
-import type { ServiceSpec } from "../service/spec.ts";
-import { defaultConfigRoot, serviceDirectory, writeFileAtomically } from "../service/store.ts";
+import type { StoreSecurity } from "./store_security.ts";
+import { defaultConfigRoot, serviceDirectory } from "../service/store.ts";
 import { selfCommand } from "./self.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { CliError } from "./errors.ts";
@@ -24,10 +24,15 @@ export interface CliContext {
   /** One line per install or manage action and its outcome (servitor.log in the store). */
   audit(line: string): void;
   /**
-   * Secures a service's stored directory: administrators only, the service's account reads it and writes
-   * its log directory. Windows only: on Linux the modes 0700/0600 do it.
+   * Windows: the store's directories locked to administrators before anything is written into them, and
+   * opened to the service's account once it exists. On Linux the modes 0700/0600 do it.
    */
-  secure?(directory: string, logDirectory: string, spec: ServiceSpec): Promise<void>;
+  security?: StoreSecurity;
+  /**
+   * A dry run (`InstallService --dry-run`): each change to the store is this line instead, and `manager`
+   * and `security` print theirs; nothing is written, not even the audit log.
+   */
+  dryRun?: (line: string) => void;
 }
 
 /** The store's root: SERVITOR_CONFIG_ROOT when set (tests, portable setups), else the platform's place. */
@@ -77,8 +82,9 @@ export async function readInstallRecord(root: string, name: string): Promise<Ins
   return record;
 }
 
-export async function writeInstallRecord(root: string, name: string, record: InstallRecord): Promise<void> {
-  await writeFileAtomically(installRecordPath(root, name), YAML.stringify(record));
+/** The YAML of an install record, as install.yaml holds it. */
+export function installRecordText(record: InstallRecord): string {
+  return YAML.stringify(record);
 }
 
 /** The service name rules of the SCM (and systemd's unit names): not empty, at most 256, no slashes. */

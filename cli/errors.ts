@@ -32,6 +32,13 @@ export function describeFailure(error: unknown): { line: string; exitCode: ExitC
     return { line: error.message, exitCode: managerExitCodes[error.failure] };
   }
   if (error instanceof SpecError) return { line: error.message, exitCode: ExitCode.badValue };
+  if (error instanceof Deno.errors.PermissionDenied) {
+    // The store is the administrators' (Windows) or root's (Linux): a person without elevation can't write it.
+    return {
+      line: `${error.message}: run from an elevated prompt (Run as administrator), or with sudo`,
+      exitCode: ExitCode.accessDenied,
+    };
+  }
   if (error instanceof Win32Error) {
     const exitCode = error.code === W.ERROR_ACCESS_DENIED
       ? ExitCode.accessDenied

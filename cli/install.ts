@@ -15,8 +15,14 @@ import {
   stringifySpec,
   writeFileAtomically,
 } from "../service/store.ts";
-import { windowsCommandLine } from "../service/command_line.ts";
-import { checkServiceName, type CliContext, hostCommand, writeInstallRecord } from "./context.ts";
+import {
+  checkServiceName,
+  type CliContext,
+  hostCommand,
+  INSTALL_FILE,
+  type InstallRecord,
+  installRecordText,
+} from "./context.ts";
 import { CliError } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { applyInstallOptions, installUsage, parseInstallArgs } from "./install_options.ts";
@@ -145,30 +151,29 @@ export async function installService(args: string[], context: CliContext, cwd = 
         ExitCode.serviceExists,
       );
     }
-    if (dryRun) context.say(`would stop and remove the existing service '${name}'`);
-    else {
+    if (dryRun) {
+      // The manager prints these; nothing stops, so there is nothing to wait for.
+      if ((await manager.status(name)).state !== "stopped") await manager.control(name, "stop");
+      await manager.remove(name);
+    } else {
       await stopService(name, context, { quiet: true });
       await removeService(name, context, { keepStore: true });
     }
   }
 
-  const directory = serviceDirectory(context.configRoot, name, context.windows);
-  const host = hostCommand(name, context.configRoot);
-  if (dryRun) {
-    context.say(`would write ${path.join(directory, SPEC_FILE)}:\n${stringifySpec(spec).trimEnd()}`);
-    context.say(`would write ${path.join(directory, "install.yaml")} (the install arguments, for reinstall)`);
-    context.say(
-      `would create the ${manager.kind === "scm" ? "Windows service" : "systemd unit"} '${name}' running ` +
-        windowsCommandLine(host.program, host.args),
-    );
-    return ExitCode.ok;
-  }
-
+  // What a dry run prints is what the real install would store: its arguments without --dry-run.
+  const end = args.includes("--") ? args.indexOf("--") : args.length;
+  const given = args.filter((arg, index) => index >= end || !/^--dry[-_]run$/.test(arg));
+  const record = { args: given, cwd, installedAt: new Date().toISOString() };
   try {
-    await createService(context, spec, { args, cwd, installedAt: new Date().toISOString() }, password);
+    await createService(context, spec, record, password);
   } catch (error) {
-    context.audit(`InstallService ${name}: failed, nothing kept: ${(error as Error).message}`);
+    if (!dryRun) context.audit(`InstallService ${name}: failed, nothing kept: ${(error as Error).message}`);
     throw error;
+  }
+  if (dryRun) {
+    context.say(`dry run: nothing was written or changed; without --dry-run, the lines above are done`);
+    return ExitCode.ok;
   }
   context.audit(`InstallService ${name}: installed ${resolved} ${JSON.stringify(spec.arguments)}`);
   context.say(`installed '${name}' (start: ${spec.start}); start it with: ManageService ${name} start`);
@@ -177,29 +182,61 @@ export async function installService(args: string[], context: CliContext, cwd = 
 
 /**
  * Stores the service (its spec and install record), creates it with the service manager running servitor's
- * host, and secures its store; a failure on the way undoes all of it. Also nssm's `install` (cli/nssm.ts).
+ * host, and opens its store to the service's account; a failure on the way undoes all of it. Also nssm's
+ * `install` (cli/nssm.ts).
  */
 export async function createService(
   context: CliContext,
   spec: ServiceSpec,
-  record: { args: string[]; cwd: string; installedAt: string },
+  record: InstallRecord,
   password?: string,
 ): Promise<void> {
   const directory = serviceDirectory(context.configRoot, spec.name, context.windows);
   const rollback = await storeService(context, spec, record);
+  let created = false;
   try {
     await context.manager.create(spec, hostCommand(spec.name, context.configRoot), password);
-    if (context.secure) {
+    created = true;
+    if (context.security) {
       // After creating: a virtual account (NT SERVICE\<name>) exists only once its service does.
       const logs = logDirectoryFor(spec, context.configRoot, context.windows);
-      await Deno.mkdir(logs, { recursive: true });
-      await context.secure(directory, logs, spec);
+      await makeDirectory(context, logs);
+      await context.security.grant(directory, logs, spec);
     }
   } catch (error) {
-    if (context.secure) await context.manager.remove(spec.name).catch(() => {});
+    if (context.dryRun) throw error;
+    if (created) await context.manager.remove(spec.name).catch(() => {});
     await rollback();
     throw error;
   }
+}
+
+/** Makes a directory of the store, private to its owner where modes count; a dry run says so instead. */
+async function makeDirectory(context: CliContext, directory: string): Promise<void> {
+  if (context.dryRun) {
+    if (!pathExists(directory)) context.dryRun(`mkdir ${directory}${context.windows ? "" : " (mode 0700)"}`);
+    return;
+  }
+  await Deno.mkdir(directory, { recursive: true, mode: 0o700 });
+}
+
+/**
+ * Makes a directory of the store and locks it to administrators (Windows) before anything is written into
+ * it. An existing one is locked too: it may be older than servitor's locking, or made by someone else.
+ */
+async function makePrivateDirectory(context: CliContext, directory: string): Promise<void> {
+  await makeDirectory(context, directory);
+  await context.security?.lock(directory);
+}
+
+/** Writes a file of the store atomically, private to its owner; a dry run prints it instead. */
+async function writeStoreFile(context: CliContext, file: string, text: string): Promise<void> {
+  if (context.dryRun) {
+    const body = text.trimEnd().split("\n").map((line) => `    ${line}`).join("\n");
+    context.dryRun(`write ${file}${context.windows ? "" : " (mode 0600)"}:\n${body}`);
+    return;
+  }
+  await writeFileAtomically(file, text);
 }
 
 /** A --config file: the stored configuration's schema; name and program may come from the command line. */
@@ -224,34 +261,43 @@ async function readConfigFile(file: string, name: string): Promise<ServiceSpec> 
 }
 
 /**
- * Writes the service's spec and install record; returns how to undo it: the files as they were before
- * (a service removed without --remove_install_args keeps them), or no directory at all.
+ * Writes the service's spec and install record into its directory, locked first (and the store's root);
+ * returns how to undo it: the files as they were before (a service removed without --remove_install_args
+ * keeps them), or no directory at all. A failure on the way is undone before it is thrown.
  */
 async function storeService(
   context: CliContext,
   spec: ServiceSpec,
-  record: { args: string[]; cwd: string; installedAt: string },
+  record: InstallRecord,
 ): Promise<() => Promise<void>> {
   const directory = serviceDirectory(context.configRoot, spec.name, context.windows);
-  const existed = pathExists(directory);
+  const made = [context.configRoot, directory].filter((dir) => !pathExists(dir));
   const before = new Map<string, string>();
-  for (const file of [SPEC_FILE, "install.yaml"]) {
+  for (const file of [SPEC_FILE, INSTALL_FILE]) {
     try {
       before.set(file, await Deno.readTextFile(path.join(directory, file)));
     } catch { /* not there */ }
   }
-  await Deno.mkdir(directory, { recursive: true, mode: 0o700 });
-  await writeFileAtomically(path.join(directory, SPEC_FILE), stringifySpec(spec));
-  await writeInstallRecord(context.configRoot, spec.name, record);
-  return async () => {
-    if (!existed) {
-      await Deno.remove(directory, { recursive: true }).catch(() => {});
+  const undo = async () => {
+    if (made.length) {
+      await Deno.remove(made[0], { recursive: true }).catch(() => {});
       return;
     }
-    for (const file of [SPEC_FILE, "install.yaml"]) {
+    for (const file of [SPEC_FILE, INSTALL_FILE]) {
       const text = before.get(file);
       if (text === undefined) await Deno.remove(path.join(directory, file)).catch(() => {});
       else await writeFileAtomically(path.join(directory, file), text);
     }
   };
+  try {
+    // ProgramData lets every user create folders: the root is locked as well as the service's directory.
+    await makePrivateDirectory(context, context.configRoot);
+    await makePrivateDirectory(context, directory);
+    await writeStoreFile(context, path.join(directory, SPEC_FILE), stringifySpec(spec));
+    await writeStoreFile(context, path.join(directory, INSTALL_FILE), installRecordText(record));
+  } catch (error) {
+    if (!context.dryRun) await undo();
+    throw error;
+  }
+  return context.dryRun ? () => Promise.resolve() : undo;
 }

@@ -2,25 +2,24 @@
  * servitor's command line. The first word picks the command, without regard to case.
  * @module
  */
-import path from "path";
 import { ExitCode } from "./exit_codes.ts";
 import { CliError, describeFailure } from "./errors.ts";
 import { openAudit } from "./audit.ts";
-import type { CliContext } from "./context.ts";
+import { describedStoreSecurity, windowsStoreSecurity } from "./store_security.ts";
+import { checkServiceName, type CliContext } from "./context.ts";
 import { installService } from "./install.ts";
 import { manageService, manageUsage } from "./manage.ts";
-import { isNssmVerb, nssmCommand } from "./nssm.ts";
+import { isNssmVerb, nssmCommand, nssmUsage } from "./nssm.ts";
 import { installUsage, parseInstallArgs } from "./install_options.ts";
 import { platform } from "./platform.ts";
-import type { ServiceSpec } from "../service/spec.ts";
 import { runHost } from "../host/host.ts";
 import { hostPlatform } from "../host/platform.ts";
 import { defaultConfigRoot } from "../service/store.ts";
 import { windowsCommandLine } from "../service/command_line.ts";
-import { selfCommand } from "./self.ts";
+import { commandLineFor, invokedExecutable, procCmdline, selfCommand } from "./self.ts";
 import { VERSION } from "./version.ts";
 
-export { CliError, describeFailure, VERSION };
+export { CliError, commandLineFor, describeFailure, VERSION };
 
 const usage = `servitor ${VERSION}: run any program as a Windows service or a systemd service
 
@@ -48,69 +47,71 @@ export async function main(args: string[]): Promise<number> {
       return ExitCode.ok;
     case "host":
       return await host(args.slice(1));
-    case "installservice":
-      if (["-h", "--help"].includes(args[1])) return say(installUsage());
-      return await withContext(
-        (context) => installService(args.slice(1), context),
-        parseInstallArgs(args.slice(1)).options.user === true,
-      );
+    // Each command's help comes before the service manager is connected: it needs neither one nor root.
+    case "installservice": {
+      const parsed = parseInstallArgs(args.slice(1));
+      if (parsed.help) return say(installUsage());
+      // A wrong name needs no service manager to say so.
+      checkServiceName(parsed.options.service_name as string | undefined);
+      return await withContext((context) => installService(args.slice(1), context), {
+        user: parsed.options.user === true,
+        dryRun: parsed.options.dry_run === true,
+      });
+    }
     case "manageservice":
-      if (args.length === 1 || ["-h", "--help"].includes(args[1])) {
+      if (args.length === 1 || args.slice(1).some(isHelp)) {
         console.log(manageUsage);
         return args.length === 1 ? ExitCode.usage : ExitCode.ok;
       }
+      checkServiceName(args[1]);
       return await withContext(
         (context) => manageService(args.slice(1).filter((arg) => arg !== "--user"), context),
-        args.includes("--user"),
+        { user: args.includes("--user") },
       );
     default:
-      if (isNssmVerb(command)) return await withContext((context) => nssmCommand(args, context));
+      if (isNssmVerb(command)) {
+        // Only right after the verb: later words are values (`set X AppParameters -h`).
+        if (isHelp(args[1])) return say(nssmUsage);
+        return await withContext((context) => nssmCommand(args, context));
+      }
       throw new CliError(`unknown command '${command}' (see 'servitor --help')`, ExitCode.usage);
   }
 }
 
-/** Windows: the store's directory for administrators, read by the service's account, its logs written by it. */
-async function secureStore(directory: string, logs: string, spec: ServiceSpec) {
-  const { secureDirectory } = await import("../ffi/security.ts");
-  const { accountName } = await import("../service/scm_manager.ts");
-  const account = accountName(spec.account, spec.name);
-  const accounts = account ? [account] : [];
-  secureDirectory(directory, { readers: accounts });
-  if (logs.startsWith(directory)) secureDirectory(logs, { writers: accounts });
-}
+const isHelp = (arg: string | undefined) => arg === "-h" || arg === "--help";
 
 function say(text: string): number {
   console.log(text);
   return ExitCode.ok;
 }
 
-/** Runs a command with the platform's service manager and the audit log. */
-async function withContext(command: (context: CliContext) => Promise<number>, user = false): Promise<number> {
-  const { windows, manager, configRoot: root } = await platform({ user });
-  const audit = await openAudit(root);
+/**
+ * Runs a command with the platform's service manager and the audit log. A dry run's manager and store
+ * print each change instead, and it writes no audit log.
+ */
+async function withContext(
+  command: (context: CliContext) => Promise<number>,
+  options: { user?: boolean; dryRun?: boolean } = {},
+): Promise<number> {
+  const print = options.dryRun ? (line: string) => console.log(line) : undefined;
+  const warn = (line: string) => console.error(line);
+  const { windows, manager, configRoot: root } = await platform({ user: options.user, dryRun: print, warn });
+  const security = windows ? (print ? describedStoreSecurity(print) : windowsStoreSecurity) : undefined;
+  const audit = print ? { write() {}, close: () => Promise.resolve() } : await openAudit(root, security);
   try {
     return await command({
       manager,
       configRoot: root,
       windows,
       say: (line) => console.log(line),
-      warn: (line) => console.error(line),
+      warn,
       audit: audit.write,
-      secure: windows ? secureStore : undefined,
+      security,
+      dryRun: print,
     });
   } finally {
     await audit.close();
   }
-}
-
-/**
- * A copy or link of servitor named InstallService(.exe) or ManageService(.exe) is that command, so
- * `InstallService prog --service_name X` works as typed. Only a compiled exe has a name of its own.
- */
-export function commandLineFor(executable: string, args: string[], standalone: boolean): string[] {
-  if (!standalone) return args;
-  const base = path.win32.basename(executable).replace(/\.exe$/i, "").toLowerCase();
-  return base === "installservice" || base === "manageservice" ? [base, ...args] : args;
 }
 
 /**
@@ -150,7 +151,8 @@ if (import.meta.main) {
   const debug = Deno.args.includes("--debug");
   try {
     const args = Deno.args.filter((arg) => arg !== "--debug");
-    Deno.exit(await main(commandLineFor(Deno.execPath(), args, Deno.build.standalone)));
+    const executable = invokedExecutable(procCmdline(), Deno.args, Deno.execPath());
+    Deno.exit(await main(commandLineFor(executable, args, Deno.build.standalone)));
   } catch (error) {
     const { line, exitCode } = describeFailure(error);
     console.error(`servitor: ${line}`);

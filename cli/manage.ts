@@ -10,8 +10,10 @@ import { logDirectoryFor, readSpec, serviceDirectory } from "../service/store.ts
 import { windowsCommandLine } from "../service/command_line.ts";
 import type { ServiceSpec } from "../service/spec.ts";
 import { errorLogPath } from "../host/log.ts";
-import { type CliContext, readInstallRecord } from "./context.ts";
-import { CliError } from "./errors.ts";
+import { resolveOutputPath } from "../host/monikers.ts";
+import { programEnvironment, serviceEnvironment } from "../host/environment.ts";
+import { checkServiceName, type CliContext, readInstallRecord } from "./context.ts";
+import { CliError, describeFailure } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
 
 export const runModes = [
@@ -63,7 +65,8 @@ export async function manageService(args: string[], context: CliContext): Promis
     context.say(manageUsage);
     return args.length === 0 ? ExitCode.usage : ExitCode.ok;
   }
-  const [name, mode, ...rest] = args;
+  const [given, mode, ...rest] = args;
+  const name = checkServiceName(given);
   if (!mode) {
     throw new CliError(`ManageService ${name}: which run mode? (${runModes.join(", ")})`, ExitCode.usage);
   }
@@ -219,7 +222,17 @@ export async function removeService(
 async function reinstall(name: string, context: CliContext): Promise<number> {
   const record = await readInstallRecord(context.configRoot, name);
   const { installService } = await import("./install.ts");
-  return installService(record.args, context, record.cwd);
+  try {
+    return await installService(record.args, context, record.cwd);
+  } catch (error) {
+    // InstallService's own hint ("… or run 'ManageService X reinstall'") would send the person back here.
+    if (describeFailure(error).exitCode !== ExitCode.serviceExists) throw error;
+    throw new CliError(
+      `'${name}' is installed already: reinstall is for a removed service; to install it again from its ` +
+        `stored arguments, run 'ManageService ${name} stop_and_reinstall'`,
+      ExitCode.serviceExists,
+    );
+  }
 }
 
 async function control(name: string, which: "pause" | "continue" | "rotate", context: CliContext) {
@@ -237,6 +250,59 @@ async function lastError(name: string, context: CliContext): Promise<string> {
   const text = await Deno.readTextFile(file).catch(() => "");
   const last = text.trim().split(/\r?\n/).pop();
   return last ? `${last.replace(/^.*?\] [^:]*: /, "")} (${file})` : `no reason recorded; see ${file}`;
+}
+
+/** Variables whose values belong to the account the service runs as, not to the person asking. */
+const ACCOUNT_VARIABLES = [
+  "TEMP",
+  "TMP",
+  "TMPDIR",
+  "HOME",
+  "USERPROFILE",
+  "APPDATA",
+  "LOCALAPPDATA",
+  "HOMEDRIVE",
+  "HOMEPATH",
+  "USERNAME",
+  "USER",
+  "LOGNAME",
+];
+
+/**
+ * The file the host writes a stream into: its spec expanded and resolved as the host does it
+ * (host/monikers.ts), or the host's own default, `<name>-stdout.log` in the log directory, when the spec
+ * names none. Undefined when the path depends on what only the running host knows: the %TIME% of its
+ * start, the %PID% of a host that is not running (`hostPid` undefined), or its account's own TEMP or HOME.
+ */
+export function outputFile(
+  spec: ServiceSpec,
+  stream: "stdout" | "stderr",
+  logDirectory: string,
+  windows: boolean,
+  hostPid: number | undefined,
+  environment: Record<string, string> = Deno.env.toObject(),
+): string | undefined {
+  const outputSpec = spec.output[stream] ?? `${spec.name}-${stream}.log`;
+  const system = Object.fromEntries(
+    Object.entries(environment).filter(([key]) => !ACCOUNT_VARIABLES.includes(key.toUpperCase())),
+  );
+  const resolve = (pid: number, time: number, account: Record<string, string> = {}) => {
+    const base = serviceEnvironment({ ...system, ...account }, spec.serviceEnvironment, windows);
+    const context = {
+      program: spec.program,
+      service: spec.name,
+      hostPid: pid,
+      now: new Date(time),
+      environment: programEnvironment(base, spec.environment, spec.environmentExtra, windows),
+      windows,
+    };
+    return resolveOutputPath(outputSpec, context, logDirectory);
+  };
+  // Resolved twice with each unknown changed: a path that changes with one depends on it.
+  const file = resolve(hostPid ?? 1, 0);
+  const unknowns = Object.fromEntries(ACCOUNT_VARIABLES.map((name) => [name, "?"]));
+  const variants = [resolve(hostPid ?? 2, 0), resolve(hostPid ?? 1, 1), resolve(hostPid ?? 1, 0, unknowns)];
+  return variants.every((variant) => variant === file) ? file : undefined;
 }
 
 /** What the host says about itself (status.json in the log directory), when it has said anything. */
@@ -258,6 +324,16 @@ async function printStatus(name: string, context: CliContext, options: ManageOpt
     ? await Deno.readTextFile(path.join(logDirectory, "status.json")).then(JSON.parse).catch(() => ({}))
     : {};
   const startedAt = host.programStartedAt ? Date.parse(host.programStartedAt) : undefined;
+  const hostPid = status.state === "stopped" ? undefined : status.pid;
+  const file = (stream: "stdout" | "stderr") =>
+    spec && logDirectory ? outputFile(spec, stream, logDirectory, context.windows, hostPid) : undefined;
+  const files = { stdout: file("stdout"), stderr: file("stderr") };
+  // A path the host names at each start shows as its spec.
+  const shown = (stream: "stdout" | "stderr") =>
+    files[stream] ??
+      (spec
+        ? `${spec.output[stream] ?? `${spec.name}-${stream}.log`} (named by the host at each start)`
+        : undefined);
   const report = {
     name,
     displayName: installed.displayName,
@@ -277,6 +353,8 @@ async function printStatus(name: string, context: CliContext, options: ManageOpt
     reason: host.reason,
     stdout: spec?.output.stdout,
     stderr: spec?.output.stderr,
+    stdoutFile: files.stdout,
+    stderrFile: files.stderr,
     logDirectory,
     exitCode: status.state === "stopped" ? status.exitCode : undefined,
   };
@@ -294,8 +372,8 @@ async function printStatus(name: string, context: CliContext, options: ManageOpt
     ["restarts", report.restarts?.toString()],
     ["start", installed.start],
     ["account", installed.account || "LocalSystem"],
-    ["stdout", spec?.output.stdout],
-    ["stderr", spec?.output.stderr],
+    ["stdout", shown("stdout")],
+    ["stderr", shown("stderr")],
     ["logs", logDirectory],
     [
       "exit code",

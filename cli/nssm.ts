@@ -24,11 +24,12 @@ import {
 } from "../service/store.ts";
 import { Win32Error } from "../ffi/error.ts";
 import { ERROR_SERVICE_NOT_ACTIVE } from "../ffi/constants.ts";
+import { serviceStates } from "../ffi/types.ts";
 import { checkServiceName, type CliContext, hostCommand, INSTALL_FILE } from "./context.ts";
 import { CliError, describeFailure } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { createService, resolveProgram } from "./install.ts";
-import { selfCommand } from "./self.ts";
+import { servitorCommand } from "./self.ts";
 import {
   dumpEntries,
   findParameter,
@@ -471,10 +472,14 @@ async function apply(
   try {
     await context.manager.update(spec, host, password);
     updated = true;
-    if (parameter.name === "ObjectName" && context.secure) {
+    if (parameter.name === "ObjectName" && context.security) {
       // The store is readable by the service's account: a new account reads it, the old one no more.
       const directory = serviceDirectory(context.configRoot, spec.name, context.windows);
-      await context.secure(directory, logDirectoryFor(spec, context.configRoot, context.windows), spec);
+      await context.security.grant(
+        directory,
+        logDirectoryFor(spec, context.configRoot, context.windows),
+        spec,
+      );
     }
   } catch (error) {
     if (updated) await context.manager.update(before, host).catch(() => {});
@@ -492,7 +497,8 @@ async function dump(args: readonly string[], context: CliContext): Promise<numbe
   if (given === undefined) throw usage("dump <service> [<newname>]: which service?");
   const name = await serviceNamed(given, context);
   const target = newName === undefined ? name : checkServiceName(newName);
-  const self = selfCommand();
+  // Through a copy named InstallService.exe, `<copy> install …` would install a program named install.
+  const self = servitorCommand();
   const servitor = [self.program, ...self.args].map(nssmQuote).join(" ");
   const quoted = (value: string) => value === "" ? '""' : nssmQuote(value);
   const spec = await storedSpec(name, context) ?? await foreignSpec(name, context);
@@ -520,22 +526,19 @@ async function foreignSpec(name: string, context: CliContext): Promise<NssmSpec>
 // ---------------------------------------------------------------------------------------------------------
 // status, list, processes
 
-/** nssm's names and numbers of the states (SERVICE_STOPPED is 1 … SERVICE_PAUSED 7). */
-const states: Record<ManagedState, [string, number]> = {
-  stopped: ["SERVICE_STOPPED", 1],
-  start_pending: ["SERVICE_START_PENDING", 2],
-  stop_pending: ["SERVICE_STOP_PENDING", 3],
-  running: ["SERVICE_RUNNING", 4],
-  continue_pending: ["SERVICE_CONTINUE_PENDING", 5],
-  pause_pending: ["SERVICE_PAUSE_PENDING", 6],
-  paused: ["SERVICE_PAUSED", 7],
-};
+/**
+ * nssm's name and number of a state: winsvc.h's, SERVICE_STOPPED (1) … SERVICE_PAUSED (7), from ffi's
+ * table. systemd's states are mapped onto these (service/manager.ts), so they read the same there.
+ */
+export function nssmState(state: ManagedState): [string, number] {
+  return [`SERVICE_${state.toUpperCase()}`, serviceStates.toWin32(state)];
+}
 
 /** `status` exits 0; `statuscode` exits with the state's number, and 0 when it could not tell. */
 async function status(args: readonly string[], context: CliContext, code: boolean): Promise<number> {
   if (args[0] === undefined) throw usage(`${code ? "statuscode" : "status"} <service>: which service?`);
   const name = await serviceNamed(args[0], context, code ? 0 : NSSM.noService);
-  const [text, number] = states[(await context.manager.status(name)).state];
+  const [text, number] = nssmState((await context.manager.status(name)).state);
   context.say(text);
   return code ? number : ExitCode.ok;
 }
@@ -653,7 +656,7 @@ async function control(control: Control, args: readonly string[], context: CliCo
   // itself starting, which is worth waiting for.
   const { answer, state } = await awaitResponse(control, name, initial, context);
   if (answer !== 0) {
-    context.warn(`${name}: Unexpected status ${states[state][0]} in response to ${word} control.`);
+    context.warn(`${name}: Unexpected status ${nssmState(state)[0]} in response to ${word} control.`);
     return NSSM.failed;
   }
   context.say(`${name}: ${word}: ${await successText(context)}`);

@@ -1,8 +1,11 @@
 /**
  * How servitor starts itself: the compiled exe alone, or — run from source — the deno executable with the
  * permissions the host needs and this project's entry module, so everything works before anyone compiles.
+ * Also what the executable's own name means: a copy or link named InstallService(.exe) or
+ * ManageService(.exe) is that command.
  * @module
  */
+import path from "path";
 import { fileURLToPath } from "node:url";
 
 /** The permissions `deno task compile` grants; run from source, the host gets exactly the same. */
@@ -24,4 +27,79 @@ export function selfCommand(
   return standalone
     ? { program: execPath, args: [] }
     : { program: execPath, args: ["run", ...PERMISSIONS, entry] };
+}
+
+/** The commands an executable's own name can stand for. */
+export type NamedCommand = "installservice" | "manageservice";
+
+/** The command `executable`'s file name stands for (without regard to case or `.exe`), if any. */
+export function commandNamed(executable: string): NamedCommand | undefined {
+  // win32's basename splits at both / and \, so it reads a Linux path as well.
+  const base = path.win32.basename(executable).replace(/\.exe$/i, "").toLowerCase();
+  return base === "installservice" || base === "manageservice" ? base : undefined;
+}
+
+/**
+ * The first word that, under an exe named for a command, runs servitor's own command line instead
+ * (`InstallService.exe servitor dump X`): what `dump` prints when it runs as such a copy.
+ */
+export const SERVITOR_WORD = "servitor";
+
+/**
+ * The command line servitor's code sees, from the arguments of the executable `executable`. A compiled
+ * exe named InstallService(.exe) or ManageService(.exe) is that command, so `InstallService prog
+ * --service_name X` works as typed — except for two first words: `host`, because the service manager runs
+ * this very file as `<exe> host --service X` (ImagePath, ExecStart=) whatever it is named, and
+ * `servitor`, which hands the rest to servitor's own command line. Run from source, the name is deno's.
+ */
+export function commandLineFor(executable: string, args: string[], standalone: boolean): string[] {
+  const command = standalone ? commandNamed(executable) : undefined;
+  if (!command) return args;
+  const first = args[0]?.toLowerCase();
+  if (first === "host") return args;
+  if (first === SERVITOR_WORD) return args.slice(1);
+  return [command, ...args];
+}
+
+/**
+ * The program and leading arguments before one of servitor's own command lines (`install X prog`, `set
+ * …`), for commands servitor prints for a person to run: under an exe named for a command, they take
+ * the `servitor` word first.
+ */
+export function servitorCommand(
+  standalone: boolean = Deno.build.standalone,
+  execPath: string = Deno.execPath(),
+): { program: string; args: string[] } {
+  const self = selfCommand(standalone, execPath);
+  return standalone && commandNamed(execPath) ? { ...self, args: [...self.args, SERVITOR_WORD] } : self;
+}
+
+/**
+ * The executable as it was invoked, whose name picks the command. Deno.execPath() resolves symbolic
+ * links, so on Linux a link named InstallService to servitor would read as servitor: argv[0] keeps the
+ * link's name, and /proc/self/cmdline (`cmdline`, NUL-separated) holds it. It is taken only when the
+ * rest of cmdline is exactly `args` — a compiled exe's own command line, nothing re-executed or baked
+ * in — else `execPath` stands.
+ */
+export function invokedExecutable(
+  cmdline: string | undefined,
+  args: readonly string[],
+  execPath: string,
+): string {
+  if (cmdline === undefined) return execPath;
+  const words = cmdline.split("\0");
+  if (words.at(-1) === "") words.pop();
+  const [argv0, ...rest] = words;
+  const same = rest.length === args.length && rest.every((word, index) => word === args[index]);
+  return same && argv0 ? argv0 : execPath;
+}
+
+/** /proc/self/cmdline on Linux, when it can be read. */
+export function procCmdline(): string | undefined {
+  if (Deno.build.os !== "linux") return undefined;
+  try {
+    return Deno.readTextFileSync("/proc/self/cmdline");
+  } catch {
+    return undefined;
+  }
 }

@@ -12,7 +12,12 @@ import {
 } from "../ffi/constants.ts";
 import { Win32Error } from "../ffi/error.ts";
 import { descendants, listProcesses } from "../ffi/process.ts";
-import { type Service, ServiceControlManager } from "../ffi/scm.ts";
+import {
+  type Service,
+  type ServiceConfig2,
+  ServiceControlManager,
+  type ServiceDefinition,
+} from "../ffi/scm.ts";
 import type { FailureActions, StartType } from "../ffi/types.ts";
 import { windowsCommandLine } from "./command_line.ts";
 import {
@@ -109,37 +114,141 @@ function withService<T>(name: string, access: "read" | "control" | "all", work: 
   });
 }
 
+/** What CreateServiceW gets for `spec`: the SCM runs `host`. */
+export function serviceDefinition(
+  spec: ServiceSpec,
+  host: HostCommand,
+  password?: string,
+): ServiceDefinition {
+  return {
+    name: spec.name,
+    displayName: spec.displayName,
+    startType: startTypes[spec.start],
+    binaryPath: windowsCommandLine(host.program, host.args),
+    dependencies: spec.dependsOn,
+    account: accountName(spec.account, spec.name),
+    password,
+  };
+}
+
+/**
+ * The ChangeServiceConfig2W calls for `spec`, in the order they are made: description, delayed start and
+ * preshutdown timeout; the failure actions; and their non-crash flag, so that a non-zero exit of the host
+ * counts as a failure (otherwise recovery never fires for a wrapper).
+ */
+export function config2Changes(spec: ServiceSpec): Partial<ServiceConfig2>[] {
+  return [
+    {
+      description: spec.description,
+      delayedAutoStart: spec.start === "delayed",
+      preshutdownTimeout: spec.preshutdownTimeoutMs,
+    },
+    { failureActions: failureActions(spec) },
+    { failureActionsOnNonCrashFailures: spec.recovery !== undefined },
+  ];
+}
+
 /** Applies what ChangeServiceConfig2W holds. Wine keeps no failure actions and refuses their flag: tolerated. */
 function applyConfig2(service: Service, spec: ServiceSpec) {
-  service.changeConfig2({
-    description: spec.description,
-    delayedAutoStart: spec.start === "delayed",
-    preshutdownTimeout: spec.preshutdownTimeoutMs,
-  });
-  service.changeConfig2({ failureActions: failureActions(spec) });
-  try {
-    // A non-zero exit of the host counts as a failure: otherwise recovery never fires for a wrapper.
-    service.changeConfig2({ failureActionsOnNonCrashFailures: spec.recovery !== undefined });
-  } catch (error) {
-    // Wine 10 has no such level (ERROR_INVALID_LEVEL); Windows has it since Vista.
-    if (!(error instanceof Win32Error && error.code === ERROR_INVALID_LEVEL)) throw error;
+  for (const change of config2Changes(spec)) {
+    try {
+      service.changeConfig2(change);
+    } catch (error) {
+      // Wine 10 has no SERVICE_CONFIG_FAILURE_ACTIONS_FLAG (ERROR_INVALID_LEVEL); Windows has it since Vista.
+      const flagOnly = Object.keys(change).join() === "failureActionsOnNonCrashFailures";
+      if (!(flagOnly && error instanceof Win32Error && error.code === ERROR_INVALID_LEVEL)) throw error;
+    }
   }
 }
 
-export function connectScmManager(): ServiceManager {
+/** The info level of each ServiceConfig2 field, as winsvc.h names it (for a dry run's lines). */
+const config2Levels: Record<keyof ServiceConfig2, string> = {
+  description: "SERVICE_CONFIG_DESCRIPTION",
+  delayedAutoStart: "SERVICE_CONFIG_DELAYED_AUTO_START_INFO",
+  preshutdownTimeout: "SERVICE_CONFIG_PRESHUTDOWN_INFO",
+  failureActions: "SERVICE_CONFIG_FAILURE_ACTIONS",
+  failureActionsOnNonCrashFailures: "SERVICE_CONFIG_FAILURE_ACTIONS_FLAG",
+};
+
+/**
+ * The lines a dry run prints for CreateServiceW (or ChangeServiceConfigW) and the ChangeServiceConfig2W
+ * calls that follow: each field as the SCM would get it. The password is never printed.
+ */
+export function describeServiceCalls(
+  fn: "CreateServiceW" | "ChangeServiceConfigW",
+  spec: ServiceSpec,
+  host: HostCommand,
+): string[] {
+  const definition = serviceDefinition(spec, host);
+  const account = definition.account ?? "LocalSystem";
+  const lines = [
+    `${fn} ${definition.name}`,
+    `  DisplayName      ${definition.displayName}`,
+    `  StartType        ${definition.startType}`,
+    `  ImagePath        ${definition.binaryPath}`,
+    `  ObjectName       ${account}${spec.account.kind === "user" ? " (with the password given)" : ""}`,
+    `  DependOnService  ${definition.dependencies?.length ? definition.dependencies.join(", ") : "(none)"}`,
+  ];
+  for (const change of config2Changes(spec)) {
+    for (const [field, value] of Object.entries(change)) {
+      lines.push(
+        `ChangeServiceConfig2W ${spec.name} ${config2Levels[field as keyof ServiceConfig2]} ${
+          JSON.stringify(value)
+        }`,
+      );
+    }
+  }
+  return lines;
+}
+
+export interface ScmOptions {
+  /** Print each change (CreateServiceW, ChangeServiceConfig2W, DeleteService …) instead of making it. */
+  dryRun?: (line: string) => void;
+}
+
+/**
+ * The SCM as a ServiceManager. With `dryRun`, every change is a line instead, and only questions (exists,
+ * status, query, list) reach the SCM, which answers them without administrator rights.
+ */
+export function connectScmManager(options: ScmOptions = {}): ServiceManager {
+  const manager = scmManager();
+  const print = options.dryRun;
+  if (!print) return manager;
+  return {
+    ...manager,
+    create(spec, host) {
+      for (const line of describeServiceCalls("CreateServiceW", spec, host)) print(line);
+      return Promise.resolve();
+    },
+    update(spec, host) {
+      for (const line of describeServiceCalls("ChangeServiceConfigW", spec, host)) print(line);
+      return Promise.resolve();
+    },
+    remove(name) {
+      print(`DeleteService ${name}`);
+      return Promise.resolve();
+    },
+    start(name) {
+      print(`StartServiceW ${name}`);
+      return Promise.resolve();
+    },
+    control(name, control) {
+      print(
+        `ControlService ${name} ${
+          control === "rotate" ? "128 (rotate)" : `SERVICE_CONTROL_${control.toUpperCase()}`
+        }`,
+      );
+      return Promise.resolve();
+    },
+  };
+}
+
+function scmManager(): ServiceManager {
   return {
     kind: "scm",
     create(spec: ServiceSpec, host: HostCommand, password?: string) {
       withScm(spec.name, "all", (scm) => {
-        using service = scm.create({
-          name: spec.name,
-          displayName: spec.displayName,
-          startType: startTypes[spec.start],
-          binaryPath: windowsCommandLine(host.program, host.args),
-          dependencies: spec.dependsOn,
-          account: accountName(spec.account, spec.name),
-          password,
-        });
+        using service = scm.create(serviceDefinition(spec, host, password));
         try {
           applyConfig2(service, spec);
         } catch (error) {

@@ -82,10 +82,17 @@ export async function writeSpec(root: string, spec: ServiceSpec): Promise<string
   return file;
 }
 
-/** Writes `text` to `file` so that readers see the old file or the new one, never a part. */
+/**
+ * Writes `text` to `file` so that readers see the old file or the new one, never a part. The temporary
+ * file is always a new one (createNew): a leftover `.new` — from a crash, or planted by someone who could
+ * write here before the directory was secured, who would still own it — is removed, never reused.
+ */
 export async function writeFileAtomically(file: string, text: string): Promise<void> {
   const temporary = `${file}.new`;
-  const handle = await Deno.open(temporary, { write: true, create: true, truncate: true, mode: 0o600 });
+  await Deno.remove(temporary).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
+  const handle = await Deno.open(temporary, { write: true, createNew: true, mode: 0o600 });
   try {
     await handle.write(new TextEncoder().encode(text));
     await handle.sync();

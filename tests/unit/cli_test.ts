@@ -1,12 +1,28 @@
-import { assertEquals, assertMatch, assertOk } from "../assert.ts";
-import { describeFailure, VERSION } from "../../cli/main.ts";
+import { assertEquals, assertMatch, assertOk, assertRejects } from "../assert.ts";
+import { createService } from "../../cli/install.ts";
+import { manageService, outputFile } from "../../cli/manage.ts";
+import { nssmState } from "../../cli/nssm.ts";
+import { CliError } from "../../cli/errors.ts";
+import type { CliContext } from "../../cli/context.ts";
+import type { ServiceManager } from "../../service/manager.ts";
+import { defaultSpec } from "../../service/spec.ts";
+import { commandLineFor, describeFailure, VERSION } from "../../cli/main.ts";
+import { invokedExecutable, PERMISSIONS, selfCommand, servitorCommand } from "../../cli/self.ts";
 import { Win32Error } from "../../ffi/error.ts";
+import { parseSpec } from "../../service/store.ts";
+import { renderUnit } from "../../systemd/unit.ts";
+import YAML from "yaml";
 
 const main = new URL("../../cli/main.ts", import.meta.url).pathname;
 
 async function servitor(...args: string[]) {
+  return await servitorWith({}, ...args);
+}
+
+async function servitorWith(env: Record<string, string>, ...args: string[]) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", main, ...args],
+    env,
   }).output();
   return { code, stdout: new TextDecoder().decode(stdout), stderr: new TextDecoder().decode(stderr) };
 }
@@ -39,4 +55,325 @@ Deno.test("a Win32 failure a person meets is one line with the function, the cod
   assertEquals(describeFailure(new Win32Error("OpenServiceW", 1060, "…")).exitCode, 6);
   assertEquals(describeFailure(new Win32Error("CreateServiceW", 1073, "…")).exitCode, 7);
   assertOk(describeFailure(new TypeError("boom")).line.includes("--debug"));
+});
+
+Deno.test("a compiled servitor named InstallService.exe or ManageService.exe is that command", () => {
+  assertEquals(commandLineFor("C:\\bin\\InstallService.exe", ["p", "--service_name", "s"], true), [
+    "installservice",
+    "p",
+    "--service_name",
+    "s",
+  ]);
+  assertEquals(commandLineFor("/usr/local/bin/ManageService", ["s", "stop"], true), [
+    "manageservice",
+    "s",
+    "stop",
+  ]);
+  assertEquals(commandLineFor("C:\\bin\\servitor.exe", ["--version"], true), ["--version"]);
+  assertEquals(commandLineFor("/usr/bin/deno", ["--version"], false), ["--version"]);
+});
+
+Deno.test("a service installed through a copy named InstallService.exe starts: its ImagePath runs the host", () => {
+  for (
+    const copy of ["C:\\bin\\InstallService.exe", "C:\\bin\\MANAGESERVICE.EXE", "/usr/bin/InstallService"]
+  ) {
+    // What the service manager runs: the copy itself, `host --service X`.
+    const self = selfCommand(true, copy);
+    assertEquals(commandLineFor(self.program, [...self.args, "host", "--service", "X"], true), [
+      "host",
+      "--service",
+      "X",
+    ]);
+    assertEquals(commandLineFor(copy, ["HOST", "-h"], true), ["HOST", "-h"]);
+  }
+});
+
+Deno.test("dump's commands through a copy named ManageService.exe run nssm's verbs, not ManageService", () => {
+  const copy = "C:\\bin\\ManageService.exe";
+  const dumped = servitorCommand(true, copy);
+  assertEquals(dumped, { program: copy, args: ["servitor"] });
+  assertEquals(commandLineFor(dumped.program, [...dumped.args, "install", "X", "C:\\p.exe"], true), [
+    "install",
+    "X",
+    "C:\\p.exe",
+  ]);
+  assertEquals(
+    commandLineFor(dumped.program, [...dumped.args, "set", "X", "Start", "SERVICE_AUTO_START"], true)[0],
+    "set",
+  );
+  // servitor itself needs no such word.
+  assertEquals(servitorCommand(true, "C:\\bin\\servitor.exe"), {
+    program: "C:\\bin\\servitor.exe",
+    args: [],
+  });
+});
+
+Deno.test("a symbolic link named InstallService keeps its name on Linux (argv[0], not the resolved path)", () => {
+  const args = ["prog", "--service_name", "s"];
+  const link = "/usr/local/bin/InstallService\0prog\0--service_name\0s\0";
+  assertEquals(invokedExecutable(link, args, "/opt/servitor/servitor"), "/usr/local/bin/InstallService");
+  assertEquals(invokedExecutable("InstallService\0", [], "/opt/servitor/servitor"), "InstallService");
+  // Anything but the exe's own argv (deno run …, baked-in arguments): the resolved path stands.
+  const deno = "deno\0run\0-A\0cli/main.ts\0prog\0--service_name\0s\0";
+  assertEquals(invokedExecutable(deno, args, "/usr/bin/deno"), "/usr/bin/deno");
+  assertEquals(invokedExecutable(undefined, args, "C:\\servitor.exe"), "C:\\servitor.exe");
+});
+
+Deno.test("deno task compile and compile:linux run npm's deno with exactly the permissions the host runs with", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  for (const task of ["compile", "compile:linux"]) {
+    const words: string[] = config.tasks[task].split(/\s+/);
+    // A bare `deno` in a task is node_modules/.bin/deno, which Deno's task runner runs as a JavaScript bin.
+    assertEquals(words.slice(0, 2), ["./node_modules/.bin/deno", "compile"], task);
+    const permissions = words.filter((word) => /^(--allow-|-A$|--allow-all)/.test(word));
+    assertEquals(permissions.toSorted(), PERMISSIONS.toSorted(), task);
+    assertEquals(words.at(-1), "cli/main.ts", task);
+  }
+});
+
+Deno.test("-h of every command prints its usage and exits 0 with no service manager around", async () => {
+  // No systemctl on PATH: any connection to a service manager would end in exit code 12.
+  const none = { PATH: "/nonexistent" };
+  const cases: [string[], RegExp][] = [
+    [["InstallService", "-h"], /^Usage: servitor InstallService <program>/],
+    [["installservice", "--service_name", "x", "--help"], /^Usage: servitor InstallService <program>/],
+    [["ManageService", "X", "-h"], /^Usage: servitor ManageService <name> <run_mode>/],
+    [["ManageService", "X", "status", "--help"], /^Usage: servitor ManageService <name> <run_mode>/],
+    [["get", "-h"], /^nssm's verbs/],
+    [["STATUS", "--help"], /^nssm's verbs/],
+    [["host", "-h"], /^Usage: servitor host --service <name>/],
+  ];
+  for (const [args, usage] of cases) {
+    const { code, stdout, stderr } = await servitorWith(none, ...args);
+    assertEquals([code, stderr], [0, ""], args.join(" "));
+    assertMatch(stdout, usage);
+  }
+  // Without -h the same command does reach for the service manager, and says there is none.
+  assertEquals((await servitorWith(none, "get", "X", "Start")).code, 12);
+});
+
+Deno.test(
+  "InstallService --dry-run prints the store's files and the systemd unit, needs no systemd, and writes nothing",
+  async () => {
+    const root = await Deno.makeTempDir();
+    const name = `servitor_dry_${Date.now()}`;
+    try {
+      // No systemctl on PATH: a dry run goes on without any service manager to ask.
+      const { code, stdout, stderr } = await servitorWith(
+        { PATH: "/nonexistent", SERVITOR_CONFIG_ROOT: root },
+        ...["InstallService", "/bin/sleep", "100", "--service_name", name, "--on_failure", "restart/5s"],
+        ...["--start", "manual", "--dry-run"],
+      );
+      assertEquals(code, 0, stderr);
+      assertMatch(stderr, /^servitor: dry run: systemd is not installed .*can't be asked/);
+
+      // The spec as the host would read it, and the install arguments as reinstall would (no --dry-run).
+      const printed = (file: string) => {
+        const match = new RegExp(`^write ${root}/${name}/${file} \\(mode 0600\\):\\n((?:    .*\\n)+)`, "m")
+          .exec(stdout);
+        assertOk(match, `${file} is not printed:\n${stdout}`);
+        return match![1].replace(/^ {4}/gm, "");
+      };
+      const spec = parseSpec(printed("service.yaml"), "printed");
+      assertEquals([spec.program, spec.arguments, spec.start], ["/bin/sleep", ["100"], "manual"]);
+      assertEquals(
+        (YAML.parse(printed("install.yaml")) as { args: string[] }).args,
+        ["/bin/sleep", "100", "--service_name", name, "--on_failure", "restart/5s", "--start", "manual"],
+      );
+
+      // The unit file, exactly as systemd would get it, running servitor's host for this store.
+      const unitFile = `/etc/systemd/system/${name}.service`;
+      const unit = new RegExp(`^cat > ${unitFile} <<'EOF'\\n([\\s\\S]*?)^EOF$`, "m").exec(stdout);
+      assertOk(unit, `no unit file printed:\n${stdout}`);
+      const host = {
+        program: Deno.execPath(),
+        args: ["run", ...PERMISSIONS, main, "host", "--service", name, "--config-root", root],
+      };
+      assertEquals(unit![1], renderUnit(spec, host));
+      assertMatch(stdout, /^systemctl daemon-reload$/m);
+      // Manual start: not enabled at boot.
+      assertEquals(/systemctl enable/.test(stdout), false);
+
+      // Nothing written: no store directory, no audit log, no unit.
+      assertEquals([...Deno.readDirSync(root)], []);
+      assertEquals(await Deno.stat(unitFile).then(() => true, () => false), false);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+);
+
+/** A service manager that only records what it is asked to change; `fail` names a step that throws. */
+function recordingManager(events: string[], fail?: "create"): ServiceManager {
+  const no = () => Promise.reject(new Error("not asked in this test"));
+  return {
+    kind: "systemd",
+    create(spec) {
+      events.push(`create ${spec.name}`);
+      return fail === "create" ? Promise.reject(new Error("CreateServiceW refused")) : Promise.resolve();
+    },
+    remove(name) {
+      events.push(`remove ${name}`);
+      return Promise.resolve();
+    },
+    exists: () => Promise.resolve(false),
+    update: no,
+    start: no,
+    control: no,
+    status: no,
+    query: no,
+    list: no,
+    processes: no,
+  };
+}
+
+Deno.test("the store and its service's directory are locked before anything is written into them, and opened to the account once the service exists", async () => {
+  const parent = await Deno.makeTempDir();
+  try {
+    const root = `${parent}/servitor`;
+    const events: string[] = [];
+    const shown = (file: string) => file.replace(`${parent}/`, "");
+    const contents = (directory: string) =>
+      [...Deno.readDirSync(directory)].map((entry) => entry.name).sort();
+    const context = (fail?: "create" | "grant"): CliContext => ({
+      manager: recordingManager(events, fail === "create" ? "create" : undefined),
+      configRoot: root,
+      windows: false,
+      say() {},
+      warn() {},
+      audit() {},
+      security: {
+        lock(directory) {
+          events.push(`lock ${shown(directory)} holding [${contents(directory)}]`);
+          return Promise.resolve();
+        },
+        grant(directory, logs) {
+          events.push(`grant ${shown(directory)} and ${shown(logs)}`);
+          return fail === "grant"
+            ? Promise.reject(new Error("LookupAccountNameW failed"))
+            : Promise.resolve();
+        },
+      },
+    });
+    const record = { args: ["/bin/true", "--service_name", "locked"], cwd: "/", installedAt: "now" };
+
+    await createService(context(), defaultSpec("locked", "/bin/true"), record);
+    assertEquals(events, [
+      "lock servitor holding []",
+      "lock servitor/locked holding []",
+      "create locked",
+      "grant servitor/locked and servitor/locked/logs",
+    ]);
+    assertEquals(contents(`${root}/locked`), ["install.yaml", "logs", "service.yaml"]);
+
+    // A failure after the service was created deletes it, and the store goes with it.
+    events.length = 0;
+    await assertRejects(() => createService(context("grant"), defaultSpec("again", "/bin/true"), record));
+    assertEquals(events.slice(-2), ["grant servitor/again and servitor/again/logs", "remove again"]);
+    assertEquals(contents(root), ["locked"]);
+    // A store made for a service that could not be created is not left behind.
+    await Deno.remove(root, { recursive: true });
+    await assertRejects(() => createService(context("create"), defaultSpec("never", "/bin/true"), record));
+    assertEquals(await Deno.stat(root).then(() => true, () => false), false);
+  } finally {
+    await Deno.remove(parent, { recursive: true });
+  }
+});
+
+Deno.test("a service name that can't be is exit code 8 for ManageService as for InstallService, with no service manager asked", async () => {
+  const none = { PATH: "/nonexistent" };
+  for (
+    const args of [
+      ["ManageService", "", "status"],
+      ["ManageService", "a/b", "start"],
+      ["manageservice", "x".repeat(257), "stop"],
+      ["InstallService", "/bin/true", "--service_name", "a\\b"],
+    ]
+  ) {
+    const { code, stderr } = await servitorWith(none, ...args);
+    assertEquals(code, 8, `${args.join(" ")}: ${stderr}`);
+    assertMatch(stderr, /^servitor: '.*' can't be a service name: it must be 1 to 256 characters, without/);
+  }
+});
+
+Deno.test("ManageService reinstall of a service that is still there points to stop_and_reinstall, exit code 7", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${root}/present`);
+    await Deno.writeTextFile(
+      `${root}/present/install.yaml`,
+      YAML.stringify({ args: ["/bin/true", "--service_name", "present"], cwd: "/", installedAt: "then" }),
+    );
+    const events: string[] = [];
+    const context: CliContext = {
+      manager: { ...recordingManager(events), exists: () => Promise.resolve(true) },
+      configRoot: root,
+      windows: false,
+      say() {},
+      warn() {},
+      audit() {},
+    };
+    const error = await manageService(["present", "reinstall"], context).then(
+      () => undefined,
+      (error) => error,
+    );
+    assertOk(error instanceof CliError, String(error));
+    assertEquals(error.exitCode, 7);
+    assertEquals(
+      error.message,
+      "'present' is installed already: reinstall is for a removed service; to install it again from its " +
+        "stored arguments, run 'ManageService present stop_and_reinstall'",
+    );
+    assertEquals(events, [], "nothing was created or removed");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("status names the output files the host writes, monikers expanded, or the spec where only the running host knows", () => {
+  const spec = defaultSpec("web", "/opt/web/server", []);
+  const logs = "/var/log/servitor/web";
+  const file = (stdout: string | undefined, pid?: number, environment: Record<string, string> = {}) =>
+    outputFile({ ...spec, output: { ...spec.output, stdout } }, "stdout", logs, false, pid, environment);
+  assertEquals(file("%PROGRAM%.out.txt"), "/opt/web/server.out.txt");
+  assertEquals(file("%SERVICE%.log"), "/var/log/servitor/web/web.log");
+  // No spec: the host's own file, so output is never lost.
+  assertEquals(file(undefined), "/var/log/servitor/web/web-stdout.log");
+  assertEquals(file("%SERVICE%-%PID%.log", 4242), "/var/log/servitor/web/web-4242.log");
+  assertEquals(file("%SHARED%/web.log", undefined, { SHARED: "/srv/shared" }), "/srv/shared/web.log");
+  // Only the host knows these: the %PID% of a host that is not running, its %TIME%, its account's HOME.
+  assertEquals(file("%SERVICE%-%PID%.log"), undefined);
+  assertEquals(file("web-%TIME%.log", 4242), undefined);
+  assertEquals(file("%HOME%/web.log", 4242, { HOME: "/home/admin" }), undefined);
+  // The service's own environment is the host's too.
+  const extra = {
+    ...spec,
+    environmentExtra: ["LOGS=/srv/logs"],
+    output: { ...spec.output, stderr: "%LOGS%/e.log" },
+  };
+  assertEquals(outputFile(extra, "stderr", logs, false, undefined, {}), "/srv/logs/e.log");
+  const windows = defaultSpec("web", "C:\\apps\\server.exe", []);
+  windows.output.stdout = "%PROGRAM%.out.txt";
+  assertEquals(outputFile(windows, "stdout", "C:\\logs", true, undefined, {}), "C:\\apps\\server.out.txt");
+});
+
+Deno.test("nssm's status names and statuscode numbers are winsvc.h's, SERVICE_STOPPED 1 to SERVICE_PAUSED 7", () => {
+  const states = [
+    "stopped",
+    "start_pending",
+    "stop_pending",
+    "running",
+    "continue_pending",
+    "pause_pending",
+    "paused",
+  ] as const;
+  assertEquals(states.map(nssmState), [
+    ["SERVICE_STOPPED", 1],
+    ["SERVICE_START_PENDING", 2],
+    ["SERVICE_STOP_PENDING", 3],
+    ["SERVICE_RUNNING", 4],
+    ["SERVICE_CONTINUE_PENDING", 5],
+    ["SERVICE_PAUSE_PENDING", 6],
+    ["SERVICE_PAUSED", 7],
+  ]);
 });

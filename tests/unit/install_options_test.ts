@@ -7,7 +7,6 @@ import {
   parseSize,
 } from "../../cli/install_options.ts";
 import { absoluteArguments, resolveProgram } from "../../cli/install.ts";
-import { commandLineFor } from "../../cli/main.ts";
 import { CliError } from "../../cli/errors.ts";
 import { defaultSpec } from "../../service/spec.ts";
 
@@ -147,20 +146,4 @@ Deno.test("program arguments naming existing relative paths become absolute, wit
   assertEquals(args, ["--config", "/srv/app/conf/app.yaml", "8080", "-v"]);
   assertEquals(notes.length, 1);
   assertOk(notes[0].includes("/srv/app/conf/app.yaml"));
-});
-
-Deno.test("a compiled servitor named InstallService.exe or ManageService.exe is that command", () => {
-  assertEquals(commandLineFor("C:\\bin\\InstallService.exe", ["p", "--service_name", "s"], true), [
-    "installservice",
-    "p",
-    "--service_name",
-    "s",
-  ]);
-  assertEquals(commandLineFor("/usr/local/bin/ManageService", ["s", "stop"], true), [
-    "manageservice",
-    "s",
-    "stop",
-  ]);
-  assertEquals(commandLineFor("C:\\bin\\servitor.exe", ["--version"], true), ["--version"]);
-  assertEquals(commandLineFor("/usr/bin/deno", ["--version"], false), ["--version"]);
 });

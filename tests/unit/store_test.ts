@@ -78,3 +78,24 @@ Deno.test("AppAffinity 0-2,4 is the first, second, third and fifth processors", 
   assertThrows(() => parseAffinity("4-2"), RangeError);
   assertThrows(() => parseAffinity("64"), RangeError);
 });
+
+Deno.test("a leftover or planted service.yaml.new is never written through: the spec lands in a new file", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const directory = `${root}/planted`;
+    await Deno.mkdir(directory);
+    // Someone else's file, readable by all, with a second name (a hard link) they keep watching.
+    const planted = `${directory}/service.yaml.new`;
+    await Deno.writeTextFile(planted, "name: planted\nprogram: /bin/evil\n", { mode: 0o666 });
+    await Deno.chmod(planted, 0o666);
+    await Deno.link(planted, `${root}/watched`);
+    const spec = defaultSpec("planted", "/bin/true");
+    const file = await writeSpec(root, spec);
+    assertEquals(await readSpec(root, "planted"), spec);
+    assertEquals((await Deno.stat(file)).mode! & 0o777, 0o600, "the planted file's mode was kept");
+    assertEquals(await Deno.readTextFile(`${root}/watched`), "name: planted\nprogram: /bin/evil\n");
+    assertEquals(await Deno.stat(planted).then(() => true, () => false), false);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -6,9 +6,14 @@ import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { eventually, servitor, servitorOk } from "../servitor.ts";
 import { ServiceControlManager } from "../../ffi/scm.ts";
 import { defaultConfigRoot } from "../../service/store.ts";
+import { directorySddl } from "../../ffi/security.ts";
 import { notWindows, uniqueName } from "./helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
+/** Wine writes HKLM\Software\Wine into every prefix; Windows has no such key. */
+const underWine = !notWindows &&
+  new Deno.Command("reg", { args: ["query", "HKLM\\Software\\Wine"], stdout: "null", stderr: "null" })
+      .outputSync().code === 0;
 const fixture = path.win32.join(import.meta.dirname!, "fixtures", "cli_args.ts");
 
 function exists(name: string): boolean {
@@ -91,8 +96,15 @@ test("install, start, status, stop, stop_and_restart, remove, reinstall, stop_an
   const status = await servitorOk("ManageService", name, "status");
   assertMatch(status.stdout, /^state\s+running \(host pid \d+\)$/m);
   assertMatch(status.stdout, /^start\s+delayed$/m);
+  // The files the host writes, its spec expanded; stderr, with no spec, into the host's own file.
+  assertMatch(status.stdout, new RegExp(`^stdout\\s+${RegExp.escape(output)}$`, "m"));
+  const stderrFile = path.win32.join(logs, `${name}-stderr.log`);
+  assertMatch(status.stdout, new RegExp(`^stderr\\s+${RegExp.escape(stderrFile)}$`, "m"));
   const json = JSON.parse((await servitorOk("ManageService", name, "status", "--json")).stdout);
-  assertEquals([json.state, json.start, json.stdout], ["running", "delayed", "%SERVICE%.out.txt"]);
+  assertEquals(
+    [json.state, json.start, json.stdout, json.stdoutFile, json.stderrFile],
+    ["running", "delayed", "%SERVICE%.out.txt", output, stderrFile],
+  );
   assertOk(json.programPid > 0);
 
   await servitorOk("ManageService", name, "stop");
@@ -138,6 +150,7 @@ test("each known error is one line with its exit code, and leaves nothing behind
     ],
     [["InstallService", "--frobnicate", "--service_name", name], 2, /program comes first/],
     [["ManageService", name, "explode"], 2, /unknown run mode 'explode'/],
+    [["ManageService", "bad/name", "status"], 8, /can't be a service name/],
   ];
   for (const [args, code, message] of cases) {
     const result = await servitor(...args);
@@ -152,6 +165,10 @@ test("each known error is one line with its exit code, and leaves nothing behind
     const again = await servitor("InstallService", Deno.execPath(), "--service_name", name);
     assertEquals(again.code, 7);
     assertMatch(again.stderr, /exists already: add --replace, or run 'ManageService .* reinstall'/);
+    // reinstall is for a removed service: for one that is there, the hint is stop_and_reinstall.
+    const reinstall = await servitor("ManageService", name, "reinstall");
+    assertEquals(reinstall.code, 7);
+    assertMatch(reinstall.stderr, new RegExp(`run 'ManageService ${name} stop_and_reinstall'$`, "m"));
     await servitorOk(
       "InstallService",
       Deno.execPath(),
@@ -163,6 +180,79 @@ test("each known error is one line with its exit code, and leaves nothing behind
       "manual",
     );
     assertMatch(config(name).binaryPath, /host --service/);
+  } finally {
+    await servitor("ManageService", name, "remove", "--remove_install_args");
+  }
+});
+
+test("InstallService --dry-run prints the files, the SCM calls and the securing, and does none of them", async () => {
+  const name = uniqueName("servitor_cli_dry");
+  const dry = await servitorOk(
+    ...["InstallService", Deno.execPath(), "--version", "--service_name", name, "--account", "LocalService"],
+    ...["--description", "dry", "--on_failure", "restart/5s", "--dry-run"],
+  );
+  const directory = store(name);
+  assertMatch(
+    dry.stdout,
+    new RegExp(`^write ${RegExp.escape(path.win32.join(directory, "service.yaml"))}:$`, "m"),
+  );
+  assertMatch(
+    dry.stdout,
+    new RegExp(`^write ${RegExp.escape(path.win32.join(directory, "install.yaml"))}:$`, "m"),
+  );
+  assertMatch(dry.stdout, new RegExp(`^CreateServiceW ${name}$`, "m"));
+  assertMatch(dry.stdout, new RegExp(`^  ImagePath +".*deno\\.exe" run .* host --service ${name}$`, "m"));
+  assertMatch(dry.stdout, /^ {2}ObjectName +NT AUTHORITY\\LocalService$/m);
+  assertMatch(
+    dry.stdout,
+    new RegExp(`^ChangeServiceConfig2W ${name} SERVICE_CONFIG_DESCRIPTION "dry"$`, "m"),
+  );
+  assertMatch(
+    dry.stdout,
+    /^ChangeServiceConfig2W .* SERVICE_CONFIG_FAILURE_ACTIONS .*"restart","delay":5000/m,
+  );
+  assertMatch(dry.stdout, /^ChangeServiceConfig2W .* SERVICE_CONFIG_FAILURE_ACTIONS_FLAG true$/m);
+  assertMatch(
+    dry.stdout,
+    new RegExp(`^secure ${RegExp.escape(directory)}: .*NT AUTHORITY\\\\LocalService read`, "m"),
+  );
+  assertOk(!exists(name) && !await storeExists(name), "a dry run created the service or its store");
+
+  // An existing service: --replace --dry-run says it would delete it, and leaves it as it is.
+  await servitorOk("InstallService", Deno.execPath(), "--service_name", name, "--start", "manual");
+  try {
+    const before = config(name);
+    const replace = await servitorOk(
+      ...["InstallService", Deno.execPath(), "--version", "--service_name", name, "--replace", "--dry-run"],
+    );
+    // Then the store, locked before it is written, as in a real install.
+    assertMatch(
+      replace.stdout,
+      new RegExp(`^DeleteService ${name}\\nsecure ${RegExp.escape(defaultConfigRoot())}: `, "m"),
+    );
+    assertEquals(config(name), before);
+  } finally {
+    await servitor("ManageService", name, "remove", "--remove_install_args");
+  }
+});
+
+test("the store's root, the service's directory and its logs are the administrators', the account reading and writing its logs", async () => {
+  const name = uniqueName("servitor_cli_acl");
+  await servitorOk(
+    ...["InstallService", Deno.execPath(), "--version", "--service_name", name, "--account", "LocalService"],
+    ...["--start", "manual"],
+  );
+  try {
+    const directory = store(name);
+    const logs = path.win32.join(directory, "logs");
+    const read = [defaultConfigRoot(), directory, logs].map((dir) => directorySddl(dir));
+    if (underWine) {
+      // Wine keeps no file security: it makes a descriptor up from the Unix owner and mode (security_test.ts).
+      for (const sddl of read) assertMatch(sddl, /^O:S-1-5-21-[\d-]+D:\(A;OICI;FA;;;SY\)/);
+      return;
+    }
+    const admins = "O:BAD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
+    assertEquals(read, [admins, `${admins}(A;OICI;0x1200a9;;;LS)`, `${admins}(A;OICI;0x1301bf;;;LS)`]);
   } finally {
     await servitor("ManageService", name, "remove", "--remove_install_args");
   }

@@ -516,7 +516,12 @@ test("start, stop, restart, pause, continue, rotate, status and statuscode answe
     // NSSM's stop may return while its service is still STOP_PENDING (seen under Wine: its escalation to
     // ping took seconds): both are compared once NSSM's has stopped too (statuscode 1).
     await nssm("stop", pair.nssm);
-    await eventually(async () => (await nssm("statuscode", pair.nssm)).code === 1, `${pair.nssm} is stopped`);
+    // Its stop once took longer than 20 s on a busy machine: a minute, generously.
+    await eventually(
+      async () => (await nssm("statuscode", pair.nssm)).code === 1,
+      `${pair.nssm} is stopped`,
+      60_000,
+    );
     await control(["statuscode", "{}"]);
     await control(["stop", "{}"]);
   });
