@@ -99,7 +99,25 @@ export async function writeFileAtomically(file: string, text: string): Promise<v
   } finally {
     handle.close();
   }
-  await Deno.rename(temporary, file);
+  await renameOver(temporary, file);
+}
+
+/**
+ * Renames `from` over `to`. On Windows the rename fails (access denied) while another process has `to`
+ * open without sharing its deletion — a reader of status.json at that moment (seen under Wine: most writes
+ * failed while a script polled the file) — so it is tried again for a while before it fails.
+ */
+async function renameOver(from: string, to: string): Promise<void> {
+  const deadline = Date.now() + 2_000;
+  for (;;) {
+    try {
+      return await Deno.rename(from, to);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.PermissionDenied) || Date.now() > deadline) throw error;
+      // A reader holds the file for a moment: the next try soon after is likely to find it closed.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
 }
 
 /** The YAML of a spec: every field, in the order of the type, so a diff of two reads well. */
