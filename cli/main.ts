@@ -4,20 +4,13 @@
  */
 import { ExitCode } from "./exit_codes.ts";
 import { CliError, describeFailure } from "./errors.ts";
-import { openAudit } from "./audit.ts";
-import { describedStoreSecurity, windowsStoreSecurity } from "./store_security.ts";
 import { checkServiceName, type CliContext } from "./context.ts";
-import { installService } from "./install.ts";
-import { manageService, manageUsage } from "./manage.ts";
-import { isNssmVerb, nssmCommand, nssmUsage } from "./nssm.ts";
-import { installUsage, parseInstallArgs } from "./install_options.ts";
-import { platform } from "./platform.ts";
-import { runHost } from "../host/host.ts";
-import { hostPlatform } from "../host/platform.ts";
-import { defaultConfigRoot } from "../service/store.ts";
-import { windowsCommandLine } from "../service/command_line.ts";
 import { commandLineFor, invokedExecutable, procCmdline, selfCommand } from "./self.ts";
 import { VERSION } from "./version.ts";
+
+// Each command's modules are imported when it runs (`deno compile` still bundles them: the specifiers are
+// literals): the host that the service manager starts, `--version` and a command's help load only what
+// they need — under Wine, loading every command's modules took half a second of each start.
 
 export { CliError, commandLineFor, describeFailure, VERSION };
 
@@ -49,16 +42,19 @@ export async function main(args: string[]): Promise<number> {
       return await host(args.slice(1));
     // Each command's help comes before the service manager is connected: it needs neither one nor root.
     case "installservice": {
+      const { installUsage, parseInstallArgs } = await import("./install_options.ts");
       const parsed = parseInstallArgs(args.slice(1));
       if (parsed.help) return say(installUsage());
       // A wrong name needs no service manager to say so.
       checkServiceName(parsed.options.service_name as string | undefined);
+      const { installService } = await import("./install.ts");
       return await withContext((context) => installService(args.slice(1), context), {
         user: parsed.options.user === true,
         dryRun: parsed.options.dry_run === true,
       });
     }
-    case "manageservice":
+    case "manageservice": {
+      const { manageService, manageUsage } = await import("./manage.ts");
       if (args.length === 1 || args.slice(1).some(isHelp)) {
         console.log(manageUsage);
         return args.length === 1 ? ExitCode.usage : ExitCode.ok;
@@ -68,13 +64,16 @@ export async function main(args: string[]): Promise<number> {
         (context) => manageService(args.slice(1).filter((arg) => arg !== "--user"), context),
         { user: args.includes("--user") },
       );
-    default:
+    }
+    default: {
+      const { isNssmVerb, nssmCommand, nssmUsage } = await import("./nssm.ts");
       if (isNssmVerb(command)) {
         // Only right after the verb: later words are values (`set X AppParameters -h`).
         if (isHelp(args[1])) return say(nssmUsage);
         return await withContext((context) => nssmCommand(args, context));
       }
       throw new CliError(`unknown command '${command}' (see 'servitor --help')`, ExitCode.usage);
+    }
   }
 }
 
@@ -93,6 +92,11 @@ async function withContext(
   command: (context: CliContext) => Promise<number>,
   options: { user?: boolean; dryRun?: boolean } = {},
 ): Promise<number> {
+  const [{ platform }, { openAudit }, { describedStoreSecurity, windowsStoreSecurity }] = await Promise.all([
+    import("./platform.ts"),
+    import("./audit.ts"),
+    import("./store_security.ts"),
+  ]);
   const print = options.dryRun ? (line: string) => console.log(line) : undefined;
   const warn = (line: string) => console.error(line);
   const { windows, manager, configRoot: root } = await platform({ user: options.user, dryRun: print, warn });
@@ -119,6 +123,7 @@ async function withContext(
  * person may run it in a console to watch the program, Ctrl-C stopping it.
  */
 async function host(args: string[]): Promise<number> {
+  const { defaultConfigRoot } = await import("../service/store.ts");
   let name: string | undefined;
   let configRoot = defaultConfigRoot();
   if (args.includes("-h") || args.includes("--help")) {
@@ -139,6 +144,11 @@ async function host(args: string[]): Promise<number> {
     else throw new CliError(`host: unknown option '${args[i]}'`, ExitCode.usage);
   }
   if (!name) throw new CliError("host: --service <name> is required", ExitCode.usage);
+  const [{ runHost }, { hostPlatform }, { windowsCommandLine }] = await Promise.all([
+    import("../host/host.ts"),
+    import("../host/platform.ts"),
+    import("../service/command_line.ts"),
+  ]);
   const self = selfCommand();
   const outcome = await runHost(
     { name, configRoot },
