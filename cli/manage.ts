@@ -197,6 +197,13 @@ export async function removeService(
   context: CliContext,
   options: { removeInstallArgs?: boolean; keepStore?: boolean } = {},
 ) {
+  // Removing a running service would leave it running, marked for deletion (Windows), or gone from
+  // systemd with its process alive: it is stopped first, and the person told so.
+  const { state } = await context.manager.status(name);
+  if (state !== "stopped") {
+    context.say(`'${name}' is ${state.replace("_", " ")}: stopping it first`);
+    await stopService(name, context, { quiet: true });
+  }
   await context.manager.remove(name);
   // The SCM deletes a service once its last handle is closed: wait until it is gone from the list.
   const deadline = Date.now() + 10_000;

@@ -120,8 +120,9 @@ test("install, start, status, stop, stop_and_restart, remove, reinstall, stop_an
   );
   assertEquals(config(name), installed, "reinstalled from the stored arguments: the same service");
 
-  await servitorOk("ManageService", name, "stop");
-  await servitorOk("ManageService", name, "remove");
+  // remove of a running service stops it first: otherwise the SCM only marks it for deletion.
+  const removed = await servitorOk("ManageService", name, "remove");
+  assertMatch(removed.stdout, /is running: stopping it first/);
   assertOk(!exists(name));
   assertOk(await storeExists(name), "remove keeps the install arguments");
   await servitorOk("ManageService", name, "reinstall");
