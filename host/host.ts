@@ -32,6 +32,7 @@ import {
   type Effect,
   HostExitCode,
   initialState,
+  KILL_WAIT_MS,
   type SupervisorControl,
   type SupervisorEvent,
   type SupervisorOptions,
@@ -79,11 +80,19 @@ export async function runHost(options: HostOptions, platform: HostPlatform): Pro
       ? await readSpecFile(path.join(credentials, SPEC_FILE))
       : await readSpec(options.configRoot, options.name);
   } catch (error) {
-    if (!(error instanceof SpecError)) throw error;
-    return await refuseToStart(options, platform, error.message);
+    return error instanceof SpecError
+      ? await refuseToStart(options, platform, `cannot start: ${error.message}`, HostExitCode.configuration)
+      : await refuseToStart(options, platform, internalErrorText(error), HostExitCode.internal);
   }
   const logDirectory = logDirectoryFor(spec, options.configRoot, platform.windows);
-  const log = await openHostLog(spec.name, logDirectory, platform.systemLog);
+  let log: HostLog;
+  try {
+    log = await openHostLog(spec.name, logDirectory, platform.systemLog);
+  } catch (error) {
+    // No log to write the reason to: stderr (the journal, or the console) is all there is.
+    console.error(`servitor: ${spec.name}: ${internalErrorText(error)}`);
+    return { code: HostExitCode.internal, suicide: false };
+  }
   try {
     const host = new Host(spec, logDirectory, platform, log);
     return await host.run();
@@ -92,36 +101,49 @@ export async function runHost(options: HostOptions, platform: HostPlatform): Pro
   }
 }
 
+/**
+ * The one line for a failure of the host itself (a bug): the message, and where it happened for whoever
+ * files it — the first frames of the stack, on the same line, so the log stays one line per entry.
+ */
+function internalErrorText(error: unknown): string {
+  if (!(error instanceof Error)) return `internal error: ${String(error)}`;
+  const frames = (error.stack ?? "").split("\n").map((line) => line.trim()).filter((line) =>
+    line.startsWith("at ")
+  );
+  const where = frames.length ? ` (${frames.slice(0, 5).join("; ")})` : "";
+  return `internal error: ${error.message}${where}`;
+}
+
 function exists(file: string): Promise<boolean> {
   return Deno.stat(file).then(() => true, () => false);
 }
 
 /**
- * A configuration that can't be used: the reason goes to the error log, and the service manager hears
- * STOPPED with a service-specific code at once — never a crash, never a restart loop at full speed.
+ * A configuration that can't be used (or a failure reading it): the reason goes to the error log, and the
+ * service manager hears STOPPED with a service-specific code at once — never a crash, never a restart loop
+ * at full speed.
  */
 async function refuseToStart(
   options: HostOptions,
   platform: HostPlatform,
   reason: string,
+  code: number,
 ): Promise<HostOutcome> {
   const logDirectory = logDirectoryFor(defaultSpec(options.name, ""), options.configRoot, platform.windows);
-  const log = await openHostLog(options.name, logDirectory, platform.systemLog);
+  let log: HostLog | undefined;
   try {
-    log.write("error", `cannot start: ${reason}`);
+    log = await openHostLog(options.name, logDirectory, platform.systemLog);
+    log.write("error", reason);
     const session = await platform.connect(options.name, () => "not_implemented", () => {});
-    session.report({
-      state: "stopped",
-      exitCode: { kind: "service_specific", code: HostExitCode.configuration },
-      reason,
-    });
+    session.report({ state: "stopped", exitCode: { kind: "service_specific", code }, reason });
     await session.closed;
   } catch {
-    // Not even a session: the error log has the reason.
+    // Not even a log or a session: the reason goes where a person can still see it.
+    if (!log) console.error(`servitor: ${options.name}: ${reason}`);
   } finally {
-    await log.close();
+    await log?.close();
   }
-  return { code: HostExitCode.configuration, suicide: false };
+  return { code, suicide: false };
 }
 
 /** What the program's current run owns. */
@@ -143,6 +165,10 @@ class Host {
   #applicationStartedAt: number | undefined;
   #applicationExitedAt: number | undefined;
   #statusWrite: Promise<void> = Promise.resolve();
+  /** Set once the host itself has failed: from then on only the way out (#abandon) runs. */
+  #failed = false;
+  /** Aborted when the host fails: hooks still running are killed rather than waited for. */
+  #hooksAbort = new AbortController();
 
   constructor(
     readonly spec: ServiceSpec,
@@ -155,19 +181,39 @@ class Host {
 
   async run(): Promise<HostOutcome> {
     const finished = new Promise<HostOutcome>((resolve) => this.#finished = resolve);
-    this.#session = await this.platform.connect(
-      this.spec.name,
-      (control) => this.#control(control),
-      (error) => this.#internalError(error),
-    );
-    this.#dispatch({ kind: "start", now: Date.now() });
-    const outcome = await finished;
-    if (!outcome.suicide) {
-      // Async hooks (Start/Post …) get to finish within their deadline; then the session lets go.
-      await Promise.allSettled([...this.#pending]);
-      await this.#session.closed;
+    // Whatever escapes anyway (a stream's callback, a timer outside #dispatch) takes the same way out,
+    // rather than ending the process with a stack trace and the program left running.
+    const uncaught = (event: ErrorEvent | PromiseRejectionEvent) => {
+      event.preventDefault();
+      this.#internalError(event instanceof ErrorEvent ? event.error : event.reason);
+    };
+    globalThis.addEventListener("error", uncaught);
+    globalThis.addEventListener("unhandledrejection", uncaught);
+    try {
+      try {
+        this.#session = await this.platform.connect(
+          this.spec.name,
+          (control) => this.#control(control),
+          (error) => this.#internalError(error),
+        );
+      } catch (error) {
+        // No session: nobody to report STOPPED to; the error log has the reason.
+        this.log.write("error", internalErrorText(error));
+        return { code: HostExitCode.internal, suicide: false };
+      }
+      this.#dispatch({ kind: "start", now: Date.now() });
+      const outcome = await finished;
+      if (!outcome.suicide) {
+        // Async hooks (Start/Post …) get to finish within their deadline (killed at once after a failure);
+        // then the session lets go.
+        await Promise.allSettled([...this.#pending]);
+        await this.#session.closed;
+      }
+      return outcome;
+    } finally {
+      globalThis.removeEventListener("error", uncaught);
+      globalThis.removeEventListener("unhandledrejection", uncaught);
     }
-    return outcome;
   }
 
   /** HandlerEx, or a signal: the supervisor decides, synchronously, whether the control is taken. */
@@ -181,12 +227,19 @@ class Host {
     return this.#dispatch({ kind: "control", control: mapped, now: Date.now() }) ?? "handled";
   }
 
+  /** The one place events enter; a throw in the transition or its effects is the host failing. */
   #dispatch(event: SupervisorEvent): ControlAnswer | undefined {
-    const { state, effects, answer } = transition(this.#state, event, this.#options);
-    this.#state = state;
-    this.#setTimer();
-    for (const effect of effects) this.#carryOut(effect);
-    return answer;
+    if (this.#failed) return undefined;
+    try {
+      const { state, effects, answer } = transition(this.#state, event, this.#options);
+      this.#state = state;
+      this.#setTimer();
+      for (const effect of effects) this.#carryOut(effect);
+      return answer;
+    } catch (error) {
+      this.#internalError(error);
+      return undefined;
+    }
   }
 
   /** The one timer: the supervisor's deadline. */
@@ -206,9 +259,10 @@ class Host {
     queueMicrotask(() => this.#dispatch(event()));
   }
 
+  /** Keeps work under way until the end; a failure in it is the host failing, never swallowed. */
   #track<T>(promise: Promise<T>): Promise<T> {
     this.#pending.add(promise);
-    promise.finally(() => this.#pending.delete(promise)).catch(() => {});
+    promise.catch((error) => this.#internalError(error)).finally(() => this.#pending.delete(promise));
     return promise;
   }
 
@@ -313,6 +367,7 @@ class Host {
       deadlineMs: this.spec.hookDeadlineMs,
       directory: this.#directory(),
       output,
+      signal: this.#hooksAbort.signal,
     }).then((result) => {
       if (result.error) this.log.write("error", `the ${event} hook could not run: ${result.error}`);
       else if (result.killed) {
@@ -465,13 +520,68 @@ class Host {
     }, {
       deadlineMs: this.spec.hookDeadlineMs,
       directory: this.#directory(),
+      signal: this.#hooksAbort.signal,
     });
     if (event === "Rotate/Pre") await done;
     else this.#track(done);
   }
 
+  /**
+   * The host itself failed (a bug, or the session or a file gone wrong underneath it): the reason goes to
+   * the error log and the system log, the program and its tree are ended, and the service manager hears
+   * STOPPED with service-specific code 254 — never a service left RUNNING with nobody supervising it.
+   */
   #internalError(error: unknown) {
-    this.log.write("error", `internal error: ${(error as Error)?.stack ?? error}`);
+    const text = internalErrorText(error);
+    if (this.#failed) {
+      this.log.write("error", `while stopping after an internal error: ${text}`);
+      return;
+    }
+    this.#failed = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.log.write("error", text);
+    this.#hooksAbort.abort();
+    const message = error instanceof Error ? error.message : String(error);
+    this.#abandon(`internal error: ${message} — the service is stopped`).catch((again) => {
+      this.log.write("error", `while stopping after an internal error: ${internalErrorText(again)}`);
+      this.#finished({ code: HostExitCode.internal, suicide: false });
+    });
+  }
+
+  /** The way out after an internal error: kill the program's tree, wait for it (bounded), report STOPPED. */
+  async #abandon(reason: string) {
+    const run = this.#run;
+    if (run) {
+      this.log.write("warning", `ending the program (pid ${run.program.pid}) and its children`);
+      try {
+        await run.program.stop("kill", true);
+      } catch (error) {
+        this.log.write("error", `the program (pid ${run.program.pid}) could not be killed: ${error}`);
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        run.program.exited,
+        new Promise((resolve) => timer = setTimeout(resolve, KILL_WAIT_MS)),
+      ]);
+      clearTimeout(timer);
+    }
+    const exitCode = { kind: "service_specific", code: HostExitCode.internal } as const;
+    this.#state = {
+      ...this.#state,
+      phase: { kind: "stopped" },
+      deadline: undefined,
+      outcome: { exitCode, hostExitCode: HostExitCode.internal },
+    };
+    const status: StatusReport = { state: "stopped", exitCode, reason, accepts: [] };
+    try {
+      this.#session?.report(status);
+    } catch (error) {
+      this.log.write("error", `STOPPED could not be reported: ${(error as Error)?.message ?? error}`);
+    }
+    this.#statusWrite = this.#statusWrite.then(() => this.#writeStatusFile(status)).catch(() => {});
+    await this.#statusWrite;
+    this.#finished({ code: HostExitCode.internal, suicide: false });
   }
 }
 

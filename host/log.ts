@@ -41,7 +41,7 @@ const category = ["servitor", "host"];
 function errorFileSink(
   file: string,
   formatter: (record: LogRecord) => string,
-  stderr: WritableStream<Uint8Array>,
+  say: (line: string) => void,
 ): (record: LogRecord) => void {
   const sink = getFileSink(file, { lazy: true, bufferSize: 0, formatter });
   let failed = false;
@@ -51,13 +51,7 @@ function errorFileSink(
       sink(record);
     } catch (error) {
       failed = true;
-      const writer = stderr.getWriter();
-      writer.write(
-        new TextEncoder().encode(
-          `servitor: the error log ${file} can't be written: ${(error as Error).message}\n`,
-        ),
-      )
-        .finally(() => writer.releaseLock());
+      say(`servitor: the error log ${file} can't be written: ${(error as Error).message}\n`);
     }
   };
 }
@@ -71,9 +65,14 @@ export async function openHostLog(
 ): Promise<HostLog> {
   await Deno.mkdir(logDirectory, { recursive: true }).catch(() => {});
   const formatter = getTextFormatter({ timestamp: "date-time-timezone" });
+  // One writer for both sinks. Closing the log releases it but leaves stderr open: LogTape's stream sink
+  // would close the stream itself, and a second log in the same process (tests) would find stderr gone.
+  const writer = stderr.getWriter();
+  const lines = new WritableStream<Uint8Array>({ write: (chunk) => writer.write(chunk) });
+  const say = (line: string) => void writer.write(new TextEncoder().encode(line)).catch(() => {});
   const sinks: Record<string, (record: LogRecord) => void> = {
-    stderr: getStreamSink(stderr, { formatter }),
-    errors: withFilter(errorFileSink(errorLogPath(logDirectory, service), formatter, stderr), "error"),
+    stderr: getStreamSink(lines, { formatter }),
+    errors: withFilter(errorFileSink(errorLogPath(logDirectory, service), formatter, say), "error"),
   };
   if (systemLog) {
     sinks.system = (record) => {
@@ -103,6 +102,10 @@ export async function openHostLog(
       // LogTape formats `{…}` as placeholders: the message is passed as a value, never as a template.
       logger[level]("{message}", { message: `${service}: ${message}` });
     },
-    close: () => dispose(),
+    async close() {
+      await dispose();
+      await writer.ready.catch(() => {});
+      writer.releaseLock();
+    },
   };
 }

@@ -6,6 +6,10 @@ import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { alive, eventually, fixtures, readLines, sleep, startHost, storedService } from "./helpers.ts";
 import { HostExitCode } from "../../host/supervisor.ts";
+import { runHost } from "../../host/host.ts";
+import { posixLauncher } from "../../host/launcher_posix.ts";
+import type { Launcher } from "../../host/launcher.ts";
+import type { ControlAnswer, IncomingControl, ServiceSession, StatusReport } from "../../protocol/session.ts";
 import { rotatedFiles } from "../../host/rotation.ts";
 
 const sh = (name: string) => path.join(fixtures, name);
@@ -192,4 +196,109 @@ Deno.test("under systemd, SIGHUP (user control 128) rotates the output now, at a
   assertEquals(await host.exit(), 0);
   const all = [...await readLines(rotated[0].path), ...await readLines(file)];
   assertEquals(all, all.map((_, i) => `line ${i + 1}`), "every line once, in order, none split");
+});
+
+Deno.test("an internal error ends the program's tree, reports STOPPED 254 and says why in the error log", async () => {
+  await using service = await storedService(sh("stubborn.sh"), [], (spec, root) => {
+    spec.arguments = [path.join(root, "signals"), "term"]; // ignores SIGINT and SIGTERM: only a kill ends it
+  });
+  const reports: StatusReport[] = [];
+  const systemLog: string[] = [];
+  let handler: ((control: IncomingControl) => ControlAnswer) | undefined;
+  let closed!: () => void;
+  // A session whose STOP_PENDING report fails, as SetServiceStatus could: the host is left unable to go on.
+  const session: ServiceSession = {
+    kind: "scm",
+    name: service.spec.name,
+    args: [],
+    closed: new Promise((resolve) => closed = resolve),
+    get last() {
+      return reports.at(-1);
+    },
+    report(status) {
+      if (status.state === "stop_pending") throw new Error("SetServiceStatus failed (simulated)");
+      reports.push(status);
+      if (status.state === "stopped") closed();
+    },
+  };
+  const outcome = runHost({ name: service.spec.name, configRoot: service.root }, {
+    windows: false,
+    launcher: posixLauncher,
+    exe: "servitor",
+    version: "test",
+    systemLog: (level, message) => systemLog.push(`${level}: ${message}`),
+    connect: (_name, onControl) => {
+      handler = onControl;
+      return Promise.resolve(session);
+    },
+  });
+  const lines = await eventually(
+    () => readLines(path.join(service.root, "signals")),
+    (lines) => lines.some((l) => l.startsWith("ready")),
+  );
+  const grandchild = Number(lines.find((line) => line.startsWith("grandchild"))!.split(" ")[1]);
+  handler!({ kind: "stop" });
+  assertEquals(await outcome, { code: HostExitCode.internal, suicide: false });
+  assertEquals(reports.at(-1)?.state, "stopped");
+  assertEquals(reports.at(-1)?.exitCode, { kind: "service_specific", code: HostExitCode.internal });
+  const errorLog = await Deno.readTextFile(path.join(service.logs, `${service.spec.name}_ERROR_LOG.txt`));
+  assertMatch(errorLog, /internal error: .*SetServiceStatus failed \(simulated\)/);
+  assertOk(systemLog.some((line) => /^error: .*internal error/.test(line)), "the Event Log hears it too");
+  await eventually(() => alive(grandchild), (isAlive) => !isAlive, 5000);
+  const status = JSON.parse(await Deno.readTextFile(path.join(service.logs, "status.json")));
+  assertEquals(status.state, "stopped");
+});
+
+Deno.test("a failure while the host watches the program stops the service with 254, not RUNNING for ever", async () => {
+  await using service = await storedService(sh("exit_with.sh"), [], (spec, root) => {
+    spec.arguments = [path.join(root, "runs"), "1"];
+  });
+  const reports: StatusReport[] = [];
+  let closed!: () => void;
+  const session: ServiceSession = {
+    kind: "scm",
+    name: service.spec.name,
+    args: [],
+    closed: new Promise((resolve) => closed = resolve),
+    get last() {
+      return reports.at(-1);
+    },
+    report(status) {
+      reports.push(status);
+      if (status.state === "stopped") closed();
+    },
+  };
+  // The program runs for real; releasing it after its exit fails, as a handle the system refuses to close.
+  const launcher: Launcher = {
+    methods: posixLauncher.methods,
+    launch(options) {
+      const program = posixLauncher.launch(options);
+      return {
+        pid: program.pid,
+        stdout: program.stdout,
+        stderr: program.stderr,
+        exited: program.exited,
+        stop: (method, tree) => program.stop(method, tree),
+        async [Symbol.asyncDispose]() {
+          await program[Symbol.asyncDispose]();
+          throw new Error("CloseHandle failed (simulated)");
+        },
+      };
+    },
+  };
+  const outcome = runHost({ name: service.spec.name, configRoot: service.root }, {
+    windows: false,
+    launcher,
+    exe: "servitor",
+    version: "test",
+    connect: () => Promise.resolve(session),
+  });
+  // Before, the failure was swallowed and the service stayed RUNNING: give up waiting after a while.
+  await eventually(() => reports.at(-1)?.state, (state) => state === "stopped", 15_000);
+  assertEquals((await outcome).code, HostExitCode.internal);
+  assertEquals(reports.at(-1)?.exitCode, { kind: "service_specific", code: HostExitCode.internal });
+  assertMatch(
+    await Deno.readTextFile(path.join(service.logs, `${service.spec.name}_ERROR_LOG.txt`)),
+    /internal error: CloseHandle failed \(simulated\)/,
+  );
 });
