@@ -278,7 +278,7 @@ class Host {
         });
         break;
       case "log":
-        this.log.write(effect.level, effect.message);
+        this.log.write(effect.level, effect.message, { errorLog: effect.errorLog });
         break;
       case "hook":
         this.#hook(effect.event);

@@ -1,7 +1,8 @@
 /**
  * The host's own log, through LogTape: every line to stderr (the console, or the journal under systemd),
- * errors also to `<service>_ERROR_LOG.txt` in the service's log directory (OpenMSIStream's convention), and
- * each line to the platform's system log when it has one (the Windows Event Log).
+ * errors — and the warnings that explain why the service isn't running, such as a throttled restart — also
+ * to `<service>_ERROR_LOG.txt` in the service's log directory (OpenMSIStream's convention), and each line to
+ * the platform's system log when it has one (the Windows Event Log).
  * @module
  */
 import {
@@ -21,8 +22,14 @@ export type LogLevel = "info" | "warning" | "error";
 /** Where a line goes besides stderr and the error log: the Event Log on Windows. */
 export type SystemLog = (level: LogLevel, message: string) => void;
 
+/** How a line is written. */
+export interface WriteOptions {
+  /** Also to the error log, though not an error: why the service is not running (PAUSED while throttled). */
+  errorLog?: boolean;
+}
+
 export interface HostLog {
-  write(level: LogLevel, message: string): void;
+  write(level: LogLevel, message: string, options?: WriteOptions): void;
   /** Flushes and closes the files. */
   close(): Promise<void>;
 }
@@ -72,7 +79,10 @@ export async function openHostLog(
   const say = (line: string) => void writer.write(new TextEncoder().encode(line)).catch(() => {});
   const sinks: Record<string, (record: LogRecord) => void> = {
     stderr: getStreamSink(lines, { formatter }),
-    errors: withFilter(errorFileSink(errorLogPath(logDirectory, service), formatter, say), "error"),
+    errors: withFilter(
+      errorFileSink(errorLogPath(logDirectory, service), formatter, say),
+      (record) => record.level === "error" || record.level === "fatal" || record.properties.errorLog === true,
+    ),
   };
   if (systemLog) {
     sinks.system = (record) => {
@@ -98,9 +108,9 @@ export async function openHostLog(
   });
   const logger = getLogger(category);
   return {
-    write(level, message) {
+    write(level, message, options) {
       // LogTape formats `{…}` as placeholders: the message is passed as a value, never as a template.
-      logger[level]("{message}", { message: `${service}: ${message}` });
+      logger[level]("{message}", { message: `${service}: ${message}`, errorLog: options?.errorLog === true });
     },
     async close() {
       await dispose();

@@ -104,7 +104,8 @@ export type Effect =
   | { kind: "launch" }
   | { kind: "stop_method"; method: StopMethod; tree: boolean }
   | { kind: "rotate" }
-  | { kind: "log"; level: "info" | "warning" | "error"; message: string }
+  /** A line for the host's log; `errorLog`: to the error log too, though not an error (why it is PAUSED). */
+  | { kind: "log"; level: "info" | "warning" | "error"; message: string; errorLog?: boolean }
   /** The end: the host exits with `code`. A suicide exits without telling the service manager. */
   | { kind: "exit_host"; code: number; suicide: boolean };
 
@@ -279,7 +280,8 @@ export function transition(
         const due = new Date(now + delay).toISOString();
         const reason = `${ran}; the next start is due at ${due} (in ${seconds(delay)}) — ` +
           `send continue (ManageService continue) to start it now`;
-        effects.push({ kind: "log", level: "warning", message: reason });
+        // "Stuck in Paused" is NSSM's most asked-about state: the error log says why, with the status.
+        effects.push({ kind: "log", level: "warning", message: reason, errorLog: true });
         next.phase = { kind: "throttled", until: now + delay };
         next.deadline = now + delay;
         // NSSM reports PAUSED while it waits; scripts written for nssm expect that.

@@ -34,6 +34,11 @@ Deno.test("a program that dies at once restarts after 0, 2 and 4 s, then at once
   assertMatch(host.stderr, /paused — the program exited with code 1 after .*next start is due/);
   host.signal("SIGINT");
   assertEquals(await host.exit(), 0);
+  // "Stuck in Paused": the error log says why, though nothing failed in the host.
+  assertMatch(
+    await Deno.readTextFile(path.join(service.logs, `${service.spec.name}_ERROR_LOG.txt`)),
+    /WRN.*the program exited with code 1 after \d+\.\d s; the next start is due at .* \(in 2\.0 s\)/,
+  );
 });
 
 Deno.test("AppExit Ignore: the program is not restarted and the host keeps running", async () => {

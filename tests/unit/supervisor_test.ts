@@ -146,6 +146,17 @@ Deno.test("the PAUSED report says which exit code after how long, and when the n
   assertOk(reason.includes("continue"), reason);
 });
 
+Deno.test("the reason for PAUSED goes to the error log too, as a warning", () => {
+  const driver = new Driver(options());
+  driver.start();
+  driver.runFor(100, 3);
+  driver.launchIfAsked();
+  driver.take();
+  driver.runFor(250, 3);
+  const line = driver.take().find((e) => e.kind === "log" && e.message.includes("next start is due"));
+  assertEquals(line && line.kind === "log" && [line.level, line.errorLog], ["warning", true]);
+});
+
 Deno.test("AppExit Ignore leaves the service running without the program", () => {
   const driver = new Driver(options((spec) => spec.exit.default = "ignore"));
   driver.start();
