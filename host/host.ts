@@ -6,6 +6,7 @@
  */
 import path from "path";
 import type { ControlAnswer, IncomingControl, ServiceSession, StatusReport } from "../protocol/session.ts";
+import { statusReporter } from "../protocol/pending.ts";
 import {
   defaultSpec,
   type HookEvent,
@@ -146,6 +147,12 @@ async function refuseToStart(
   return { code, suicide: false };
 }
 
+/**
+ * A pending state (START_PENDING while a Start/Pre hook runs, STOP_PENDING through the escalation and the
+ * Exit/Post hook) is reported again at least this often: its checkpoint rises, its hint covers the step.
+ */
+const PENDING_REPORT_INTERVAL_MS = 5_000;
+
 /** What the program's current run owns. */
 interface Run {
   program: Program;
@@ -157,6 +164,8 @@ class Host {
   #state: SupervisorState = initialState();
   #options: SupervisorOptions;
   #session!: ServiceSession;
+  /** Reports through the session, a pending state again and again until the next report. */
+  #reportStatus: (status: StatusReport) => void = () => {};
   #run: Run | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #pending = new Set<Promise<unknown>>();
@@ -201,6 +210,7 @@ class Host {
         this.log.write("error", internalErrorText(error));
         return { code: HostExitCode.internal, suicide: false };
       }
+      this.#reportStatus = statusReporter(this.#session, { maxIntervalMs: PENDING_REPORT_INTERVAL_MS });
       this.#dispatch({ kind: "start", now: Date.now() });
       const outcome = await finished;
       if (!outcome.suicide) {
@@ -308,7 +318,7 @@ class Host {
   }
 
   #report(status: StatusReport) {
-    this.#session.report(status);
+    this.#reportStatus(status);
     // One write at a time, in order: the file always ends with the latest state.
     this.#statusWrite = this.#track(this.#statusWrite.then(() => this.#writeStatusFile(status)));
   }
@@ -575,7 +585,7 @@ class Host {
     };
     const status: StatusReport = { state: "stopped", exitCode, reason, accepts: [] };
     try {
-      this.#session?.report(status);
+      this.#reportStatus(status);
     } catch (error) {
       this.log.write("error", `STOPPED could not be reported: ${(error as Error)?.message ?? error}`);
     }

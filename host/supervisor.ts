@@ -153,6 +153,11 @@ function stopHintMs(options: SupervisorOptions, fromStep: number): number {
   return stopSteps(options).slice(fromStep).reduce((sum, step) => sum + step.waitMs, 0) + 1_000;
 }
 
+/** What is left of a stop once the program has exited: the Exit/Post hook, up to its deadline. */
+function exitPostHintMs(options: SupervisorOptions): number {
+  return (options.spec.hooks["Exit/Post"] ? options.spec.hookDeadlineMs : 0) + 1_000;
+}
+
 function startHintMs(options: SupervisorOptions): number {
   const preHook = options.spec.hooks["Start/Pre"] ? options.spec.hookDeadlineMs : 0;
   return preHook + LAUNCH_ALLOWANCE_MS + options.spec.output.rotation.delayMs;
@@ -339,6 +344,10 @@ export function transition(
       next.phase = { kind: "exit_post", code: event.code, runtimeMs };
       next.deadline = undefined;
       if (phase.kind === "running") next.trigger = undefined;
+      // Stopping: the last hint covered the escalation; what is left now is Exit/Post, up to its deadline.
+      if (state.wanted === "down") {
+        effects.push({ kind: "report", state: "stop_pending", waitHintMs: exitPostHintMs(options) });
+      }
       effects.push({ kind: "hook", event: "Exit/Post" });
       break;
     }
@@ -402,7 +411,7 @@ function control(
           break;
         case "exit_post":
           // The program has exited by itself; Exit/Post runs, then the service stops.
-          effects.push({ kind: "report", state: "stop_pending", waitHintMs: options.spec.hookDeadlineMs });
+          effects.push({ kind: "report", state: "stop_pending", waitHintMs: exitPostHintMs(options) });
           break;
           // stop_pre, stopping: already on the way down.
       }

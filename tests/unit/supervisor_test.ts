@@ -11,6 +11,17 @@ import {
   transition,
 } from "../../host/supervisor.ts";
 import { restartDelayMs, throttleDelayMs } from "../../host/throttle.ts";
+import { statusReporter } from "../../protocol/pending.ts";
+import { nextCheckpoint, type ServiceSession, type StatusReport } from "../../protocol/session.ts";
+
+/** Waits until `ok` holds, checking every few ms; throws after 5 s. */
+async function eventually(ok: () => boolean) {
+  const deadline = Date.now() + 5_000;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error("still not so after 5 s");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 const windowsMethods = ["interrupt", "close", "quit", "kill"] as const;
 
@@ -326,4 +337,74 @@ Deno.test("rotate and power events are taken while running", () => {
   const effects = driver.take();
   assertOk(effects.some((e) => e.kind === "rotate"));
   assertOk(effects.some((e) => e.kind === "hook" && e.event === "Power/Resume"));
+});
+
+/** A service session that records what the service manager would see, checkpoints counted as the SCM's. */
+function fakeSession() {
+  const seen: { state: string; checkpoint: number; waitHintMs: number }[] = [];
+  let last: StatusReport | undefined;
+  let checkpoint = 0;
+  const session: ServiceSession = {
+    kind: "scm",
+    name: "demo",
+    args: [],
+    closed: Promise.resolve(),
+    get last() {
+      return last;
+    },
+    report(status) {
+      checkpoint = nextCheckpoint(last, checkpoint, status.state);
+      last = status;
+      seen.push({ state: status.state, checkpoint, waitHintMs: status.waitHintMs ?? 0 });
+    },
+  };
+  return { session, seen };
+}
+
+Deno.test("while a Start/Pre hook runs, START_PENDING's checkpoint rises and its hint covers the hook", async () => {
+  const supervisorOptions = options((spec) => {
+    spec.hooks["Start/Pre"] = "sleep 30";
+    spec.hookDeadlineMs = 20_000;
+  });
+  const { effects } = transition(initialState(), { kind: "start", now: 0 }, supervisorOptions);
+  assertOk(effects.some((e) => e.kind === "hook" && e.event === "Start/Pre"));
+  const pending = effects.find((e) => e.kind === "report")!;
+  assertOk(pending.kind === "report" && pending.state === "start_pending");
+  const { session, seen } = fakeSession();
+  const report = statusReporter(session, { maxIntervalMs: 20 });
+  report({ state: pending.state, waitHintMs: pending.waitHintMs });
+  await eventually(() => seen.length >= 3);
+  report({ state: "running" });
+  const count = seen.length;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assertEquals(seen.length, count, "nothing more once RUNNING is reported");
+  const starting = seen.slice(0, -1);
+  assertEquals(starting.map((s) => s.checkpoint), starting.map((_, i) => i + 1));
+  assertOk(starting.every((s) => s.state === "start_pending" && s.waitHintMs >= 20_000));
+  assertEquals(seen.at(-1), { state: "running", checkpoint: 0, waitHintMs: 0 });
+});
+
+Deno.test("once the program has exited during a stop, STOP_PENDING's hint covers the Exit/Post hook", () => {
+  const supervisorOptions = options((spec) => {
+    spec.hooks["Exit/Post"] = "sleep 30";
+    spec.hookDeadlineMs = 30_000;
+  });
+  let state = initialState();
+  const send = (event: SupervisorEvent) => {
+    const result = transition(state, event, supervisorOptions);
+    state = result.state;
+    return result.effects;
+  };
+  send({ kind: "start", now: 0 });
+  send({ kind: "hook_done", event: "Start/Pre", exitCode: 0, now: 0 });
+  send({ kind: "launched", pid: 100, now: 0 });
+  send({ kind: "control", control: "stop", now: 5000 });
+  send({ kind: "hook_done", event: "Stop/Pre", exitCode: 0, now: 5000 });
+  // Ctrl-C worked at once: the escalation's hint is no longer the point, Exit/Post's deadline is.
+  const effects = send({ kind: "exited", code: 0, now: 5100 });
+  const pending = effects.find((e) => e.kind === "report");
+  assertOk(pending?.kind === "report" && pending.state === "stop_pending" && pending.waitHintMs >= 30_000);
+  assertOk(effects.some((e) => e.kind === "hook" && e.event === "Exit/Post"));
+  const done = send({ kind: "hook_done", event: "Exit/Post", exitCode: 0, now: 20_000 });
+  assertOk(done.some((e) => e.kind === "report" && e.state === "stopped"));
 });
