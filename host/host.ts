@@ -24,7 +24,7 @@ import {
 } from "../service/store.ts";
 import { windowsCommandLine } from "../service/command_line.ts";
 import { programEnvironment, serviceEnvironment } from "./environment.ts";
-import { hookEnvironment, type HookFacts, runHook } from "./hooks.ts";
+import { hookEnvironment, type HookFacts, type HookOutput, hookOutputRedirected, runHook } from "./hooks.ts";
 import type { Launcher, Program, StreamTarget } from "./launcher.ts";
 import { type HostLog, openHostLog, type SystemLog } from "./log.ts";
 import { resolveOutputPath } from "./monikers.ts";
@@ -361,22 +361,15 @@ class Host {
       if (synchronous) this.#later(() => ({ kind: "hook_done", event, exitCode: 0, now: Date.now() }));
       return;
     }
-    const run = this.#run;
     const facts = this.#facts();
     const environment = {
       ...this.#programEnvironment(),
       ...hookEnvironment(event, facts, this.spec.hookDeadlineMs),
     };
-    const output = this.spec.output.redirectHooks && run?.output
-      ? {
-        stdout: (line: string) => run.output?.writeLine("stdout", line),
-        stderr: (line: string) => run.output?.writeLine("stderr", line),
-      }
-      : undefined;
     const done = runHook(command, environment, {
       deadlineMs: this.spec.hookDeadlineMs,
       directory: this.#directory(),
-      output,
+      output: this.#hookOutput(event),
       signal: this.#hooksAbort.signal,
     }).then((result) => {
       if (result.error) this.log.write("error", `the ${event} hook could not run: ${result.error}`);
@@ -390,6 +383,19 @@ class Host {
     this.#track(done);
   }
 
+  /**
+   * AppRedirectHook: where the hook's lines go — the program's output files, while they are open. (Start/Pre
+   * runs before the program's output is opened, so its lines go nowhere yet; NSSM opens the files first.)
+   */
+  #hookOutput(event: HookEvent): HookOutput | undefined {
+    const output = this.#run?.output;
+    if (!this.spec.output.redirectHooks || !hookOutputRedirected(event) || !output) return undefined;
+    return {
+      stdout: (line) => output.writeLine("stdout", line),
+      stderr: (line) => output.writeLine("stderr", line),
+    };
+  }
+
   /** What hooks are told (hooks.ts turns it into NSSM_* and SERVITOR_* variables). */
   #facts(): HookFacts {
     const state = this.#state;
@@ -401,7 +407,7 @@ class Host {
       applicationPid: this.#run?.program.pid,
       trigger: state.trigger,
       lastControl: state.lastControl,
-      counters: { ...state.counters, throttled: state.throttleCount },
+      counters: { ...state.counters, throttled: state.hookThrottleCount },
       exitCode: state.lastExit?.code,
       hostStartedAt: this.#startedAt,
       applicationStartedAt: this.#applicationStartedAt,
@@ -530,6 +536,7 @@ class Host {
     }, {
       deadlineMs: this.spec.hookDeadlineMs,
       directory: this.#directory(),
+      output: this.#hookOutput(event),
       signal: this.#hooksAbort.signal,
     });
     if (event === "Rotate/Pre") await done;

@@ -128,7 +128,8 @@ Deno.test("the program's output lands in its spec file, relative to the log dire
 
 Deno.test("hooks run in NSSM's order with NSSM's variables, and Start/Pre exiting 99 aborts the start", async () => {
   await using service = await storedService(sh("chatty.sh"), [], (spec, root) => {
-    const record = `echo "$NSSM_EVENT/$NSSM_ACTION $SERVITOR_SERVICE_NAME" >> ${root}/hooks`;
+    const record =
+      `echo "$NSSM_EVENT/$NSSM_ACTION $SERVITOR_SERVICE_NAME $NSSM_THROTTLE_COUNT" >> ${root}/hooks`;
     for (const event of ["Start/Pre", "Start/Post", "Stop/Pre", "Exit/Post"] as const) {
       spec.hooks[event] = record;
     }
@@ -138,24 +139,47 @@ Deno.test("hooks run in NSSM's order with NSSM's variables, and Start/Pre exitin
   host.signal("SIGINT");
   assertEquals(await host.exit(), 0);
   const name = service.spec.name;
+  // NSSM_THROTTLE_COUNT as NSSM 2.24 showed it: raised before the start, reset once past AppThrottle.
   assertEquals(await readLines(path.join(service.root, "hooks")), [
-    `Start/Pre ${name}`,
-    `Start/Post ${name}`,
-    `Stop/Pre ${name}`,
-    `Exit/Post ${name}`,
+    `Start/Pre ${name} 1`,
+    `Start/Post ${name} 0`,
+    `Stop/Pre ${name} 0`,
+    `Exit/Post ${name} 0`,
   ]);
 
   await using aborted = await storedService(sh("exit_with.sh"), [], (spec, root) => {
     spec.arguments = [path.join(root, "runs"), "0"];
     spec.hooks["Start/Pre"] = "exit 99";
+    spec.hooks["Exit/Post"] =
+      `echo "$NSSM_EVENT/$NSSM_ACTION $NSSM_EXITCODE $NSSM_EXIT_COUNT [$NSSM_APPLICATION_PID]" >> ${root}/hooks`;
   });
   await using abortedHost = startHost(aborted.root, aborted.spec.name);
   assertEquals(await abortedHost.exit(), HostExitCode.startAborted);
   assertEquals(await readLines(path.join(aborted.root, "runs")), []);
+  // As NSSM: Exit/Post still runs after the abort, exit code 0 and one exit counted.
+  assertEquals(await readLines(path.join(aborted.root, "hooks")), ["Exit/Post 0 1 []"]);
   assertMatch(
     await Deno.readTextFile(path.join(aborted.logs, `${aborted.spec.name}_ERROR_LOG.txt`)),
     /Start\/Pre hook exited with 99/,
   );
+});
+
+Deno.test("AppRedirectHook: Start/Post's and Stop/Pre's output lands in the output file, Exit/Post's not (as NSSM)", async () => {
+  await using service = await storedService(sh("chatty.sh"), [], (spec, root) => {
+    spec.output.stdout = "out.log";
+    spec.output.redirectHooks = true;
+    for (const event of ["Start/Post", "Stop/Pre", "Exit/Post"] as const) {
+      spec.hooks[event] = `echo "hook $NSSM_EVENT/$NSSM_ACTION"; echo ran >> ${root}/ran`;
+    }
+  });
+  await using host = startHost(service.root, service.spec.name);
+  const file = path.join(service.logs, "out.log");
+  await eventually(() => readLines(file), (lines) => lines.includes("hook Start/Post"));
+  host.signal("SIGINT");
+  assertEquals(await host.exit(), 0);
+  await eventually(() => readLines(path.join(service.root, "ran")), (lines) => lines.length === 3);
+  const hooks = (await readLines(file)).filter((line) => line.startsWith("hook"));
+  assertEquals(hooks, ["hook Start/Post", "hook Stop/Pre"]);
 });
 
 Deno.test("a missing program stops the host at once with the reason in the error log", async () => {
