@@ -13,6 +13,7 @@ import {
   isSynchronousHook,
   parseAffinity,
   type ServiceSpec,
+  usableAffinity,
 } from "../service/spec.ts";
 import {
   logDirectoryFor,
@@ -95,11 +96,53 @@ export async function runHost(options: HostOptions, platform: HostPlatform): Pro
     return { code: HostExitCode.internal, suicide: false };
   }
   try {
-    const host = new Host(spec, logDirectory, platform, log);
+    const host = new Host(
+      platform.windows ? spec : withProcessorsHere(spec, log),
+      logDirectory,
+      platform,
+      log,
+    );
     return await host.run();
   } finally {
     await log.close();
   }
+}
+
+/**
+ * Linux: AppAffinity reduced to the processors this host may run on, as NSSM's mask is ANDed with the
+ * system's — `taskset` given none of them fails, and the program would restart for ever. (The Windows
+ * launcher ANDs the mask with GetProcessAffinityMask's system mask itself.)
+ */
+function withProcessorsHere(spec: ServiceSpec, log: HostLog): ServiceSpec {
+  if (!spec.affinity) return spec;
+  const wanted = parseAffinity(spec.affinity);
+  const here = processorsHere();
+  const usable = usableAffinity(wanted, here);
+  if (usable?.length === wanted.length) return spec;
+  const missing = wanted.filter((cpu) => !here.includes(cpu)).join(",");
+  log.write(
+    "warning",
+    `AppAffinity ${spec.affinity}: this machine has no processor ${missing}; the program runs on ` +
+      (usable ? `processors ${usable.join(",")}` : "every processor"),
+  );
+  return { ...spec, affinity: usable?.join(",") };
+}
+
+/** The processors this process may run on (and so its children): Cpus_allowed_list, else all it counts. */
+function processorsHere(): number[] {
+  try {
+    const status = Deno.readTextFileSync("/proc/self/status");
+    const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(status)?.[1];
+    if (list) {
+      return list.split(",").flatMap((part) => {
+        const [first, last = first] = part.split("-").map(Number);
+        return Array.from({ length: last - first + 1 }, (_, i) => first + i);
+      });
+    }
+  } catch {
+    // No /proc: count them instead.
+  }
+  return Array.from({ length: navigator.hardwareConcurrency }, (_, i) => i);
 }
 
 /**

@@ -182,6 +182,33 @@ Deno.test("AppRedirectHook: Start/Post's and Stop/Pre's output lands in the outp
   assertEquals(hooks, ["hook Start/Post", "hook Stop/Pre"]);
 });
 
+Deno.test({
+  name:
+    "AppAffinity naming processors the machine lacks: the program runs on those it has, not in a restart loop",
+  ignore: navigator.hardwareConcurrency >= 64,
+  async fn() {
+    for (const [affinity, expected] of [["0,63", "0"], ["63", undefined]] as const) {
+      await using service = await storedService("/bin/sh", [], (spec, root) => {
+        spec.arguments = ["-c", `grep Cpus_allowed_list /proc/self/status >> ${root}/cpus; exec sleep 100`];
+        spec.affinity = affinity;
+      });
+      await using host = startHost(service.root, service.spec.name);
+      const lines = await eventually(() => readLines(path.join(service.root, "cpus")), (l) => l.length >= 1);
+      const all = /Cpus_allowed_list:\s*(\S+)/.exec(await Deno.readTextFile("/proc/self/status"))![1];
+      assertEquals(lines[0].split(/\s+/)[1], expected ?? all);
+      await sleep(500);
+      assertEquals(
+        (await readLines(path.join(service.root, "cpus"))).length,
+        1,
+        "started once, not restarted",
+      );
+      assertMatch(host.stderr, /AppAffinity .*no processor 63/);
+      host.signal("SIGINT");
+      assertEquals(await host.exit(), 0);
+    }
+  },
+});
+
 Deno.test("a missing program stops the host at once with the reason in the error log", async () => {
   await using service = await storedService("/nonexistent/program", []);
   await using host = startHost(service.root, service.spec.name);
