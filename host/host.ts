@@ -219,6 +219,8 @@ class Host {
   #statusWrite: Promise<void> = Promise.resolve();
   /** Set once the host itself has failed: from then on only the way out (#abandon) runs. */
   #failed = false;
+  /** Whether STOPPED could be told after a failure; if not, the session will never let go. */
+  #stoppedReported = true;
   /** Aborted when the host fails: hooks still running are killed rather than waited for. */
   #hooksAbort = new AbortController();
 
@@ -260,7 +262,7 @@ class Host {
         // Async hooks (Start/Post …) get to finish within their deadline (killed at once after a failure);
         // then the session lets go.
         await Promise.allSettled([...this.#pending]);
-        await this.#session.closed;
+        if (this.#stoppedReported) await this.#session.closed;
       }
       return outcome;
     } finally {
@@ -637,6 +639,7 @@ class Host {
     try {
       this.#reportStatus(status);
     } catch (error) {
+      this.#stoppedReported = false;
       this.log.write("error", `STOPPED could not be reported: ${(error as Error)?.message ?? error}`);
     }
     this.#statusWrite = this.#statusWrite.then(() => this.#writeStatusFile(status)).catch(() => {});

@@ -358,3 +358,32 @@ Deno.test("a failure while the host watches the program stops the service with 2
     /internal error: CloseHandle failed \(simulated\)/,
   );
 });
+
+Deno.test("a session that can report nothing at all still ends the host with 254, not a hang", async () => {
+  await using service = await storedService("/bin/sleep", ["100"]);
+  const session: ServiceSession = {
+    kind: "scm",
+    name: service.spec.name,
+    args: [],
+    closed: new Promise(() => {}), // never lets go: STOPPED was never heard
+    last: undefined,
+    report() {
+      throw new Error("SetServiceStatus failed (simulated)");
+    },
+  };
+  const outcome = runHost({ name: service.spec.name, configRoot: service.root }, {
+    windows: false,
+    launcher: posixLauncher,
+    exe: "servitor",
+    version: "test",
+    connect: () => Promise.resolve(session),
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hung = new Promise((resolve) => timer = setTimeout(() => resolve("hung"), 15_000));
+  const result = await Promise.race([outcome, hung]);
+  clearTimeout(timer);
+  assertEquals(result, { code: HostExitCode.internal, suicide: false });
+  const errorLog = await Deno.readTextFile(path.join(service.logs, `${service.spec.name}_ERROR_LOG.txt`));
+  assertMatch(errorLog, /internal error: SetServiceStatus failed/);
+  assertMatch(errorLog, /STOPPED could not be reported/);
+});
