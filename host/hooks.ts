@@ -14,11 +14,26 @@
  *   and blank if the program never started).
  * - Counters and times are plain decimal; times are whole milliseconds. NSSM_CONFIGURATION is "64-bit",
  *   NSSM_BUILD_DATE is YYYY-MM-DD, NSSM_DEADLINE the hook's deadline in ms.
- * - Without AppRedirectHook a hook's output goes nowhere; with it, to the service's output files.
+ * - Without AppRedirectHook a hook's output goes nowhere; with it, Start/Pre's, Start/Post's and Stop/Pre's
+ *   went to the service's output files, Exit/Post's did not (see hookOutputRedirected).
+ * - NSSM_THROTTLE_COUNT read 1 at each Start/Pre and 0 at each Start/Post, which NSSM runs only once the
+ *   program has outlived AppThrottle; a run stopped before that had no Start/Post.
+ * - A Start/Pre exiting 99 aborts the start, and Exit/Post still runs: NSSM_EXITCODE 0 (the last code),
+ *   NSSM_EXIT_COUNT 1, NSSM_APPLICATION_PID and NSSM_APPLICATION_RUNTIME blank.
  * @module
  */
 import { type HookEvent, type ServiceSpec } from "../service/spec.ts";
 import { expandVariables } from "./environment.ts";
+
+/**
+ * Whether a hook's output goes to the service's output files under AppRedirectHook. NSSM 2.24 (asked under
+ * Wine) redirected Start/Pre, Start/Post and Stop/Pre, and not Exit/Post: the program's output is closed by
+ * then. It was not asked about Rotate/* and Power/*; servitor redirects them, as an administrator who set
+ * AppRedirectHook would expect (the output is open while they run).
+ */
+export function hookOutputRedirected(event: HookEvent): boolean {
+  return event !== "Exit/Post";
+}
 
 /** A Start/Pre hook exiting with this code aborts the start (the caller decides; NSSM_HOOK_STATUS_ABORT). */
 export const ABORT_START_EXIT_CODE = 99;

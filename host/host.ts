@@ -6,12 +6,14 @@
  */
 import path from "path";
 import type { ControlAnswer, IncomingControl, ServiceSession, StatusReport } from "../protocol/session.ts";
+import { statusReporter } from "../protocol/pending.ts";
 import {
   defaultSpec,
   type HookEvent,
   isSynchronousHook,
   parseAffinity,
   type ServiceSpec,
+  usableAffinity,
 } from "../service/spec.ts";
 import {
   logDirectoryFor,
@@ -23,7 +25,7 @@ import {
 } from "../service/store.ts";
 import { windowsCommandLine } from "../service/command_line.ts";
 import { programEnvironment, serviceEnvironment } from "./environment.ts";
-import { hookEnvironment, type HookFacts, runHook } from "./hooks.ts";
+import { hookEnvironment, type HookFacts, type HookOutput, hookOutputRedirected, runHook } from "./hooks.ts";
 import type { Launcher, Program, StreamTarget } from "./launcher.ts";
 import { type HostLog, openHostLog, type SystemLog } from "./log.ts";
 import { resolveOutputPath } from "./monikers.ts";
@@ -32,6 +34,7 @@ import {
   type Effect,
   HostExitCode,
   initialState,
+  KILL_WAIT_MS,
   type SupervisorControl,
   type SupervisorEvent,
   type SupervisorOptions,
@@ -79,17 +82,80 @@ export async function runHost(options: HostOptions, platform: HostPlatform): Pro
       ? await readSpecFile(path.join(credentials, SPEC_FILE))
       : await readSpec(options.configRoot, options.name);
   } catch (error) {
-    if (!(error instanceof SpecError)) throw error;
-    return await refuseToStart(options, platform, error.message);
+    return error instanceof SpecError
+      ? await refuseToStart(options, platform, `cannot start: ${error.message}`, HostExitCode.configuration)
+      : await refuseToStart(options, platform, internalErrorText(error), HostExitCode.internal);
   }
   const logDirectory = logDirectoryFor(spec, options.configRoot, platform.windows);
-  const log = await openHostLog(spec.name, logDirectory, platform.systemLog);
+  let log: HostLog;
   try {
-    const host = new Host(spec, logDirectory, platform, log);
+    log = await openHostLog(spec.name, logDirectory, platform.systemLog);
+  } catch (error) {
+    // No log to write the reason to: stderr (the journal, or the console) is all there is.
+    console.error(`servitor: ${spec.name}: ${internalErrorText(error)}`);
+    return { code: HostExitCode.internal, suicide: false };
+  }
+  try {
+    const host = new Host(
+      platform.windows ? spec : withProcessorsHere(spec, log),
+      logDirectory,
+      platform,
+      log,
+    );
     return await host.run();
   } finally {
     await log.close();
   }
+}
+
+/**
+ * Linux: AppAffinity reduced to the processors this host may run on, as NSSM's mask is ANDed with the
+ * system's — `taskset` given none of them fails, and the program would restart for ever. (The Windows
+ * launcher ANDs the mask with GetProcessAffinityMask's system mask itself.)
+ */
+function withProcessorsHere(spec: ServiceSpec, log: HostLog): ServiceSpec {
+  if (!spec.affinity) return spec;
+  const wanted = parseAffinity(spec.affinity);
+  const here = processorsHere();
+  const usable = usableAffinity(wanted, here);
+  if (usable?.length === wanted.length) return spec;
+  const missing = wanted.filter((cpu) => !here.includes(cpu)).join(",");
+  log.write(
+    "warning",
+    `AppAffinity ${spec.affinity}: this machine has no processor ${missing}; the program runs on ` +
+      (usable ? `processors ${usable.join(",")}` : "every processor"),
+  );
+  return { ...spec, affinity: usable?.join(",") };
+}
+
+/** The processors this process may run on (and so its children): Cpus_allowed_list, else all it counts. */
+function processorsHere(): number[] {
+  try {
+    const status = Deno.readTextFileSync("/proc/self/status");
+    const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(status)?.[1];
+    if (list) {
+      return list.split(",").flatMap((part) => {
+        const [first, last = first] = part.split("-").map(Number);
+        return Array.from({ length: last - first + 1 }, (_, i) => first + i);
+      });
+    }
+  } catch {
+    // No /proc: count them instead.
+  }
+  return Array.from({ length: navigator.hardwareConcurrency }, (_, i) => i);
+}
+
+/**
+ * The one line for a failure of the host itself (a bug): the message, and where it happened for whoever
+ * files it — the first frames of the stack, on the same line, so the log stays one line per entry.
+ */
+function internalErrorText(error: unknown): string {
+  if (!(error instanceof Error)) return `internal error: ${String(error)}`;
+  const frames = (error.stack ?? "").split("\n").map((line) => line.trim()).filter((line) =>
+    line.startsWith("at ")
+  );
+  const where = frames.length ? ` (${frames.slice(0, 5).join("; ")})` : "";
+  return `internal error: ${error.message}${where}`;
 }
 
 function exists(file: string): Promise<boolean> {
@@ -97,32 +163,38 @@ function exists(file: string): Promise<boolean> {
 }
 
 /**
- * A configuration that can't be used: the reason goes to the error log, and the service manager hears
- * STOPPED with a service-specific code at once — never a crash, never a restart loop at full speed.
+ * A configuration that can't be used (or a failure reading it): the reason goes to the error log, and the
+ * service manager hears STOPPED with a service-specific code at once — never a crash, never a restart loop
+ * at full speed.
  */
 async function refuseToStart(
   options: HostOptions,
   platform: HostPlatform,
   reason: string,
+  code: number,
 ): Promise<HostOutcome> {
   const logDirectory = logDirectoryFor(defaultSpec(options.name, ""), options.configRoot, platform.windows);
-  const log = await openHostLog(options.name, logDirectory, platform.systemLog);
+  let log: HostLog | undefined;
   try {
-    log.write("error", `cannot start: ${reason}`);
+    log = await openHostLog(options.name, logDirectory, platform.systemLog);
+    log.write("error", reason);
     const session = await platform.connect(options.name, () => "not_implemented", () => {});
-    session.report({
-      state: "stopped",
-      exitCode: { kind: "service_specific", code: HostExitCode.configuration },
-      reason,
-    });
+    session.report({ state: "stopped", exitCode: { kind: "service_specific", code }, reason });
     await session.closed;
   } catch {
-    // Not even a session: the error log has the reason.
+    // Not even a log or a session: the reason goes where a person can still see it.
+    if (!log) console.error(`servitor: ${options.name}: ${reason}`);
   } finally {
-    await log.close();
+    await log?.close();
   }
-  return { code: HostExitCode.configuration, suicide: false };
+  return { code, suicide: false };
 }
+
+/**
+ * A pending state (START_PENDING while a Start/Pre hook runs, STOP_PENDING through the escalation and the
+ * Exit/Post hook) is reported again at least this often: its checkpoint rises, its hint covers the step.
+ */
+const PENDING_REPORT_INTERVAL_MS = 5_000;
 
 /** What the program's current run owns. */
 interface Run {
@@ -135,6 +207,8 @@ class Host {
   #state: SupervisorState = initialState();
   #options: SupervisorOptions;
   #session!: ServiceSession;
+  /** Reports through the session, a pending state again and again until the next report. */
+  #reportStatus: (status: StatusReport) => void = () => {};
   #run: Run | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #pending = new Set<Promise<unknown>>();
@@ -143,6 +217,12 @@ class Host {
   #applicationStartedAt: number | undefined;
   #applicationExitedAt: number | undefined;
   #statusWrite: Promise<void> = Promise.resolve();
+  /** Set once the host itself has failed: from then on only the way out (#abandon) runs. */
+  #failed = false;
+  /** Whether STOPPED could be told after a failure; if not, the session will never let go. */
+  #stoppedReported = true;
+  /** Aborted when the host fails: hooks still running are killed rather than waited for. */
+  #hooksAbort = new AbortController();
 
   constructor(
     readonly spec: ServiceSpec,
@@ -155,19 +235,40 @@ class Host {
 
   async run(): Promise<HostOutcome> {
     const finished = new Promise<HostOutcome>((resolve) => this.#finished = resolve);
-    this.#session = await this.platform.connect(
-      this.spec.name,
-      (control) => this.#control(control),
-      (error) => this.#internalError(error),
-    );
-    this.#dispatch({ kind: "start", now: Date.now() });
-    const outcome = await finished;
-    if (!outcome.suicide) {
-      // Async hooks (Start/Post …) get to finish within their deadline; then the session lets go.
-      await Promise.allSettled([...this.#pending]);
-      await this.#session.closed;
+    // Whatever escapes anyway (a stream's callback, a timer outside #dispatch) takes the same way out,
+    // rather than ending the process with a stack trace and the program left running.
+    const uncaught = (event: ErrorEvent | PromiseRejectionEvent) => {
+      event.preventDefault();
+      this.#internalError(event instanceof ErrorEvent ? event.error : event.reason);
+    };
+    globalThis.addEventListener("error", uncaught);
+    globalThis.addEventListener("unhandledrejection", uncaught);
+    try {
+      try {
+        this.#session = await this.platform.connect(
+          this.spec.name,
+          (control) => this.#control(control),
+          (error) => this.#internalError(error),
+        );
+      } catch (error) {
+        // No session: nobody to report STOPPED to; the error log has the reason.
+        this.log.write("error", internalErrorText(error));
+        return { code: HostExitCode.internal, suicide: false };
+      }
+      this.#reportStatus = statusReporter(this.#session, { maxIntervalMs: PENDING_REPORT_INTERVAL_MS });
+      this.#dispatch({ kind: "start", now: Date.now() });
+      const outcome = await finished;
+      if (!outcome.suicide) {
+        // Async hooks (Start/Post …) get to finish within their deadline (killed at once after a failure);
+        // then the session lets go.
+        await Promise.allSettled([...this.#pending]);
+        if (this.#stoppedReported) await this.#session.closed;
+      }
+      return outcome;
+    } finally {
+      globalThis.removeEventListener("error", uncaught);
+      globalThis.removeEventListener("unhandledrejection", uncaught);
     }
-    return outcome;
   }
 
   /** HandlerEx, or a signal: the supervisor decides, synchronously, whether the control is taken. */
@@ -181,12 +282,19 @@ class Host {
     return this.#dispatch({ kind: "control", control: mapped, now: Date.now() }) ?? "handled";
   }
 
+  /** The one place events enter; a throw in the transition or its effects is the host failing. */
   #dispatch(event: SupervisorEvent): ControlAnswer | undefined {
-    const { state, effects, answer } = transition(this.#state, event, this.#options);
-    this.#state = state;
-    this.#setTimer();
-    for (const effect of effects) this.#carryOut(effect);
-    return answer;
+    if (this.#failed) return undefined;
+    try {
+      const { state, effects, answer } = transition(this.#state, event, this.#options);
+      this.#state = state;
+      this.#setTimer();
+      for (const effect of effects) this.#carryOut(effect);
+      return answer;
+    } catch (error) {
+      this.#internalError(error);
+      return undefined;
+    }
   }
 
   /** The one timer: the supervisor's deadline. */
@@ -206,9 +314,10 @@ class Host {
     queueMicrotask(() => this.#dispatch(event()));
   }
 
+  /** Keeps work under way until the end; a failure in it is the host failing, never swallowed. */
   #track<T>(promise: Promise<T>): Promise<T> {
     this.#pending.add(promise);
-    promise.finally(() => this.#pending.delete(promise)).catch(() => {});
+    promise.catch((error) => this.#internalError(error)).finally(() => this.#pending.delete(promise));
     return promise;
   }
 
@@ -224,7 +333,7 @@ class Host {
         });
         break;
       case "log":
-        this.log.write(effect.level, effect.message);
+        this.log.write(effect.level, effect.message, { errorLog: effect.errorLog });
         break;
       case "hook":
         this.#hook(effect.event);
@@ -254,7 +363,7 @@ class Host {
   }
 
   #report(status: StatusReport) {
-    this.#session.report(status);
+    this.#reportStatus(status);
     // One write at a time, in order: the file always ends with the latest state.
     this.#statusWrite = this.#track(this.#statusWrite.then(() => this.#writeStatusFile(status)));
   }
@@ -297,22 +406,16 @@ class Host {
       if (synchronous) this.#later(() => ({ kind: "hook_done", event, exitCode: 0, now: Date.now() }));
       return;
     }
-    const run = this.#run;
     const facts = this.#facts();
     const environment = {
       ...this.#programEnvironment(),
       ...hookEnvironment(event, facts, this.spec.hookDeadlineMs),
     };
-    const output = this.spec.output.redirectHooks && run?.output
-      ? {
-        stdout: (line: string) => run.output?.writeLine("stdout", line),
-        stderr: (line: string) => run.output?.writeLine("stderr", line),
-      }
-      : undefined;
     const done = runHook(command, environment, {
       deadlineMs: this.spec.hookDeadlineMs,
       directory: this.#directory(),
-      output,
+      output: this.#hookOutput(event),
+      signal: this.#hooksAbort.signal,
     }).then((result) => {
       if (result.error) this.log.write("error", `the ${event} hook could not run: ${result.error}`);
       else if (result.killed) {
@@ -323,6 +426,19 @@ class Host {
       }
     });
     this.#track(done);
+  }
+
+  /**
+   * AppRedirectHook: where the hook's lines go — the program's output files, while they are open. (Start/Pre
+   * runs before the program's output is opened, so its lines go nowhere yet; NSSM opens the files first.)
+   */
+  #hookOutput(event: HookEvent): HookOutput | undefined {
+    const output = this.#run?.output;
+    if (!this.spec.output.redirectHooks || !hookOutputRedirected(event) || !output) return undefined;
+    return {
+      stdout: (line) => output.writeLine("stdout", line),
+      stderr: (line) => output.writeLine("stderr", line),
+    };
   }
 
   /** What hooks are told (hooks.ts turns it into NSSM_* and SERVITOR_* variables). */
@@ -336,7 +452,7 @@ class Host {
       applicationPid: this.#run?.program.pid,
       trigger: state.trigger,
       lastControl: state.lastControl,
-      counters: { ...state.counters, throttled: state.throttleCount },
+      counters: { ...state.counters, throttled: state.hookThrottleCount },
       exitCode: state.lastExit?.code,
       hostStartedAt: this.#startedAt,
       applicationStartedAt: this.#applicationStartedAt,
@@ -471,13 +587,70 @@ class Host {
     }, {
       deadlineMs: this.spec.hookDeadlineMs,
       directory: this.#directory(),
+      output: this.#hookOutput(event),
+      signal: this.#hooksAbort.signal,
     });
     if (event === "Rotate/Pre") await done;
     else this.#track(done);
   }
 
+  /**
+   * The host itself failed (a bug, or the session or a file gone wrong underneath it): the reason goes to
+   * the error log and the system log, the program and its tree are ended, and the service manager hears
+   * STOPPED with service-specific code 254 — never a service left RUNNING with nobody supervising it.
+   */
   #internalError(error: unknown) {
-    this.log.write("error", `internal error: ${(error as Error)?.stack ?? error}`);
+    const text = internalErrorText(error);
+    if (this.#failed) {
+      this.log.write("error", `while stopping after an internal error: ${text}`);
+      return;
+    }
+    this.#failed = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.log.write("error", text);
+    this.#hooksAbort.abort();
+    const message = error instanceof Error ? error.message : String(error);
+    this.#abandon(`internal error: ${message} — the service is stopped`).catch((again) => {
+      this.log.write("error", `while stopping after an internal error: ${internalErrorText(again)}`);
+      this.#finished({ code: HostExitCode.internal, suicide: false });
+    });
+  }
+
+  /** The way out after an internal error: kill the program's tree, wait for it (bounded), report STOPPED. */
+  async #abandon(reason: string) {
+    const run = this.#run;
+    if (run) {
+      this.log.write("warning", `ending the program (pid ${run.program.pid}) and its children`);
+      try {
+        await run.program.stop("kill", true);
+      } catch (error) {
+        this.log.write("error", `the program (pid ${run.program.pid}) could not be killed: ${error}`);
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        run.program.exited,
+        new Promise((resolve) => timer = setTimeout(resolve, KILL_WAIT_MS)),
+      ]);
+      clearTimeout(timer);
+    }
+    const exitCode = { kind: "service_specific", code: HostExitCode.internal } as const;
+    this.#state = {
+      ...this.#state,
+      phase: { kind: "stopped" },
+      deadline: undefined,
+      outcome: { exitCode, hostExitCode: HostExitCode.internal },
+    };
+    const status: StatusReport = { state: "stopped", exitCode, reason, accepts: [] };
+    try {
+      this.#reportStatus(status);
+    } catch (error) {
+      this.#stoppedReported = false;
+      this.log.write("error", `STOPPED could not be reported: ${(error as Error)?.message ?? error}`);
+    }
+    this.#statusWrite = this.#statusWrite.then(() => this.#writeStatusFile(status)).catch(() => {});
+    await this.#statusWrite;
+    this.#finished({ code: HostExitCode.internal, suicide: false });
   }
 }
 

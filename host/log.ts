@@ -1,7 +1,8 @@
 /**
  * The host's own log, through LogTape: every line to stderr (the console, or the journal under systemd),
- * errors also to `<service>_ERROR_LOG.txt` in the service's log directory (OpenMSIStream's convention), and
- * each line to the platform's system log when it has one (the Windows Event Log).
+ * errors — and the warnings that explain why the service isn't running, such as a throttled restart — also
+ * to `<service>_ERROR_LOG.txt` in the service's log directory (OpenMSIStream's convention), and each line to
+ * the platform's system log when it has one (the Windows Event Log).
  * @module
  */
 import {
@@ -21,8 +22,14 @@ export type LogLevel = "info" | "warning" | "error";
 /** Where a line goes besides stderr and the error log: the Event Log on Windows. */
 export type SystemLog = (level: LogLevel, message: string) => void;
 
+/** How a line is written. */
+export interface WriteOptions {
+  /** Also to the error log, though not an error: why the service is not running (PAUSED while throttled). */
+  errorLog?: boolean;
+}
+
 export interface HostLog {
-  write(level: LogLevel, message: string): void;
+  write(level: LogLevel, message: string, options?: WriteOptions): void;
   /** Flushes and closes the files. */
   close(): Promise<void>;
 }
@@ -41,7 +48,7 @@ const category = ["servitor", "host"];
 function errorFileSink(
   file: string,
   formatter: (record: LogRecord) => string,
-  stderr: WritableStream<Uint8Array>,
+  say: (line: string) => void,
 ): (record: LogRecord) => void {
   const sink = getFileSink(file, { lazy: true, bufferSize: 0, formatter });
   let failed = false;
@@ -51,13 +58,7 @@ function errorFileSink(
       sink(record);
     } catch (error) {
       failed = true;
-      const writer = stderr.getWriter();
-      writer.write(
-        new TextEncoder().encode(
-          `servitor: the error log ${file} can't be written: ${(error as Error).message}\n`,
-        ),
-      )
-        .finally(() => writer.releaseLock());
+      say(`servitor: the error log ${file} can't be written: ${(error as Error).message}\n`);
     }
   };
 }
@@ -71,9 +72,17 @@ export async function openHostLog(
 ): Promise<HostLog> {
   await Deno.mkdir(logDirectory, { recursive: true }).catch(() => {});
   const formatter = getTextFormatter({ timestamp: "date-time-timezone" });
+  // One writer for both sinks. Closing the log releases it but leaves stderr open: LogTape's stream sink
+  // would close the stream itself, and a second log in the same process (tests) would find stderr gone.
+  const writer = stderr.getWriter();
+  const lines = new WritableStream<Uint8Array>({ write: (chunk) => writer.write(chunk) });
+  const say = (line: string) => void writer.write(new TextEncoder().encode(line)).catch(() => {});
   const sinks: Record<string, (record: LogRecord) => void> = {
-    stderr: getStreamSink(stderr, { formatter }),
-    errors: withFilter(errorFileSink(errorLogPath(logDirectory, service), formatter, stderr), "error"),
+    stderr: getStreamSink(lines, { formatter }),
+    errors: withFilter(
+      errorFileSink(errorLogPath(logDirectory, service), formatter, say),
+      (record) => record.level === "error" || record.level === "fatal" || record.properties.errorLog === true,
+    ),
   };
   if (systemLog) {
     sinks.system = (record) => {
@@ -99,10 +108,14 @@ export async function openHostLog(
   });
   const logger = getLogger(category);
   return {
-    write(level, message) {
+    write(level, message, options) {
       // LogTape formats `{…}` as placeholders: the message is passed as a value, never as a template.
-      logger[level]("{message}", { message: `${service}: ${message}` });
+      logger[level]("{message}", { message: `${service}: ${message}`, errorLog: options?.errorLog === true });
     },
-    close: () => dispose(),
+    async close() {
+      await dispose();
+      await writer.ready.catch(() => {});
+      writer.releaseLock();
+    },
   };
 }

@@ -45,6 +45,8 @@ export type Phase =
   | { kind: "stop_pre"; pid: number; startedAt: number }
   | { kind: "stopping"; pid: number; startedAt: number; step: number }
   | { kind: "exit_post"; code: number; runtimeMs: number }
+  /** Start/Pre exited with 99: Exit/Post runs all the same (as NSSM's), then the service stops. */
+  | { kind: "start_aborted" }
   | { kind: "throttled"; until: number }
   | { kind: "stopped" };
 
@@ -61,8 +63,13 @@ export interface SupervisorState {
   shuttingDown: boolean;
   phase: Phase;
   counters: Counters;
-  /** Consecutive runs shorter than AppThrottle (NSSM's throttle count). */
+  /** Consecutive runs shorter than AppThrottle: what the restart delay is reckoned from. */
   throttleCount: number;
+  /**
+   * NSSM's own throttle counter, as hooks see it (NSSM_THROTTLE_COUNT): raised before every start, reset to
+   * 0 once the program has outlived AppThrottle or continue was sent — 1 at each Start/Pre, 0 at Start/Post.
+   */
+  hookThrottleCount: number;
   /** When recent restarts happened, for the restart budget. */
   restarts: number[];
   lastExit?: { code: number; runtimeMs: number };
@@ -104,7 +111,8 @@ export type Effect =
   | { kind: "launch" }
   | { kind: "stop_method"; method: StopMethod; tree: boolean }
   | { kind: "rotate" }
-  | { kind: "log"; level: "info" | "warning" | "error"; message: string }
+  /** A line for the host's log; `errorLog`: to the error log too, though not an error (why it is PAUSED). */
+  | { kind: "log"; level: "info" | "warning" | "error"; message: string; errorLog?: boolean }
   /** The end: the host exits with `code`. A suicide exits without telling the service manager. */
   | { kind: "exit_host"; code: number; suicide: boolean };
 
@@ -128,6 +136,7 @@ export function initialState(): SupervisorState {
     phase: { kind: "idle" },
     counters: { startRequested: 0, started: 0, throttled: 0, exits: 0 },
     throttleCount: 0,
+    hookThrottleCount: 0,
     restarts: [],
   };
 }
@@ -152,6 +161,11 @@ function stopHintMs(options: SupervisorOptions, fromStep: number): number {
   return stopSteps(options).slice(fromStep).reduce((sum, step) => sum + step.waitMs, 0) + 1_000;
 }
 
+/** What is left of a stop once the program has exited: the Exit/Post hook, up to its deadline. */
+function exitPostHintMs(options: SupervisorOptions): number {
+  return (options.spec.hooks["Exit/Post"] ? options.spec.hookDeadlineMs : 0) + 1_000;
+}
+
 function startHintMs(options: SupervisorOptions): number {
   const preHook = options.spec.hooks["Start/Pre"] ? options.spec.hookDeadlineMs : 0;
   return preHook + LAUNCH_ALLOWANCE_MS + options.spec.output.rotation.delayMs;
@@ -172,6 +186,7 @@ export function transition(
   /** Asks for a start: Start/Pre first (the host answers at once when there is none). */
   const beginStart = () => {
     next.counters.startRequested++;
+    next.hookThrottleCount++;
     next.phase = { kind: "start_pre" };
     next.deadline = undefined;
     effects.push({ kind: "hook", event: "Start/Pre" });
@@ -279,7 +294,8 @@ export function transition(
         const due = new Date(now + delay).toISOString();
         const reason = `${ran}; the next start is due at ${due} (in ${seconds(delay)}) — ` +
           `send continue (ManageService continue) to start it now`;
-        effects.push({ kind: "log", level: "warning", message: reason });
+        // "Stuck in Paused" is NSSM's most asked-about state: the error log says why, with the status.
+        effects.push({ kind: "log", level: "warning", message: reason, errorLog: true });
         next.phase = { kind: "throttled", until: now + delay };
         next.deadline = now + delay;
         // NSSM reports PAUSED while it waits; scripts written for nssm expect that.
@@ -301,7 +317,18 @@ export function transition(
         if (state.wanted === "down") {
           stoppedCleanly();
         } else if (event.exitCode === 99) {
-          failed(HostExitCode.startAborted, "the Start/Pre hook exited with 99: the start is aborted");
+          // As NSSM: the abort is said at once, Exit/Post still runs (NSSM_EXIT_COUNT counts it, NSSM_EXITCODE
+          // is the last code, 0 when the program never ran), and STOPPED follows once it is done.
+          effects.push({
+            kind: "log",
+            level: "error",
+            message: "the Start/Pre hook exited with 99: the start is aborted",
+          });
+          next.counters.exits++;
+          next.trigger = undefined;
+          next.phase = { kind: "start_aborted" };
+          effects.push({ kind: "report", state: "stop_pending", waitHintMs: exitPostHintMs(options) });
+          effects.push({ kind: "hook", event: "Exit/Post" });
         } else {
           next.phase = { kind: "launching" };
           effects.push({ kind: "launch" });
@@ -310,6 +337,13 @@ export function transition(
         escalate(phase.pid, phase.startedAt, 0, event.now);
       } else if (event.event === "Exit/Post" && phase.kind === "exit_post") {
         afterExit(phase.code, phase.runtimeMs, event.now);
+      } else if (event.event === "Exit/Post" && phase.kind === "start_aborted") {
+        const reason = "the Start/Pre hook exited with 99: the start is aborted";
+        finish(
+          { kind: "service_specific", code: HostExitCode.startAborted },
+          HostExitCode.startAborted,
+          reason,
+        );
       }
       break;
 
@@ -318,7 +352,9 @@ export function transition(
       next.counters.started++;
       next.phase = { kind: "running", pid: event.pid, startedAt: event.now };
       effects.push({ kind: "report", state: "running", waitHintMs: 0 });
-      effects.push({ kind: "hook", event: "Start/Post" });
+      // RUNNING at once, but Start/Post waits until the program has outlived AppThrottle, as NSSM's: a
+      // program that dies at once never runs it (the deadline below).
+      next.deadline = event.now + options.spec.throttleMs;
       if (state.wanted === "down") beginStop(event.pid, event.now);
       break;
 
@@ -337,6 +373,10 @@ export function transition(
       next.phase = { kind: "exit_post", code: event.code, runtimeMs };
       next.deadline = undefined;
       if (phase.kind === "running") next.trigger = undefined;
+      // Stopping: the last hint covered the escalation; what is left now is Exit/Post, up to its deadline.
+      if (state.wanted === "down") {
+        effects.push({ kind: "report", state: "stop_pending", waitHintMs: exitPostHintMs(options) });
+      }
       effects.push({ kind: "hook", event: "Exit/Post" });
       break;
     }
@@ -347,6 +387,10 @@ export function transition(
       if (phase.kind === "throttled") {
         effects.push({ kind: "report", state: "start_pending", waitHintMs: startHintMs(options) });
         beginStart();
+      } else if (phase.kind === "running") {
+        // The program has outlived AppThrottle: a clean start, NSSM resets its counter and runs Start/Post.
+        next.hookThrottleCount = 0;
+        effects.push({ kind: "hook", event: "Start/Post" });
       } else if (phase.kind === "stopping") {
         escalate(phase.pid, phase.startedAt, phase.step + 1, event.now);
       }
@@ -399,8 +443,9 @@ function control(
           effects.push({ kind: "report", state: "stop_pending", waitHintMs: startHintMs(options) });
           break;
         case "exit_post":
-          // The program has exited by itself; Exit/Post runs, then the service stops.
-          effects.push({ kind: "report", state: "stop_pending", waitHintMs: options.spec.hookDeadlineMs });
+        case "start_aborted":
+          // The program has exited by itself (or never ran); Exit/Post runs, then the service stops.
+          effects.push({ kind: "report", state: "stop_pending", waitHintMs: exitPostHintMs(options) });
           break;
           // stop_pre, stopping: already on the way down.
       }
@@ -415,6 +460,7 @@ function control(
       next.trigger = "continue";
       // NSSM resets its throttle count when the service is explicitly unpaused.
       next.throttleCount = 0;
+      next.hookThrottleCount = 0;
       effects.push({
         kind: "log",
         level: "info",

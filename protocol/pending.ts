@@ -20,11 +20,24 @@ export interface PendingReport {
 /** The shortest interval between two reports, however short the hint. */
 const MIN_INTERVAL_MS = 50;
 
+/** How often a pending state is reported again. */
+export interface PendingOptions {
+  /**
+   * Report again at least this often, however long the hint: a hint that covers a whole long step (a hook's
+   * deadline) is honest, and the checkpoint still rises while the step goes on.
+   */
+  maxIntervalMs?: number;
+}
+
 /**
- * Reports `status` (a pending state) now and again every half wait hint until `end()`. A report of
- * another state through the session in the meantime ends it too.
+ * Reports `status` (a pending state) now and again every half wait hint (`maxIntervalMs` at most) until
+ * `end()`. A report of another state through the session in the meantime ends it too.
  */
-export function reportPending(session: ServiceSession, status: StatusReport): PendingReport {
+export function reportPending(
+  session: ServiceSession,
+  status: StatusReport,
+  options: PendingOptions = {},
+): PendingReport {
   if (!status.state.endsWith("_pending")) throw new RangeError(`${status.state} is not a pending state`);
   let current = status;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -33,7 +46,8 @@ export function reportPending(session: ServiceSession, status: StatusReport): Pe
     clearTimeout(timer);
     session.report(current);
     const hint = current.waitHintMs ?? 0;
-    if (hint > 0) timer = setTimeout(again, Math.max(MIN_INTERVAL_MS, hint / 2));
+    const interval = Math.min(hint / 2, options.maxIntervalMs ?? Infinity);
+    if (hint > 0) timer = setTimeout(again, Math.max(MIN_INTERVAL_MS, interval));
   };
   const again = () => {
     // Someone else reported since (a failure's STOPPED …): that state stands.
@@ -52,5 +66,23 @@ export function reportPending(session: ServiceSession, status: StatusReport): Pe
       ended = true;
       clearTimeout(timer);
     },
+  };
+}
+
+/**
+ * Reports each status as it comes: a pending state again and again (reportPending) until the next status
+ * replaces it, any other state once. For a service that goes through its states one report at a time, as
+ * the host does: every START_PENDING or STOP_PENDING it reports keeps its checkpoint rising while it lasts.
+ */
+export function statusReporter(
+  session: ServiceSession,
+  options: PendingOptions = {},
+): (status: StatusReport) => void {
+  let pending: PendingReport | undefined;
+  return (status) => {
+    pending?.end();
+    pending = undefined;
+    if (status.state.endsWith("_pending")) pending = reportPending(session, status, options);
+    else session.report(status);
   };
 }

@@ -261,3 +261,22 @@ export function parseAffinity(text: string): number[] {
   }
   return [...cpus].sort((a, b) => a - b);
 }
+
+/**
+ * The processors of AppAffinity that this machine has, as NSSM sets the mask ANDed with the system's at each
+ * start: a processor it lacks is dropped, not an error (a stored spec may come from a bigger machine).
+ * Undefined when none is left: the program runs on every processor, as NSSM's does when SetProcessAffinityMask
+ * refuses the empty mask — where `taskset` with no processor of the machine would fail at every start.
+ *
+ * @example
+ * ```ts
+ * import { usableAffinity } from "./spec.ts";
+ * usableAffinity([0, 1, 2, 4], [0, 1]); // [0, 1]
+ * usableAffinity([4, 5], [0, 1]); // undefined
+ * ```
+ */
+export function usableAffinity(cpus: readonly number[], available: readonly number[]): number[] | undefined {
+  const here = new Set(available);
+  const usable = cpus.filter((cpu) => here.has(cpu));
+  return usable.length > 0 ? usable : undefined;
+}

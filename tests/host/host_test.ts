@@ -6,6 +6,10 @@ import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { alive, eventually, fixtures, readLines, sleep, startHost, storedService } from "./helpers.ts";
 import { HostExitCode } from "../../host/supervisor.ts";
+import { runHost } from "../../host/host.ts";
+import { posixLauncher } from "../../host/launcher_posix.ts";
+import type { Launcher } from "../../host/launcher.ts";
+import type { ControlAnswer, IncomingControl, ServiceSession, StatusReport } from "../../protocol/session.ts";
 import { rotatedFiles } from "../../host/rotation.ts";
 
 const sh = (name: string) => path.join(fixtures, name);
@@ -30,6 +34,11 @@ Deno.test("a program that dies at once restarts after 0, 2 and 4 s, then at once
   assertMatch(host.stderr, /paused — the program exited with code 1 after .*next start is due/);
   host.signal("SIGINT");
   assertEquals(await host.exit(), 0);
+  // "Stuck in Paused": the error log says why, though nothing failed in the host.
+  assertMatch(
+    await Deno.readTextFile(path.join(service.logs, `${service.spec.name}_ERROR_LOG.txt`)),
+    /WRN.*the program exited with code 1 after \d+\.\d s; the next start is due at .* \(in 2\.0 s\)/,
+  );
 });
 
 Deno.test("AppExit Ignore: the program is not restarted and the host keeps running", async () => {
@@ -119,7 +128,8 @@ Deno.test("the program's output lands in its spec file, relative to the log dire
 
 Deno.test("hooks run in NSSM's order with NSSM's variables, and Start/Pre exiting 99 aborts the start", async () => {
   await using service = await storedService(sh("chatty.sh"), [], (spec, root) => {
-    const record = `echo "$NSSM_EVENT/$NSSM_ACTION $SERVITOR_SERVICE_NAME" >> ${root}/hooks`;
+    const record =
+      `echo "$NSSM_EVENT/$NSSM_ACTION $SERVITOR_SERVICE_NAME $NSSM_THROTTLE_COUNT" >> ${root}/hooks`;
     for (const event of ["Start/Pre", "Start/Post", "Stop/Pre", "Exit/Post"] as const) {
       spec.hooks[event] = record;
     }
@@ -129,24 +139,74 @@ Deno.test("hooks run in NSSM's order with NSSM's variables, and Start/Pre exitin
   host.signal("SIGINT");
   assertEquals(await host.exit(), 0);
   const name = service.spec.name;
+  // NSSM_THROTTLE_COUNT as NSSM 2.24 showed it: raised before the start, reset once past AppThrottle.
   assertEquals(await readLines(path.join(service.root, "hooks")), [
-    `Start/Pre ${name}`,
-    `Start/Post ${name}`,
-    `Stop/Pre ${name}`,
-    `Exit/Post ${name}`,
+    `Start/Pre ${name} 1`,
+    `Start/Post ${name} 0`,
+    `Stop/Pre ${name} 0`,
+    `Exit/Post ${name} 0`,
   ]);
 
   await using aborted = await storedService(sh("exit_with.sh"), [], (spec, root) => {
     spec.arguments = [path.join(root, "runs"), "0"];
     spec.hooks["Start/Pre"] = "exit 99";
+    spec.hooks["Exit/Post"] =
+      `echo "$NSSM_EVENT/$NSSM_ACTION $NSSM_EXITCODE $NSSM_EXIT_COUNT [$NSSM_APPLICATION_PID]" >> ${root}/hooks`;
   });
   await using abortedHost = startHost(aborted.root, aborted.spec.name);
   assertEquals(await abortedHost.exit(), HostExitCode.startAborted);
   assertEquals(await readLines(path.join(aborted.root, "runs")), []);
+  // As NSSM: Exit/Post still runs after the abort, exit code 0 and one exit counted.
+  assertEquals(await readLines(path.join(aborted.root, "hooks")), ["Exit/Post 0 1 []"]);
   assertMatch(
     await Deno.readTextFile(path.join(aborted.logs, `${aborted.spec.name}_ERROR_LOG.txt`)),
     /Start\/Pre hook exited with 99/,
   );
+});
+
+Deno.test("AppRedirectHook: Start/Post's and Stop/Pre's output lands in the output file, Exit/Post's not (as NSSM)", async () => {
+  await using service = await storedService(sh("chatty.sh"), [], (spec, root) => {
+    spec.output.stdout = "out.log";
+    spec.output.redirectHooks = true;
+    for (const event of ["Start/Post", "Stop/Pre", "Exit/Post"] as const) {
+      spec.hooks[event] = `echo "hook $NSSM_EVENT/$NSSM_ACTION"; echo ran >> ${root}/ran`;
+    }
+  });
+  await using host = startHost(service.root, service.spec.name);
+  const file = path.join(service.logs, "out.log");
+  await eventually(() => readLines(file), (lines) => lines.includes("hook Start/Post"));
+  host.signal("SIGINT");
+  assertEquals(await host.exit(), 0);
+  await eventually(() => readLines(path.join(service.root, "ran")), (lines) => lines.length === 3);
+  const hooks = (await readLines(file)).filter((line) => line.startsWith("hook"));
+  assertEquals(hooks, ["hook Start/Post", "hook Stop/Pre"]);
+});
+
+Deno.test({
+  name:
+    "AppAffinity naming processors the machine lacks: the program runs on those it has, not in a restart loop",
+  ignore: navigator.hardwareConcurrency >= 64,
+  async fn() {
+    for (const [affinity, expected] of [["0,63", "0"], ["63", undefined]] as const) {
+      await using service = await storedService("/bin/sh", [], (spec, root) => {
+        spec.arguments = ["-c", `grep Cpus_allowed_list /proc/self/status >> ${root}/cpus; exec sleep 100`];
+        spec.affinity = affinity;
+      });
+      await using host = startHost(service.root, service.spec.name);
+      const lines = await eventually(() => readLines(path.join(service.root, "cpus")), (l) => l.length >= 1);
+      const all = /Cpus_allowed_list:\s*(\S+)/.exec(await Deno.readTextFile("/proc/self/status"))![1];
+      assertEquals(lines[0].split(/\s+/)[1], expected ?? all);
+      await sleep(500);
+      assertEquals(
+        (await readLines(path.join(service.root, "cpus"))).length,
+        1,
+        "started once, not restarted",
+      );
+      assertMatch(host.stderr, /AppAffinity .*no processor 63/);
+      host.signal("SIGINT");
+      assertEquals(await host.exit(), 0);
+    }
+  },
 });
 
 Deno.test("a missing program stops the host at once with the reason in the error log", async () => {
@@ -204,7 +264,8 @@ Deno.test("under a service manager the program writes its log itself: both strea
   });
   await using host = startHost(service.root, service.spec.name, { underSystemd: true });
   const file = path.join(service.logs, awkward, "both.log");
-  await eventually(() => readLines(file), (lines) => lines.includes("line 3"));
+  // Start/Post runs once the program has outlived AppThrottle, as NSSM's.
+  await eventually(() => readLines(file), (lines) => lines.includes("hook says hello"));
   // The program itself holds the file (no copy through the host): its own open file descriptors show it.
   const status = JSON.parse(await Deno.readTextFile(path.join(service.logs, "status.json")));
   const descriptors = [...Deno.readDirSync(`/proc/${status.programPid}/fd`)]
@@ -214,7 +275,140 @@ Deno.test("under a service manager the program writes its log itself: both strea
   assertEquals(await host.exit(), 0);
   const lines = await readLines(file);
   assertOk(lines.includes("to stderr"), "stderr is in the shared file");
-  assertOk(lines.includes("hook says hello"), "the hook's line is in it too");
   const numbered = lines.filter((line) => line.startsWith("line "));
   assertEquals(numbered, numbered.map((_, i) => `line ${i + 1}`), "every line once, in order");
+});
+
+Deno.test("an internal error ends the program's tree, reports STOPPED 254 and says why in the error log", async () => {
+  await using service = await storedService(sh("stubborn.sh"), [], (spec, root) => {
+    spec.arguments = [path.join(root, "signals"), "term"]; // ignores SIGINT and SIGTERM: only a kill ends it
+  });
+  const reports: StatusReport[] = [];
+  const systemLog: string[] = [];
+  let handler: ((control: IncomingControl) => ControlAnswer) | undefined;
+  let closed!: () => void;
+  // A session whose STOP_PENDING report fails, as SetServiceStatus could: the host is left unable to go on.
+  const session: ServiceSession = {
+    kind: "scm",
+    name: service.spec.name,
+    args: [],
+    closed: new Promise((resolve) => closed = resolve),
+    get last() {
+      return reports.at(-1);
+    },
+    report(status) {
+      if (status.state === "stop_pending") throw new Error("SetServiceStatus failed (simulated)");
+      reports.push(status);
+      if (status.state === "stopped") closed();
+    },
+  };
+  const outcome = runHost({ name: service.spec.name, configRoot: service.root }, {
+    windows: false,
+    launcher: posixLauncher,
+    exe: "servitor",
+    version: "test",
+    systemLog: (level, message) => systemLog.push(`${level}: ${message}`),
+    connect: (_name, onControl) => {
+      handler = onControl;
+      return Promise.resolve(session);
+    },
+  });
+  const lines = await eventually(
+    () => readLines(path.join(service.root, "signals")),
+    (lines) => lines.some((l) => l.startsWith("ready")),
+  );
+  const grandchild = Number(lines.find((line) => line.startsWith("grandchild"))!.split(" ")[1]);
+  handler!({ kind: "stop" });
+  assertEquals(await outcome, { code: HostExitCode.internal, suicide: false });
+  assertEquals(reports.at(-1)?.state, "stopped");
+  assertEquals(reports.at(-1)?.exitCode, { kind: "service_specific", code: HostExitCode.internal });
+  const errorLog = await Deno.readTextFile(path.join(service.logs, `${service.spec.name}_ERROR_LOG.txt`));
+  assertMatch(errorLog, /internal error: .*SetServiceStatus failed \(simulated\)/);
+  assertOk(systemLog.some((line) => /^error: .*internal error/.test(line)), "the Event Log hears it too");
+  await eventually(() => alive(grandchild), (isAlive) => !isAlive, 5000);
+  const status = JSON.parse(await Deno.readTextFile(path.join(service.logs, "status.json")));
+  assertEquals(status.state, "stopped");
+});
+
+Deno.test("a failure while the host watches the program stops the service with 254, not RUNNING for ever", async () => {
+  await using service = await storedService(sh("exit_with.sh"), [], (spec, root) => {
+    spec.arguments = [path.join(root, "runs"), "1"];
+  });
+  const reports: StatusReport[] = [];
+  let closed!: () => void;
+  const session: ServiceSession = {
+    kind: "scm",
+    name: service.spec.name,
+    args: [],
+    closed: new Promise((resolve) => closed = resolve),
+    get last() {
+      return reports.at(-1);
+    },
+    report(status) {
+      reports.push(status);
+      if (status.state === "stopped") closed();
+    },
+  };
+  // The program runs for real; releasing it after its exit fails, as a handle the system refuses to close.
+  const launcher: Launcher = {
+    methods: posixLauncher.methods,
+    launch(options) {
+      const program = posixLauncher.launch(options);
+      return {
+        pid: program.pid,
+        stdout: program.stdout,
+        stderr: program.stderr,
+        exited: program.exited,
+        stop: (method, tree) => program.stop(method, tree),
+        async [Symbol.asyncDispose]() {
+          await program[Symbol.asyncDispose]();
+          throw new Error("CloseHandle failed (simulated)");
+        },
+      };
+    },
+  };
+  const outcome = runHost({ name: service.spec.name, configRoot: service.root }, {
+    windows: false,
+    launcher,
+    exe: "servitor",
+    version: "test",
+    connect: () => Promise.resolve(session),
+  });
+  // Before, the failure was swallowed and the service stayed RUNNING: give up waiting after a while.
+  await eventually(() => reports.at(-1)?.state, (state) => state === "stopped", 15_000);
+  assertEquals((await outcome).code, HostExitCode.internal);
+  assertEquals(reports.at(-1)?.exitCode, { kind: "service_specific", code: HostExitCode.internal });
+  assertMatch(
+    await Deno.readTextFile(path.join(service.logs, `${service.spec.name}_ERROR_LOG.txt`)),
+    /internal error: CloseHandle failed \(simulated\)/,
+  );
+});
+
+Deno.test("a session that can report nothing at all still ends the host with 254, not a hang", async () => {
+  await using service = await storedService("/bin/sleep", ["100"]);
+  const session: ServiceSession = {
+    kind: "scm",
+    name: service.spec.name,
+    args: [],
+    closed: new Promise(() => {}), // never lets go: STOPPED was never heard
+    last: undefined,
+    report() {
+      throw new Error("SetServiceStatus failed (simulated)");
+    },
+  };
+  const outcome = runHost({ name: service.spec.name, configRoot: service.root }, {
+    windows: false,
+    launcher: posixLauncher,
+    exe: "servitor",
+    version: "test",
+    connect: () => Promise.resolve(session),
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hung = new Promise((resolve) => timer = setTimeout(() => resolve("hung"), 15_000));
+  const result = await Promise.race([outcome, hung]);
+  clearTimeout(timer);
+  assertEquals(result, { code: HostExitCode.internal, suicide: false });
+  const errorLog = await Deno.readTextFile(path.join(service.logs, `${service.spec.name}_ERROR_LOG.txt`));
+  assertMatch(errorLog, /internal error: SetServiceStatus failed/);
+  assertMatch(errorLog, /STOPPED could not be reported/);
 });

@@ -1,5 +1,5 @@
 import { assertEquals, assertMatch, assertOk, assertThrows } from "../assert.ts";
-import { defaultSpec, parseAffinity } from "../../service/spec.ts";
+import { defaultSpec, parseAffinity, usableAffinity } from "../../service/spec.ts";
 import { parseSpec, readSpec, SpecError, stringifySpec, writeSpec } from "../../service/store.ts";
 
 function thrownBy(fn: () => unknown): Error {
@@ -98,4 +98,10 @@ Deno.test("a leftover or planted service.yaml.new is never written through: the 
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("AppAffinity keeps the processors the machine has, and all of them when it has none of those", () => {
+  assertEquals(usableAffinity(parseAffinity("0-2,4"), [0, 1]), [0, 1]);
+  assertEquals(usableAffinity(parseAffinity("1,3"), [0, 1, 2, 3]), [1, 3]);
+  assertEquals(usableAffinity(parseAffinity("4-7"), [0, 1]), undefined);
 });

@@ -11,6 +11,17 @@ import {
   transition,
 } from "../../host/supervisor.ts";
 import { restartDelayMs, throttleDelayMs } from "../../host/throttle.ts";
+import { statusReporter } from "../../protocol/pending.ts";
+import { nextCheckpoint, type ServiceSession, type StatusReport } from "../../protocol/session.ts";
+
+/** Waits until `ok` holds, checking every few ms; throws after 5 s. */
+async function eventually(ok: () => boolean) {
+  const deadline = Date.now() + 5_000;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error("still not so after 5 s");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 const windowsMethods = ["interrupt", "close", "quit", "kill"] as const;
 
@@ -24,6 +35,8 @@ function options(change: (spec: ServiceSpec) => void = () => {}): SupervisorOpti
 class Driver {
   state: SupervisorState = initialState();
   effects: Effect[] = [];
+  /** Each hook run, with NSSM_THROTTLE_COUNT as it would read then. */
+  hooks: string[] = [];
   constructor(readonly options: SupervisorOptions, public now = 0) {}
 
   send(event: SupervisorEvent) {
@@ -31,6 +44,7 @@ class Driver {
     this.state = state;
     this.effects.push(...effects);
     for (const effect of effects) {
+      if (effect.kind === "hook") this.hooks.push(`${effect.event} ${state.hookThrottleCount}`);
       if (
         effect.kind === "hook" && ["Start/Pre", "Stop/Pre", "Exit/Post", "Rotate/Pre"].includes(effect.event)
       ) {
@@ -43,9 +57,15 @@ class Driver {
     this.send({ kind: "start", now: this.now });
     this.send({ kind: "launched", pid: 100, now: this.now });
   }
-  /** The program runs for `ms`, then exits with `code`. */
+  /** The program runs for `ms` (outliving AppThrottle on the way, if it does), then exits with `code`. */
   runFor(ms: number, code = 1) {
-    this.now += ms;
+    const end = this.now + ms;
+    const due = this.state.deadline;
+    if (this.state.phase.kind === "running" && due !== undefined && due <= end) {
+      this.now = due;
+      this.send({ kind: "deadline", now: due });
+    }
+    this.now = end;
     this.send({ kind: "exited", code, now: this.now });
   }
   /** Lets the one timer fire, if any, and relaunches when a launch was asked for. */
@@ -144,6 +164,17 @@ Deno.test("the PAUSED report says which exit code after how long, and when the n
   const reason = (paused as { reason?: string }).reason ?? "";
   assertOk(reason.includes("code 3") && reason.includes("0.3 s") && reason.includes("in 2.0 s"), reason);
   assertOk(reason.includes("continue"), reason);
+});
+
+Deno.test("the reason for PAUSED goes to the error log too, as a warning", () => {
+  const driver = new Driver(options());
+  driver.start();
+  driver.runFor(100, 3);
+  driver.launchIfAsked();
+  driver.take();
+  driver.runFor(250, 3);
+  const line = driver.take().find((e) => e.kind === "log" && e.message.includes("next start is due"));
+  assertEquals(line && line.kind === "log" && [line.level, line.errorLog], ["warning", true]);
 });
 
 Deno.test("AppExit Ignore leaves the service running without the program", () => {
@@ -248,20 +279,31 @@ Deno.test("a stop while throttled ends the wait and reports STOPPED at once", ()
   assertEquals(driver.state.deadline, undefined);
 });
 
-Deno.test("a Start/Pre hook exiting 99 aborts the start with a service-specific code", () => {
-  const driver = new Driver(options());
-  driver.state = transition(driver.state, { kind: "start", now: 0 }, driver.options).state;
-  const { effects } = transition(
-    driver.state,
+Deno.test("a Start/Pre hook exiting 99 aborts the start; Exit/Post runs, as NSSM's, then STOPPED 252", () => {
+  const supervisorOptions = options();
+  let state = transition(initialState(), { kind: "start", now: 0 }, supervisorOptions).state;
+  const aborted = transition(
+    state,
     { kind: "hook_done", event: "Start/Pre", exitCode: 99, now: 0 },
-    driver.options,
+    supervisorOptions,
   );
-  assertOk(!effects.some((e) => e.kind === "launch"));
+  state = aborted.state;
+  assertOk(!aborted.effects.some((e) => e.kind === "launch"));
+  assertOk(aborted.effects.some((e) => e.kind === "log" && e.level === "error" && /99/.test(e.message)));
+  assertOk(aborted.effects.some((e) => e.kind === "hook" && e.event === "Exit/Post"));
+  assertOk(aborted.effects.some((e) => e.kind === "report" && e.state === "stop_pending"));
+  assertEquals(state.counters.exits, 1, "NSSM_EXIT_COUNT is 1 in that Exit/Post");
+  const { effects } = transition(
+    state,
+    { kind: "hook_done", event: "Exit/Post", exitCode: 0, now: 10 },
+    supervisorOptions,
+  );
   const stopped = effects.find((e) => e.kind === "report" && e.state === "stopped");
   assertEquals((stopped as { exitCode?: unknown }).exitCode, {
     kind: "service_specific",
     code: HostExitCode.startAborted,
   });
+  assertOk(effects.some((e) => e.kind === "exit_host" && e.code === HostExitCode.startAborted));
 });
 
 Deno.test("a program that can't be started stops the service with the reason, not a restart loop", () => {
@@ -295,14 +337,51 @@ Deno.test("hooks run in NSSM's order through a crash and a stop", () => {
   driver.send({ kind: "control", control: "stop", now: driver.now });
   driver.runFor(10, 0);
   const hooks = driver.take().filter((e) => e.kind === "hook").map((e) => (e as { event: string }).event);
+  // The second run is stopped before it outlived AppThrottle: no Start/Post, as NSSM's.
   assertEquals(hooks, [
     "Start/Pre",
     "Start/Post",
     "Exit/Post",
     "Start/Pre",
-    "Start/Post",
     "Stop/Pre",
     "Exit/Post",
+  ]);
+});
+
+Deno.test("Start/Post runs once the program has outlived AppThrottle, and never for one that dies at once", () => {
+  const driver = new Driver(options((spec) => spec.throttleMs = 1500));
+  driver.start();
+  assertOk(!driver.take().some((e) => e.kind === "hook" && e.event === "Start/Post"), "not at launch");
+  driver.runFor(100);
+  assertOk(!driver.take().some((e) => e.kind === "hook" && e.event === "Start/Post"), "not for a short run");
+  driver.launchIfAsked();
+  driver.runFor(60_000);
+  assertOk(driver.take().some((e) => e.kind === "hook" && e.event === "Start/Post"));
+});
+
+Deno.test("NSSM_THROTTLE_COUNT counts as NSSM's: 1 at each Start/Pre, 0 at Start/Post, k+1 after k short runs", () => {
+  const driver = new Driver(options());
+  driver.start();
+  driver.runFor(5000); // outlives AppThrottle
+  driver.launchIfAsked();
+  driver.runFor(100); // dies at once
+  driver.launchIfAsked();
+  driver.runFor(100); // again: the next start is throttled
+  driver.waitOut();
+  driver.launchIfAsked();
+  driver.send({ kind: "control", control: "stop", now: driver.now + 100 });
+  driver.runFor(200, 0);
+  assertEquals(driver.hooks, [
+    "Start/Pre 1",
+    "Start/Post 0",
+    "Exit/Post 0",
+    "Start/Pre 1",
+    "Exit/Post 1",
+    "Start/Pre 2",
+    "Exit/Post 2",
+    "Start/Pre 3",
+    "Stop/Pre 3",
+    "Exit/Post 3",
   ]);
 });
 
@@ -315,4 +394,74 @@ Deno.test("rotate and power events are taken while running", () => {
   const effects = driver.take();
   assertOk(effects.some((e) => e.kind === "rotate"));
   assertOk(effects.some((e) => e.kind === "hook" && e.event === "Power/Resume"));
+});
+
+/** A service session that records what the service manager would see, checkpoints counted as the SCM's. */
+function fakeSession() {
+  const seen: { state: string; checkpoint: number; waitHintMs: number }[] = [];
+  let last: StatusReport | undefined;
+  let checkpoint = 0;
+  const session: ServiceSession = {
+    kind: "scm",
+    name: "demo",
+    args: [],
+    closed: Promise.resolve(),
+    get last() {
+      return last;
+    },
+    report(status) {
+      checkpoint = nextCheckpoint(last, checkpoint, status.state);
+      last = status;
+      seen.push({ state: status.state, checkpoint, waitHintMs: status.waitHintMs ?? 0 });
+    },
+  };
+  return { session, seen };
+}
+
+Deno.test("while a Start/Pre hook runs, START_PENDING's checkpoint rises and its hint covers the hook", async () => {
+  const supervisorOptions = options((spec) => {
+    spec.hooks["Start/Pre"] = "sleep 30";
+    spec.hookDeadlineMs = 20_000;
+  });
+  const { effects } = transition(initialState(), { kind: "start", now: 0 }, supervisorOptions);
+  assertOk(effects.some((e) => e.kind === "hook" && e.event === "Start/Pre"));
+  const pending = effects.find((e) => e.kind === "report")!;
+  assertOk(pending.kind === "report" && pending.state === "start_pending");
+  const { session, seen } = fakeSession();
+  const report = statusReporter(session, { maxIntervalMs: 20 });
+  report({ state: pending.state, waitHintMs: pending.waitHintMs });
+  await eventually(() => seen.length >= 3);
+  report({ state: "running" });
+  const count = seen.length;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assertEquals(seen.length, count, "nothing more once RUNNING is reported");
+  const starting = seen.slice(0, -1);
+  assertEquals(starting.map((s) => s.checkpoint), starting.map((_, i) => i + 1));
+  assertOk(starting.every((s) => s.state === "start_pending" && s.waitHintMs >= 20_000));
+  assertEquals(seen.at(-1), { state: "running", checkpoint: 0, waitHintMs: 0 });
+});
+
+Deno.test("once the program has exited during a stop, STOP_PENDING's hint covers the Exit/Post hook", () => {
+  const supervisorOptions = options((spec) => {
+    spec.hooks["Exit/Post"] = "sleep 30";
+    spec.hookDeadlineMs = 30_000;
+  });
+  let state = initialState();
+  const send = (event: SupervisorEvent) => {
+    const result = transition(state, event, supervisorOptions);
+    state = result.state;
+    return result.effects;
+  };
+  send({ kind: "start", now: 0 });
+  send({ kind: "hook_done", event: "Start/Pre", exitCode: 0, now: 0 });
+  send({ kind: "launched", pid: 100, now: 0 });
+  send({ kind: "control", control: "stop", now: 5000 });
+  send({ kind: "hook_done", event: "Stop/Pre", exitCode: 0, now: 5000 });
+  // Ctrl-C worked at once: the escalation's hint is no longer the point, Exit/Post's deadline is.
+  const effects = send({ kind: "exited", code: 0, now: 5100 });
+  const pending = effects.find((e) => e.kind === "report");
+  assertOk(pending?.kind === "report" && pending.state === "stop_pending" && pending.waitHintMs >= 30_000);
+  assertOk(effects.some((e) => e.kind === "hook" && e.event === "Exit/Post"));
+  const done = send({ kind: "hook_done", event: "Exit/Post", exitCode: 0, now: 20_000 });
+  assertOk(done.some((e) => e.kind === "report" && e.state === "stopped"));
 });
