@@ -71,7 +71,12 @@ export async function openHostLog(
   stderr: WritableStream<Uint8Array> = Deno.stderr.writable,
 ): Promise<HostLog> {
   await Deno.mkdir(logDirectory, { recursive: true }).catch(() => {});
-  const formatter = getTextFormatter({ timestamp: "date-time-timezone" });
+  const formatter = getTextFormatter({
+    timestamp: "date-time-timezone",
+    // As written, one record a line: LogTape's default renders a string with Deno.inspect, in quotes and
+    // with every backslash doubled — a Windows path an administrator couldn't copy from the error log.
+    value: (value, inspect) => typeof value === "string" ? value.replace(/\r?\n/g, " ") : inspect(value),
+  });
   // One writer for both sinks. Closing the log releases it but leaves stderr open: LogTape's stream sink
   // would close the stream itself, and a second log in the same process (tests) would find stderr gone.
   const writer = stderr.getWriter();

@@ -9,6 +9,7 @@ import {
   ERROR_INVALID_LEVEL,
   ERROR_SERVICE_DOES_NOT_EXIST,
   ERROR_SERVICE_EXISTS,
+  ERROR_SERVICE_REQUEST_TIMEOUT,
 } from "../ffi/constants.ts";
 import { Win32Error } from "../ffi/error.ts";
 import { descendants, listProcesses } from "../ffi/process.ts";
@@ -289,7 +290,19 @@ function scmManager(): ServiceManager {
       }
     },
     start(name: string) {
-      withService(name, "control", (service) => service.start());
+      withService(name, "control", (service) => {
+        try {
+          service.start();
+        } catch (error) {
+          // StartServiceW waits for the service's first status; a host that refuses to start (a bad
+          // configuration, a missing program) may have reported STOPPED with its reason by then, and the
+          // SCM calls that a timeout. The start did happen: the caller reads the stop and its reason.
+          const stoppedWithReason = error instanceof Win32Error &&
+            error.code === ERROR_SERVICE_REQUEST_TIMEOUT &&
+            service.queryStatus().exitCode?.kind === "service_specific";
+          if (!stoppedWithReason) throw error;
+        }
+      });
       return Promise.resolve();
     },
     control(name, control) {

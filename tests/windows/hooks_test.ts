@@ -100,30 +100,22 @@ test("Start/Pre, Start/Post, Stop/Pre and Exit/Post run in NSSM's order under th
   assertEquals(await Deno.readTextFile(marker), "cleaned up", "the program got its Ctrl-C after Stop/Pre");
 });
 
-// Ignored until host/host.ts passes NSSM's throttle count: NSSM 2.24 raises it before every start, so a
-// Start/Pre hook reads NSSM_THROTTLE_COUNT=1 before a first start (tests/host/nssm_hooks_facts.md, and
-// host/hooks.ts's own doc and unit test say so); Host.#facts passes the supervisor's count of consecutive
-// short runs, 0 then.
-Deno.test({
-  name: "a Start/Pre hook before the first start reads NSSM_THROTTLE_COUNT 1, as under NSSM",
-  ignore: true,
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "servitor-hooks-" });
-    const record = path.win32.join(dir, "hooks.txt");
-    using hosted = await hostedService("servitor_hooks_throttle", Deno.execPath(), [
-      "run",
-      "--allow-all",
-      path.win32.join(fixtures, "host_print_pid.ts"),
-    ], (spec) => {
-      spec.hooks["Start/Pre"] = hookLineCommand(record);
-    });
-    hosted.service.start();
-    await waitForState(hosted.service, "running", 30_000);
-    const [line] = await eventuallyLines(record, (lines) => lines.length >= 1);
-    assertEquals(parseHookLine(line).THROTTLE_COUNT, "1");
-    hosted.service.control({ kind: "stop" });
-    await waitForState(hosted.service, "stopped", 30_000);
-  },
+test("a Start/Pre hook before the first start reads NSSM_THROTTLE_COUNT 1, as under NSSM", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "servitor-hooks-" });
+  const record = path.win32.join(dir, "hooks.txt");
+  using hosted = await hostedService("servitor_hooks_throttle", Deno.execPath(), [
+    "run",
+    "--allow-all",
+    path.win32.join(fixtures, "host_print_pid.ts"),
+  ], (spec) => {
+    spec.hooks["Start/Pre"] = hookLineCommand(record);
+  });
+  hosted.service.start();
+  await waitForState(hosted.service, "running", 30_000);
+  const [line] = await eventuallyLines(record, (lines) => lines.length >= 1);
+  assertEquals(parseHookLine(line).THROTTLE_COUNT, "1");
+  hosted.service.control({ kind: "stop" });
+  await waitForState(hosted.service, "stopped", 30_000);
 });
 
 test("a Start/Pre hook that exits 99 aborts the start: STOPPED with code 252, the program never ran, the error log says why", async () => {

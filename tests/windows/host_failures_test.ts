@@ -86,48 +86,34 @@ test("a service whose stored configuration is garbage stops with code 250 and an
   assertEquals((await linesOf(hosted.errorLog)).filter((l) => l.includes("cannot start")).length, 1);
 });
 
-// Ignored until the host or the CLI is fixed: the host refuses a bad configuration by reporting STOPPED
-// before any START_PENDING (host.ts, refuseToStart), and Wine's services.exe answers StartServiceW with
-// ERROR_SERVICE_REQUEST_TIMEOUT (1053) when the first status it sees is not START_PENDING or RUNNING. The
-// CLI then exits 5 with "StartServiceW failed with error 1053: Service request timeout", not 14 with the
-// reason from the error log. (With refuseToStart reporting START_PENDING first, this passed 3 runs of 3.)
-Deno.test({
-  name: "ManageService start of a service whose configuration is garbage exits 14 and prints what is wrong",
-  ignore: true,
-  async fn() {
-    using hosted = await hostedService("servitor_corrupt_spec_cli", Deno.execPath(), [], () => {});
-    await Deno.writeTextFile(hosted.specFile, "name: [broken\n");
-    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", main, "ManageService", hosted.name, "start"],
-      env: { SERVITOR_CONFIG_ROOT: hosted.root },
-      stdin: "null",
-    }).output();
-    const said = new TextDecoder().decode(stderr);
-    assertEquals(code, 14, said);
-    assertMatch(said, /service\.yaml is not valid YAML/);
-  },
+// Wine's services.exe answers StartServiceW with ERROR_SERVICE_REQUEST_TIMEOUT (1053) when the first status
+// it sees is STOPPED: the CLI must still say what stopped the service, from its error log.
+test("ManageService start of a service whose configuration is garbage exits 14 and prints what is wrong", async () => {
+  using hosted = await hostedService("servitor_corrupt_spec_cli", Deno.execPath(), [], () => {});
+  await Deno.writeTextFile(hosted.specFile, "name: [broken\n");
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", main, "ManageService", hosted.name, "start"],
+    env: { SERVITOR_CONFIG_ROOT: hosted.root },
+    stdin: "null",
+  }).output();
+  const said = new TextDecoder().decode(stderr);
+  assertEquals(code, 14, said);
+  assertMatch(said, /service\.yaml is not valid YAML/);
 });
 
-// Ignored until host/log.ts is fixed: the error log renders each message with Deno.inspect (LogTape's text
-// formatter's default for values), so the line is in double quotes and every backslash is doubled —
-// `"Svc: cannot start C:\\apps\\x.exe: …"` — a path an administrator can't copy from it as it is.
-Deno.test({
-  name: "the error log shows a Windows path as written: not in quotes, its backslashes not doubled",
-  ignore: true,
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "servitor-missing-" });
-    const program = path.win32.join(dir, "no-such-program.exe");
-    using hosted = await hostedService("servitor_error_log_path", program, [], () => {});
-    startTolerantly(hosted.service);
-    await waitForState(hosted.service, "stopped", 30_000);
-    const errors = await eventuallyLines(
-      hosted.errorLog,
-      (lines) => lines.some((l) => l.includes("cannot start")),
-    );
-    const line = errors.find((l) => l.includes("cannot start"))!;
-    assertOk(line.includes(`${hosted.name}: cannot start ${program}: `), line);
-    assertOk(!line.includes("\\\\") && !line.endsWith('"'), line);
-  },
+test("the error log shows a Windows path as written: not in quotes, its backslashes not doubled", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "servitor-missing-" });
+  const program = path.win32.join(dir, "no-such-program.exe");
+  using hosted = await hostedService("servitor_error_log_path", program, [], () => {});
+  startTolerantly(hosted.service);
+  await waitForState(hosted.service, "stopped", 30_000);
+  const errors = await eventuallyLines(
+    hosted.errorLog,
+    (lines) => lines.some((l) => l.includes("cannot start")),
+  );
+  const line = errors.find((l) => l.includes("cannot start"))!;
+  assertOk(line.includes(`${hosted.name}: cannot start ${program}: `), line);
+  assertOk(!line.includes("\\\\") && !line.endsWith('"'), line);
 });
 
 /**
