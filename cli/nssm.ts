@@ -34,6 +34,7 @@ import {
   dumpEntries,
   findParameter,
   foreignParameters,
+  meaninglessUnderSystemd,
   nssmAccount,
   type NssmParameter,
   nssmParameters,
@@ -356,6 +357,12 @@ async function edit(
     return ExitCode.ok;
   }
 
+  const meaningless = context.windows ? undefined : meaninglessUnderSystemd(parameter.name);
+  if (meaningless && mode !== "reset") {
+    context.warn(
+      `servitor: ${parameter.name} means nothing under systemd (${meaningless}): kept, but it changes nothing here`,
+    );
+  }
   if (mode === "get") {
     const imagePath = parameter.name === "ImagePath"
       ? (await context.manager.query(name)).command

@@ -253,7 +253,7 @@ test("a service installed for LocalService runs as an unprivileged user of its o
   }
 });
 
-test("nssm's verbs drive systemd too: install, set, get, start, status, statuscode, dump, stop, remove", async () => {
+test("nssm's verbs drive systemd too: install, set, get, start, status, statuscode, dump, stop, remove; a Windows-only parameter says so", async () => {
   const name = uniqueUnit("servitor-nssm");
   const unit = `${name}.service`;
   await servitorOk("install", name, ticker, "/dev/null");
@@ -263,6 +263,14 @@ test("nssm's verbs drive systemd too: install, set, get, start, status, statusco
     await servitorOk("set", name, "DisplayName", "nssm on Linux");
     assertEquals((await servitorOk("get", name, "DisplayName")).stdout, "nssm on Linux\n");
     assertEquals(await unitProperty(unit, "Description"), "nssm on Linux", "the unit follows set");
+    // A Windows-only parameter is kept, with one line saying it changes nothing here; a Linux one is quiet.
+    const console = await servitorOk("set", name, "AppNoConsole", "1");
+    assertMatch(
+      console.stderr,
+      /^servitor: AppNoConsole means nothing under systemd \(.*\): kept, but it changes nothing here\n$/,
+    );
+    assertEquals((await servitorOk("get", name, "AppNoConsole")).stdout, "1\n");
+    assertEquals((await servitorOk("get", name, "AppThrottle")).stderr, "");
     await servitorOk("start", name);
     assertEquals((await servitorOk("status", name)).stdout, "SERVICE_RUNNING\n");
     // nssm's statuscode: the state's name, and its number as the exit code (SERVICE_RUNNING is 4).

@@ -1,4 +1,4 @@
-import { assertEquals } from "../assert.ts";
+import { assertEquals, assertOk } from "../assert.ts";
 import { defaultSpec } from "../../service/spec.ts";
 import {
   canonicalAffinity,
@@ -6,6 +6,7 @@ import {
   dumpEntries,
   findParameter,
   joinArguments,
+  meaninglessUnderSystemd,
   nssmAccount,
   nssmParameters,
   nssmQuote,
@@ -312,4 +313,24 @@ Deno.test("dump's lines, set on a new service, give back the same spec under the
       : set(copy, parameter, values, entry.subparameter).spec;
   }
   assertEquals(copy, { ...spec, name: "copy" });
+});
+
+Deno.test("parameters with no meaning under systemd are named with the reason, whatever their case; the others are not", () => {
+  for (
+    const name of ["AppNoConsole", "appstopmethodthreads", "DependOnGroup", "Type", "PreshutdownTimeout"]
+  ) {
+    assertOk(meaninglessUnderSystemd(name), name);
+  }
+  for (
+    const name of [
+      "AppThrottle",
+      "AppStopMethodWindow",
+      "AppPriority",
+      "AppAffinity",
+      "DependOnService",
+      "Nope",
+    ]
+  ) {
+    assertEquals(meaninglessUnderSystemd(name), undefined, name);
+  }
 });
