@@ -60,7 +60,7 @@ export class OutputWriter implements AsyncDisposable {
   readonly #timestamp: boolean;
   readonly #online: boolean;
   readonly #pumps = new Set<Promise<void>>();
-  readonly #readers = new Set<ReadableStreamDefaultReader<Uint8Array>>();
+  readonly #readers = new Set<ChunkReader>();
   #echoBroken = false;
   #closed = false;
 
@@ -155,19 +155,19 @@ export class OutputWriter implements AsyncDisposable {
   }
 
   async #pump(state: StreamState, readable: ReadableStream<Uint8Array>): Promise<void> {
-    const reader = readable.getReader();
+    const reader = chunkReader(readable);
     this.#readers.add(reader);
     try {
       for (;;) {
-        let chunk: Uint8Array;
+        let chunk: Uint8Array | undefined;
         try {
-          const result = await reader.read();
-          if (result.done) break;
-          chunk = result.value;
+          chunk = await reader.read();
+          if (chunk === undefined) break;
         } catch (error) {
           this.#options.onError(`reading the program's ${state.name} failed: ${messageOf(error)}`);
           break;
         }
+        // Both are done before the next read, which may reuse the chunk's memory.
         if (this.#options.echo) await this.#echo(state.name, chunk);
         if (state.file) await this.#take(state, chunk);
       }
@@ -180,24 +180,38 @@ export class OutputWriter implements AsyncDisposable {
       await state.file?.endStream(state.name);
     } finally {
       this.#readers.delete(reader);
-      reader.releaseLock();
+      reader.release();
     }
   }
 
-  /** Writes the complete lines of carry + chunk, keeping the partial line after them for later. */
-  #take(state: StreamState, chunk: Uint8Array): Promise<void> {
-    const data = state.carry.length === 0 ? chunk : concat(state.carry, chunk);
-    const last = data.lastIndexOf(newline);
-    if (last === -1 || data.length - (last + 1) >= maxPartialLine) {
-      if (data.length < maxPartialLine) {
-        state.carry = data;
-        return Promise.resolve();
-      }
+  /**
+   * Writes the complete lines of carry + chunk and keeps the partial line after them (copied: the chunk's
+   * memory is read into again). The chunk itself is not copied: the carried start of a line is joined only
+   * with the rest of that line, and the lines after it are written from the chunk as they are.
+   */
+  async #take(state: StreamState, chunk: Uint8Array): Promise<void> {
+    let body = chunk;
+    if (state.carry.length > 0) {
+      const end = chunk.indexOf(newline);
+      const joined = concat(state.carry, end === -1 ? chunk : chunk.subarray(0, end + 1));
       state.carry = empty;
-      return this.#write(state, data);
+      if (end === -1 && joined.length < maxPartialLine) {
+        state.carry = joined;
+        return;
+      }
+      // A whole line, or a partial one grown too long to hold on to.
+      await this.#write(state, joined);
+      if (end === -1) return;
+      body = chunk.subarray(end + 1);
     }
-    state.carry = data.subarray(last + 1);
-    return this.#write(state, data.subarray(0, last + 1));
+    const last = body.lastIndexOf(newline);
+    const partial = body.length - (last + 1);
+    if (partial >= maxPartialLine) {
+      await this.#write(state, body);
+      return;
+    }
+    state.carry = body.slice(last + 1);
+    if (last !== -1) await this.#write(state, body.subarray(0, last + 1));
   }
 
   #write(state: StreamState, data: Uint8Array): Promise<void> {
@@ -522,6 +536,53 @@ export function localTimestamp(date: Date): string {
 
 function samePath(a: string, b: string): boolean {
   return a === b || (Deno.build.os === "windows" && a.toLowerCase() === b.toLowerCase());
+}
+
+/** A stream read a chunk at a time; undefined at its end. */
+interface ChunkReader {
+  read(): Promise<Uint8Array | undefined>;
+  cancel(): Promise<void>;
+  release(): void;
+}
+
+/** What one read of a byte stream may take: more than Deno's 64 KiB chunks, fewer trips through the loop. */
+const readBufferBytes = 256 * 1024;
+
+/**
+ * Reads a byte stream (a Linux child's pipe) into one buffer, read into again for each chunk — no buffer
+ * allocated per read — and any other stream (the Windows pipe reader's) chunk by chunk as it comes.
+ */
+function chunkReader(readable: ReadableStream<Uint8Array>): ChunkReader {
+  let byob: ReadableStreamBYOBReader | undefined;
+  try {
+    byob = readable.getReader({ mode: "byob" });
+  } catch {
+    // not a byte stream
+  }
+  if (byob) {
+    const reader = byob;
+    let buffer = new Uint8Array(readBufferBytes);
+    return {
+      async read() {
+        const { done, value } = await reader.read(buffer);
+        if (done || value === undefined) return undefined;
+        // The buffer was handed over for the read; its memory comes back as the value's.
+        buffer = new Uint8Array(value.buffer);
+        return value;
+      },
+      cancel: () => reader.cancel(),
+      release: () => reader.releaseLock(),
+    };
+  }
+  const reader = readable.getReader();
+  return {
+    async read() {
+      const { done, value } = await reader.read();
+      return done ? undefined : value;
+    },
+    cancel: () => reader.cancel(),
+    release: () => reader.releaseLock(),
+  };
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

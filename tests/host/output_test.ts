@@ -450,3 +450,46 @@ Deno.test("output to /dev/null is written but never rotated", async () => {
   assertEquals(hooks, 0);
   assertEquals(await rotatedFiles("/dev/null"), []);
 });
+
+Deno.test("lines cut across reads, a line longer than 64 KiB and an unfinished last line arrive exactly as written, also rotated online and timestamped", () =>
+  withFolder(async (folder) => {
+    const long = "x".repeat(100_000);
+    // Each printf a write of its own, a pause between: the host reads the lines in pieces.
+    const xs = "head -c 100000 /dev/zero | tr '\\0' x";
+    const script = `printf 'first li'; sleep 0.05; printf 'ne\\nsecond\\n'; ${xs}; sleep 0.05; ${xs}; ` +
+      `printf '\\nthird\\nunfinished'`;
+    const expected = `first line\nsecond\n${long}${long}\nthird\nunfinished`;
+    for (
+      const [name, spec] of [
+        ["plain", outputSpec()],
+        ["rotating", outputSpec({ online: true, bytes: 50_000 })],
+      ] as const
+    ) {
+      const file = path.join(folder, `${name}.log`);
+      const child = new Deno.Command("sh", { args: ["-c", script], stdout: "piped", stderr: "null" }).spawn();
+      {
+        await using writer = await OutputWriter.open({ stdout: file }, spec, {
+          echo: false,
+          onError: () => {},
+        });
+        await writer.pump("stdout", child.stdout);
+      }
+      await child.status;
+      assertEquals(joined(await contentsInOrder(file)), expected, name);
+    }
+    const stamped = path.join(folder, "stamped.log");
+    const child = new Deno.Command("sh", { args: ["-c", script], stdout: "piped", stderr: "null" }).spawn();
+    {
+      await using writer = await OutputWriter.open(
+        { stdout: stamped },
+        outputSpec({}, { timestamp: true }),
+        { echo: false, onError: () => {} },
+      );
+      await writer.pump("stdout", child.stdout);
+    }
+    await child.status;
+    const lines = (await Deno.readTextFile(stamped)).split("\n");
+    const stamp = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} /;
+    assertOk(lines.every((line) => stamp.test(line)), "every line, the long one too, starts with one stamp");
+    assertEquals(lines.map((line) => line.replace(stamp, "")).join("\n"), expected);
+  }));
