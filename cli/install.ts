@@ -10,6 +10,7 @@ import { defaultSpec, type ServiceSpec } from "../service/spec.ts";
 import {
   logDirectoryFor,
   parseSpec,
+  readSpec,
   serviceDirectory,
   SPEC_FILE,
   stringifySpec,
@@ -144,6 +145,8 @@ export async function installService(args: string[], context: CliContext, cwd = 
     : undefined;
 
   const manager = context.manager;
+  // The service --replace removes, as stored: put back if the new one can't be created.
+  let previous: ServiceSpec | undefined;
   if (await manager.exists(name)) {
     if (options.replace !== true) {
       throw new CliError(
@@ -156,6 +159,7 @@ export async function installService(args: string[], context: CliContext, cwd = 
       if ((await manager.status(name)).state !== "stopped") await manager.control(name, "stop");
       await manager.remove(name);
     } else {
+      previous = await readSpec(context.configRoot, name).catch(() => undefined);
       await stopService(name, context, { quiet: true });
       await removeService(name, context, { keepStore: true });
     }
@@ -168,7 +172,10 @@ export async function installService(args: string[], context: CliContext, cwd = 
   try {
     await createService(context, spec, record, password);
   } catch (error) {
-    if (!dryRun) context.audit(`InstallService ${name}: failed, nothing kept: ${(error as Error).message}`);
+    if (!dryRun) {
+      context.audit(`InstallService ${name}: failed, nothing kept: ${(error as Error).message}`);
+      if (previous) await putBack(context, previous);
+    }
     throw error;
   }
   if (dryRun) {
@@ -208,6 +215,34 @@ export async function createService(
     if (created) await context.manager.remove(spec.name).catch(() => {});
     await rollback();
     throw error;
+  }
+}
+
+/**
+ * Creates again, as it was stored (its store files are still there), a service that was removed to be
+ * installed anew when that failed — so that a failed `--replace` or `stop_and_reinstall` leaves the old
+ * service, stopped, rather than none. Says what it did; never throws.
+ */
+export async function putBack(context: CliContext, previous: ServiceSpec): Promise<void> {
+  const name = previous.name;
+  try {
+    if (await context.manager.exists(name)) return;
+    await context.manager.create(previous, hostCommand(name, context.configRoot));
+    if (context.security) {
+      const directory = serviceDirectory(context.configRoot, name, context.windows);
+      await context.security.grant(
+        directory,
+        logDirectoryFor(previous, context.configRoot, context.windows),
+        previous,
+      );
+    }
+    context.audit(`InstallService ${name}: the previous service put back`);
+    context.warn(`servitor: the previous '${name}' is back as it was (stopped)`);
+  } catch (error) {
+    context.warn(
+      `servitor: the previous '${name}' could not be put back (${(error as Error).message}): ` +
+        `run 'ManageService ${name} reinstall' once the cause is fixed`,
+    );
   }
 }
 

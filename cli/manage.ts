@@ -103,13 +103,11 @@ export async function manageService(args: string[], context: CliContext): Promis
     stop_and_remove: [() => stopService(name, context, options), () => removeService(name, context, options)],
     stop_and_reinstall: [
       () => stopService(name, context, options),
-      () => removeService(name, context, { removeInstallArgs: false }),
-      () => reinstall(name, context),
+      () => replace(name, context),
     ],
     stop_and_restart: [
       () => stopService(name, context, options),
-      () => removeService(name, context, { removeInstallArgs: false }),
-      () => reinstall(name, context),
+      () => replace(name, context),
       () => startService(name, context, options),
     ],
     restart: [() => stopService(name, context, options), () => startService(name, context, options)],
@@ -226,6 +224,18 @@ export async function removeService(
 }
 
 /** Installs the service again from its stored install arguments, in the directory they were given in. */
+/** Removes the service and installs it again from its stored arguments; a failed install puts the old back. */
+async function replace(name: string, context: CliContext): Promise<number> {
+  const previous = await readSpec(context.configRoot, name).catch(() => undefined);
+  await removeService(name, context, { removeInstallArgs: false });
+  try {
+    return await reinstall(name, context);
+  } catch (error) {
+    if (previous) await (await import("./install.ts")).putBack(context, previous);
+    throw error;
+  }
+}
+
 async function reinstall(name: string, context: CliContext): Promise<number> {
   const record = await readInstallRecord(context.configRoot, name);
   const { installService } = await import("./install.ts");

@@ -181,6 +181,20 @@ test("each known error is one line with its exit code, and leaves nothing behind
       "manual",
     );
     assertMatch(config(name).binaryPath, /host --service/);
+
+    // A --replace whose new service the SCM refuses (a display name another service has: 1078, exit 7) leaves the
+    // old one, as it was, rather than none.
+    const before = config(name);
+    const refused = await servitor(
+      ...["InstallService", Deno.execPath(), "--service_name", name, "--replace"],
+      ...["--display_name", "Remote Procedure Call (RPC)", "--start", "auto"],
+    );
+    assertEquals(refused.code, 7, refused.stderr);
+    assertMatch(refused.stderr, /1078/);
+    assertMatch(refused.stderr, new RegExp(`the previous '${name}' is back as it was`));
+    assertOk(exists(name), "the old service is there again");
+    assertEquals(config(name), before, "as it was");
+    assertOk(await storeExists(name), "with its stored configuration");
   } finally {
     await servitor("ManageService", name, "remove", "--remove_install_args");
   }
