@@ -1,12 +1,15 @@
 /**
  * The host as the SCM runs it: Wine's services.exe starts `deno.exe run cli/main.ts host --service <name>`,
- * which supervises a real program through CreateProcessW and a job object.
+ * which supervises a real program through CreateProcessW and a job object; and as a person runs it in a
+ * console.
  */
 import path from "path";
-import { assertEquals, assertOk } from "../assert.ts";
+import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { descendants, isProcessRunning, listProcesses, terminateProcessById } from "../../ffi/process.ts";
 import { notWindows, waitForState } from "./helpers.ts";
-import { eventuallyLines, hostedService, sleep } from "./hosted.ts";
+import { eventuallyLines, hostedService, main, sleep } from "./hosted.ts";
+import { defaultSpec } from "../../service/spec.ts";
+import { writeSpec } from "../../service/store.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
 const fixtures = path.win32.join(import.meta.dirname!, "fixtures");
@@ -154,4 +157,36 @@ test("a Ctrl-C-aware program runs its cleanup when the service stops", async () 
   hosted.service.control({ kind: "stop" });
   await waitForState(hosted.service, "stopped", 15_000);
   assertEquals(await Deno.readTextFile(marker), "cleaned up");
+});
+
+test("a person runs the host in a console: the program's output shows there, and Ctrl-C stops it cleanly", async () => {
+  const root = await Deno.makeTempDir({ prefix: "servitor-host-console-" });
+  const marker = path.win32.join(root, "cleanup.txt");
+  const spec = defaultSpec("servitor_console_host", Deno.execPath(), [
+    "run",
+    "--allow-all",
+    path.win32.join(fixtures, "host_ctrl_c.ts"),
+    marker,
+  ]);
+  spec.output.stdout = "ready.log"; // also in a file, for the person's fixture to see when to press Ctrl-C
+  await writeSpec(root, spec);
+  const result = path.win32.join(root, "console.json");
+  // A person at a console, in a process of its own: it leaves this process's console for a new one.
+  const person = await new Deno.Command(Deno.execPath(), {
+    args: [
+      ...["run", "--allow-all", path.win32.join(fixtures, "console_ctrl_c.ts"), result],
+      ...[path.win32.join(root, spec.name, "logs", "ready.log"), "ready"],
+      ...[Deno.execPath(), "run", "--allow-all", main, "host", "--service", spec.name, "--config-root", root],
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  assertEquals(person.code, 0);
+  const outcome = JSON.parse(await Deno.readTextFile(result));
+  assertEquals(outcome.error, undefined, outcome.error);
+  assertEquals([outcome.exitCode, outcome.escalated], [0, false], outcome.stderr);
+  assertMatch(outcome.stdout, /^ready\r?$/m, "the program's output, on the host's console");
+  assertMatch(outcome.stderr, /running[\s\S]*stop pending[\s\S]*stopped/);
+  assertEquals(await Deno.readTextFile(marker), "cleaned up", "the program got its Ctrl-C and cleaned up");
 });
