@@ -5,6 +5,9 @@
  *
  * @example
  * ```ts
+ * import { connectSystemd } from "./manager.ts";
+ * import { defaultSpec } from "../service/spec.ts";
+ * const spec = defaultSpec("web", "/opt/web/server", ["--port", "8080"]);
  * const manager = connectSystemd({ dryRun: console.log });
  * await manager.create(spec, { program: "/usr/local/bin/servitor", args: ["host", "--service", spec.name] });
  * ```
