@@ -11,7 +11,7 @@ import type { ServiceSpec } from "../service/spec.ts";
 import { shellWord } from "../systemd/escape.ts";
 import { unitName, unitPath } from "../systemd/paths.ts";
 import { SYSTEMCTL } from "../systemd/systemctl.ts";
-import { renderUnit, startsAtBoot } from "../systemd/unit.ts";
+import { recoveryLimitations, renderUnit, startsAtBoot } from "../systemd/unit.ts";
 
 /**
  * A systemd ServiceManager for a dry run: `backend` (connected with dryRun) where there is one, else
@@ -49,6 +49,7 @@ export function systemdDryRun(
     query: none,
     list: () => Promise.resolve([]),
     processes: none,
+    limitations: recoveryLimitations,
   };
   if (!backend) return offline;
   // Each call through `backend` itself: its methods are a class's, which a spread would not copy.
@@ -61,6 +62,7 @@ export function systemdDryRun(
     query: (name) => backend.query(name),
     list: () => backend.list(),
     processes: (name) => backend.processes(name),
+    limitations: (spec) => backend.limitations?.(spec) ?? [],
     async remove(name) {
       await backend.remove(name);
       removed.add(name);

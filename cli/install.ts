@@ -204,6 +204,7 @@ export async function createService(
   try {
     await context.manager.create(spec, hostCommand(spec.name, context.configRoot), password);
     created = true;
+    for (const line of context.manager.limitations?.(spec) ?? []) context.warn(`servitor: ${line}`);
     if (context.security) {
       // After creating: a virtual account (NT SERVICE\<name>) exists only once its service does.
       const logs = logDirectoryFor(spec, context.configRoot, context.windows);

@@ -479,6 +479,7 @@ async function apply(
   try {
     await context.manager.update(spec, host, password);
     updated = true;
+    for (const line of context.manager.limitations?.(spec) ?? []) context.warn(`servitor: ${line}`);
     if (parameter.name === "ObjectName" && context.security) {
       // The store is readable by the service's account: a new account reads it, the old one no more.
       const directory = serviceDirectory(context.configRoot, spec.name, context.windows);

@@ -89,4 +89,9 @@ export interface ServiceManager {
   list(): Promise<ListedService[]>;
   /** The process ids of the service: the host and everything under it. */
   processes(name: string): Promise<number[]>;
+  /**
+   * What of `spec` this manager can't apply, each one line for a person (the CLI prints them after a create
+   * or an update); none when absent.
+   */
+  limitations?(spec: ServiceSpec): string[];
 }

@@ -30,7 +30,14 @@ import { cgroupProcesses } from "./cgroup.ts";
 import { shellWord } from "./escape.ts";
 import { serviceNameOf, unitDirectory, unitName, unitPath } from "./paths.ts";
 import { SYSTEMCTL, type Systemctl, systemctl, type UnitProperties } from "./systemctl.ts";
-import { readUnit, renderUnit, type SelfServiceUnit, startsAtBoot, type UnitOptions } from "./unit.ts";
+import {
+  readUnit,
+  recoveryLimitations,
+  renderUnit,
+  type SelfServiceUnit,
+  startsAtBoot,
+  type UnitOptions,
+} from "./unit.ts";
 
 export { unitDirectory, unitName, unitPath, userConfigRoot } from "./paths.ts";
 
@@ -149,6 +156,10 @@ export function statusOf(properties: UnitProperties): ManagedStatus {
 
 class SystemdManager implements ServiceManager {
   readonly kind = "systemd";
+
+  limitations(spec: ServiceSpec): string[] {
+    return recoveryLimitations(spec);
+  }
 
   readonly #systemctl: Systemctl;
   readonly #dryRun?: (line: string) => void;

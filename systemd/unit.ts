@@ -63,6 +63,25 @@ export interface SelfServiceUnit {
  */
 export const SELF_STOP_TIMEOUT_MS = 10_000;
 
+/**
+ * What of a spec's recovery a unit can't hold: systemd restarts a failed service (Restart=), but the SCM's
+ * per-failure reboot and run-a-command actions have no place in the unit servitor writes.
+ *
+ * @example
+ * ```ts
+ * import { recoveryLimitations } from "./unit.ts";
+ * import { defaultSpec } from "../service/spec.ts";
+ * const spec = { ...defaultSpec("web", "/opt/web/server"), recovery: { actions: [{ action: "reboot" as const, delayMs: 0 }], resetSeconds: 0 } };
+ * recoveryLimitations(spec); // ["the recovery action reboot has no place in a systemd unit: ignored here"]
+ * ```
+ */
+export function recoveryLimitations(spec: ServiceSpec): string[] {
+  const actions = new Set(spec.recovery?.actions.map((step) => step.action));
+  return (["reboot", "run_command"] as const).filter((action) => actions.has(action)).map((action) =>
+    `the recovery action ${action} has no place in a systemd unit: ignored here`
+  );
+}
+
 /** How systemd restarts the host (Restart=, RestartPreventExitStatus=, RestartForceExitStatus=). */
 export interface RestartPolicy {
   restart: "no" | "on-failure" | "on-abnormal";

@@ -203,6 +203,25 @@ Deno.test(
   },
 );
 
+Deno.test("a recovery action systemd has no place for is named on stderr, and the install goes on", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const { code, stderr } = await servitorWith(
+      { PATH: "/nonexistent", SERVITOR_CONFIG_ROOT: root },
+      ...["InstallService", "/bin/sleep", "100", "--service_name", `servitor_reboot_${Date.now()}`],
+      ...["--on_failure", "restart/5s,reboot", "--dry-run"],
+    );
+    assertEquals(code, 0, stderr);
+    assertMatch(
+      stderr,
+      /^servitor: the recovery action reboot has no place in a systemd unit: ignored here$/m,
+    );
+    assertEquals(/run_command/.test(stderr), false);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 /** A service manager that only records what it is asked to change; `fail` names a step that throws. */
 function recordingManager(events: string[], fail?: "create"): ServiceManager {
   const no = () => Promise.reject(new Error("not asked in this test"));
