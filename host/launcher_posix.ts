@@ -142,9 +142,7 @@ class PosixProgram implements Program {
   stop(method: StopMethod, tree: boolean): Promise<boolean> {
     const signal = signals[method];
     if (!signal) return Promise.resolve(false);
-    // A kill that finds nobody has nothing left to do: the program ended on its own meanwhile, and its exit
-    // is on its way; a graceful signal that finds nobody reached no one.
-    return Promise.resolve(send(tree ? -this.pid : this.pid, signal) || method === "kill");
+    return Promise.resolve(send(tree ? -this.pid : this.pid, signal));
   }
 
   async [Symbol.asyncDispose]() {

@@ -243,9 +243,7 @@ class WindowsProgram implements Program {
   }
 
   #deliver(method: StopMethod, pids: number[]): boolean {
-    // Nobody left: a graceful method reached no one, but a kill has nothing left to do — the program ended
-    // on its own meanwhile (a Ctrl-C it got straight from a person's console), and its exit is on its way.
-    if (pids.length === 0) return method === "kill";
+    if (pids.length === 0) return false;
     switch (method) {
       case "interrupt":
         return sendCtrlC(pids).length > 0;

@@ -397,7 +397,12 @@ export function transition(
       break;
 
     case "stop_method_undelivered":
-      if (phase.kind === "stopping") escalate(phase.pid, phase.startedAt, phase.step + 1, event.now);
+      if (phase.kind !== "stopping") break;
+      // A kill that reached nobody: the program ended on its own meanwhile (the Ctrl-C a person pressed
+      // reaches it straight from their console) and its exit is on its way — waited for until the kill's
+      // deadline, not taken for a program that outlived every method.
+      if (stopSteps(options)[phase.step]?.method === "kill") break;
+      escalate(phase.pid, phase.startedAt, phase.step + 1, event.now);
       break;
 
     case "control":

@@ -249,6 +249,25 @@ Deno.test("a stop method that reaches nothing moves on at once, and the exit end
   assertOk(!effects.some((e) => e.kind === "launch"), "a stopped service does not restart");
 });
 
+Deno.test("a kill that reaches nobody waits for the exit on its way: a program that ended on its own is STOPPED cleanly", () => {
+  const driver = new Driver(options());
+  driver.start();
+  driver.send({ kind: "control", control: "stop", now: 0 });
+  // Ctrl-C, WM_CLOSE and WM_QUIT reach nobody (the program is ending already), then the kill neither.
+  for (let step = 0; step < 4; step++) driver.send({ kind: "stop_method_undelivered", now: 10 });
+  assertEquals(
+    driver.state.phase.kind === "stopping" && driver.state.phase.step,
+    3,
+    "still waiting, at the kill",
+  );
+  driver.take();
+  driver.runFor(5, 0);
+  const effects = driver.take();
+  assertOk(effects.some((e) => e.kind === "report" && e.state === "stopped"));
+  assertOk(!effects.some((e) => e.kind === "log" && e.level === "error"), "no 'did not exit' error");
+  assertEquals(driver.state.outcome?.hostExitCode, 0);
+});
+
 Deno.test("the stop wait hint covers the whole escalation", () => {
   const driver = new Driver(options());
   driver.start();
