@@ -323,8 +323,9 @@ export function outputFile(
 }
 
 /** What the host says about itself (status.json in the log directory), when it has said anything. */
-interface HostStatus {
+export interface HostStatus {
   state?: string;
+  hostPid?: number;
   reason?: string;
   programPid?: number;
   programStartedAt?: string;
@@ -333,13 +334,34 @@ interface HostStatus {
   counters?: { started: number; exits: number };
 }
 
+/** The host's status.json while the service runs; empty when it is stopped or has said nothing. */
+export async function readHostStatus(
+  spec: ServiceSpec | undefined,
+  status: ManagedStatus,
+  context: CliContext,
+): Promise<HostStatus> {
+  if (!spec || status.state === "stopped") return {};
+  const file = path.join(logDirectoryFor(spec, context.configRoot, context.windows), "status.json");
+  return await Deno.readTextFile(file).then(JSON.parse).catch(() => ({}));
+}
+
+/**
+ * The state a person is shown: the service manager's, except that a running host whose program is
+ * throttled is PAUSED — as the SCM shows it, where systemd can't (it sees the host running). Only the
+ * running host's own word counts: a status.json of an earlier host is not believed.
+ */
+export function shownState(status: ManagedStatus, host: HostStatus): ManagedState {
+  return status.state === "running" && host.state === "paused" && host.hostPid === status.pid
+    ? "paused"
+    : status.state;
+}
+
 async function printStatus(name: string, context: CliContext, options: ManageOptions) {
   const [status, installed] = await Promise.all([context.manager.status(name), context.manager.query(name)]);
   const spec: ServiceSpec | undefined = await readSpec(context.configRoot, name).catch(() => undefined);
   const logDirectory = spec ? logDirectoryFor(spec, context.configRoot, context.windows) : undefined;
-  const host: HostStatus = logDirectory && status.state !== "stopped"
-    ? await Deno.readTextFile(path.join(logDirectory, "status.json")).then(JSON.parse).catch(() => ({}))
-    : {};
+  const host = await readHostStatus(spec, status, context);
+  const state = shownState(status, host);
   const startedAt = host.programStartedAt ? Date.parse(host.programStartedAt) : undefined;
   const hostPid = status.state === "stopped" ? undefined : status.pid;
   const file = (stream: "stdout" | "stderr") =>
@@ -354,7 +376,7 @@ async function printStatus(name: string, context: CliContext, options: ManageOpt
   const report = {
     name,
     displayName: installed.displayName,
-    state: status.state,
+    state,
     pid: status.pid,
     programPid: host.programPid,
     start: installed.start,
@@ -381,7 +403,7 @@ async function printStatus(name: string, context: CliContext, options: ManageOpt
   }
   const rows: [string, string | undefined][] = [
     ["service", `${name}${installed.displayName !== name ? ` (${installed.displayName})` : ""}`],
-    ["state", status.state.replace("_", " ") + (status.pid ? ` (host pid ${status.pid})` : "")],
+    ["state", state.replace("_", " ") + (status.pid ? ` (host pid ${status.pid})` : "")],
     ["reason", host.reason],
     ["program", spec ? windowsCommandLine(spec.program, spec.arguments) : installed.command],
     ["program pid", host.programPid?.toString()],

@@ -28,6 +28,7 @@ import { serviceStates } from "../ffi/types.ts";
 import { checkServiceName, type CliContext, hostCommand, INSTALL_FILE } from "./context.ts";
 import { CliError, describeFailure } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
+import { readHostStatus, shownState } from "./manage.ts";
 import { createService, resolveProgram } from "./install.ts";
 import { servitorCommand } from "./self.ts";
 import {
@@ -546,7 +547,9 @@ export function nssmState(state: ManagedState): [string, number] {
 async function status(args: readonly string[], context: CliContext, code: boolean): Promise<number> {
   if (args[0] === undefined) throw usage(`${code ? "statuscode" : "status"} <service>: which service?`);
   const name = await serviceNamed(args[0], context, code ? 0 : NSSM.noService);
-  const [text, number] = nssmState((await context.manager.status(name)).state);
+  const managed = await context.manager.status(name);
+  const spec = await readSpec(context.configRoot, name).catch(() => undefined);
+  const [text, number] = nssmState(shownState(managed, await readHostStatus(spec, managed, context)));
   context.say(text);
   return code ? number : ExitCode.ok;
 }

@@ -137,7 +137,7 @@ test("ManageService stop of a program that ignores SIGINT and SIGTERM succeeds: 
   }
 });
 
-test("ManageService continue starts a throttled program again at once, long before its restart delay is over", async () => {
+test("a throttled program shows PAUSED, and ManageService continue starts it again at once, long before its restart delay is over", async () => {
   const name = uniqueUnit("servitor-cli-continue");
   const folder = await Deno.makeTempDir();
   const log = path.join(folder, "starts");
@@ -160,7 +160,12 @@ test("ManageService continue starts a throttled program again at once, long befo
       async () => JSON.parse((await servitorOk("ManageService", name, "status", "--json")).stdout),
       (status) => status.nextStartAt !== undefined,
     );
-    assertEquals(waiting.state, "running", "systemd has no paused: the host runs on, the program waits");
+    // systemd sees the host running; the host says its program waits, and a person sees PAUSED, as on
+    // Windows — in ManageService status and in nssm's status and statuscode (7).
+    assertEquals(waiting.state, "paused");
+    assertEquals((await servitorOk("status", name)).stdout, "SERVICE_PAUSED\n");
+    const code = await servitor("statuscode", name);
+    assertEquals([code.code, code.stdout], [7, "SERVICE_PAUSED\n"]);
     assertOk(Date.parse(waiting.nextStartAt) - Date.now() > 60_000, `next start at ${waiting.nextStartAt}`);
     assertEquals((await lines()).length, 1);
 

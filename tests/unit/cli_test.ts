@@ -1,6 +1,6 @@
 import { assertEquals, assertMatch, assertOk, assertRejects } from "../assert.ts";
 import { createService } from "../../cli/install.ts";
-import { manageService, outputFile } from "../../cli/manage.ts";
+import { manageService, outputFile, shownState } from "../../cli/manage.ts";
 import { nssmState } from "../../cli/nssm.ts";
 import { CliError } from "../../cli/errors.ts";
 import type { CliContext } from "../../cli/context.ts";
@@ -395,4 +395,15 @@ Deno.test("nssm's status names and statuscode numbers are winsvc.h's, SERVICE_ST
     ["SERVICE_PAUSE_PENDING", 6],
     ["SERVICE_PAUSED", 7],
   ]);
+});
+
+Deno.test("a running host whose program is throttled shows PAUSED, believed only from that very host", () => {
+  assertEquals(shownState({ state: "running", pid: 5 }, { state: "paused", hostPid: 5 }), "paused");
+  assertEquals(shownState({ state: "running", pid: 6 }, { state: "paused", hostPid: 5 }), "running");
+  assertEquals(shownState({ state: "running", pid: 5 }, { state: "running", hostPid: 5 }), "running");
+  assertEquals(
+    shownState({ state: "stop_pending", pid: 5 }, { state: "paused", hostPid: 5 }),
+    "stop_pending",
+  );
+  assertEquals(shownState({ state: "running", pid: 5 }, {}), "running");
 });
