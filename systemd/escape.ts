@@ -61,6 +61,20 @@ function execPath(program: string): string {
   return PLAIN_WORD.test(program) && !EXEC_PREFIX.test(program) ? literal : `"${literal}"`;
 }
 
+/**
+ * One path of a space-separated path list (BindReadOnlyPaths=): quoted when it holds a blank or a quote,
+ * specifiers escaped; such lists expand no `$`.
+ *
+ * @example
+ * ```ts
+ * pathWord("/tmp/a b"); // "/tmp/a b" (quoted)
+ * ```
+ */
+export function pathWord(path: string): string {
+  const literal = escapeSpecifiers(path);
+  return PLAIN_WORD.test(path) ? literal : `"${cEscape(literal)}"`;
+}
+
 /** A whole ExecStart= value: the program and its arguments, each exactly as given. */
 export function execLine(program: string, args: readonly string[]): string {
   return [execWord(program, true), ...args.map((arg) => execWord(arg))].join(" ");

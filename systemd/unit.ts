@@ -28,7 +28,7 @@ import { posixLauncher } from "../host/launcher_posix.ts";
 import { HostExitCode, stopSteps } from "../host/supervisor.ts";
 import path from "path";
 import { SPEC_FILE } from "../service/store.ts";
-import { escapeSpecifiers, execLine, freeText, opaqueValue, readOpaqueValue } from "./escape.ts";
+import { escapeSpecifiers, execLine, freeText, opaqueValue, pathWord, readOpaqueValue } from "./escape.ts";
 import { bootTarget, unitName } from "./paths.ts";
 
 /** servitor's own section: systemd ignores `X-` sections silently; it marks the units servitor wrote. */
@@ -179,7 +179,12 @@ function linuxUser(name: string): string {
  * [Service] lines for the account. A user service runs as its user: there is no account to choose.
  * `storeRoot` is the host's store; undefined for a program that is a service by itself.
  */
-function accountLines(spec: ServiceSpec, user: boolean, storeRoot: string | undefined): string[] {
+function accountLines(
+  spec: ServiceSpec,
+  command: HostCommand,
+  user: boolean,
+  storeRoot: string | undefined,
+): string[] {
   const account = spec.account;
   if (user) {
     if (account.kind === "local_system") return [];
@@ -206,10 +211,35 @@ function accountLines(spec: ServiceSpec, user: boolean, storeRoot: string | unde
     case "local_service":
     case "network_service":
     case "virtual":
-      return ["DynamicUser=yes", ...logs];
+      return ["DynamicUser=yes", ...privateTmpBindings(spec, command), ...logs];
     case "user":
       return [`User=${linuxUser(account.name)}`, ...logs];
   }
+}
+
+/**
+ * DynamicUser= gives the service a private /tmp and /var/tmp (systemd.exec(5)), so what the unit runs from
+ * there — servitor run from a checkout under /tmp, its Deno, the program — would be missing (203/EXEC):
+ * each such folder (the first one under /tmp or /var/tmp) is bound into the service, read-only.
+ *
+ * @example
+ * ```ts
+ * import { privateTmpBindings } from "./unit.ts";
+ * import { defaultSpec } from "../service/spec.ts";
+ * privateTmpBindings(defaultSpec("web", "/usr/bin/web"), {
+ *   program: "/tmp/ci/main/node_modules/deno/deno",
+ *   args: ["run", "/tmp/ci/main/cli/main.ts", "host", "--service", "web"],
+ * }); // ["BindReadOnlyPaths=/tmp/ci"]
+ * ```
+ */
+export function privateTmpBindings(spec: ServiceSpec, command: HostCommand): string[] {
+  const needed = [command.program, ...command.args, spec.program, spec.directory ?? ""];
+  const folders = new Set<string>();
+  for (const file of needed) {
+    const match = /^(\/(?:var\/)?tmp\/[^/]+)(?:\/|$)/.exec(path.posix.normalize(file));
+    if (match) folders.add(match[1]);
+  }
+  return [...folders].sort().map((folder) => `BindReadOnlyPaths=${pathWord(folder)}`);
 }
 
 /** The store the host reads: its --config-root, else the machine's. */
@@ -269,7 +299,7 @@ function hostLines(spec: ServiceSpec, host: HostCommand, user: boolean): string[
     // exec, not simple: `systemctl start` fails when the host can't be executed at all.
     "Type=exec",
     `ExecStart=${execLine(host.program, host.args)}`,
-    ...accountLines(spec, user, storeRootOf(host)),
+    ...accountLines(spec, host, user, storeRootOf(host)),
     `Restart=${restart.restart}`,
     ...(restart.prevent.length ? [`RestartPreventExitStatus=${restart.prevent.join(" ")}`] : []),
     ...(restart.force.length ? [`RestartForceExitStatus=${restart.force.join(" ")}`] : []),
@@ -304,7 +334,7 @@ function selfServiceLines(
     "Type=notify",
     `NotifyAccess=${notifyAccess(unit, runsAsRoot)}`,
     `ExecStart=${execLine(program.program, program.args)}`,
-    ...accountLines(spec, user, undefined),
+    ...accountLines(spec, program, user, undefined),
     "Restart=on-failure",
     // SIGTERM to the program alone, which stops in its own way (its stop callback, its loop's end) as it
     // would for the SCM's stop control; what it leaves behind gets SIGKILL once it has exited.

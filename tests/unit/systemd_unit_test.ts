@@ -9,6 +9,7 @@ import { execLine, execWord, freeText, shellWord } from "../../systemd/escape.ts
 import { unitName, unitPath, userConfigRoot } from "../../systemd/paths.ts";
 import {
   parseUnitFile,
+  privateTmpBindings,
   readUnit,
   renderUnit,
   restartPolicy,
@@ -394,4 +395,29 @@ Deno.test("systemctl show's blocks, one per unit; its failures, one line of the 
     job.message,
     /^systemctl start web\.service: Job for web\.service failed .* See "systemctl status/,
   );
+});
+
+Deno.test("a service with a private /tmp (LocalService) gets the /tmp folders it runs from bound in, read-only", () => {
+  const host = {
+    program: "/tmp/ci/main/node_modules/deno/deno",
+    args: [
+      "run",
+      "/tmp/ci/main/cli/main.ts",
+      "host",
+      "--service",
+      "web",
+      "--config-root",
+      "/var/tmp/st ore/x",
+    ],
+  };
+  const spec = defaultSpec("web", "/usr/bin/web");
+  assertEquals(privateTmpBindings(spec, host), [
+    "BindReadOnlyPaths=/tmp/ci",
+    'BindReadOnlyPaths="/var/tmp/st ore"',
+  ]);
+  assertEquals(privateTmpBindings(spec, { program: "/usr/local/bin/servitor", args: ["host"] }), []);
+  spec.account = { kind: "local_service" };
+  assertMatch(renderUnit(spec, host), /^DynamicUser=yes\nBindReadOnlyPaths=\/tmp\/ci\n/m);
+  spec.account = { kind: "local_system" };
+  assertEquals(/BindReadOnlyPaths/.test(renderUnit(spec, host)), false, "root sees the real /tmp");
 });
