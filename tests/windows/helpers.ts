@@ -55,3 +55,38 @@ export function serviceRegistryValue(service: string, value: string): string[] |
   const match = line?.match(/^\s*\S+\s+REG_\w+\s+(.*)$/);
   return match ? match[1].split("\\0") : undefined;
 }
+
+/** What a person at a console saw of a program they stopped with Ctrl-C (fixtures/console_ctrl_c.ts). */
+export interface ConsoleOutcome {
+  exitCode: number;
+  /** Whether it had to be killed after 20 s. */
+  escalated: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `command` on a console of its own, as a person would, and presses Ctrl-C there once `readyText`
+ * is in `readyFile`. The person is a process of their own: they leave this process's console for a new one.
+ */
+export async function stopAtConsole(
+  readyFile: string,
+  readyText: string,
+  command: string[],
+): Promise<ConsoleOutcome> {
+  const result = await tempFile("console_ctrl_c.json");
+  const person = await new Deno.Command(Deno.execPath(), {
+    args: [
+      ...["run", "--allow-all", path.win32.join(import.meta.dirname!, "fixtures", "console_ctrl_c.ts")],
+      ...[result, readyFile, readyText, ...command],
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  const outcome = JSON.parse(await Deno.readTextFile(result).catch(() => "{}"));
+  if (person.code !== 0 || outcome.error || outcome.exitCode === undefined) {
+    throw new Error(`the person at the console could not do it (exit ${person.code}): ${outcome.error}`);
+  }
+  return outcome;
+}

@@ -6,7 +6,7 @@
 import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { descendants, isProcessRunning, listProcesses, terminateProcessById } from "../../ffi/process.ts";
-import { notWindows, waitForState } from "./helpers.ts";
+import { notWindows, stopAtConsole, waitForState } from "./helpers.ts";
 import { eventuallyLines, hostedService, main, sleep } from "./hosted.ts";
 import { defaultSpec } from "../../service/spec.ts";
 import { writeSpec } from "../../service/store.ts";
@@ -170,21 +170,9 @@ test("a person runs the host in a console: the program's output shows there, and
   ]);
   spec.output.stdout = "ready.log"; // also in a file, for the person's fixture to see when to press Ctrl-C
   await writeSpec(root, spec);
-  const result = path.win32.join(root, "console.json");
-  // A person at a console, in a process of its own: it leaves this process's console for a new one.
-  const person = await new Deno.Command(Deno.execPath(), {
-    args: [
-      ...["run", "--allow-all", path.win32.join(fixtures, "console_ctrl_c.ts"), result],
-      ...[path.win32.join(root, spec.name, "logs", "ready.log"), "ready"],
-      ...[Deno.execPath(), "run", "--allow-all", main, "host", "--service", spec.name, "--config-root", root],
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).output();
-  assertEquals(person.code, 0);
-  const outcome = JSON.parse(await Deno.readTextFile(result));
-  assertEquals(outcome.error, undefined, outcome.error);
+  const outcome = await stopAtConsole(path.win32.join(root, spec.name, "logs", "ready.log"), "ready", [
+    ...[Deno.execPath(), "run", "--allow-all", main, "host", "--service", spec.name, "--config-root", root],
+  ]);
   assertEquals([outcome.exitCode, outcome.escalated], [0, false], outcome.stderr);
   assertMatch(outcome.stdout, /^ready\r?$/m, "the program's output, on the host's console");
   assertMatch(outcome.stderr, /running[\s\S]*stop pending[\s\S]*stopped/);

@@ -10,7 +10,14 @@ import { Win32Error } from "../../ffi/error.ts";
 import type { ServiceStatus } from "../../ffi/types.ts";
 import { windowsCommandLine } from "../../service/command_line.ts";
 import { ASKED_HINT_MS } from "./fixtures/library_slow_stop.ts";
-import { denoServiceCommand, notWindows, tempFile, uniqueName, waitForState } from "./helpers.ts";
+import {
+  denoServiceCommand,
+  notWindows,
+  stopAtConsole,
+  tempFile,
+  uniqueName,
+  waitForState,
+} from "./helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
 const examples = path.win32.join(import.meta.dirname!, "..", "..", "examples");
@@ -259,32 +266,12 @@ test("a start callback that throws ends the service STOPPED with service-specifi
 
 test("the plain-loop example run from a console: Ctrl-C fires its signal, its loop ends, and it exits 0", async () => {
   const log = await tempFile("plain_loop_console.log");
-  const result = await tempFile("console_ctrl_c.json");
-  // A person at a console, in a process of its own: it leaves this process's console for a new one.
-  const person = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      path.win32.join(import.meta.dirname!, "fixtures", "console_ctrl_c.ts"),
-      result,
-      log,
-      "tick 1",
-      Deno.execPath(),
-      "run",
-      "--allow-all",
-      path.win32.join(examples, "plain_loop.ts"),
-      log,
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).output();
-  assertEquals(person.code, 0);
-  const outcome = JSON.parse(await Deno.readTextFile(result));
-  assertEquals(outcome.error, undefined, outcome.error);
+  const outcome = await stopAtConsole(log, "tick 1", [
+    ...[Deno.execPath(), "run", "--allow-all", path.win32.join(examples, "plain_loop.ts"), log],
+  ]);
   assertEquals([outcome.exitCode, outcome.escalated], [0, false], outcome.stderr);
   // The console session's lines: the same states a service manager would have been told.
-  const states = (outcome.stderr as string).split(/\r?\n/).filter((line) => line.startsWith("PlainLoop: "));
+  const states = outcome.stderr.split(/\r?\n/).filter((line) => line.startsWith("PlainLoop: "));
   assertEquals(states.map((line) => line.replace(/ — .*/, "")), [
     "PlainLoop: start pending",
     "PlainLoop: running",
