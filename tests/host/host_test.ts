@@ -279,29 +279,40 @@ Deno.test("under a service manager the program writes its log itself: both strea
   assertEquals(numbered, numbered.map((_, i) => `line ${i + 1}`), "every line once, in order");
 });
 
-Deno.test("an internal error ends the program's tree, reports STOPPED 254 and says why in the error log", async () => {
-  await using service = await storedService(sh("stubborn.sh"), [], (spec, root) => {
-    spec.arguments = [path.join(root, "signals"), "term"]; // ignores SIGINT and SIGTERM: only a kill ends it
-  });
+/**
+ * A service manager's session that records what the host reports (`check` may throw, as SetServiceStatus
+ * can fail) and lets go once STOPPED is reported.
+ */
+function recordingSession(name: string, check: (status: StatusReport) => void = () => {}) {
   const reports: StatusReport[] = [];
-  const systemLog: string[] = [];
-  let handler: ((control: IncomingControl) => ControlAnswer) | undefined;
   let closed!: () => void;
-  // A session whose STOP_PENDING report fails, as SetServiceStatus could: the host is left unable to go on.
   const session: ServiceSession = {
     kind: "scm",
-    name: service.spec.name,
+    name,
     args: [],
     closed: new Promise((resolve) => closed = resolve),
     get last() {
       return reports.at(-1);
     },
     report(status) {
-      if (status.state === "stop_pending") throw new Error("SetServiceStatus failed (simulated)");
+      check(status);
       reports.push(status);
       if (status.state === "stopped") closed();
     },
   };
+  return { session, reports };
+}
+
+Deno.test("an internal error ends the program's tree, reports STOPPED 254 and says why in the error log", async () => {
+  await using service = await storedService(sh("stubborn.sh"), [], (spec, root) => {
+    spec.arguments = [path.join(root, "signals"), "term"]; // ignores SIGINT and SIGTERM: only a kill ends it
+  });
+  const systemLog: string[] = [];
+  let handler: ((control: IncomingControl) => ControlAnswer) | undefined;
+  // A session whose STOP_PENDING report fails, as SetServiceStatus could: the host is left unable to go on.
+  const { session, reports } = recordingSession(service.spec.name, (status) => {
+    if (status.state === "stop_pending") throw new Error("SetServiceStatus failed (simulated)");
+  });
   const outcome = runHost({ name: service.spec.name, configRoot: service.root }, {
     windows: false,
     launcher: posixLauncher,
@@ -334,21 +345,7 @@ Deno.test("a failure while the host watches the program stops the service with 2
   await using service = await storedService(sh("exit_with.sh"), [], (spec, root) => {
     spec.arguments = [path.join(root, "runs"), "1"];
   });
-  const reports: StatusReport[] = [];
-  let closed!: () => void;
-  const session: ServiceSession = {
-    kind: "scm",
-    name: service.spec.name,
-    args: [],
-    closed: new Promise((resolve) => closed = resolve),
-    get last() {
-      return reports.at(-1);
-    },
-    report(status) {
-      reports.push(status);
-      if (status.state === "stopped") closed();
-    },
-  };
+  const { session, reports } = recordingSession(service.spec.name);
   // The program runs for real; releasing it after its exit fails, as a handle the system refuses to close.
   const launcher: Launcher = {
     methods: posixLauncher.methods,
