@@ -161,6 +161,9 @@ function stopHintMs(options: SupervisorOptions, fromStep: number): number {
   return stopSteps(options).slice(fromStep).reduce((sum, step) => sum + step.waitMs, 0) + 1_000;
 }
 
+/** Said at once when Start/Pre exits with 99, and again as the reason of the STOPPED that follows Exit/Post. */
+const START_ABORTED = "the Start/Pre hook exited with 99: the start is aborted";
+
 /** What is left of a stop once the program has exited: the Exit/Post hook, up to its deadline. */
 function exitPostHintMs(options: SupervisorOptions): number {
   return (options.spec.hooks["Exit/Post"] ? options.spec.hookDeadlineMs : 0) + 1_000;
@@ -319,11 +322,7 @@ export function transition(
         } else if (event.exitCode === 99) {
           // As NSSM: the abort is said at once, Exit/Post still runs (NSSM_EXIT_COUNT counts it, NSSM_EXITCODE
           // is the last code, 0 when the program never ran), and STOPPED follows once it is done.
-          effects.push({
-            kind: "log",
-            level: "error",
-            message: "the Start/Pre hook exited with 99: the start is aborted",
-          });
+          effects.push({ kind: "log", level: "error", message: START_ABORTED });
           next.counters.exits++;
           next.trigger = undefined;
           next.phase = { kind: "start_aborted" };
@@ -338,11 +337,10 @@ export function transition(
       } else if (event.event === "Exit/Post" && phase.kind === "exit_post") {
         afterExit(phase.code, phase.runtimeMs, event.now);
       } else if (event.event === "Exit/Post" && phase.kind === "start_aborted") {
-        const reason = "the Start/Pre hook exited with 99: the start is aborted";
         finish(
           { kind: "service_specific", code: HostExitCode.startAborted },
           HostExitCode.startAborted,
-          reason,
+          START_ABORTED,
         );
       }
       break;

@@ -153,27 +153,26 @@ Deno.test("pause of a running program is refused, as NSSM refuses it", () => {
   assertEquals(driver.state.phase.kind, "running");
 });
 
-Deno.test("the PAUSED report says which exit code after how long, and when the next start is due", () => {
+/** The effects of a second short run (exit code 3 after 0.25 s): the program is throttled, PAUSED. */
+function throttledOnce(): Effect[] {
   const driver = new Driver(options());
   driver.start();
   driver.runFor(100, 3);
   driver.launchIfAsked();
   driver.take();
   driver.runFor(250, 3);
-  const paused = driver.take().find((e) => e.kind === "report" && e.state === "paused");
+  return driver.take();
+}
+
+Deno.test("the PAUSED report says which exit code after how long, and when the next start is due", () => {
+  const paused = throttledOnce().find((e) => e.kind === "report" && e.state === "paused");
   const reason = (paused as { reason?: string }).reason ?? "";
   assertOk(reason.includes("code 3") && reason.includes("0.3 s") && reason.includes("in 2.0 s"), reason);
   assertOk(reason.includes("continue"), reason);
 });
 
 Deno.test("the reason for PAUSED goes to the error log too, as a warning", () => {
-  const driver = new Driver(options());
-  driver.start();
-  driver.runFor(100, 3);
-  driver.launchIfAsked();
-  driver.take();
-  driver.runFor(250, 3);
-  const line = driver.take().find((e) => e.kind === "log" && e.message.includes("next start is due"));
+  const line = throttledOnce().find((e) => e.kind === "log" && e.message.includes("next start is due"));
   assertEquals(line && line.kind === "log" && [line.level, line.errorLog], ["warning", true]);
 });
 
