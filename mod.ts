@@ -47,6 +47,6 @@ export { installSelf, type InstallSelfOptions, uninstallSelf } from "./library/i
 export type { AcceptedControl, ServiceState } from "./ffi/types.ts";
 export type { IncomingControl, PowerEvent } from "./ffi/dispatcher.ts";
 export type { SessionKind } from "./protocol/session.ts";
-export type { Account, StartMode } from "./service/spec.ts";
+export { type Account, type StartMode, startModes } from "./service/spec.ts";
 export { quoteWindowsArgument, windowsCommandLine } from "./service/command_line.ts";
 export { Win32Error } from "./ffi/error.ts";

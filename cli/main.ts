@@ -19,6 +19,7 @@ const usage = `servitor ${VERSION}: run any program as a Windows service or a sy
 Usage:
   servitor InstallService <program> [program options…] --service_name <name> [options…]
   servitor ManageService <name> start|status|stop|remove|reinstall|stop_and_remove|stop_and_reinstall|stop_and_restart
+  servitor schema                      the JSON Schema of a service's stored configuration
   servitor --version
   servitor -h | --help
 
@@ -40,6 +41,10 @@ export async function main(args: string[]): Promise<number> {
       return ExitCode.ok;
     case "host":
       return await host(args.slice(1));
+    case "schema": {
+      const { serviceJsonSchema } = await import("../service/schema.ts");
+      return say(JSON.stringify(serviceJsonSchema(), null, 2));
+    }
     // Each command's help comes before the service manager is connected: it needs neither one nor root.
     case "installservice": {
       const { installUsage, parseInstallArgs } = await import("./install_options.ts");

@@ -5,45 +5,42 @@
  * @module
  */
 
+import type { z } from "zod";
+import {
+  type Account,
+  type accountKinds,
+  type exitActions,
+  hookEvents,
+  type outputDispositions,
+  parseAffinity,
+  type priorities,
+  serviceSchema,
+  startModes,
+} from "./schema.ts";
+
+export { hookEvents, parseAffinity, startModes };
+
 /**
  * When the service starts: at boot, at boot after the others (delayed), on request, or never.
  *
  * @example A program that installs itself to start on request only
  * ```ts
- * import type { InstallSelfOptions, StartMode } from "../mod.ts";
+ * import { type InstallSelfOptions, type StartMode, startModes } from "../mod.ts";
  * const start: StartMode = "manual";
  * const options: InstallSelfOptions = { name: "Worker", start };
+ * console.log(startModes.includes(start)); // true
  * ```
  */
-export type StartMode = "auto" | "delayed" | "manual" | "disabled";
+export type StartMode = typeof startModes[number];
 
 /** What the host does when the program exits (AppExit): NSSM's four actions. */
-export type ExitAction = "restart" | "ignore" | "exit" | "suicide";
+export type ExitAction = typeof exitActions[number];
 
 /** A process priority class (AppPriority), named as SetPriorityClass's constants without _PRIORITY_CLASS. */
-export type Priority = "realtime" | "high" | "above_normal" | "normal" | "below_normal" | "idle";
+export type Priority = typeof priorities[number];
 
 /** NSSM's hook events, as `Event/Action`. */
-export type HookEvent =
-  | "Start/Pre"
-  | "Start/Post"
-  | "Stop/Pre"
-  | "Exit/Post"
-  | "Rotate/Pre"
-  | "Rotate/Post"
-  | "Power/Change"
-  | "Power/Resume";
-
-export const hookEvents: readonly HookEvent[] = [
-  "Start/Pre",
-  "Start/Post",
-  "Stop/Pre",
-  "Exit/Post",
-  "Rotate/Pre",
-  "Rotate/Post",
-  "Power/Change",
-  "Power/Resume",
-];
+export type HookEvent = typeof hookEvents[number];
 
 /** Whether a hook is waited for before the host goes on (NSSM's *asterisk). */
 export function isSynchronousHook(event: HookEvent): boolean {
@@ -51,190 +48,43 @@ export function isSynchronousHook(event: HookEvent): boolean {
 }
 
 /** How an output file is opened (AppStdoutCreationDisposition): appended to, or emptied first. */
-export type OutputDisposition = "append" | "replace";
+export type OutputDisposition = typeof outputDispositions[number];
 
 /**
- * The account the service runs as. A password is never part of it: it is asked for at install.
- *
- * @example A program that installs itself under an account of its own
- * ```ts
- * import type { Account, InstallSelfOptions } from "../mod.ts";
- * const account: Account = { kind: "user", name: ".\\worker" };
- * const options: InstallSelfOptions = { name: "Worker", account, password: Deno.env.get("WORKER_PASSWORD") };
- * ```
+ * Everything about one service, as the schema (./schema.ts) defines it with NSSM's parameter names: what the
+ * CLI parses into, the YAML store reads and writes, both service-manager backends apply and the host runs.
+ * The display name, which the schema lets a file leave out, is always filled in.
  */
-export type Account =
-  | { kind: "local_system" }
-  | { kind: "local_service" }
-  | { kind: "network_service" }
-  | { kind: "virtual" }
-  | { kind: "user"; name: string };
+export type ServiceSpec = Omit<z.output<typeof serviceSchema>, "displayName"> & { displayName: string };
+
+/** The account kinds' names. */
+export type AccountKind = typeof accountKinds[number];
+export type { Account };
 
 /** Output redirection and rotation (AppStdin, AppStdout, AppStderr, AppRotate*, AppTimestampLog). */
-export interface OutputSpec {
-  /** AppStdin: a path spec, or undefined for NUL (so a batch file never waits for an answer). */
-  stdin?: string;
-  /** AppStdout: a path spec with monikers such as `%PROGRAM%.out.txt`; relative to the log directory. */
-  stdout?: string;
-  /** AppStderr: as stdout; the same spec as stdout interleaves both into one file. */
-  stderr?: string;
-  /** AppStdoutCreationDisposition: 4 (OPEN_ALWAYS, append) is "append", 2 (CREATE_ALWAYS) "replace". */
-  stdoutDisposition: OutputDisposition;
-  /** AppStderrCreationDisposition. */
-  stderrDisposition: OutputDisposition;
-  /** AppTimestampLog: each line prefixed with a millisecond timestamp. */
-  timestamp: boolean;
-  /** AppRedirectHooks: hooks write to the same files. */
-  redirectHooks: boolean;
-  rotation: RotationSpec;
-}
-
-export interface RotationSpec {
-  /** AppRotateFiles: rotate existing files at each (re)start. */
-  files: boolean;
-  /** AppRotateOnline: rotate by size while running, and on request. */
-  online: boolean;
-  /** AppRotateSeconds: not a file last written less than this many seconds ago (0: no limit). */
-  seconds: number;
-  /** AppRotateBytes (with AppRotateBytesHigh): not a file smaller than this (0: no limit). */
-  bytes: number;
-  /** AppRotateDelay: milliseconds to pause after rotating. */
-  delayMs: number;
-  /** AppStdoutCopyAndTruncate: copy then truncate instead of renaming. */
-  stdoutCopyAndTruncate: boolean;
-  /** AppStderrCopyAndTruncate. */
-  stderrCopyAndTruncate: boolean;
-  /** Beyond NSSM (AppRotateKeep): keep the newest N rotated files per stream; 0 keeps all. */
-  keep: number;
-  /** Beyond NSSM (AppRotateCompress): gzip rotated files in the background. */
-  compress: boolean;
-}
-
+export type OutputSpec = ServiceSpec["output"];
+/** Rotation (AppRotate*): at start, online by size and on request; beyond NSSM, keep and compress. */
+export type RotationSpec = OutputSpec["rotation"];
 /** The graceful stop (AppStopMethod*, AppKillProcessTree). */
-export interface StopSpec {
-  /** AppStopMethodSkip: 1 no Ctrl-C (SIGINT), 2 no WM_CLOSE (SIGTERM), 4 no WM_QUIT, 8 no TerminateProcess (SIGKILL). */
-  skip: number;
-  /** AppStopMethodConsole: ms to wait after Ctrl-C (SIGINT on Linux). */
-  consoleMs: number;
-  /** AppStopMethodWindow: ms to wait after WM_CLOSE (SIGTERM on Linux). */
-  windowMs: number;
-  /** AppStopMethodThreads: ms to wait after WM_QUIT. */
-  threadsMs: number;
-  /** AppKillProcessTree: apply each method to the whole tree. */
-  killProcessTree: boolean;
-}
-
+export type StopSpec = ServiceSpec["stop"];
 /** The service manager's own recovery when the host fails (SCM failure actions; systemd's Restart=). */
-export interface RecoverySpec {
-  /** Each failure in turn takes the next action; the last repeats. */
-  actions: { action: "restart" | "reboot" | "run_command" | "none"; delayMs: number }[];
-  /** Seconds without a failure after which the count starts again. */
-  resetSeconds: number;
-  /** For run_command. */
-  command?: string;
-}
-
+export type RecoverySpec = NonNullable<ServiceSpec["recovery"]>;
 /** Beyond NSSM, off when undefined: at most `restarts` restarts within `seconds`, then Exit. */
-export interface RestartBudget {
-  restarts: number;
-  seconds: number;
+export type RestartBudget = NonNullable<ServiceSpec["restartBudget"]>;
+
+/** A spec from the schema's output: the display name, which a file may leave out, filled in with the name. */
+export function completeSpec(parsed: z.output<typeof serviceSchema>): ServiceSpec {
+  const { name, displayName, ...rest } = parsed;
+  return { name, displayName: displayName ?? name, ...rest };
 }
 
-/** Everything about one service. */
-export interface ServiceSpec {
-  /** The service's name (the key in the SCM, the systemd unit's name). */
-  name: string;
-  /** DisplayName. */
-  displayName: string;
-  /** Description. */
-  description: string;
-  /** Application: the program, an absolute path. */
-  program: string;
-  /** AppParameters, as a list (joined with Windows quoting where Windows needs one string). */
-  arguments: string[];
-  /** AppDirectory: defaults to the program's folder. */
-  directory?: string;
-  /** Start. */
-  start: StartMode;
-  /** ObjectName. */
-  account: Account;
-  /** DependOnService. */
-  dependsOn: string[];
-  /**
-   * Environment: the service's own environment block (the SCM's `Environment` value), merged into the
-   * system's before anything else, sorted as Windows sorts it (nssm-readme "Merged service environment").
-   */
-  serviceEnvironment?: string[];
-  /** AppEnvironment: KEY=VALUE entries replacing the environment, expanded in order. */
-  environment?: string[];
-  /** AppEnvironmentExtra: KEY=VALUE entries added to the environment, expanded in order. */
-  environmentExtra: string[];
-  output: OutputSpec;
-  /** AppExit: per exit code, then Default. */
-  exit: { default: ExitAction; codes: Record<string, ExitAction> };
-  /** AppThrottle: a run shorter than this many ms is throttled. */
-  throttleMs: number;
-  /** AppRestartDelay: ms to wait before any restart; a floor under the throttle delay. */
-  restartDelayMs: number;
-  restartBudget?: RestartBudget;
-  stop: StopSpec;
-  /** AppPriority. */
-  priority: Priority;
-  /** AppAffinity, such as `0-2,4`; undefined for all processors. */
-  affinity?: string;
-  /** AppNoConsole: no console of its own (then Ctrl-C can't reach it). */
-  noConsole: boolean;
-  /** AppEvents: a command per hook event. */
-  hooks: Partial<Record<HookEvent, string>>;
-  /** Beyond NSSM: ms after which any hook is killed (NSSM's own are 20 s for Start/Pre and Stop/Pre, else 60 s). */
-  hookDeadlineMs: number;
-  /** The service manager's recovery actions; none when undefined (sc failure). */
-  recovery?: RecoverySpec;
-  /** ms the system gives the service to stop before shutdown (SERVICE_PRESHUTDOWN_INFO). */
-  preshutdownTimeoutMs: number;
-  /** Where relative output specs and `<service>_ERROR_LOG.txt` go; the platform's default when unset. */
-  logDirectory?: string;
-}
-
-/** NSSM's defaults, for everything but what names the service and its program. */
+/**
+ * NSSM's defaults (the schema's), for everything but what names the service and its program — which are
+ * taken as given, unchecked: the host builds a spec to report a configuration it can't read.
+ */
 export function defaultSpec(name: string, program: string, args: string[] = []): ServiceSpec {
-  return {
-    name,
-    displayName: name,
-    description: "",
-    program,
-    arguments: args,
-    start: "auto",
-    account: { kind: "local_system" },
-    dependsOn: [],
-    environmentExtra: [],
-    output: {
-      stdoutDisposition: "append",
-      stderrDisposition: "append",
-      timestamp: false,
-      redirectHooks: false,
-      rotation: {
-        files: false,
-        online: false,
-        seconds: 0,
-        bytes: 0,
-        delayMs: 0,
-        stdoutCopyAndTruncate: false,
-        stderrCopyAndTruncate: false,
-        keep: 0,
-        compress: false,
-      },
-    },
-    exit: { default: "restart", codes: {} },
-    throttleMs: 1500,
-    restartDelayMs: 0,
-    stop: { skip: 0, consoleMs: 1500, windowMs: 1500, threadsMs: 1500, killProcessTree: true },
-    priority: "normal",
-    noConsole: false,
-    hooks: {},
-    hookDeadlineMs: 60_000,
-    preshutdownTimeoutMs: 180_000,
-  };
+  const defaults = serviceSchema.parse({ name: "-", program: "-" });
+  return completeSpec({ ...defaults, name, program, arguments: args });
 }
 
 /** The exit action for an exit code, NSSM's way: the code's own entry, else Default. */
@@ -244,22 +94,6 @@ export function exitActionFor(spec: ServiceSpec, code: number): ExitAction {
   // NSSM honours Suicide for exit code 0 only when 0 has its own entry; otherwise it exits gracefully.
   if (code === 0 && spec.exit.default === "suicide") return "exit";
   return spec.exit.default;
-}
-
-/** Parses AppAffinity (`0-2,4`) into processor numbers; throws a RangeError naming what is wrong. */
-export function parseAffinity(text: string): number[] {
-  const cpus = new Set<number>();
-  for (const part of text.split(",")) {
-    const match = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (!match) throw new RangeError(`AppAffinity "${text}": "${part}" is not a processor or a range`);
-    const first = Number(match[1]);
-    const last = match[2] === undefined ? first : Number(match[2]);
-    if (last < first || last > 63) {
-      throw new RangeError(`AppAffinity "${text}": "${part}" is out of range 0-63`);
-    }
-    for (let cpu = first; cpu <= last; cpu++) cpus.add(cpu);
-  }
-  return [...cpus].sort((a, b) => a - b);
 }
 
 /**

@@ -5,16 +5,9 @@
  * @module
  */
 import path from "path";
-import YAML from "yaml";
-import {
-  type Account,
-  defaultSpec,
-  type ExitAction,
-  hookEvents,
-  parseAffinity,
-  type Priority,
-  type ServiceSpec,
-} from "./spec.ts";
+import YAML, { LineCounter } from "yaml";
+import { serviceSchema, settingIssues } from "./schema.ts";
+import { completeSpec, type ServiceSpec } from "./spec.ts";
 
 export const SPEC_FILE = "service.yaml";
 
@@ -125,156 +118,57 @@ export function stringifySpec(spec: ServiceSpec): string {
   return YAML.stringify(spec, { lineWidth: 0 });
 }
 
-/** Parses and checks a spec's YAML; anything missing takes NSSM's default. */
+/**
+ * Parses and checks a spec's YAML against the schema (./schema.ts); anything left out takes NSSM's default.
+ * A key written with no value (`stdin:`) counts as left out. The error names the file, the line, the key and
+ * what is expected.
+ */
 export function parseSpec(text: string, source: string): ServiceSpec {
-  let data: unknown;
-  try {
-    data = YAML.parse(text);
-  } catch (error) {
-    throw new SpecError(`${source} is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
+  const lineCounter = new LineCounter();
+  const document = YAML.parseDocument(text, { lineCounter, prettyErrors: false });
+  if (document.errors.length > 0) {
+    throw new SpecError(`${source} is not valid YAML: ${document.errors[0].message.split("\n")[0]}`);
   }
-  const fail = (message: string): never => {
-    throw new SpecError(`${source}: ${message}`);
-  };
-  if (!isRecord(data)) return fail("expected a mapping of settings");
-  const name = data.name;
-  const program = data.program;
-  if (typeof name !== "string" || name === "") return fail("name: the service's name is missing");
-  if (typeof program !== "string" || program === "") return fail("program: the program to run is missing");
-  const spec = merge(defaultSpec(name, program), data, "", fail) as ServiceSpec;
-  check(spec, fail);
-  return spec;
+  const data = withoutNulls(document.toJS());
+  if (!isRecord(data)) throw new SpecError(`${source}: expected a mapping of settings`);
+  const issues = settingIssues(data);
+  if (issues.length > 0) {
+    const [first] = issues;
+    const line = lineOf(document, lineCounter, first.path);
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
+    throw new SpecError(
+      `${source}${line ? `:${line}` : ""}: ${first.path.join(".") || "(top)"}: ${first.message}${more}`,
+    );
+  }
+  return completeSpec(serviceSchema.parse(data));
+}
+
+/** The 1-based line of the innermost node of `path` that the document has, or undefined. */
+function lineOf(
+  document: YAML.Document,
+  lineCounter: LineCounter,
+  path: (string | number)[],
+): number | undefined {
+  for (let length = path.length; length > 0; length--) {
+    const node = document.getIn(path.slice(0, length), true) as
+      | { range?: [number, number, number] }
+      | undefined;
+    if (node?.range) return lineCounter.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+/** `data` without the keys whose value is null: a key written with nothing after it is left out. */
+function withoutNulls(data: unknown): unknown {
+  if (Array.isArray(data)) return data.map(withoutNulls);
+  if (!isRecord(data)) return data;
+  return Object.fromEntries(
+    Object.entries(data).filter(([, value]) => value !== null).map((
+      [key, value],
+    ) => [key, withoutNulls(value)]),
+  );
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Keys that may be absent from the defaults: their type is given here. */
-const optionalKeys: Record<string, "string" | "string[]" | "object"> = {
-  directory: "string",
-  environment: "string[]",
-  serviceEnvironment: "string[]",
-  affinity: "string",
-  logDirectory: "string",
-  restartBudget: "object",
-  recovery: "object",
-  "output.stdin": "string",
-  "output.stdout": "string",
-  "output.stderr": "string",
-};
-
-/** Keys whose values are open-ended maps, checked by `check`. */
-const openMaps = new Set(["exit.codes", "hooks", "account", "restartBudget", "recovery"]);
-
-/** The defaults overlaid with `data`, every value of the type its default has. */
-function merge(
-  defaults: unknown,
-  data: Record<string, unknown>,
-  prefix: string,
-  fail: (message: string) => never,
-): unknown {
-  const result: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
-  for (const [key, value] of Object.entries(data)) {
-    const where = prefix + key;
-    const known = (defaults as Record<string, unknown>)[key];
-    const optional = optionalKeys[where];
-    if (known === undefined && !optional) fail(`${where}: unknown setting`);
-    if (value === null || value === undefined) continue;
-    if (openMaps.has(where)) {
-      if (!isRecord(value)) fail(`${where}: expected a mapping`);
-      result[key] = value;
-      continue;
-    }
-    const type: string = optional ?? (Array.isArray(known) ? "string[]" : typeof known);
-    if (type === "string[]") {
-      if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) {
-        fail(`${where}: expected a list of strings`);
-      }
-      result[key] = value;
-    } else if (type === "object") {
-      if (!isRecord(value)) fail(`${where}: expected a mapping`);
-      result[key] = merge(known, value as Record<string, unknown>, `${where}.`, fail);
-    } else {
-      const actual: string = typeof value;
-      if (actual !== type) fail(`${where}: expected a ${type}, not ${JSON.stringify(value)}`);
-      if (type === "number" && (!Number.isInteger(value) || (value as number) < 0)) {
-        fail(`${where}: expected a whole number of 0 or more, not ${value}`);
-      }
-      result[key] = value;
-    }
-  }
-  return result;
-}
-
-const exitActions: readonly ExitAction[] = ["restart", "ignore", "exit", "suicide"];
-const priorities: readonly Priority[] = [
-  "realtime",
-  "high",
-  "above_normal",
-  "normal",
-  "below_normal",
-  "idle",
-];
-const accountKinds: readonly Account["kind"][] = [
-  "local_system",
-  "local_service",
-  "network_service",
-  "virtual",
-  "user",
-];
-
-/** The checks a type can't express: enumerations, exit codes, hooks, affinity. */
-function check(spec: ServiceSpec, fail: (message: string) => never): void {
-  const oneOf = <T extends string>(where: string, value: unknown, allowed: readonly T[]) => {
-    if (!allowed.includes(value as T)) fail(`${where}: "${value}" is not one of ${allowed.join(", ")}`);
-  };
-  oneOf("start", spec.start, ["auto", "delayed", "manual", "disabled"] as const);
-  oneOf("priority", spec.priority, priorities);
-  oneOf("output.stdoutDisposition", spec.output.stdoutDisposition, ["append", "replace"] as const);
-  oneOf("output.stderrDisposition", spec.output.stderrDisposition, ["append", "replace"] as const);
-  oneOf("exit.default", spec.exit.default, exitActions);
-  for (const [code, action] of Object.entries(spec.exit.codes)) {
-    if (!/^-?\d+$/.test(code)) fail(`exit.codes: "${code}" is not an exit code`);
-    oneOf(`exit.codes.${code}`, action, exitActions);
-  }
-  for (const [event, command] of Object.entries(spec.hooks)) {
-    oneOf("hooks", event, hookEvents);
-    if (typeof command !== "string") fail(`hooks.${event}: expected a command line`);
-  }
-  oneOf("account.kind", spec.account.kind, accountKinds);
-  if (spec.account.kind === "user" && typeof spec.account.name !== "string") {
-    fail("account.name: a user account needs its name");
-  }
-  if (spec.restartBudget) {
-    const { restarts, seconds } = spec.restartBudget;
-    if (!Number.isInteger(restarts) || restarts < 1 || !Number.isInteger(seconds) || seconds < 1) {
-      fail("restartBudget: expected restarts and seconds, whole numbers of 1 or more");
-    }
-  }
-  if (spec.recovery) {
-    const { actions, resetSeconds } = spec.recovery;
-    const kinds = ["restart", "reboot", "run_command", "none"];
-    if (
-      !Array.isArray(actions) ||
-      actions.some((a) =>
-        !isRecord(a) || !kinds.includes(a.action as string) || !Number.isInteger(a.delayMs)
-      ) ||
-      !Number.isInteger(resetSeconds)
-    ) {
-      fail("recovery: expected actions (action: restart|reboot|run_command|none, delayMs) and resetSeconds");
-    }
-  }
-  if (spec.affinity !== undefined) {
-    try {
-      parseAffinity(spec.affinity);
-    } catch (error) {
-      fail((error as Error).message);
-    }
-  }
-  for (
-    const entry of [...(spec.serviceEnvironment ?? []), ...(spec.environment ?? []), ...spec.environmentExtra]
-  ) {
-    if (!/^[^=]+=/.test(entry)) fail(`environment: "${entry}" is not KEY=VALUE`);
-  }
 }

@@ -36,16 +36,22 @@ Deno.test("settings left out of a hand-written file take NSSM's defaults", () =>
 
 Deno.test("a bad setting is one message naming the file, the key and the value", () => {
   const cases: [string, RegExp][] = [
-    ["name: s\nprogram: /p\nthrotleMs: 5\n", /svc\.yaml: throtleMs: unknown setting/],
+    ["name: s\nprogram: /p\nthrotleMs: 5\n", /svc\.yaml:3: throtleMs: unknown setting/],
     ["name: s\nprogram: /p\nthrottleMs: fast\n", /throttleMs: expected a number, not "fast"/],
     ["name: s\nprogram: /p\nexit: { default: reboot }\n", /exit\.default: "reboot" is not one of/],
     ["name: s\nprogram: /p\nexit: { codes: { x: exit } }\n", /"x" is not an exit code/],
-    ["name: s\nprogram: /p\nhooks: { Start/Later: x }\n", /hooks: "Start\/Later"/],
+    ["name: s\nprogram: /p\nhooks: { Start/Later: x }\n", /hooks\.Start\/Later: not a hook event/],
     ["name: s\nprogram: /p\naffinity: 0-x\n", /AppAffinity "0-x"/],
     ["name: s\nprogram: /p\nenvironmentExtra: [NOEQUALS]\n", /"NOEQUALS" is not KEY=VALUE/],
-    ["program: /p\n", /name: the service's name is missing/],
-    ["name: s\n", /program: the program to run is missing/],
+    ["program: /p\n", /svc\.yaml: name: missing, expected a string/],
+    ["name: s\n", /program: missing, expected a string/],
     ["name: [unclosed\n", /svc\.yaml is not valid YAML/],
+    [
+      "name: s\nprogram: /p\nstop:\n  consoleMs: -1\n",
+      /svc\.yaml:4: stop\.consoleMs: expected a whole number of 0 or more, not -1/,
+    ],
+    ["name: s\nprogram: /p\naccount: { kind: admin }\n", /account\.kind: "admin" is not one of local_system/],
+    ["- name: s\n", /svc\.yaml: expected a mapping of settings/],
   ];
   for (const [text, message] of cases) {
     const error = thrownBy(() => parseSpec(text, "svc.yaml"));
