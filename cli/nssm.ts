@@ -220,10 +220,17 @@ async function serviceNamed(
   context: CliContext,
   code: number = NSSM.noService,
 ): Promise<string> {
-  const name = await resolveService(given, context);
+  const name = await resolveService(given, context).catch(async (error) => {
+    if (!isInvalidName(error)) throw error;
+    throw new NssmFailure(await cantOpenService(context.windows, true), code, true);
+  });
   if (name === undefined) throw new NssmFailure(await cantOpenService(context.windows), code, true);
   return name;
 }
+
+/** A name no service can have (checkServiceName's rule): OpenService() fails with ERROR_INVALID_NAME. */
+const isInvalidName = (error: unknown) =>
+  error instanceof CliError && error.exitCode === ExitCode.invalidName;
 
 function specFile(name: string, context: CliContext): string {
   return path.join(serviceDirectory(context.configRoot, name, context.windows), SPEC_FILE);
@@ -596,7 +603,15 @@ async function processes(args: readonly string[], context: CliContext): Promise<
   let failures = 0;
   for (const given of args) {
     try {
-      const name = await resolveService(given, context);
+      const name = await resolveService(given, context).catch((error) => {
+        if (isInvalidName(error)) return null;
+        throw error;
+      });
+      if (name === null) {
+        context.warn(await cantOpenService(context.windows, true));
+        failures++;
+        continue;
+      }
       if (name === undefined) {
         context.warn(await cantEnumerateServices(context.windows));
         failures++;

@@ -5,7 +5,12 @@
  * last line end; where NSSM printed FormatMessage's text, its own line end leaves a blank line after it.
  * @module
  */
-import { ERROR_ACCESS_DENIED, ERROR_SERVICE_DOES_NOT_EXIST, ERROR_SERVICE_EXISTS } from "../ffi/constants.ts";
+import {
+  ERROR_ACCESS_DENIED,
+  ERROR_INVALID_NAME,
+  ERROR_SERVICE_DOES_NOT_EXIST,
+  ERROR_SERVICE_EXISTS,
+} from "../ffi/constants.ts";
 
 /**
  * What Windows' FormatMessage says for the system errors NSSM reports, in English: printed off Windows,
@@ -14,6 +19,7 @@ import { ERROR_ACCESS_DENIED, ERROR_SERVICE_DOES_NOT_EXIST, ERROR_SERVICE_EXISTS
  */
 const windowsText: Record<number, string> = {
   [ERROR_ACCESS_DENIED]: "Access is denied.",
+  [ERROR_INVALID_NAME]: "The filename, directory name, or volume label syntax is incorrect.",
   [ERROR_SERVICE_DOES_NOT_EXIST]: "The specified service does not exist as an installed service.",
   [ERROR_SERVICE_EXISTS]: "The specified service already exists.",
 };
@@ -25,9 +31,13 @@ export async function systemText(code: number, windows: boolean): Promise<string
   return systemMessage(code) || `error ${code}`;
 }
 
-/** A service that can't be opened: there is none of that name (nssm's open_service). */
-export async function cantOpenService(windows: boolean): Promise<string> {
-  return `Can't open service!\nOpenService(): ${await systemText(ERROR_SERVICE_DOES_NOT_EXIST, windows)}\n`;
+/**
+ * A service that can't be opened (nssm's open_service): there is none of that name, or (`invalidName`)
+ * no service can have it.
+ */
+export async function cantOpenService(windows: boolean, invalidName = false): Promise<string> {
+  const reason = await systemText(invalidName ? ERROR_INVALID_NAME : ERROR_SERVICE_DOES_NOT_EXIST, windows);
+  return `Can't open service!\nOpenService(): ${reason}\n`;
 }
 
 /**

@@ -65,6 +65,16 @@ Deno.test("every nssm verb on a service that does not exist says NSSM's 'Can't o
   for (const [args, code] of cases) {
     assertEquals(await nssm([], ...args), { code, stdout: "", stderr: cantOpen }, args.join(" "));
   }
+  // A name no service can have: OpenService() says ERROR_INVALID_NAME's text.
+  const invalidName = "Can't open service!\n" +
+    "OpenService(): The filename, directory name, or volume label syntax is incorrect.\n\n";
+  for (const args of [["status", "a/b"], ["get", "", "Name"], ["processes", "a\\b"]]) {
+    assertEquals(await nssm([], ...args), {
+      code: args[0] === "processes" ? 1 : 3,
+      stdout: "",
+      stderr: invalidName,
+    });
+  }
   // processes counts its failures, and NSSM says why its search by display name failed.
   const notListed = "Can't open service!\nEnumServicesStatus(): Access is denied.\n\n";
   assertEquals(await nssm([], "processes", "NoSuchSvc", "Other"), {

@@ -777,6 +777,7 @@ const NSSM_PARAMETERS = [
 const NSSM_FAILURES: [string[], number, string, string][] = (() => {
   const cantOpen = "Can't open service!\r\r\nOpenService(): Service does not exist.\r\r\n\r\r\n";
   const notListed = "Can't open service!\r\r\nEnumServicesStatus(): Access denied.\r\r\n\r\r\n";
+  const invalidName = "Can't open service!\r\r\nOpenService(): Invalid name.\r\r\n\r\r\n";
   const invalid = `Invalid parameter "Bogus".  Valid parameters are:\r\r\n${
     NSSM_PARAMETERS.join("\r\n")
   }\r\n`;
@@ -803,6 +804,11 @@ const NSSM_FAILURES: [string[], number, string, string][] = (() => {
     ): [string[], number, string, string] => [[verb, "NoSuchSvc"], 3, "", cantOpen]),
     [["processes", "NoSuchSvc"], 1, "", notListed],
     [["processes", "NoSuchSvc", "NoSuchSvc2"], 2, "", notListed + notListed],
+    // A name no service can have (ERROR_INVALID_NAME).
+    [["status", "a/b"], 3, "", invalidName],
+    [["statuscode", "a\\b"], 0, "", invalidName],
+    [["get", "", "Name"], 3, "", invalidName],
+    [["processes", "a/b"], 1, "", invalidName],
     [
       ["install", "{}", CMD],
       5,
