@@ -105,15 +105,21 @@ export function parseInstallArgs(args: readonly string[]): ParsedInstall {
   const programArgs: string[] = [];
   let program: string | undefined;
   let help = false;
+  // `InstallService <program> -h` is OpenMSIStream's documented way to ask for help: without a service name
+  // to install under it is that, though after the program any other word would go to the program.
+  let helpAfterProgram = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--") {
       programArgs.push(...args.slice(i + 1));
       break;
     }
-    if (program === undefined && (arg === "-h" || arg === "--help")) {
-      help = true;
-      continue;
+    if (arg === "-h" || arg === "--help") {
+      if (program === undefined) {
+        help = true;
+        continue;
+      }
+      helpAfterProgram = true;
     }
     const option = optionName(arg);
     if (!option) {
@@ -142,6 +148,7 @@ export function parseInstallArgs(args: readonly string[]): ParsedInstall {
     if (kind === "list") options[option.name] = [...(options[option.name] as string[] ?? []), value];
     else options[option.name] = value;
   }
+  if (helpAfterProgram && options.service_name === undefined) help = true;
   return { program, programArgs, options, help };
 }
 
@@ -154,6 +161,7 @@ export function installUsage(): string {
     "Usage: servitor InstallService <program> [program options…] --service_name <name> [options…]",
     "",
     "Everything that is not an option below goes to the program, in order; after -- everything does.",
+    "A -h or --help meant for the program goes after --: InstallService <program> --service_name <name> -- -h",
     "Options are snake_case (--service_name) or kebab-case (--service-name). Times take ms, s, m, h or d",
     "(a bare number is milliseconds); sizes take K, M or G.",
     "",

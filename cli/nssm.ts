@@ -4,10 +4,15 @@
  * `processes`, with nssm 2.24's syntax, output and exit codes (nssm-usage.txt; nssm64.exe 2.24-101 is the
  * oracle of tests/windows/nssm_test.ts). The display name may stand for the service name, as in nssm.
  *
+ * The failures scripts read are NSSM's own lines (cli/nssm_messages.ts): a service that does not exist, a
+ * parameter that does not exist or wants its subparameter, remove without confirm, and the last line of a
+ * failed get, set or reset, with NSSM's exit codes (3 no such service, 5 a get failed, 6 a set failed,
+ * 100 remove without confirm …). A line that starts `servitor: ` is servitor's own words: the reason
+ * before such a last line, and the failures NSSM has none for.
+ *
  * Where servitor differs on purpose: output is UTF-8 with LF line ends (nssm writes the ANSI code page and
- * CRLF); a failure is one line, `servitor: …`, where nssm printed several or none (no GUI pops up: a
- * missing argument is a usage line); the exit codes are nssm's for the failures nssm has (3 no such
- * service, 5 a get failed, 6 a set failed, 100 remove without confirm …) and servitor's table otherwise.
+ * CRLF, its messages \r\r\n); where NSSM pops up a window (a missing argument, edit) servitor says so
+ * in one line, exit code 1 as NSSM's.
  * @module
  */
 import path from "path";
@@ -30,6 +35,16 @@ import { CliError, describeFailure } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { readHostStatus, shownState } from "./manage.ts";
 import { createService, resolveProgram } from "./install.ts";
+import {
+  cantCreateService,
+  cantEnumerateServices,
+  cantOpenService,
+  gettingFailed,
+  invalidParameter,
+  removeNotConfirmed,
+  settingFailed,
+  subparameterRequired,
+} from "./nssm_messages.ts";
 import { servitorCommand } from "./self.ts";
 import {
   dumpEntries,
@@ -90,12 +105,25 @@ AppExit takes an exit code or Default, AppEvents an <event>/<action>; AppEnviron
 Environment, DependOnService and DependOnGroup take +KEY, -KEY and :KEY edits; ObjectName takes the user's
 password after the user.`;
 
-/** A failure nssm has too: one line, and nssm's exit code for it. */
+/**
+ * A failure nssm has too, with nssm's exit code: one line of servitor's, or, `inNssmWords`, the lines NSSM
+ * prints (any of servitor's own among them already start `servitor: `).
+ */
 class NssmFailure extends Error {
-  constructor(message: string, readonly code: number) {
+  constructor(message: string, readonly code: number, readonly inNssmWords = false) {
     super(message);
     this.name = "NssmFailure";
   }
+}
+
+/** `reason` (servitor's words), then NSSM's last line of a failed get, set or reset. */
+function editFailure(mode: "get" | "set" | "reset", parameter: string, service: string, reason: string) {
+  const last = mode === "get" ? gettingFailed(parameter, service) : settingFailed(parameter, service);
+  return new NssmFailure(
+    `servitor: ${reason}\n${last}`,
+    mode === "get" ? NSSM.getFailed : NSSM.setFailed,
+    true,
+  );
 }
 
 /** nssm's exit codes. */
@@ -128,7 +156,7 @@ export async function nssmCommand(args: readonly string[], context: CliContext):
     return await run(verb, rest, context);
   } catch (error) {
     if (error instanceof NssmFailure) {
-      context.warn(`servitor: ${error.message}`);
+      context.warn(error.inNssmWords ? error.message : `servitor: ${error.message}`);
       return error.code;
     }
     if (error instanceof CliError) {
@@ -146,10 +174,7 @@ function run(verb: NssmVerb, args: readonly string[], context: CliContext): Prom
     case "remove":
       return remove(args, context);
     case "edit":
-      throw new NssmFailure(
-        "edit opens nssm's window, and servitor has none: use get and set (dump shows every setting)",
-        NSSM.failed,
-      );
+      return editWindow(args, context);
     case "get":
     case "set":
     case "reset":
@@ -195,10 +220,17 @@ async function serviceNamed(
   context: CliContext,
   code: number = NSSM.noService,
 ): Promise<string> {
-  const name = await resolveService(given, context);
-  if (name === undefined) throw new NssmFailure(`no service named '${given}'`, code);
+  const name = await resolveService(given, context).catch(async (error) => {
+    if (!isInvalidName(error)) throw error;
+    throw new NssmFailure(await cantOpenService(context.windows, true), code, true);
+  });
+  if (name === undefined) throw new NssmFailure(await cantOpenService(context.windows), code, true);
   return name;
 }
+
+/** A name no service can have (checkServiceName's rule): OpenService() fails with ERROR_INVALID_NAME. */
+const isInvalidName = (error: unknown) =>
+  error instanceof CliError && error.exitCode === ExitCode.invalidName;
 
 function specFile(name: string, context: CliContext): string {
   return path.join(serviceDirectory(context.configRoot, name, context.windows), SPEC_FILE);
@@ -212,6 +244,15 @@ async function isServitors(name: string, context: CliContext): Promise<boolean> 
 async function storedSpec(name: string, context: CliContext): Promise<NssmSpec | undefined> {
   if (!await isServitors(name, context)) return undefined;
   return await readSpec(context.configRoot, name);
+}
+
+/** edit opens nssm's window on a service that exists; servitor has none. */
+async function editWindow(args: readonly string[], context: CliContext): Promise<number> {
+  if (args[0] !== undefined) await serviceNamed(args[0], context);
+  throw new NssmFailure(
+    "edit opens nssm's window, and servitor has none: use get and set (dump shows every setting)",
+    NSSM.failed,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -236,7 +277,7 @@ async function install(args: readonly string[], context: CliContext): Promise<nu
     );
   }
   if (await context.manager.exists(name)) {
-    throw new NssmFailure(`a service named '${name}' exists already: remove ${name} confirm`, NSSM.getFailed);
+    throw new NssmFailure(await cantCreateService(context.windows), NSSM.getFailed, true);
   }
   // nssm joins the arguments with spaces into AppParameters, which the program's runtime splits again.
   const spec = defaultSpec(name, resolved, splitArguments(programArgs.join(" ")));
@@ -264,10 +305,7 @@ async function remove(args: readonly string[], context: CliContext): Promise<num
     );
   }
   if (!equalsIgnoringCase(confirm, "confirm")) {
-    throw new NssmFailure(
-      "to remove a service without confirmation: remove <service> confirm",
-      NSSM.notConfirmed,
-    );
+    throw new NssmFailure(removeNotConfirmed, NSSM.notConfirmed, true);
   }
   const name = await serviceNamed(given, context);
   try {
@@ -307,20 +345,14 @@ function editArguments(mode: "get" | "set" | "reset", args: readonly string[]): 
   const parameter = findParameter(parameterName);
   if (!parameter) {
     throw new NssmFailure(
-      `'${parameterName}' is not a parameter; the parameters are ${
-        nssmParameters.map((p) => p.name).join(", ")
-      }`,
+      invalidParameter(parameterName, nssmParameters.map((p) => p.name)),
       NSSM.failed,
+      true,
     );
   }
   if (parameter.subparameter === "required") {
     if (rest.length < (mode === "set" ? 2 : 1)) {
-      throw new NssmFailure(
-        `${parameter.name} needs a subparameter: ${
-          parameter.name === "AppExit" ? "an exit code or Default" : "<event>/<action>, e.g. Start/Pre"
-        }`,
-        NSSM.failed,
-      );
+      throw new NssmFailure(subparameterRequired(parameter.name), NSSM.failed, true);
     }
     return { parameter, subparameter: rest[0], values: rest.slice(1) };
   }
@@ -372,7 +404,7 @@ async function edit(
     try {
       value = parameter.get(spec, request.subparameter, { imagePath });
     } catch (error) {
-      if (error instanceof ParameterError) throw new NssmFailure(error.message, NSSM.getFailed);
+      if (error instanceof ParameterError) throw editFailure("get", parameter.name, name, error.message);
       throw error;
     }
     context.say(value);
@@ -391,7 +423,7 @@ async function edit(
       change.spec.dependsOn = await knownDependencies(change.spec, spec, context);
     }
   } catch (error) {
-    if (error instanceof ParameterError) throw new NssmFailure(error.message, NSSM.setFailed);
+    if (error instanceof ParameterError) throw editFailure(mode, parameter.name, name, error.message);
     throw error;
   }
   await apply(parameter, spec, change.spec, change.password, context);
@@ -465,12 +497,14 @@ async function apply(
     parseSpec(stringifySpec(spec), specFile(spec.name, context));
   } catch (error) {
     const message = (error as Error).message;
-    throw new NssmFailure(
+    throw editFailure(
+      "set",
+      parameter.name,
+      spec.name,
       /serviceEnvironment: unknown setting/.test(message)
         ? "Environment: this version of servitor has no place to keep the service manager's environment block: " +
           "use AppEnvironmentExtra"
         : `${parameter.name}: ${message}`,
-      NSSM.setFailed,
     );
   }
   await writeSpec(context.configRoot, spec);
@@ -493,7 +527,7 @@ async function apply(
   } catch (error) {
     if (updated) await context.manager.update(before, host).catch(() => {});
     await writeSpec(context.configRoot, before);
-    throw new NssmFailure(`${parameter.name}: ${describeFailure(error).line}`, NSSM.setFailed);
+    throw editFailure("set", parameter.name, spec.name, `${parameter.name}: ${describeFailure(error).line}`);
   }
 }
 
@@ -569,7 +603,20 @@ async function processes(args: readonly string[], context: CliContext): Promise<
   let failures = 0;
   for (const given of args) {
     try {
-      const name = await serviceNamed(given, context);
+      const name = await resolveService(given, context).catch((error) => {
+        if (isInvalidName(error)) return null;
+        throw error;
+      });
+      if (name === null) {
+        context.warn(await cantOpenService(context.windows, true));
+        failures++;
+        continue;
+      }
+      if (name === undefined) {
+        context.warn(await cantEnumerateServices(context.windows));
+        failures++;
+        continue;
+      }
       // nssm also prints each one's executable, indented by depth: the service manager tells only the ids.
       for (const pid of await context.manager.processes(name)) context.say(String(pid).padStart(8));
     } catch (error) {

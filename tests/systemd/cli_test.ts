@@ -258,7 +258,7 @@ test("a service installed for LocalService runs as an unprivileged user of its o
   }
 });
 
-test("nssm's verbs drive systemd too: install, set, get, start, status, statuscode, dump, stop, remove; a Windows-only parameter says so", async () => {
+test("nssm's verbs drive systemd too: install, set, get, start, status, statuscode, dump, stop, remove; a Windows-only parameter says so; NSSM's words for a taken or missing name", async () => {
   const name = uniqueUnit("servitor-nssm");
   const unit = `${name}.service`;
   await servitorOk("install", name, ticker, "/dev/null");
@@ -284,8 +284,22 @@ test("nssm's verbs drive systemd too: install, set, get, start, status, statusco
     assertMatch((await servitorOk("dump", name)).stdout, new RegExp(`set ${name} AppThrottle 3000`));
     await servitorOk("stop", name);
     assertEquals(await unitProcesses(unit), []);
+    // NSSM's own words where it has the failure (tests/windows/nssm_messages_facts.md), Windows' sentences.
+    assertEquals(await servitor("install", name, ticker), {
+      code: 5,
+      stdout: "",
+      stderr: "Error creating service!\nCreateService(): The specified service already exists.\n\n",
+    });
   } finally {
     await servitor("remove", name, "confirm");
   }
   assertOk(!await exists(`/etc/systemd/system/${unit}`));
+  for (const [args, code] of [[["get", name, "Name"], 3], [["statuscode", name], 0]] as const) {
+    assertEquals(await servitor(...args), {
+      code,
+      stdout: "",
+      stderr:
+        "Can't open service!\nOpenService(): The specified service does not exist as an installed service.\n\n",
+    }, `${args.join(" ")} once it is removed`);
+  }
 });

@@ -137,6 +137,7 @@ Deno.test("-h of every command prints its usage and exits 0 with no service mana
   const cases: [string[], RegExp][] = [
     [["InstallService", "-h"], /^Usage: servitor InstallService <program>/],
     [["installservice", "--service_name", "x", "--help"], /^Usage: servitor InstallService <program>/],
+    [["InstallService", "/usr/bin/python3", "-h"], /^Usage: servitor InstallService <program>/],
     [["ManageService", "X", "-h"], /^Usage: servitor ManageService <name> <run_mode>/],
     [["ManageService", "X", "status", "--help"], /^Usage: servitor ManageService <name> <run_mode>/],
     [["get", "-h"], /^nssm's verbs/],

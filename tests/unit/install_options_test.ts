@@ -1,6 +1,7 @@
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import {
   applyInstallOptions,
+  installUsage,
   parseDuration,
   parseInstallArgs,
   parseRecovery,
@@ -36,6 +37,18 @@ Deno.test("what is not a servitor option goes to the program, in order, and -- h
   assertEquals(parsed.program, "server.exe");
   assertEquals(parsed.programArgs, ["--port", "80", "-v", "--service_name", "kept"]);
   assertEquals(parsed.options, { service_name: "web", display_name: "Web server" });
+});
+
+Deno.test("InstallService <program> -h is a request for help, as OpenMSIStream documents it; a -h for the program goes after --", () => {
+  for (const args of [["prog", "-h"], ["prog", "--help"], ["prog", "--port", "80", "-h"]]) {
+    assertEquals(parseInstallArgs(args).help, true, args.join(" "));
+  }
+  // With a name to install under, a -h after the program stays the program's, as every other word does.
+  const named = parseInstallArgs(["prog", "-h", "--service_name", "web"]);
+  assertEquals([named.help, named.programArgs], [false, ["-h"]]);
+  const handedOver = parseInstallArgs(["prog", "--", "-h"]);
+  assertEquals([handedOver.help, handedOver.programArgs], [false, ["-h"]]);
+  assertMatch(installUsage(), /\nA -h or --help meant for the program goes after --: /);
 });
 
 Deno.test("repeatable options collect every value; a missing value is a usage error", () => {

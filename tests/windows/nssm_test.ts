@@ -11,8 +11,10 @@
  * - Encoding: NSSM writes the ANSI code page to a pipe (Latin-1 under the test-bed's Wine: ï is one byte
  *   0xEF, and € becomes ?); servitor writes UTF-8. NSSM ends its lines with CRLF (its messages with
  *   \r\r\n, FormatMessage's CRLF run through the C runtime's text mode); servitor with LF.
- * - Errors: NSSM prints several lines (its list of valid parameters, of exit actions …), or nothing where
- *   it would open a window (a missing argument); servitor one line, `servitor: …`, with NSSM's exit code.
+ * - Errors: servitor prints NSSM's lines with NSSM's exit code (their facts: nssm_messages_facts.md), but
+ *   in place of NSSM's own reason before the last line of a failed get or set (its list of exit actions …)
+ *   one line of servitor's, `servitor: …`; and one such line where NSSM would open a window (a missing
+ *   argument), printing nothing. Its list of valid parameters also names servitor's own.
  * - AppParameters is kept as the list of arguments it stands for: `"a b"  c` reads back `"a b" c`.
  * - Flags (AppNoConsole …) read back 1, whatever non-zero number was set.
  * - CreateFile's share modes and flags for the streams are NSSM's defaults only; other values are refused.
@@ -122,11 +124,14 @@ async function both(pair: Pair, args: string[]): Promise<[Result, Result]> {
 }
 
 /**
- * The same exit code and output. Where NSSM complains (on stderr, or by wanting a window), servitor's
- * complaint must be one line of its own, unless `stderr` is "equal" (the control verbs' `<service>: STOP: …`,
- * which scripts may read).
+ * The same exit code and output. Where NSSM complains, servitor's complaint is NSSM's (assertComplaint),
+ * or exactly NSSM's stderr when `stderr` is "equal" (the control verbs' `<service>: STOP: …`).
  */
-async function same(pair: Pair, args: string[], stderr: "equal" | "one line" = "one line"): Promise<Result> {
+async function same(
+  pair: Pair,
+  args: string[],
+  stderr: "equal" | "complaint" = "complaint",
+): Promise<Result> {
   const [expected, actual] = await both(pair, args);
   const label = args.join(" ");
   const results = `nssm said ${JSON.stringify(expected)}, servitor ${JSON.stringify(actual)}`;
@@ -134,8 +139,36 @@ async function same(pair: Pair, args: string[], stderr: "equal" | "one line" = "
   assertEquals(actual.stdout, expected.stdout, `${label}: output`);
   if (stderr === "equal" || (expected.code === 0 && expected.stderr === "")) {
     assertEquals(actual.stderr, expected.stderr, `${label}: errors`);
-  } else assertOneLine(actual, label);
+  } else assertComplaint(actual, expected, label);
   return actual;
+}
+
+/**
+ * servitor's complaint beside NSSM's: where NSSM wants a window (it prints nothing), one line of servitor's;
+ * for an unknown parameter NSSM's first line, and NSSM's parameters in order among servitor's (which has
+ * more); otherwise NSSM's very lines, except that NSSM's own reason before its last line (`Invalid startup
+ * type …`) may be servitor's, in `servitor: ` lines.
+ */
+function assertComplaint(actual: Result, expected: Result, label: string) {
+  if (expected.stderr === "") return assertOneLine(actual, label);
+  const ours = actual.stderr.split("\n");
+  const theirs = expected.stderr.split("\n");
+  if (theirs[0].startsWith("Invalid parameter ")) {
+    assertEquals(ours[0], theirs[0], `${label}: NSSM's first line`);
+    assertEquals(ours.filter((line) => theirs.includes(line)), theirs, `${label}: NSSM's parameters`);
+    return;
+  }
+  const own = ours.filter((line) => line.startsWith("servitor: "));
+  const nssms = ours.slice(own.length);
+  assertEquals(
+    ours.slice(0, own.length),
+    own,
+    `${label}: servitor's own reason comes first (${actual.stderr})`,
+  );
+  assertOk(own.length <= 1, `${label}: servitor's reason is one line (${actual.stderr})`);
+  assertOk(nssms.some(Boolean), `${label}: NSSM's words (${actual.stderr})`);
+  assertEquals(nssms, theirs.slice(theirs.length - nssms.length), `${label}: NSSM's last lines`);
+  if (own.length === 0) assertEquals(actual.stderr, expected.stderr, `${label}: NSSM's lines`);
 }
 
 function assertOneLine(result: Result, label: string) {
@@ -704,6 +737,157 @@ test("list, list all, the errors of each verb, and servitor's output as UTF-8 in
     assertEquals((await servitorProcess("statuscode", pair.servitor)).code, 1);
     const bogus = await servitorProcess("get", pair.servitor, "Bogus");
     assertEquals(bogus.code, 1);
-    assertOneLine(bogus, "get Bogus");
+    assertEquals(bogus.stderr.split("\n")[0], 'Invalid parameter "Bogus".  Valid parameters are:');
   }, true);
+});
+
+/** NSSM 2.24's parameters, in the order its "Valid parameters are:" lists them. */
+const NSSM_PARAMETERS = [
+  ...[
+    "Application",
+    "AppParameters",
+    "AppDirectory",
+    "AppExit",
+    "AppEvents",
+    "AppAffinity",
+    "AppEnvironment",
+  ],
+  ...["AppEnvironmentExtra", "AppNoConsole", "AppPriority", "AppRestartDelay"],
+  ...["Stdin", "Stdout", "Stderr"].flatMap((stream) => [
+    `App${stream}`,
+    `App${stream}ShareMode`,
+    `App${stream}CreationDisposition`,
+    `App${stream}FlagsAndAttributes`,
+    ...(stream === "Stdin" ? [] : [`App${stream}CopyAndTruncate`]),
+  ]),
+  ...["AppStopMethodSkip", "AppStopMethodConsole", "AppStopMethodWindow", "AppStopMethodThreads"],
+  ...["AppKillProcessTree", "AppThrottle", "AppRedirectHook", "AppRotateFiles", "AppRotateOnline"],
+  ...["AppRotateSeconds", "AppRotateBytes", "AppRotateBytesHigh", "AppRotateDelay", "AppTimestampLog"],
+  ...["DependOnGroup", "DependOnService", "Description", "DisplayName", "Environment", "ImagePath"],
+  ...["ObjectName", "Name", "Start", "Type"],
+];
+
+/**
+ * What nssm64.exe 2.24-101 printed under Wine's SCM for failures (nssm_messages_facts.md), byte for byte:
+ * [arguments, exit code, stdout, stderr]. `{}` is a service that exists; NoSuchSvc is none. NSSM's
+ * messages end \r\r\n (CRLF through the C runtime's text mode); FormatMessage's text brings a CRLF of its
+ * own, hence the blank line after it. Wine's FormatMessage is terser than Windows' ("Service does not exist."
+ * where Windows says "The specified service does not exist as an installed service.").
+ */
+const NSSM_FAILURES: [string[], number, string, string][] = (() => {
+  const cantOpen = "Can't open service!\r\r\nOpenService(): Service does not exist.\r\r\n\r\r\n";
+  const notListed = "Can't open service!\r\r\nEnumServicesStatus(): Access denied.\r\r\n\r\r\n";
+  const invalidName = "Can't open service!\r\r\nOpenService(): Invalid name.\r\r\n\r\r\n";
+  const invalid = `Invalid parameter "Bogus".  Valid parameters are:\r\r\n${
+    NSSM_PARAMETERS.join("\r\n")
+  }\r\n`;
+  const subparameter = (name: string) => `Parameter "${name}" requires a subparameter!\r\r\n`;
+  const notSet = (name: string) => `Error setting parameter "${name}" for service "{}"!\r\r\n`;
+  const removeUnconfirmed =
+    "To remove a service without confirmation: nssm remove <servicename> confirm\r\r\n";
+  return [
+    // A service that does not exist: every verb that takes one.
+    [["status", "NoSuchSvc"], 3, "", cantOpen],
+    [["statuscode", "NoSuchSvc"], 0, "", cantOpen],
+    [["get", "NoSuchSvc", "Name"], 3, "", cantOpen],
+    [["get", "NoSuchSvc", "Application"], 3, "", cantOpen],
+    [["set", "NoSuchSvc", "AppThrottle", "1"], 3, "", cantOpen],
+    [["set", "NoSuchSvc", "AppExit", "2", "Bogus"], 3, "", cantOpen],
+    [["reset", "NoSuchSvc", "AppThrottle"], 3, "", cantOpen],
+    [["unset", "NoSuchSvc", "AppThrottle"], 3, "", cantOpen],
+    [["remove", "NoSuchSvc", "confirm"], 3, "", cantOpen],
+    [["dump", "NoSuchSvc"], 3, "", cantOpen],
+    [["dump", "NoSuchSvc", "Other"], 3, "", cantOpen],
+    [["edit", "NoSuchSvc"], 3, "", cantOpen],
+    ...["start", "stop", "restart", "pause", "continue", "rotate"].map((
+      verb,
+    ): [string[], number, string, string] => [[verb, "NoSuchSvc"], 3, "", cantOpen]),
+    [["processes", "NoSuchSvc"], 1, "", notListed],
+    [["processes", "NoSuchSvc", "NoSuchSvc2"], 2, "", notListed + notListed],
+    // A name no service can have (ERROR_INVALID_NAME).
+    [["status", "a/b"], 3, "", invalidName],
+    [["statuscode", "a\\b"], 0, "", invalidName],
+    [["get", "", "Name"], 3, "", invalidName],
+    [["processes", "a/b"], 1, "", invalidName],
+    [
+      ["install", "{}", CMD],
+      5,
+      "",
+      "Error creating service!\r\r\nCreateService(): Service exists.\r\r\n\r\r\n",
+    ],
+    // A parameter there is none of, or without its subparameter: looked at before the service.
+    [["get", "{}", "Bogus"], 1, "", invalid],
+    [["set", "{}", "Bogus", "1"], 1, "", invalid],
+    [["reset", "{}", "Bogus"], 1, "", invalid],
+    [["get", "NoSuchSvc", "Bogus"], 1, "", invalid],
+    [["get", "{}", "AppExit"], 1, "", subparameter("AppExit")],
+    [["set", "{}", "AppExit", "2"], 1, "", subparameter("AppExit")],
+    [["reset", "{}", "AppEvents"], 1, "", subparameter("AppEvents")],
+    [["get", "NoSuchSvc", "AppExit"], 1, "", subparameter("AppExit")],
+    // remove without confirm: looked at before the service.
+    [["remove", "{}", "later"], 100, "", removeUnconfirmed],
+    [["remove", "NoSuchSvc", "later"], 100, "", removeUnconfirmed],
+    // A bad value: NSSM's reason (servitor's own words instead), then its last line.
+    [["set", "{}", "AppThrottle", "abc"], 6, "", notSet("AppThrottle")],
+    [["set", "{}", "AppExit", "x", "Exit"], 6, "", notSet("AppExit")],
+    [
+      ["set", "{}", "Start", "bogus"],
+      6,
+      "",
+      'Invalid startup type "bogus".  Valid types are:\r\r\nSERVICE_AUTO_START\r\nSERVICE_DELAYED_AUTO_START\r\n' +
+      `SERVICE_DEMAND_START\r\nSERVICE_DISABLED\r\n${notSet("Start")}`,
+    ],
+    [
+      ["reset", "{}", "Start"],
+      6,
+      "",
+      `Parameter "Start" has no meaningful default value!\r\r\n${notSet("Start")}`,
+    ],
+    [["set", "{}", "Name", "x"], 6, "", `Services cannot be renamed!\r\r\n${notSet("Name")}`],
+    [["get", "{}", "AppExit", "x"], 5, "", 'Error getting parameter "AppExit" for service "{}"!\r\r\n'],
+    // A parameter that is not set reads back as an empty line: no failure.
+    [["get", "{}", "AppStdout"], 0, "\r\n", ""],
+    [["get", "{}", "Description"], 0, "\r\n", ""],
+    [["get", "{}", "AppEvents", "Start/Pre"], 0, "\r\n", ""],
+    // Too few arguments: NSSM pops its usage up in a window (printed on stderr at a real console).
+    ...[["get", "{}"], ["set", "{}", "AppThrottle"], ["status"], ["remove", "{}"], ["install", "{}"]].map((
+      args,
+    ): [string[], number, string, string] => [args, 1, "", ""]),
+  ];
+})();
+
+test("nssm's failures: NSSM says what the facts say, and servitor says NSSM's words with NSSM's exit codes", async () => {
+  await withPair([CMD, "/c", "exit", "0"], async (pair) => {
+    for (const [args, code, stdout, stderr] of NSSM_FAILURES) {
+      const label = args.join(" ");
+      const nssmSaid = await nssm(...args.map((arg) => arg.replaceAll("{}", pair.nssm)));
+      const named = (text: string) => text.replaceAll(pair.nssm, "{}");
+      assertEquals(
+        { code: nssmSaid.code, stdout: named(nssmSaid.stdout), stderr: named(nssmSaid.stderr) },
+        { code, stdout, stderr },
+        `${label}: NSSM no longer says what nssm_messages_facts.md records`,
+      );
+      const expected = normal(
+        { code, stdout, stderr: stderr.replaceAll("{}", pair.servitor) },
+        pair.servitor,
+      );
+      const actual = normal(
+        await servitor(...args.map((arg) => arg.replaceAll("{}", pair.servitor))),
+        pair.servitor,
+      );
+      assertEquals(
+        [actual.code, actual.stdout],
+        [expected.code, expected.stdout],
+        `${label}: ${actual.stderr}`,
+      );
+      if (stderr === "" && code === 0) assertEquals(actual.stderr, "", label);
+      else assertComplaint(actual, expected, label);
+    }
+    // A missing service word for word, as a script reads it from a process (LF line ends, UTF-8).
+    const missing = await servitorProcess("get", "NoSuchSvc", "Name");
+    assertEquals(
+      { code: missing.code, stdout: missing.stdout, stderr: missing.stderr },
+      { code: 3, stdout: "", stderr: "Can't open service!\nOpenService(): Service does not exist.\n\n" },
+    );
+  });
 });
