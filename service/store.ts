@@ -8,6 +8,7 @@ import path from "path";
 import YAML, { LineCounter } from "yaml";
 import { serviceSchema, settingIssues } from "./schema.ts";
 import { completeSpec, type ServiceSpec } from "./spec.ts";
+import { isRecord, lineOf, withoutNulls } from "./yaml_lines.ts";
 
 export const SPEC_FILE = "service.yaml";
 
@@ -141,34 +142,4 @@ export function parseSpec(text: string, source: string): ServiceSpec {
     );
   }
   return completeSpec(serviceSchema.parse(data));
-}
-
-/** The 1-based line of the innermost node of `path` that the document has, or undefined. */
-function lineOf(
-  document: YAML.Document,
-  lineCounter: LineCounter,
-  path: (string | number)[],
-): number | undefined {
-  for (let length = path.length; length > 0; length--) {
-    const node = document.getIn(path.slice(0, length), true) as
-      | { range?: [number, number, number] }
-      | undefined;
-    if (node?.range) return lineCounter.linePos(node.range[0]).line;
-  }
-  return undefined;
-}
-
-/** `data` without the keys whose value is null: a key written with nothing after it is left out. */
-function withoutNulls(data: unknown): unknown {
-  if (Array.isArray(data)) return data.map(withoutNulls);
-  if (!isRecord(data)) return data;
-  return Object.fromEntries(
-    Object.entries(data).filter(([, value]) => value !== null).map((
-      [key, value],
-    ) => [key, withoutNulls(value)]),
-  );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
