@@ -456,22 +456,28 @@ Deno.test("a pending report stops by itself once another state has been reported
   assertEquals(pending.state, "start_pending");
 });
 
-Deno.test("sd_notify: READY=1 when it runs, STOPPING=1 when it stops, the timeout extended while pending", () => {
-  assertEquals(notifyFields({ state: "start_pending", waitHintMs: 3000 }, true), [
+Deno.test("sd_notify: READY=1 once it runs (or waits throttled), STOPPING=1 when it stops, the timeout extended while pending", () => {
+  assertEquals(notifyFields({ state: "start_pending", waitHintMs: 3000 }, true, false), [
     "STATUS=start pending",
     "EXTEND_TIMEOUT_USEC=3000000",
   ]);
-  assertEquals(notifyFields({ state: "start_pending", waitHintMs: 3000 }, false), [
+  assertEquals(notifyFields({ state: "start_pending", waitHintMs: 3000 }, false, false), [
     "EXTEND_TIMEOUT_USEC=3000000",
   ]);
-  assertEquals(notifyFields({ state: "running" }, true), ["READY=1", "STATUS=running"]);
-  assertEquals(notifyFields({ state: "running" }, false), []);
-  assertEquals(notifyFields({ state: "stop_pending", waitHintMs: 500 }, true), [
+  assertEquals(notifyFields({ state: "running" }, true, false), ["READY=1", "STATUS=running"]);
+  assertEquals(notifyFields({ state: "running" }, false, true), []);
+  // A program that exited at once and waits for its restart: the service did start, once.
+  assertEquals(notifyFields({ state: "paused", reason: "next start in 10 s" }, true, false), [
+    "READY=1",
+    "STATUS=paused: next start in 10 s",
+  ]);
+  assertEquals(notifyFields({ state: "running" }, true, true), ["STATUS=running"]);
+  assertEquals(notifyFields({ state: "stop_pending", waitHintMs: 500 }, true, true), [
     "STOPPING=1",
     "STATUS=stop pending",
     "EXTEND_TIMEOUT_USEC=500000",
   ]);
-  assertEquals(notifyFields({ state: "stopped", reason: "a callback\nfailed" }, true), [
+  assertEquals(notifyFields({ state: "stopped", reason: "a callback\nfailed" }, true, false), [
     "STATUS=stopped: a callback failed",
   ]);
 });
