@@ -59,6 +59,8 @@ test("InstallService and every ManageService run mode drive systemd, output in i
   assertEquals(await unitProperty(unit, "ActiveState"), "active");
   await servitorOk("ManageService", name, "stop");
   assertEquals(await unitProcesses(unit), [], "stop leaves nothing in the unit's cgroup");
+  // A clean stop owes no reason: none is shown.
+  assertOk(!/^(reason|error log)/m.test((await servitorOk("ManageService", name, "status")).stdout));
 
   await servitorOk("ManageService", name, "remove");
   assertOk(!await exists(unitFile));
