@@ -15,6 +15,7 @@ import { programEnvironment, serviceEnvironment } from "../host/environment.ts";
 import { checkServiceName, type CliContext, readInstallRecord } from "./context.ts";
 import { CliError, describeFailure } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
+import { owesReason, readReason, reasonDirectory, type ServiceReason } from "./reason.ts";
 
 export const runModes = [
   "start",
@@ -167,12 +168,47 @@ export async function startService(name: string, context: CliContext, options: {
     context.say(`'${name}' is running already`);
     return;
   }
-  await context.manager.start(name);
-  await waitFor(name, "running", context, options.timeoutMs ?? 30_000, async (status) => {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const started = Date.now();
+  await whileStarting(name, context.manager.start(name), context, timeoutMs);
+  await waitFor(name, "running", context, Math.max(0, timeoutMs - (Date.now() - started)), async (status) => {
     if (status.state !== "stopped") return undefined;
     return `'${name}' stopped again right after starting: ${await lastError(name, context)}`;
   });
   context.say(`'${name}' is running`);
+}
+
+/**
+ * The start request itself may take the whole start: systemd's `start` returns once the host said READY=1,
+ * after any Start/Pre hook. The same progress line and timeout as waitFor meanwhile.
+ */
+async function whileStarting(name: string, start: Promise<void>, context: CliContext, timeoutMs: number) {
+  let progress: ReturnType<typeof setTimeout> | undefined;
+  let timeout: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      start,
+      new Promise<void>(() => {
+        progress = setTimeout(
+          () => context.warn(`waiting for '${name}' to be running (start pending)…`),
+          1000,
+        );
+      }),
+      new Promise<void>((_, reject) => {
+        timeout = setTimeout(() =>
+          reject(
+            new CliError(
+              `'${name}' is still start pending after ${Math.round(timeoutMs / 1000)} s (wanted running); ` +
+                `see 'ManageService ${name} status'`,
+              ExitCode.timeout,
+            ),
+          ), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(progress);
+    clearTimeout(timeout);
+  }
 }
 
 export async function stopService(
@@ -257,16 +293,14 @@ async function control(name: string, which: "pause" | "continue" | "rotate", con
   context.say(`'${name}': ${which} sent`);
 }
 
-/** The last line of the service's error log, or where to look. */
+/** Why the service stopped, with where its error log is, or where to look. */
 async function lastError(name: string, context: CliContext): Promise<string> {
+  // A spec that can't be read (the very reason, often) leaves the host's default log directory.
   const spec = await readSpec(context.configRoot, name).catch(() => undefined);
-  const directory = spec
-    ? logDirectoryFor(spec, context.configRoot, context.windows)
-    : path.join(serviceDirectory(context.configRoot, name, context.windows), "logs");
+  const directory = reasonDirectory(name, spec, context.configRoot, context.windows);
+  const { reason } = await readReason(name, directory, "stopped");
   const file = errorLogPath(directory, name);
-  const text = await Deno.readTextFile(file).catch(() => "");
-  const last = text.trim().split(/\r?\n/).pop();
-  return last ? `${last.replace(/^.*?\] [^:]*: /, "")} (${file})` : `no reason recorded; see ${file}`;
+  return reason ? `${reason} (${file})` : `no reason recorded; see ${file}`;
 }
 
 /** Variables whose values belong to the account the service runs as, not to the person asking. */
@@ -362,6 +396,15 @@ async function printStatus(name: string, context: CliContext, options: ManageOpt
   const logDirectory = spec ? logDirectoryFor(spec, context.configRoot, context.windows) : undefined;
   const host = await readHostStatus(spec, status, context);
   const state = shownState(status, host);
+  // Stopped with a failure, or paused: the host's last word, and where the full log is.
+  const why: ServiceReason = owesReason(state, status)
+    ? await readReason(
+      name,
+      reasonDirectory(name, spec, context.configRoot, context.windows),
+      state,
+      state === "paused" ? host : {},
+    )
+    : { reason: host.reason };
   const startedAt = host.programStartedAt ? Date.parse(host.programStartedAt) : undefined;
   const hostPid = status.state === "stopped" ? undefined : status.pid;
   const file = (stream: "stdout" | "stderr") =>
@@ -389,7 +432,8 @@ async function printStatus(name: string, context: CliContext, options: ManageOpt
     restarts: host.counters ? Math.max(0, host.counters.started - 1) : undefined,
     lastExit: host.lastExit,
     nextStartAt: host.nextStartAt,
-    reason: host.reason,
+    reason: why.reason,
+    errorLog: why.errorLog,
     stdout: spec?.output.stdout,
     stderr: spec?.output.stderr,
     stdoutFile: files.stdout,
@@ -404,7 +448,8 @@ async function printStatus(name: string, context: CliContext, options: ManageOpt
   const rows: [string, string | undefined][] = [
     ["service", `${name}${installed.displayName !== name ? ` (${installed.displayName})` : ""}`],
     ["state", state.replace("_", " ") + (status.pid ? ` (host pid ${status.pid})` : "")],
-    ["reason", host.reason],
+    ["reason", why.reason],
+    ["error log", report.errorLog],
     ["program", spec ? windowsCommandLine(spec.program, spec.arguments) : installed.command],
     ["program pid", host.programPid?.toString()],
     ["uptime", report.uptimeSeconds === undefined ? undefined : `${report.uptimeSeconds} s`],

@@ -38,6 +38,12 @@ function posix(exe: string, version: string): HostPlatform {
     version,
     launcher: posixLauncher,
     exe,
-    connect: (name, handler, onError) => connectSession(name, handler, onError, signals),
+    async connect(name, handler, onError) {
+      const session = await connectSession(name, handler, onError, signals);
+      // The host speaks for the service: the program and hooks must not say READY=1 or STOPPING=1 to
+      // systemd in its place (sd_notify(3)'s unset_environment, for the same reason).
+      Deno.env.delete("NOTIFY_SOCKET");
+      return session;
+    },
   };
 }

@@ -169,7 +169,8 @@ function exitPostHintMs(options: SupervisorOptions): number {
   return (options.spec.hooks["Exit/Post"] ? options.spec.hookDeadlineMs : 0) + 1_000;
 }
 
-function startHintMs(options: SupervisorOptions): number {
+/** How long a start may take once the host runs: Start/Pre, rotation at start, the launch. */
+export function startHintMs(options: SupervisorOptions): number {
   const preHook = options.spec.hooks["Start/Pre"] ? options.spec.hookDeadlineMs : 0;
   return preHook + LAUNCH_ALLOWANCE_MS + options.spec.output.rotation.delayMs;
 }

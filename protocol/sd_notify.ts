@@ -57,12 +57,14 @@ export function sdNotifier(
 
 /**
  * The fields for a status report. `changed` is whether the state differs from the last one reported: a
- * pending state reported again only extends the timeout, which systemd counts from each message.
+ * pending state reported again only extends the timeout, which systemd counts from each message. `ready`
+ * is whether READY=1 was sent already: it goes once, with the first state in which the service has started
+ * — RUNNING, or PAUSED for a host whose program exited at once and waits to be restarted (throttled).
  */
-export function notifyFields(status: StatusReport, changed: boolean): string[] {
+export function notifyFields(status: StatusReport, changed: boolean, ready: boolean): string[] {
   const fields: string[] = [];
+  if (!ready && (status.state === "running" || status.state === "paused")) fields.push("READY=1");
   if (changed) {
-    if (status.state === "running") fields.push("READY=1");
     if (status.state === "stop_pending") fields.push("STOPPING=1");
     fields.push(`STATUS=${statusText(status)}`);
   }

@@ -35,7 +35,7 @@ export const windowsConsoleSignals: SignalControls = {
 /**
  * A session driven by `signals`. Each state change is one line on stderr (the journal, under systemd),
  * with its reason; `log` receives it instead when given. `notify`, when given, tells systemd each report
- * (READY=1, STOPPING=1, EXTEND_TIMEOUT_USEC= for a pending state reported again, STATUS=).
+ * (READY=1 once, STOPPING=1, EXTEND_TIMEOUT_USEC= for a pending state reported again, STATUS=).
  */
 export function connectSignals(
   kind: Exclude<SessionKind, "scm">,
@@ -48,6 +48,7 @@ export function connectSignals(
 ): ServiceSession {
   const listeners: [Deno.Signal, () => void][] = [];
   let last: StatusReport | undefined;
+  let ready = false;
   let close: () => void = () => {};
   const closed = new Promise<void>((resolve) => close = resolve);
   for (const [signal, control] of Object.entries(signals) as [Deno.Signal, IncomingControl][]) {
@@ -77,7 +78,8 @@ export function connectSignals(
       if (changed) {
         log(`${name}: ${status.state.replace("_", " ")}${status.reason ? ` — ${status.reason}` : ""}`);
       }
-      const fields = notify ? notifyFields(status, changed) : [];
+      const fields = notify ? notifyFields(status, changed, ready) : [];
+      if (fields.includes("READY=1")) ready = true;
       if (fields.length) notify!(fields);
       if (status.state === "stopped") {
         for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);

@@ -67,6 +67,13 @@ const CONTROL_SIGNALS: Partial<Record<ManagerControl, Deno.Signal>> = {
 };
 /** What status() asks systemd. */
 const STATUS_PROPERTIES = ["LoadState", "ActiveState", "MainPID", "ExecMainCode", "ExecMainStatus"];
+/**
+ * Result= values after a start that failed because the host ended on its own (with a code, by a signal, or
+ * cleanly before READY=1: "protocol"), not because it could not be run at all ("exec", "resources").
+ */
+const HOST_ENDED = ["exit-code", "signal", "core-dump", "protocol"];
+/** When the unit's main process, the host, was last started. */
+const HOST_STARTED_AT = "ExecMainStartTimestampMonotonic";
 /** ExecMainCode= values: how the main process ended (CLD_* of waitid(2)). */
 const CLD_EXITED = 1;
 
@@ -245,8 +252,28 @@ class SystemdManager implements ServiceManager {
     return (await this.#loadState(unit)).state !== "not-found";
   }
 
+  /**
+   * `systemctl start` waits for the host's READY=1 (a `Type=notify` unit). A host that stopped before it —
+   * a configuration it refuses, a program it can't start — fails the start job; the start did happen, as
+   * on Windows, and the caller reads the stop and its reason. Anything else (the host not executable, a
+   * refused start) is the start's own failure.
+   */
   async start(name: string): Promise<void> {
-    await this.#systemctl.change(["start", unitName(name)]);
+    const unit = unitName(name);
+    const started = async () => {
+      const [properties] = await this.#systemctl.show([unit], [HOST_STARTED_AT, "Result"]);
+      return properties;
+    };
+    const before = this.#dryRun ? undefined : await started();
+    try {
+      await this.#systemctl.change(["start", unit]);
+    } catch (error) {
+      if (!before) throw error;
+      // A host of this start (not of an earlier one: a refused start leaves the last Result as it was).
+      const after = await started().catch(() => undefined);
+      const ran = after !== undefined && after[HOST_STARTED_AT] !== before[HOST_STARTED_AT];
+      if (!ran || !HOST_ENDED.includes(after.Result ?? "")) throw error;
+    }
   }
 
   async control(name: string, control: ManagerControl): Promise<void> {

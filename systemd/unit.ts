@@ -16,6 +16,11 @@
  * - Stop: systemd sends SIGTERM to the host alone (`KillMode=mixed`), which then runs the stop escalation on
  *   the program; TimeoutStopSec= lasts longer than that whole escalation, hooks included, so systemd's
  *   final SIGKILL only ever sweeps up leftovers.
+ * - Start: `Type=notify`. The host says READY=1 once the program is launched (or, throttled, waits to be
+ *   restarted), so `systemctl start` fails when the host stops first — a configuration it refuses, a
+ *   program that can't be started — rather than calling the service running. It says STOPPING=1 when it
+ *   stops, and EXTEND_TIMEOUT_USEC= while a start or stop goes on (a Start/Pre hook, the escalation);
+ *   TimeoutStartSec= covers the whole start as well, should those messages never come.
  * - A program that is a service by itself (the library's installSelf) gets a unit of its own kind
  *   (`selfService`): `Type=notify`, since it tells systemd when it is ready; none of the host's lines.
  * @module
@@ -25,7 +30,7 @@ import { ServiceManagerError } from "../service/manager.ts";
 import type { ExitAction, ServiceSpec, StartMode } from "../service/spec.ts";
 import { exitActionFor } from "../service/spec.ts";
 import { posixLauncher } from "../host/launcher_posix.ts";
-import { HostExitCode, stopSteps } from "../host/supervisor.ts";
+import { HostExitCode, startHintMs, stopSteps } from "../host/supervisor.ts";
 import path from "path";
 import { SPEC_FILE } from "../service/store.ts";
 import { escapeSpecifiers, execLine, freeText, opaqueValue, pathWord, readOpaqueValue } from "./escape.ts";
@@ -36,6 +41,12 @@ export const SERVITOR_SECTION = "X-Servitor";
 
 /** Added to the host's own stop escalation in TimeoutStopSec=: its start-up, flushing and exit. */
 export const STOP_MARGIN_MS = 5_000;
+
+/**
+ * Added to the host's own start in TimeoutStartSec=: Deno starting the host (run from source with an empty
+ * Deno cache, as a new DynamicUser= service's is, on a loaded machine) and the host reading its spec.
+ */
+export const START_MARGIN_MS = 30_000;
 
 export interface UnitOptions {
   /** A user service (`systemctl --user`): it runs as that user and starts with their default.target. */
@@ -135,6 +146,26 @@ export function stopTimeoutMs(spec: ServiceSpec): number {
     .filter((event) => spec.hooks[event])
     .length * spec.hookDeadlineMs;
   return hooks + escalation + STOP_MARGIN_MS;
+}
+
+/**
+ * How long a start may take, from exec to READY=1: the host's start-up, then Start/Pre, rotation at start
+ * and the launch. The host extends it while it goes on (EXTEND_TIMEOUT_USEC=); this holds without that.
+ */
+export function startTimeoutMs(spec: ServiceSpec): number {
+  return startHintMs({ spec, methods: posixLauncher.methods }) + START_MARGIN_MS;
+}
+
+/**
+ * Whether the host run by `host` sends sd_notify's datagram through libc: a compiled servitor has every
+ * permission it needs (cli/self.ts), `deno run` only with --allow-ffi or --allow-all before the module.
+ */
+export function hostNotifiesThroughLibc(host: HostCommand): boolean {
+  if (host.args[0] !== "run") return true;
+  const module = host.args.findIndex((arg, at) => at > 0 && !arg.startsWith("-"));
+  const flags = host.args.slice(1, module < 0 ? undefined : module);
+  if (flags.some((flag) => /^--deny-ffi(=|$)/.test(flag))) return false;
+  return flags.some((flag) => /^(-A|--allow-all|--allow-ffi)$/.test(flag));
 }
 
 /** Whether the service is enabled (started at boot): auto and delayed. */
@@ -295,9 +326,11 @@ export function renderUnit(spec: ServiceSpec, command: HostCommand, options: Uni
 /** [Service] lines for servitor's host: it supervises the program, systemd only guards the host. */
 function hostLines(spec: ServiceSpec, host: HostCommand, user: boolean): string[] {
   const restart = restartPolicy(spec);
+  const runsAsRoot = !user && spec.account.kind === "local_system";
   return [
-    // exec, not simple: `systemctl start` fails when the host can't be executed at all.
-    "Type=exec",
+    // notify: `systemctl start` returns once the program runs, and fails when the host stops before.
+    "Type=notify",
+    `NotifyAccess=${notifyAccess({ notifiesThroughLibc: hostNotifiesThroughLibc(host) }, runsAsRoot)}`,
     `ExecStart=${execLine(host.program, host.args)}`,
     ...accountLines(spec, host, user, storeRootOf(host)),
     `Restart=${restart.restart}`,
@@ -305,6 +338,7 @@ function hostLines(spec: ServiceSpec, host: HostCommand, user: boolean): string[
     ...(restart.force.length ? [`RestartForceExitStatus=${restart.force.join(" ")}`] : []),
     ...(restart.delayMs !== undefined ? [`RestartSec=${restart.delayMs}ms`] : []),
     "KillMode=mixed",
+    `TimeoutStartSec=${startTimeoutMs(spec)}ms`,
     `TimeoutStopSec=${stopTimeoutMs(spec)}ms`,
   ];
 }

@@ -59,6 +59,8 @@ test("InstallService and every ManageService run mode drive systemd, output in i
   assertEquals(await unitProperty(unit, "ActiveState"), "active");
   await servitorOk("ManageService", name, "stop");
   assertEquals(await unitProcesses(unit), [], "stop leaves nothing in the unit's cgroup");
+  // A clean stop owes no reason: none is shown.
+  assertOk(!/^(reason|error log)/m.test((await servitorOk("ManageService", name, "status")).stdout));
 
   await servitorOk("ManageService", name, "remove");
   assertOk(!await exists(unitFile));
@@ -163,6 +165,13 @@ test("a throttled program shows PAUSED, and ManageService continue starts it aga
     // systemd sees the host running; the host says its program waits, and a person sees PAUSED, as on
     // Windows — in ManageService status and in nssm's status and statuscode (7).
     assertEquals(waiting.state, "paused");
+    // Why, and where the full log is: the host's own words, in status and --json alike.
+    const errorLog = `/var/log/servitor/${name}/${name}_ERROR_LOG.txt`;
+    assertMatch(waiting.reason, /exited with code \d+ .*the next start is due at .*send continue/);
+    assertEquals(waiting.errorLog, errorLog);
+    const shown = (await servitorOk("ManageService", name, "status")).stdout;
+    assertMatch(shown, /^reason\s+the program exited with code \d+ .*the next start is due at/m);
+    assertOk(shown.includes(`error log    ${errorLog}\n`), shown);
     assertEquals((await servitorOk("status", name)).stdout, "SERVICE_PAUSED\n");
     const code = await servitor("statuscode", name);
     assertEquals([code.code, code.stdout], [7, "SERVICE_PAUSED\n"]);
@@ -178,6 +187,42 @@ test("a throttled program shows PAUSED, and ManageService continue starts it aga
   } finally {
     await servitor("ManageService", name, "stop_and_remove", "--remove_install_args");
     await Deno.remove(folder, { recursive: true });
+  }
+});
+
+test("ManageService start of a service whose service.yaml is broken exits 14 with the reason, and status shows it with the error log", async () => {
+  const name = uniqueUnit("servitor-cli-broken");
+  const unit = `${name}.service`;
+  await servitorOk("InstallService", ticker, "/dev/null", "--service_name", name, "--start", "manual");
+  try {
+    await Deno.writeTextFile(`/etc/servitor/${name}/service.yaml`, "name: [broken\n");
+    const errorLog = `/var/log/servitor/${name}/${name}_ERROR_LOG.txt`;
+    const start = await servitor("ManageService", name, "start");
+    assertEquals(start.code, 14, `${start.stdout}${start.stderr}`);
+    assertMatch(
+      start.stderr,
+      /stopped again right after starting: cannot start: .*service\.yaml is not valid YAML/,
+    );
+    assertOk(start.stderr.includes(`(${errorLog})`), start.stderr);
+    assertEquals(start.stdout, "", "never 'is running'");
+
+    // The unit is Type=notify: systemd itself calls the start failed, since the host never said READY=1.
+    assertEquals((await run("systemctl", "start", unit)).code !== 0, true, "systemctl start fails too");
+    assertEquals(await unitProperty(unit, "Result"), "exit-code");
+
+    const status = await servitorOk("ManageService", name, "status");
+    assertMatch(status.stdout, /^state\s+stopped/m);
+    assertMatch(status.stdout, /^reason\s+cannot start: .*service\.yaml is not valid YAML/m);
+    assertOk(status.stdout.includes(`error log    ${errorLog}\n`), status.stdout);
+    assertMatch(status.stdout, /^exit code\s+250 /m);
+    const json = JSON.parse((await servitorOk("ManageService", name, "status", "--json")).stdout);
+    assertMatch(json.reason, /^cannot start: .*service\.yaml is not valid YAML/);
+    assertEquals(json.errorLog, errorLog);
+    // nssm's status prints the state word alone, as NSSM does.
+    assertEquals((await servitorOk("status", name)).stdout, "SERVICE_STOPPED\n");
+  } finally {
+    await servitor("ManageService", name, "remove", "--remove_install_args");
+    await Deno.remove(`/etc/servitor/${name}`, { recursive: true }).catch(() => {});
   }
 });
 

@@ -11,6 +11,7 @@ import { librarySignals } from "../../library/run_service.ts";
 import { selfServiceCommand } from "../../library/install_self.ts";
 import { reportPending } from "../../protocol/pending.ts";
 import { notifyFields } from "../../protocol/sd_notify.ts";
+import { connectSignals } from "../../protocol/signal_session.ts";
 import type {
   AcceptedControl,
   ControlAnswer,
@@ -456,24 +457,53 @@ Deno.test("a pending report stops by itself once another state has been reported
   assertEquals(pending.state, "start_pending");
 });
 
-Deno.test("sd_notify: READY=1 when it runs, STOPPING=1 when it stops, the timeout extended while pending", () => {
-  assertEquals(notifyFields({ state: "start_pending", waitHintMs: 3000 }, true), [
+Deno.test("sd_notify: READY=1 once it runs (or waits throttled), STOPPING=1 when it stops, the timeout extended while pending", () => {
+  assertEquals(notifyFields({ state: "start_pending", waitHintMs: 3000 }, true, false), [
     "STATUS=start pending",
     "EXTEND_TIMEOUT_USEC=3000000",
   ]);
-  assertEquals(notifyFields({ state: "start_pending", waitHintMs: 3000 }, false), [
+  assertEquals(notifyFields({ state: "start_pending", waitHintMs: 3000 }, false, false), [
     "EXTEND_TIMEOUT_USEC=3000000",
   ]);
-  assertEquals(notifyFields({ state: "running" }, true), ["READY=1", "STATUS=running"]);
-  assertEquals(notifyFields({ state: "running" }, false), []);
-  assertEquals(notifyFields({ state: "stop_pending", waitHintMs: 500 }, true), [
+  assertEquals(notifyFields({ state: "running" }, true, false), ["READY=1", "STATUS=running"]);
+  assertEquals(notifyFields({ state: "running" }, false, true), []);
+  // A program that exited at once and waits for its restart: the service did start, once.
+  assertEquals(notifyFields({ state: "paused", reason: "next start in 10 s" }, true, false), [
+    "READY=1",
+    "STATUS=paused: next start in 10 s",
+  ]);
+  assertEquals(notifyFields({ state: "running" }, true, true), ["STATUS=running"]);
+  assertEquals(notifyFields({ state: "stop_pending", waitHintMs: 500 }, true, true), [
     "STOPPING=1",
     "STATUS=stop pending",
     "EXTEND_TIMEOUT_USEC=500000",
   ]);
-  assertEquals(notifyFields({ state: "stopped", reason: "a callback\nfailed" }, true), [
+  assertEquals(notifyFields({ state: "stopped", reason: "a callback\nfailed" }, true, false), [
     "STATUS=stopped: a callback failed",
   ]);
+});
+
+Deno.test("a session under systemd says READY=1 once: with the first PAUSED of a throttled host, not again once it runs", () => {
+  const sent: string[][] = [];
+  const session = connectSignals(
+    "systemd",
+    "web",
+    {},
+    () => "handled",
+    () => {},
+    () => {},
+    (f) => sent.push(f),
+  );
+  session.report({ state: "start_pending", waitHintMs: 5000 });
+  session.report({ state: "paused", reason: "the next start is due in 10 s" });
+  session.report({ state: "start_pending", waitHintMs: 5000 });
+  session.report({ state: "running" });
+  session.report({ state: "stop_pending", waitHintMs: 1000 });
+  session.report({ state: "stopped" });
+  assertEquals(sent.flat().filter((field) => field === "READY=1").length, 1);
+  assertEquals(sent[1], ["READY=1", "STATUS=paused: the next start is due in 10 s"]);
+  assertEquals(sent[3], ["STATUS=running"]);
+  assertOk(sent[4].includes("STOPPING=1"));
 });
 
 Deno.test("sd_notify's socket address: a path with its NUL, an abstract name without", () => {

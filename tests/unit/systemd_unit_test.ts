@@ -15,6 +15,8 @@ import {
   restartPolicy,
   SELF_STOP_TIMEOUT_MS,
   SERVITOR_SECTION,
+  START_MARGIN_MS,
+  startTimeoutMs,
   stopTimeoutMs,
 } from "../../systemd/unit.ts";
 import { notifiesThroughLibc, type SelfCommandFacts } from "../../library/install_self.ts";
@@ -92,10 +94,14 @@ Deno.test("dry-run lines quote for a shell", () => {
   assertEquals(shellWord("/home/ann/it's here"), `'/home/ann/it'\\''s here'`);
 });
 
-Deno.test("a default spec: the host under Type=exec, guarded, stopped by the host's own escalation", () => {
+Deno.test("a default spec: the host under Type=notify, guarded, stopped by the host's own escalation", () => {
   const text = renderUnit(spec(), host);
   assertEquals(setting(text, "Unit", "Description"), ["web"]);
-  assertEquals(setting(text, "Service", "Type"), ["exec"]);
+  // systemctl start waits for the host's READY=1, sent by the host itself (a compiled servitor has --allow-ffi).
+  assertEquals(setting(text, "Service", "Type"), ["notify"]);
+  assertEquals(setting(text, "Service", "NotifyAccess"), ["main"]);
+  // Starting the host, then launching the program (5 s), and a 30 s margin.
+  assertEquals(setting(text, "Service", "TimeoutStartSec"), ["35000ms"]);
   assertEquals(setting(text, "Service", "ExecStart"), ["/usr/local/bin/servitor host --service web"]);
   assertEquals(setting(text, "Service", "Restart"), ["on-abnormal"]);
   assertEquals(setting(text, "Service", "RestartForceExitStatus"), ["253 254"]);
@@ -174,6 +180,36 @@ Deno.test("installSelf: a program sends sd_notify through libc only with --allow
   // A compiled program runs with the permissions baked into it: this process's own.
   assertEquals(notifiesThroughLibc(facts([], true), true), true);
   assertEquals(notifiesThroughLibc(facts(["--allow-ffi"], true), false), false);
+});
+
+Deno.test("the host tells systemd it is ready itself where it may call libc; otherwise systemd-notify speaks for it where only root's word counts", () => {
+  const access = (args: string[], change: (s: ServiceSpec) => void = () => {}, user = false) =>
+    setting(
+      renderUnit(spec(change), { program: "/usr/bin/deno", args }, { user }),
+      "Service",
+      "NotifyAccess",
+    );
+  const fromSource = (
+    ...flags: string[]
+  ) => ["run", ...flags, "/opt/servitor/cli/main.ts", "host", "--service", "web"];
+  // cli/self.ts runs the host from source with --allow-ffi: the message is the main process's own.
+  assertEquals(access(fromSource("--allow-ffi", "--allow-run")), ["main"]);
+  assertEquals(access(fromSource("-A"), (s) => s.account = { kind: "local_service" }), ["main"]);
+  assertEquals(access(fromSource("--allow-ffi", "--allow-run"), () => {}, true), ["main"]);
+  // Without it, systemd-notify --pid= names the host: taken from root only, else with NotifyAccess=all.
+  assertEquals(access(fromSource("--allow-run")), ["main"]);
+  assertEquals(access(fromSource("--allow-run"), (s) => s.account = { kind: "virtual" }), ["all"]);
+  assertEquals(access(fromSource("-A", "--deny-ffi"), () => {}, true), ["all"]);
+  // A flag of the host's own command line, after the module, grants nothing.
+  assertEquals(access([...fromSource("--allow-run"), "--allow-ffi"], () => {}, true), ["all"]);
+});
+
+Deno.test("the start timeout covers the host's start-up, a Start/Pre hook, rotation at start and the launch", () => {
+  assertEquals(startTimeoutMs(spec()), 5_000 + START_MARGIN_MS);
+  const slowHook = spec((s) => (s.hooks["Start/Pre"] = "/usr/local/bin/migrate", s.hookDeadlineMs = 600_000));
+  assertEquals(startTimeoutMs(slowHook), 600_000 + 5_000 + START_MARGIN_MS);
+  assertEquals(setting(renderUnit(slowHook, host), "Service", "TimeoutStartSec"), ["635000ms"]);
+  assertEquals(startTimeoutMs(spec((s) => s.output.rotation.delayMs = 2_000)), 7_000 + START_MARGIN_MS);
 });
 
 Deno.test("the stop timeout covers skipped methods, longer waits and the stop hooks", () => {

@@ -88,17 +88,31 @@ test("a service whose stored configuration is garbage stops with code 250 and an
 
 // Wine's services.exe answers StartServiceW with ERROR_SERVICE_REQUEST_TIMEOUT (1053) when the first status
 // it sees is STOPPED: the CLI must still say what stopped the service, from its error log.
-test("ManageService start of a service whose configuration is garbage exits 14 and prints what is wrong", async () => {
+test("ManageService start of a service whose configuration is garbage exits 14 and prints what is wrong; status shows it, with the error log", async () => {
   using hosted = await hostedService("servitor_corrupt_spec_cli", Deno.execPath(), [], () => {});
   await Deno.writeTextFile(hosted.specFile, "name: [broken\n");
-  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", main, "ManageService", hosted.name, "start"],
-    env: { SERVITOR_CONFIG_ROOT: hosted.root },
-    stdin: "null",
-  }).output();
-  const said = new TextDecoder().decode(stderr);
-  assertEquals(code, 14, said);
-  assertMatch(said, /service\.yaml is not valid YAML/);
+  const manage = async (...args: string[]) => {
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", main, "ManageService", hosted.name, ...args],
+      env: { SERVITOR_CONFIG_ROOT: hosted.root },
+      stdin: "null",
+    }).output();
+    const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+    return { code, stdout: decode(stdout), stderr: decode(stderr) };
+  };
+  const start = await manage("start");
+  assertEquals(start.code, 14, start.stderr);
+  assertMatch(start.stderr, /service\.yaml is not valid YAML/);
+
+  // The state and code alone don't say why: status gives the host's last line and where the full log is.
+  const status = await manage("status");
+  assertEquals(status.code, 0, status.stderr);
+  assertMatch(status.stdout, /^state\s+stopped/m);
+  assertMatch(status.stdout, /^reason\s+cannot start: .*service\.yaml is not valid YAML/m);
+  assertOk(status.stdout.includes(`error log    ${hosted.errorLog}\n`), status.stdout);
+  const json = JSON.parse((await manage("status", "--json")).stdout);
+  assertMatch(json.reason, /^cannot start: .*service\.yaml is not valid YAML/);
+  assertEquals(json.errorLog, hosted.errorLog);
 });
 
 test("the error log shows a Windows path as written: not in quotes, its backslashes not doubled", async () => {
