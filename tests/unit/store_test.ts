@@ -43,7 +43,7 @@ Deno.test("a bad setting is one message naming the file, the key and the value",
     ["name: s\nprogram: /p\nhooks: { Start/Later: x }\n", /hooks\.Start\/Later: not a hook event/],
     ["name: s\nprogram: /p\naffinity: 0-x\n", /AppAffinity "0-x"/],
     ["name: s\nprogram: /p\nenvironmentExtra: [NOEQUALS]\n", /"NOEQUALS" is not KEY=VALUE/],
-    ["program: /p\n", /svc\.yaml: name: missing, expected a string/],
+    ["program: /p\n", /svc\.yaml:1: name: missing, expected a string/],
     ["name: s\n", /program: missing, expected a string/],
     ["name: [unclosed\n", /svc\.yaml is not valid YAML/],
     [
