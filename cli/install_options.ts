@@ -9,15 +9,13 @@ import { ExitCode } from "./exit_codes.ts";
 import { CliError } from "./errors.ts";
 import {
   type Account,
-  type ExitAction,
   type HookEvent,
   hookEvents,
   parseAffinity,
-  type Priority,
   type RecoverySpec,
   type ServiceSpec,
-  type StartMode,
 } from "../service/spec.ts";
+import { exitActions, priorities, recoveryActions, startModes } from "../service/schema.ts";
 
 type Kind = "value" | "list" | "flag";
 
@@ -216,7 +214,7 @@ export function parseAccount(text: string): Account {
 export function parseRecovery(text: string, reset: string | undefined): RecoverySpec {
   const actions = text.split(",").map((part) => {
     const [action, delay] = part.trim().split("/");
-    const kind = oneOf(action, "on_failure", ["restart", "reboot", "run_command", "none"] as const);
+    const kind = oneOf(action, "on_failure", recoveryActions);
     return { action: kind, delayMs: delay === undefined ? 0 : parseDuration(delay, "on_failure", "s") };
   });
   return {
@@ -227,16 +225,6 @@ export function parseRecovery(text: string, reset: string | undefined): Recovery
   };
 }
 
-const priorities: readonly Priority[] = [
-  "realtime",
-  "high",
-  "above_normal",
-  "normal",
-  "below_normal",
-  "idle",
-];
-const exitActions: readonly ExitAction[] = ["restart", "ignore", "exit", "suicide"];
-const startModes: readonly StartMode[] = ["auto", "delayed", "manual", "disabled"];
 
 /** Applies InstallService's options to `spec` (the defaults, or a --config file's service). */
 export function applyInstallOptions(spec: ServiceSpec, options: InstallOptionValues): ServiceSpec {

@@ -19,6 +19,7 @@ import {
   type ServiceSpec,
   type StartMode,
 } from "../service/spec.ts";
+import { recoveryActions } from "../service/schema.ts";
 import { quoteWindowsArgument } from "../service/command_line.ts";
 
 /**
@@ -600,8 +601,7 @@ function parseFailureActions(text: string): NonNullable<ServiceSpec["recovery"]>
   if (text.trim() === "") return [];
   return text.split(",").map((part) => {
     const [action, delay, extra] = part.trim().split("/");
-    const kinds = ["restart", "reboot", "run_command", "none"] as const;
-    const kind = kinds.find((k) => equalsIgnoringCase(k, action));
+    const kind = recoveryActions.find((k) => equalsIgnoringCase(k, action));
     const match = delay === undefined ? ["", "0", "s"] : /^(\d+)(ms|s|m|h|d)?$/.exec(delay);
     if (!kind || !match || extra !== undefined) {
       throw new ParameterError(

@@ -29,6 +29,7 @@ import type { HostCommand } from "../service/manager.ts";
 import { ServiceManagerError } from "../service/manager.ts";
 import type { ExitAction, ServiceSpec, StartMode } from "../service/spec.ts";
 import { exitActionFor } from "../service/spec.ts";
+import { startModes } from "../service/schema.ts";
 import { posixLauncher } from "../host/launcher_posix.ts";
 import { HostExitCode, startHintMs, stopSteps } from "../host/supervisor.ts";
 import path from "path";
@@ -441,7 +442,6 @@ export interface UnitFacts {
   refusesManualStart: boolean;
 }
 
-const startModes: readonly StartMode[] = ["auto", "delayed", "manual", "disabled"];
 
 /** Reads a unit file back. `name` is the service's name (a dynamic user is named after it). */
 export function readUnit(text: string, name: string): UnitFacts {
