@@ -44,8 +44,7 @@ export type {
   ServiceHandler,
 } from "./library/callbacks.ts";
 export { installSelf, type InstallSelfOptions, uninstallSelf } from "./library/install_self.ts";
-export type { AcceptedControl, ServiceState } from "./ffi/types.ts";
-export type { IncomingControl, PowerEvent } from "./ffi/dispatcher.ts";
+export type { AcceptedControl, IncomingControl, PowerEvent, ServiceState } from "./service/vocabulary.ts";
 export type { SessionKind } from "./protocol/session.ts";
 export { type Account, type StartMode, startModes } from "./service/spec.ts";
 export { quoteWindowsArgument, windowsCommandLine } from "./service/command_line.ts";

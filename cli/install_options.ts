@@ -225,7 +225,6 @@ export function parseRecovery(text: string, reset: string | undefined): Recovery
   };
 }
 
-
 /** Applies InstallService's options to `spec` (the defaults, or a --config file's service). */
 export function applyInstallOptions(spec: ServiceSpec, options: InstallOptionValues): ServiceSpec {
   const next: ServiceSpec = structuredClone(spec);

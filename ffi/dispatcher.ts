@@ -14,50 +14,7 @@ import { check, Win32Error } from "./error.ts";
 import { addressOf, readPointerAt, readWideAt } from "./memory.ts";
 import { wide } from "./strings.ts";
 import { encodeServiceStatus, encodeServiceTable, type ReportedStatus } from "./structs.ts";
-
-/**
- * A control the SCM sends to a running service (HandlerEx's dwControl, with its event type).
- *
- * @example Say what a control asks for
- * ```ts
- * import type { IncomingControl } from "../mod.ts";
- * function describe(control: IncomingControl): string {
- *   switch (control.kind) {
- *     case "user":
- *     case "other":
- *       return `control ${control.code}`;
- *     case "power_event":
- *       return `power: ${control.event}`;
- *     default:
- *       return control.kind;
- *   }
- * }
- * ```
- */
-export type IncomingControl =
-  | { kind: "stop" }
-  | { kind: "pause" }
-  | { kind: "continue" }
-  | { kind: "interrogate" }
-  | { kind: "shutdown" }
-  | { kind: "preshutdown" }
-  | { kind: "param_change" }
-  | { kind: "power_event"; eventType: number; event: PowerEvent }
-  | { kind: "session_change"; eventType: number }
-  | { kind: "user"; code: number }
-  | { kind: "other"; code: number };
-
-/**
- * What a power event says (WM_POWERBROADCAST's PBT_* codes), as far as a service acts on it.
- *
- * @example Close connections before the machine sleeps
- * ```ts
- * import type { PowerEvent, ServiceCallbacks } from "../mod.ts";
- * const onPower = (event: PowerEvent) => event === "suspend" ? "closing connections" : "carrying on";
- * const callbacks: ServiceCallbacks = { power: (context) => console.log(onPower(context.control.event)) };
- * ```
- */
-export type PowerEvent = "resume" | "status_change" | "suspend" | "other";
+import type { IncomingControl, PowerEvent } from "../service/vocabulary.ts";
 
 const powerEvents: Record<number, PowerEvent> = {
   // PBT_APMRESUMEAUTOMATIC comes with every resume; PBT_APMRESUMESUSPEND only with a user present, so it is

@@ -8,8 +8,8 @@
  * first, its strings and arrays after it.
  * @module
  */
+import type { AcceptedControl, ServiceExitCode, ServiceState } from "../service/vocabulary.ts";
 import {
-  type AcceptedControl,
   acceptedControls,
   type ErrorControl,
   errorControls,
@@ -19,9 +19,7 @@ import {
   type FailureActions,
   failureActionTypes,
   INFINITE,
-  type ServiceExitCode,
   type ServiceKind,
-  type ServiceState,
   serviceStates,
   type ServiceStatus,
   serviceTypeFromWin32,

@@ -4,6 +4,7 @@
  * @module
  */
 import * as W from "./constants.ts";
+import type { AcceptedControl, ServiceExitCode, ServiceState } from "../service/vocabulary.ts";
 
 /** A service's start type (dwStartType). Delayed auto-start is a separate config2 flag. */
 export type StartType = "boot" | "system" | "auto" | "demand" | "disabled";
@@ -11,41 +12,6 @@ export type StartType = "boot" | "system" | "auto" | "demand" | "disabled";
 export type ServiceKind = "own_process" | "share_process" | "kernel_driver" | "file_system_driver";
 /** What the system does when the service fails to start (dwErrorControl). */
 export type ErrorControl = "ignore" | "normal" | "severe" | "critical";
-/**
- * A service's current state (dwCurrentState).
- *
- * @example Whether the service is on its way somewhere
- * ```ts
- * import type { ServiceState } from "../mod.ts";
- * const isPending = (state: ServiceState) => state.endsWith("_pending");
- * ```
- */
-export type ServiceState =
-  | "stopped"
-  | "start_pending"
-  | "stop_pending"
-  | "running"
-  | "continue_pending"
-  | "pause_pending"
-  | "paused";
-/**
- * One bit of dwControlsAccepted: a control the service takes.
- *
- * @example A service that takes pause and continue, and preshutdown, whatever its callbacks are
- * ```ts
- * import type { AcceptedControl, RunServiceOptions } from "../mod.ts";
- * const accepts: AcceptedControl[] = ["pause_continue", "preshutdown"];
- * const options: RunServiceOptions = { name: "MyService", callbacks: {}, accepts };
- * ```
- */
-export type AcceptedControl =
-  | "stop"
-  | "pause_continue"
-  | "shutdown"
-  | "param_change"
-  | "power_event"
-  | "session_change"
-  | "preshutdown";
 /** A control sent with ControlService; user controls carry their code (128–255). */
 export type ServiceControl =
   | { kind: "stop" }
@@ -54,9 +20,6 @@ export type ServiceControl =
   | { kind: "interrogate" }
   | { kind: "param_change" }
   | { kind: "user"; code: number };
-/** A service's exit code: a Win32 error, or its own code (reported through ERROR_SERVICE_SPECIFIC_ERROR). */
-export type ServiceExitCode = { kind: "win32"; code: number } | { kind: "service_specific"; code: number };
-
 /** SERVICE_STATUS_PROCESS, decoded. */
 export interface ServiceStatus {
   kind: ServiceKind;

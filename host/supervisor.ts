@@ -7,7 +7,7 @@
  * The wanted state (up or down) is kept apart from the phase the program is actually in, as runsv does.
  * @module
  */
-import type { ServiceExitCode, ServiceState } from "../ffi/types.ts";
+import type { ServiceExitCode, ServiceState } from "../service/vocabulary.ts";
 import { exitActionFor, type HookEvent, type ServiceSpec } from "../service/spec.ts";
 import type { StopMethod } from "./launcher.ts";
 import { nextThrottleCount, restartBudget, restartDelayMs } from "./throttle.ts";

@@ -5,8 +5,12 @@
  * once, and tested without an SCM by feeding requests.
  * @module
  */
-import type { IncomingControl } from "../ffi/dispatcher.ts";
-import type { AcceptedControl, ServiceExitCode, ServiceState } from "../ffi/types.ts";
+import type {
+  AcceptedControl,
+  IncomingControl,
+  ServiceExitCode,
+  ServiceState,
+} from "../service/vocabulary.ts";
 
 export type { IncomingControl };
 export type { AcceptedControl, ServiceExitCode, ServiceState };

@@ -4,7 +4,7 @@
  * `Type=notify` unit the reports also reach systemd through sd_notify (./sd_notify.ts).
  * @module
  */
-import type { IncomingControl } from "../ffi/dispatcher.ts";
+import type { IncomingControl } from "../service/vocabulary.ts";
 import { type Notify, notifyFields } from "./sd_notify.ts";
 import type { ControlHandler, ServiceSession, SessionKind, StatusReport } from "./session.ts";
 

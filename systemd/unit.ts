@@ -442,7 +442,6 @@ export interface UnitFacts {
   refusesManualStart: boolean;
 }
 
-
 /** Reads a unit file back. `name` is the service's name (a dynamic user is named after it). */
 export function readUnit(text: string, name: string): UnitFacts {
   const sections = parseUnitFile(text);

@@ -2,7 +2,8 @@
 import path from "path";
 import { windowsCommandLine } from "../../service/command_line.ts";
 import type { Service } from "../../ffi/scm.ts";
-import type { ServiceState, ServiceStatus } from "../../ffi/types.ts";
+import type { ServiceStatus } from "../../ffi/types.ts";
+import type { ServiceState } from "../../service/vocabulary.ts";
 
 /** Off Windows (a test-bed that could not run) every test of this tier reports itself ignored. */
 export const notWindows = Deno.build.os !== "windows";
