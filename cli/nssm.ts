@@ -31,6 +31,7 @@ import { ExitCode } from "./exit_codes.ts";
 import { readHostStatus, shownState } from "./manage.ts";
 import { createService, resolveProgram } from "./install.ts";
 import { servitorCommand } from "./self.ts";
+import { withLock } from "./service_lock.ts";
 import {
   dumpEntries,
   findParameter,
@@ -125,7 +126,7 @@ export async function nssmCommand(args: readonly string[], context: CliContext):
     return ExitCode.ok;
   }
   try {
-    return await run(verb, rest, context);
+    return await locked(verb, rest, context, () => run(verb, rest, context));
   } catch (error) {
     if (error instanceof NssmFailure) {
       context.warn(`servitor: ${error.message}`);
@@ -137,6 +138,33 @@ export async function nssmCommand(args: readonly string[], context: CliContext):
     }
     throw error;
   }
+}
+
+/**
+ * The verbs that change a service or its store, which hold its lock (service/lock.ts) while they work. Not
+ * `edit`: it opens no window and changes nothing.
+ */
+const changingVerbs: readonly NssmVerb[] = [
+  "install",
+  "remove",
+  "set",
+  "reset",
+  "unset",
+  "start",
+  "stop",
+  "restart",
+];
+
+/** Runs `work` with the service's lock held when `verb` changes it; the lock of the name nssm would open. */
+async function locked(
+  verb: NssmVerb,
+  args: readonly string[],
+  context: CliContext,
+  work: () => Promise<number>,
+): Promise<number> {
+  if (!changingVerbs.includes(verb) || args[0] === undefined) return await work();
+  const name = verb === "install" ? args[0] : await resolveService(args[0], context).catch(() => undefined);
+  return await withLock(context, name ?? args[0], undefined, work);
 }
 
 function run(verb: NssmVerb, args: readonly string[], context: CliContext): Promise<number> {
