@@ -12,6 +12,7 @@
  */
 import path from "path";
 import { createHash } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { ServiceManagerError } from "./manager.ts";
 import { writeFileAtomically } from "./store.ts";
@@ -180,7 +181,10 @@ async function makeLockDirectory(
   }
 }
 
-/** This process's command line: /proc/self/cmdline on Linux, else the executable and its arguments. */
+/**
+ * This process's command line: /proc/self/cmdline on Linux, else the executable, the main module (run from
+ * source: Deno.args leaves it out, with deno's own flags) and the arguments.
+ */
 export function thisCommandLine(): string {
   let words: string[] | undefined;
   if (Deno.build.os === "linux") {
@@ -191,6 +195,9 @@ export function thisCommandLine(): string {
       // Not mounted: the executable and arguments below say nearly as much.
     }
   }
-  words ??= [Deno.execPath(), ...Deno.args];
+  if (!words) {
+    const main = Deno.mainModule.startsWith("file:") ? fileURLToPath(Deno.mainModule) : Deno.mainModule;
+    words = [Deno.execPath(), ...Deno.build.standalone ? [] : [main], ...Deno.args];
+  }
   return words.map((word) => /[\s"]|^$/.test(word) ? JSON.stringify(word) : word).join(" ");
 }
