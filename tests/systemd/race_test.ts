@@ -16,6 +16,8 @@ const ticker = fileURLToPath(new URL("./fixtures/ticker.sh", import.meta.url));
 const exists = (file: string) => Deno.stat(file).then(() => true, () => false);
 const RACERS = 5;
 const ROUNDS = 3;
+const REMOVE_ROUNDS = 12;
+const STAGGER_MS = 40;
 
 /** The unit and the store of `name` either both exist and agree, or are both gone; says which. */
 async function assertWhole(name: string): Promise<"installed" | "absent"> {
@@ -72,13 +74,15 @@ for (const timeout of [undefined, "0.05"]) {
   });
 }
 
-test(`ManageService remove racing InstallService of the same name, ${ROUNDS} times: one after the other, never half`, async () => {
-  for (let round = 0; round < ROUNDS; round++) {
+test(`ManageService remove racing InstallService of the same name, ${REMOVE_ROUNDS} times: one after the other, never half`, async () => {
+  for (let round = 0; round < REMOVE_ROUNDS; round++) {
     const name = uniqueUnit("servitor-race-remove");
     await servitorOk("InstallService", ticker, "--service_name", name);
+    // The install starts a little later each round, to meet the remove at another step of its work.
     const [removed, installed] = await Promise.all([
       servitor("ManageService", name, "remove", "--remove_install_args"),
-      servitor("InstallService", ticker, "--service_name", name),
+      new Promise((resolve) => setTimeout(resolve, round * STAGGER_MS))
+        .then(() => servitor("InstallService", ticker, "--service_name", name)),
     ]);
     assertEquals(removed.code, 0, outcome(removed));
     // The install went first (and found the service there) or second (and installed it anew).
@@ -86,4 +90,37 @@ test(`ManageService remove racing InstallService of the same name, ${ROUNDS} tim
     assertEquals(await assertWhole(name), installed.code === 0 ? "installed" : "absent");
     if (installed.code === 0) await servitorOk("ManageService", name, "remove", "--remove_install_args");
   }
+});
+
+test(`nssm's verbs at once: of ${RACERS} install of one name one installs it; ${RACERS} set of different parameters all stay set`, async () => {
+  const name = uniqueUnit("servitor-race-nssm");
+  const installs = await Promise.all(Array.from({ length: RACERS }, () => servitor("install", name, ticker)));
+  assertEquals(installs.filter((result) => result.code === 0).length, 1, installs.map(outcome).join("\n"));
+  for (const loser of installs.filter((result) => result.code !== 0)) {
+    assertEquals(loser.code, 5, outcome(loser));
+    assertMatch(loser.stderr, /exists already/);
+  }
+  assertEquals(await assertWhole(name), "installed");
+  // Each set reads the stored spec, changes one parameter and writes it back: one at a time, none is lost.
+  const settings: [string, string][] = [
+    ["AppThrottle", "2000"],
+    ["AppRestartDelay", "3000"],
+    ["AppStopMethodConsole", "2500"],
+    ["AppRotateKeep", "4"],
+    ["Description", "raced"],
+  ];
+  const sets = await Promise.all(
+    settings.map(([parameter, value]) => servitor("set", name, parameter, value)),
+  );
+  assertEquals(sets.map((result) => result.code), settings.map(() => 0), sets.map(outcome).join("\n"));
+  for (const [parameter, value] of settings) {
+    assertEquals((await servitorOk("get", name, parameter)).stdout.trim(), value, parameter);
+  }
+  assertMatch(
+    await Deno.readTextFile(`/etc/systemd/system/${name}.service`),
+    /^Description="raced"$/m,
+    "the unit has the stored description",
+  );
+  await servitorOk("ManageService", name, "remove", "--remove_install_args");
+  assertEquals(await assertWhole(name), "absent");
 });
