@@ -22,6 +22,7 @@ const managerExitCodes: Record<ManagerFailure, ExitCode> = {
   exists: ExitCode.serviceExists,
   unavailable: ExitCode.unavailable,
   refused: ExitCode.refused,
+  busy: ExitCode.busy,
   failed: ExitCode.serviceManager,
 };
 

@@ -34,6 +34,8 @@ export const ExitCode = {
   refused: 13,
   /** The service was started but stopped again: the reason is printed, and in its error log. */
   startFailed: 14,
+  /** Another command is changing the service: it is named (pid, command line, since when); try again later. */
+  busy: 15,
 } as const;
 
 export type ExitCode = typeof ExitCode[keyof typeof ExitCode];

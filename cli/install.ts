@@ -26,9 +26,15 @@ import {
 } from "./context.ts";
 import { CliError } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
-import { applyInstallOptions, installUsage, parseInstallArgs } from "./install_options.ts";
+import {
+  applyInstallOptions,
+  type InstallOptionValues,
+  installUsage,
+  parseInstallArgs,
+} from "./install_options.ts";
 import { readPassword } from "./password.ts";
 import { removeService, stopService } from "./manage.ts";
+import { withLock } from "./service_lock.ts";
 
 /** Finds `program` as a person typing it would mean: absolute, relative to `cwd`, or on PATH. */
 export function resolveProgram(
@@ -107,6 +113,7 @@ export async function installService(args: string[], context: CliContext, cwd = 
   const options = parsed.options;
   const name = checkServiceName(options.service_name as string | undefined);
   const dryRun = options.dry_run === true;
+  const timeoutMs = lockTimeout(options.timeout);
   const environment = Deno.env.toObject();
 
   let base: ServiceSpec | undefined;
@@ -144,47 +151,61 @@ export async function installService(args: string[], context: CliContext, cwd = 
     ? await readPassword(spec.account.name, options.password_env as string | undefined)
     : undefined;
 
-  const manager = context.manager;
-  // The service --replace removes, as stored: put back if the new one can't be created.
-  let previous: ServiceSpec | undefined;
-  if (await manager.exists(name)) {
-    if (options.replace !== true) {
-      throw new CliError(
-        `a service named '${name}' exists already: add --replace, or run 'ManageService ${name} reinstall'`,
-        ExitCode.serviceExists,
-      );
+  // The check for an existing service, the create and its rollback, all with the service's lock held: a
+  // second InstallService of the same name waits, then finds this one's service and leaves it be.
+  return await withLock(context, name, timeoutMs, async () => {
+    const manager = context.manager;
+    // The service --replace removes, as stored: put back if the new one can't be created.
+    let previous: ServiceSpec | undefined;
+    if (await manager.exists(name)) {
+      if (options.replace !== true) {
+        throw new CliError(
+          `a service named '${name}' exists already: add --replace, or run 'ManageService ${name} reinstall'`,
+          ExitCode.serviceExists,
+        );
+      }
+      if (dryRun) {
+        // The manager prints these; nothing stops, so there is nothing to wait for.
+        if ((await manager.status(name)).state !== "stopped") await manager.control(name, "stop");
+        await manager.remove(name);
+      } else {
+        previous = await readSpec(context.configRoot, name).catch(() => undefined);
+        await stopService(name, context, { quiet: true });
+        await removeService(name, context, { keepStore: true });
+      }
+    }
+
+    // What a dry run prints is what the real install would store: its arguments without --dry-run.
+    const end = args.includes("--") ? args.indexOf("--") : args.length;
+    const given = args.filter((arg, index) => index >= end || !/^--dry[-_]run$/.test(arg));
+    const record = { args: given, cwd, installedAt: new Date().toISOString() };
+    try {
+      await createService(context, spec, record, password);
+    } catch (error) {
+      if (!dryRun) {
+        context.audit(`InstallService ${name}: failed, nothing kept: ${(error as Error).message}`);
+        if (previous) await putBack(context, previous);
+      }
+      throw error;
     }
     if (dryRun) {
-      // The manager prints these; nothing stops, so there is nothing to wait for.
-      if ((await manager.status(name)).state !== "stopped") await manager.control(name, "stop");
-      await manager.remove(name);
-    } else {
-      previous = await readSpec(context.configRoot, name).catch(() => undefined);
-      await stopService(name, context, { quiet: true });
-      await removeService(name, context, { keepStore: true });
+      context.say(`dry run: nothing was written or changed; without --dry-run, the lines above are done`);
+      return ExitCode.ok;
     }
-  }
-
-  // What a dry run prints is what the real install would store: its arguments without --dry-run.
-  const end = args.includes("--") ? args.indexOf("--") : args.length;
-  const given = args.filter((arg, index) => index >= end || !/^--dry[-_]run$/.test(arg));
-  const record = { args: given, cwd, installedAt: new Date().toISOString() };
-  try {
-    await createService(context, spec, record, password);
-  } catch (error) {
-    if (!dryRun) {
-      context.audit(`InstallService ${name}: failed, nothing kept: ${(error as Error).message}`);
-      if (previous) await putBack(context, previous);
-    }
-    throw error;
-  }
-  if (dryRun) {
-    context.say(`dry run: nothing was written or changed; without --dry-run, the lines above are done`);
+    context.audit(`InstallService ${name}: installed ${resolved} ${JSON.stringify(spec.arguments)}`);
+    context.say(`installed '${name}' (start: ${spec.start}); start it with: ManageService ${name} start`);
     return ExitCode.ok;
+  });
+}
+
+/** --timeout's seconds as ms; the lock's default without it. */
+function lockTimeout(value: InstallOptionValues[string] | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (!(seconds > 0)) {
+    throw new CliError(`--timeout: '${value}' is not a number of seconds`, ExitCode.badValue);
   }
-  context.audit(`InstallService ${name}: installed ${resolved} ${JSON.stringify(spec.arguments)}`);
-  context.say(`installed '${name}' (start: ${spec.start}); start it with: ManageService ${name} start`);
-  return ExitCode.ok;
+  return seconds * 1000;
 }
 
 /**
@@ -247,22 +268,35 @@ export async function putBack(context: CliContext, previous: ServiceSpec): Promi
   }
 }
 
-/** Makes a directory of the store, private to its owner where modes count; a dry run says so instead. */
-async function makeDirectory(context: CliContext, directory: string): Promise<void> {
+/**
+ * Makes a directory of the store (and its parents), private to its owner where modes count; true when this
+ * call made it, false when it was there. A dry run says so instead.
+ */
+async function makeDirectory(context: CliContext, directory: string): Promise<boolean> {
   if (context.dryRun) {
     if (!pathExists(directory)) context.dryRun(`mkdir ${directory}${context.windows ? "" : " (mode 0700)"}`);
-    return;
+    return false;
   }
-  await Deno.mkdir(directory, { recursive: true, mode: 0o700 });
+  // mkdir itself says whether it made the directory: a rollback removes only a directory this command made.
+  try {
+    await Deno.mkdir(directory, { mode: 0o700 });
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) return false;
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  await Deno.mkdir(path.dirname(directory), { recursive: true, mode: 0o700 });
+  return await makeDirectory(context, directory);
 }
 
 /**
  * Makes a directory of the store and locks it to administrators (Windows) before anything is written into
  * it. An existing one is locked too: it may be older than servitor's locking, or made by someone else.
  */
-async function makePrivateDirectory(context: CliContext, directory: string): Promise<void> {
-  await makeDirectory(context, directory);
+async function makePrivateDirectory(context: CliContext, directory: string): Promise<boolean> {
+  const made = await makeDirectory(context, directory);
   await context.security?.lock(directory);
+  return made;
 }
 
 /** Writes a file of the store atomically, private to its owner; a dry run prints it instead. */
@@ -307,7 +341,8 @@ async function storeService(
   record: InstallRecord,
 ): Promise<() => Promise<void>> {
   const directory = serviceDirectory(context.configRoot, spec.name, context.windows);
-  const made = [context.configRoot, directory].filter((dir) => !pathExists(dir));
+  /** The directories this command made, outermost first: only those are removed again. */
+  const made: string[] = [];
   const before = new Map<string, string>();
   for (const file of [SPEC_FILE, INSTALL_FILE]) {
     try {
@@ -327,8 +362,8 @@ async function storeService(
   };
   try {
     // ProgramData lets every user create folders: the root is locked as well as the service's directory.
-    await makePrivateDirectory(context, context.configRoot);
-    await makePrivateDirectory(context, directory);
+    if (await makePrivateDirectory(context, context.configRoot)) made.push(context.configRoot);
+    if (await makePrivateDirectory(context, directory)) made.push(directory);
     await writeStoreFile(context, path.join(directory, SPEC_FILE), stringifySpec(spec));
     await writeStoreFile(context, path.join(directory, INSTALL_FILE), installRecordText(record));
   } catch (error) {

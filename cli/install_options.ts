@@ -75,6 +75,10 @@ export const installOptions: Record<string, { kind: Kind; help: string }> = {
   log_dir: { kind: "value", help: "where relative output specs and the error log go" },
   config: { kind: "value", help: "the whole service from a YAML file (the stored configuration's schema)" },
   replace: { kind: "flag", help: "remove an existing service of that name first" },
+  timeout: {
+    kind: "value",
+    help: "seconds to wait for another command working on this service (default 30)",
+  },
   dry_run: { kind: "flag", help: "print every action, do none" },
   user: { kind: "flag", help: "Linux: a service of your own (systemctl --user), no root needed" },
 };

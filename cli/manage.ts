@@ -16,6 +16,7 @@ import { checkServiceName, type CliContext, readInstallRecord } from "./context.
 import { CliError, describeFailure } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { owesReason, readReason, reasonDirectory, type ServiceReason } from "./reason.ts";
+import { withLock } from "./service_lock.ts";
 
 export const runModes = [
   "start",
@@ -49,10 +50,18 @@ Run modes:
   rotate               rotate the output files now (needs online rotation)
 
 Options:
-  --timeout <s>        how long to wait for a state (default 30)
+  --timeout <s>        how long to wait for a state, or for another command on the service (default 30)
   --json               status as JSON
   --remove_install_args, --remove_env_vars, --remove_nssm   for remove
   --user               Linux: a service of your own (systemctl --user)`;
+
+/**
+ * The run modes that take no lock: they change neither the store nor the service manager's entry. All the
+ * others hold the service's lock (service/lock.ts) — start, stop and restart too: a start in the middle of
+ * another command's reinstall would find no service, or start the old one just before it is removed, and a
+ * stop during another command's start would make that one report a failed start.
+ */
+const unlockedModes: readonly RunMode[] = ["status", "pause", "continue", "rotate"];
 
 interface ManageOptions {
   timeoutMs: number;
@@ -116,11 +125,18 @@ export async function manageService(args: string[], context: CliContext): Promis
     continue: [() => control(name, "continue", context)],
     rotate: [() => control(name, "rotate", context)],
   };
-  try {
+  const runSteps = async (): Promise<number> => {
     for (const step of steps[runMode]) {
       const code = await step();
       if (typeof code === "number" && code !== ExitCode.ok) return code;
     }
+    return ExitCode.ok;
+  };
+  try {
+    const code = unlockedModes.includes(runMode)
+      ? await runSteps()
+      : await withLock(context, name, options.timeoutMs, runSteps);
+    if (code !== ExitCode.ok) return code;
   } catch (error) {
     if (runMode !== "status") {
       context.audit(`ManageService ${name} ${runMode}: failed: ${(error as Error).message}`);

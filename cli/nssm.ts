@@ -46,6 +46,7 @@ import {
   subparameterRequired,
 } from "./nssm_messages.ts";
 import { servitorCommand } from "./self.ts";
+import { withLock } from "./service_lock.ts";
 import {
   dumpEntries,
   findParameter,
@@ -153,7 +154,7 @@ export async function nssmCommand(args: readonly string[], context: CliContext):
     return ExitCode.ok;
   }
   try {
-    return await run(verb, rest, context);
+    return await locked(verb, rest, context, () => run(verb, rest, context));
   } catch (error) {
     if (error instanceof NssmFailure) {
       context.warn(error.inNssmWords ? error.message : `servitor: ${error.message}`);
@@ -165,6 +166,33 @@ export async function nssmCommand(args: readonly string[], context: CliContext):
     }
     throw error;
   }
+}
+
+/**
+ * The verbs that change a service or its store, which hold its lock (service/lock.ts) while they work. Not
+ * `edit`: it opens no window and changes nothing.
+ */
+const changingVerbs: readonly NssmVerb[] = [
+  "install",
+  "remove",
+  "set",
+  "reset",
+  "unset",
+  "start",
+  "stop",
+  "restart",
+];
+
+/** Runs `work` with the service's lock held when `verb` changes it; the lock of the name nssm would open. */
+async function locked(
+  verb: NssmVerb,
+  args: readonly string[],
+  context: CliContext,
+  work: () => Promise<number>,
+): Promise<number> {
+  if (!changingVerbs.includes(verb) || args[0] === undefined) return await work();
+  const name = verb === "install" ? args[0] : await resolveService(args[0], context).catch(() => undefined);
+  return await withLock(context, name ?? args[0], undefined, work);
 }
 
 function run(verb: NssmVerb, args: readonly string[], context: CliContext): Promise<number> {

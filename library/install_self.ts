@@ -11,6 +11,8 @@ import { ERROR_SERVICE_MARKED_FOR_DELETE } from "../ffi/constants.ts";
 import { Win32Error } from "../ffi/error.ts";
 import type { HostCommand, ServiceManager } from "../service/manager.ts";
 import { type Account, defaultSpec, type StartMode } from "../service/spec.ts";
+import { defaultConfigRoot } from "../service/store.ts";
+import { withServiceLock } from "../service/lock.ts";
 
 /**
  * What {@link installSelf} installs.
@@ -116,7 +118,9 @@ const POLL_MS = 100;
 /**
  * Installs this program as the service `options.name`, replacing one of that name (stopped first): the
  * Nuitka plugin's `install`. Extra arguments become the service's arguments. Needs an elevated prompt on
- * Windows, root on Linux (or `user: true`); throws a ServiceManagerError saying what failed otherwise.
+ * Windows, root on Linux (or `user: true`); throws a ServiceManagerError saying what failed otherwise —
+ * "busy" when another command (servitor's, or another installSelf) has been changing the service for 30 s:
+ * it holds the service's lock in servitor's store (`.locks` in /etc/servitor or %ProgramData%\servitor).
  * On Linux the unit is `Type=notify`: `systemctl start` returns once the program is running (READY=1,
  * sent by `runService` and `runAsService`), and systemd restarts it when it fails.
  *
@@ -142,6 +146,15 @@ export async function installSelf(options: InstallSelfOptions): Promise<void> {
   };
   const ffiGranted = Deno.permissions.querySync({ name: "ffi" }).state === "granted";
   const manager = await serviceManager(options.user ?? false, notifiesThroughLibc(facts, ffiGranted));
+  await withSelfLock(options.name, options.user ?? false, () => replaceService(manager, facts, options));
+}
+
+/** Removes the service of that name, if any, and creates it anew to run this program. */
+async function replaceService(
+  manager: ServiceManager,
+  facts: SelfCommandFacts,
+  options: InstallSelfOptions,
+): Promise<void> {
   await removeService(manager, options.name);
   const command = selfServiceCommand(facts, options.args);
   const spec = defaultSpec(options.name, command.program, command.args);
@@ -175,7 +188,25 @@ export async function installSelf(options: InstallSelfOptions): Promise<void> {
  * ```
  */
 export async function uninstallSelf(name: string, options: { user?: boolean } = {}): Promise<boolean> {
-  return await removeService(await serviceManager(options.user ?? false), name);
+  const manager = await serviceManager(options.user ?? false);
+  return await withSelfLock(name, options.user ?? false, () => removeService(manager, name));
+}
+
+/**
+ * Runs `work` holding the service's lock (service/lock.ts) where servitor's own commands take it, in the
+ * store's root: installSelf, uninstallSelf and servitor's InstallService or ManageService on the same name
+ * take turns. A root or lock folder made here is made the administrators' alone (Windows), as the store.
+ */
+async function withSelfLock<T>(name: string, user: boolean, work: () => Promise<T>): Promise<T> {
+  const windows = Deno.build.os === "windows";
+  let root = Deno.env.get("SERVITOR_CONFIG_ROOT") || defaultConfigRoot(windows);
+  if (!Deno.env.get("SERVITOR_CONFIG_ROOT") && user && !windows) {
+    root = (await import("../systemd/paths.ts")).userConfigRoot();
+  }
+  const secure = windows
+    ? async (directory: string) => (await import("../ffi/security.ts")).secureDirectory(directory, {})
+    : undefined;
+  return await withServiceLock({ root, name, windows, secure }, work);
 }
 
 async function removeService(manager: ServiceManager, name: string): Promise<boolean> {

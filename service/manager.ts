@@ -58,6 +58,8 @@ export type ManagerFailure =
   | "exists"
   | "unavailable"
   | "refused"
+  /** Another command holds the service's lock (service/lock.ts). */
+  | "busy"
   | "failed";
 
 /** A service manager's failure, as one line for a person. */
