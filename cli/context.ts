@@ -8,6 +8,7 @@ import YAML from "yaml";
 import type { HostCommand, ServiceManager } from "../service/manager.ts";
 import type { StoreSecurity } from "./store_security.ts";
 import { defaultConfigRoot, serviceDirectory } from "../service/store.ts";
+import { serviceNameProblem } from "../service/schema.ts";
 import { selfCommand } from "./self.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { CliError } from "./errors.ts";
@@ -87,16 +88,14 @@ export function installRecordText(record: InstallRecord): string {
   return YAML.stringify(record);
 }
 
-/** The service name rules of the SCM (and systemd's unit names): not empty, at most 256, no slashes. */
+/** The service name rules (service/schema.ts): the SCM's, and none of the store's own entries. */
 export function checkServiceName(name: string | undefined): string {
   if (name === undefined) {
     throw new CliError("--service_name <name> is required", ExitCode.usage);
   }
-  if (name === "" || name.length > 256 || /[\\/]/.test(name)) {
-    throw new CliError(
-      `'${name}' can't be a service name: it must be 1 to 256 characters, without / or \\`,
-      ExitCode.invalidName,
-    );
+  const problem = serviceNameProblem(name);
+  if (problem) {
+    throw new CliError(`'${name}' can't be a service name: ${problem}`, ExitCode.invalidName);
   }
   return name;
 }

@@ -59,6 +59,26 @@ export function parseAffinity(text: string): number[] {
   return [...cpus].sort((a, b) => a - b);
 }
 
+/**
+ * What is wrong with `name` as a service's name, or undefined: the SCM's rules (1 to 256 characters, no / or
+ * \\, which systemd's unit names share), and none of the store's own entries — a service's folder is named
+ * after it beside `.locks` and the audit log, and `..` would be the store's parent.
+ *
+ * @example
+ * ```ts
+ * import { serviceNameProblem } from "./schema.ts";
+ * serviceNameProblem("Web"); // undefined
+ * serviceNameProblem(".."); // "a service name can't begin with a dot …"
+ * ```
+ */
+export function serviceNameProblem(name: string): string | undefined {
+  if (name === "" || name.length > 256) return "a service name is 1 to 256 characters";
+  if (/[\\/]/.test(name)) return "a service name can't contain / or \\";
+  if (name.startsWith(".")) return "a service name can't begin with a dot (the store keeps its own files so)";
+  if (name.toLowerCase() === "servitor.log") return "servitor.log is the store's audit log, not a service";
+  return undefined;
+}
+
 /** A whole number of 0 or more (milliseconds, seconds, bytes, counts). */
 const count = () => z.int().nonnegative();
 /** A KEY=VALUE environment entry. */
@@ -169,8 +189,10 @@ const restartBudgetSchema = z.strictObject({
  * ```
  */
 export const serviceSchema = z.strictObject({
-  name: z.string().min(1).max(256).regex(/^[^\\/]*$/, { error: "a service name can't contain / or \\" })
-    .describe("the service's name (the SCM's key, the systemd unit's name)"),
+  name: z.string().superRefine((name, context) => {
+    const problem = serviceNameProblem(name);
+    if (problem) context.addIssue({ code: "custom", message: problem, input: name });
+  }).describe("the service's name (the SCM's key, the systemd unit's name): 1 to 256 characters, no / or \\"),
   displayName: z.string().optional().describe("DisplayName: the service's name when not given"),
   description: z.string().default("").describe("Description"),
   program: z.string().min(1).describe("Application: the program, an absolute path"),
