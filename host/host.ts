@@ -214,8 +214,6 @@ class Host {
   #pending = new Set<Promise<unknown>>();
   #finished!: (outcome: HostOutcome) => void;
   #startedAt = Date.now();
-  #applicationStartedAt: number | undefined;
-  #applicationExitedAt: number | undefined;
   #statusWrite: Promise<void> = Promise.resolve();
   /** Set once the host itself has failed: from then on only the way out (#abandon) runs. */
   #failed = false;
@@ -380,8 +378,8 @@ class Host {
       programPid: phase.kind === "running" || phase.kind === "stopping" || phase.kind === "stop_pre"
         ? phase.pid
         : undefined,
-      programStartedAt: this.#applicationStartedAt
-        ? new Date(this.#applicationStartedAt).toISOString()
+      programStartedAt: state.run && state.run.exitedAt === undefined
+        ? new Date(state.run.startedAt).toISOString()
         : undefined,
       nextStartAt: phase.kind === "throttled" ? new Date(phase.until).toISOString() : undefined,
       lastExit: state.lastExit,
@@ -455,8 +453,8 @@ class Host {
       counters: { ...state.counters, throttled: state.hookThrottleCount },
       exitCode: state.lastExit?.code,
       hostStartedAt: this.#startedAt,
-      applicationStartedAt: this.#applicationStartedAt,
-      applicationExitedAt: this.#applicationExitedAt,
+      applicationStartedAt: state.run?.startedAt,
+      applicationExitedAt: state.run?.exitedAt,
       now: Date.now(),
       version: this.platform.version,
     };
@@ -543,8 +541,6 @@ class Host {
         throw error;
       }
       const startedAt = Date.now();
-      this.#applicationStartedAt = startedAt;
-      this.#applicationExitedAt = undefined;
       const run: Run = { program, output, startedAt };
       this.#run = run;
       const pumps = [
@@ -568,7 +564,6 @@ class Host {
     await Promise.allSettled(pumps);
     await run.output?.[Symbol.asyncDispose]();
     if (this.#run === run) this.#run = undefined;
-    this.#applicationStartedAt = undefined;
     this.log.write(
       code === 0 ? "info" : "warning",
       `the program (pid ${run.program.pid}) exited with code ${code}`,
