@@ -224,11 +224,23 @@ const accountKinds: readonly Account["kind"][] = [
   "user",
 ];
 
+/** Absolute as Linux (`/…`) or Windows (`C:\…`, `\\server\share\…`) reads it: the store is read on either. */
+function isAbsolutePath(value: string): boolean {
+  return /^(?:\/|[A-Za-z]:[\\/]|\\\\)/.test(value);
+}
+
 /** The checks a type can't express: enumerations, exit codes, hooks, affinity. */
 function check(spec: ServiceSpec, fail: (message: string) => never): void {
   const oneOf = <T extends string>(where: string, value: unknown, allowed: readonly T[]) => {
     if (!allowed.includes(value as T)) fail(`${where}: "${value}" is not one of ${allowed.join(", ")}`);
   };
+  // The host runs from wherever the service manager starts it: a relative path would name a different file.
+  for (const key of ["program", "directory", "logDirectory"] as const) {
+    const value = spec[key];
+    if (value !== undefined && !isAbsolutePath(value)) {
+      fail(`${key}: expected an absolute path, not ${JSON.stringify(value)}`);
+    }
+  }
   oneOf("start", spec.start, ["auto", "delayed", "manual", "disabled"] as const);
   oneOf("priority", spec.priority, priorities);
   oneOf("output.stdoutDisposition", spec.output.stdoutDisposition, ["append", "replace"] as const);

@@ -45,6 +45,8 @@ Deno.test("a bad setting is one message naming the file, the key and the value",
     ["name: s\nprogram: /p\nenvironmentExtra: [NOEQUALS]\n", /"NOEQUALS" is not KEY=VALUE/],
     ["program: /p\n", /name: the service's name is missing/],
     ["name: s\n", /program: the program to run is missing/],
+    ["name: s\nprogram: bin/server\n", /program: expected an absolute path, not "bin\/server"/],
+    ["name: s\nprogram: /p\ndirectory: work\n", /directory: expected an absolute path, not "work"/],
     ["name: [unclosed\n", /svc\.yaml is not valid YAML/],
   ];
   for (const [text, message] of cases) {
