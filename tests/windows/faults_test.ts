@@ -3,7 +3,7 @@
  * (TerminateProcess) under a fast writer with online rotation, a stored configuration that is YAML but
  * wrong, and the program's working directory gone at start. Each test prints one `figure:` line for the
  * README's Reliability section. (A full disk and a deleted log folder are the host tier's: Wine gives a
- * Windows program no small disk to fill, and reports no link count for an open file.)
+ * Windows program no small disk to fill, and keeps the link count of a deleted open file at 1.)
  */
 import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
