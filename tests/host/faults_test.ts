@@ -30,75 +30,89 @@ function run(command: string, ...args: string[]) {
 
 /** A line as AppTimestampLog writes it: `YYYY-MM-DD HH:MM:SS.mmm ` then the program's line. */
 const stamped = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} (out (\d{8}) x*)$/;
+const unstamped = /^(out (\d{8}) x*)$/;
 const STAMP_BYTES = 24;
 
-/** The numbers of output_lines.ts's lines in a timestamped log, each line checked whole. */
-function numbersIn(lines: string[]): number[] {
+/** The numbers of output_lines.ts's lines in a log, each line checked whole (and stamped, if asked). */
+function numbersIn(lines: string[], withStamps = true): number[] {
   return lines.map((line) => {
-    const match = stamped.exec(line);
-    if (!match) throw new Error(`not a whole, stamped line: ${JSON.stringify(line)}`);
+    const match = (withStamps ? stamped : unstamped).exec(line);
+    if (!match) throw new Error(`not a whole line: ${JSON.stringify(line)}`);
     assertEquals(`${match[1]}\n`, numberedLines("out", Number(match[2]), 1), `line ${match[2]} intact`);
     return Number(match[2]);
   });
 }
 
-Deno.test({
-  name: "a full disk: the host drops and counts the output, says so once, keeps the program running, " +
-    "and writes again by itself once there is room",
-  ignore: !root,
-  async fn() {
-    await using service = await storedService(Deno.execPath(), [], (spec) => {
-      spec.arguments = ["run", "--quiet", linesFixture, "slow", "1000000", "2"];
-      spec.output.stdout = "out.log";
-      spec.output.timestamp = true;
-    });
-    // The log folder on a 1 MiB tmpfs, nearly filled: the program's lines fill the rest within seconds.
-    await Deno.mkdir(service.logs, { recursive: true });
-    run("mount", "-t", "tmpfs", "-o", "size=1m", "servitor-faults", service.logs);
-    try {
-      const filler = path.join(service.logs, "filler");
-      await Deno.writeFile(filler, new Uint8Array(1024 * 1024 - 64 * 1024));
-      await using host = startHost(service.root, service.spec.name);
-      await host.waitFor(/the program's output is being dropped/, 30_000);
-      const first = await eventually(() => status(service.logs), (s) => s.outputDroppedBytes > 0, 10_000);
-      // Still read while nothing can be written: the program is not blocked, the count grows.
-      await eventually(
-        () => status(service.logs),
-        (s) => s.outputDroppedBytes > first.outputDroppedBytes,
-        10_000,
-      );
-      assertOk(alive(first.programPid), "the program runs on");
+/** The lines of a log's rotated files, oldest first, then of the log itself. */
+async function linesWithRotated(log: string): Promise<string[]> {
+  const files = [...(await rotatedFiles(log)).map((file) => file.path), log];
+  return (await Promise.all(files.map(readLines))).flat();
+}
 
-      await Deno.remove(filler);
-      await host.waitFor(/writing to .*out\.log again; \d+ bytes of output were dropped meanwhile/);
-      const log = path.join(service.logs, "out.log");
-      const before = (await readLines(log)).length;
-      await eventually(() => readLines(log), (lines) => lines.length > before + 20);
-      host.signal("SIGINT");
-      assertEquals(await host.exit(), 0);
+for (const through of ["timestamps", "online rotation"] as const) {
+  Deno.test({
+    name: `a full disk (output through the host for its ${through}): the host drops and counts the output, ` +
+      "says so once, keeps the program running, and writes again by itself once there is room",
+    ignore: !root,
+    async fn() {
+      await using service = await storedService(Deno.execPath(), [], (spec) => {
+        spec.arguments = ["run", "--quiet", linesFixture, "slow", "1000000", "2"];
+        spec.output.stdout = "out.log";
+        if (through === "timestamps") spec.output.timestamp = true;
+        else Object.assign(spec.output.rotation, { online: true, bytes: 96 * 1024 });
+      });
+      // The log folder on a 1 MiB tmpfs, nearly filled: the program's lines fill the rest within seconds.
+      await Deno.mkdir(service.logs, { recursive: true });
+      run("mount", "-t", "tmpfs", "-o", "size=1m", "servitor-faults", service.logs);
+      try {
+        const filler = path.join(service.logs, "filler");
+        await Deno.writeFile(filler, new Uint8Array(1024 * 1024 - 64 * 1024));
+        await using host = startHost(service.root, service.spec.name);
+        await host.waitFor(/the program's output is being dropped/, 30_000);
+        const first = await eventually(() => status(service.logs), (s) => s.outputDroppedBytes > 0, 10_000);
+        // Still read while nothing can be written: the program is not blocked, the count grows.
+        await eventually(
+          () => status(service.logs),
+          (s) => s.outputDroppedBytes > first.outputDroppedBytes,
+          10_000,
+        );
+        assertOk(alive(first.programPid), "the program runs on");
 
-      const last = await status(service.logs);
-      assertEquals(host.stderr.match(/is being dropped/g)?.length, 1, "said once");
-      assertEquals([last.counters.started, last.lastExit.code !== undefined], [1, true], "never restarted");
-      // Every line in the log is whole; the lines missing are exactly the bytes status counted.
-      const numbers = numbersIn(await readLines(log));
-      let missingBytes = 0;
-      let missingLines = 0;
-      for (let i = 1; i < numbers.length; i++) {
-        assertOk(numbers[i] > numbers[i - 1], "in order");
-        for (let n = numbers[i - 1] + 1; n < numbers[i]; n++) {
-          missingBytes += STAMP_BYTES + numberedLines("out", n, 1).length;
-          missingLines++;
+        await Deno.remove(filler);
+        await host.waitFor(/writing to .*out\.log again; \d+ bytes of output were dropped meanwhile/);
+        const log = path.join(service.logs, "out.log");
+        const before = (await linesWithRotated(log)).length;
+        await eventually(() => linesWithRotated(log), (lines) => lines.length > before + 20);
+        host.signal("SIGINT");
+        assertEquals(await host.exit(), 0);
+
+        const last = await status(service.logs);
+        assertEquals(host.stderr.match(/is being dropped/g)?.length, 1, "said once");
+        assertEquals(last.counters.started, 1, "never restarted");
+        // Every line in the logs is whole; the lines missing are exactly the bytes status counted.
+        const withStamps = through === "timestamps";
+        const numbers = numbersIn(await linesWithRotated(log), withStamps);
+        let missingBytes = 0;
+        for (let i = 1; i < numbers.length; i++) {
+          assertOk(numbers[i] > numbers[i - 1], "in order");
+          for (let n = numbers[i - 1] + 1; n < numbers[i]; n++) {
+            missingBytes += (withStamps ? STAMP_BYTES : 0) + numberedLines("out", n, 1).length;
+          }
         }
+        assertOk(missingBytes > 0);
+        assertEquals(last.outputDroppedBytes, missingBytes, "every byte dropped is counted");
+        figure(
+          `disk full (1 MiB tmpfs), ${through}`,
+          1,
+          1,
+          `${missingBytes} dropped, all counted in status; 0 uncounted`,
+        );
+      } finally {
+        run("umount", "-l", service.logs);
       }
-      assertOk(missingLines > 0);
-      assertEquals(last.outputDroppedBytes, missingBytes, "every byte dropped is counted");
-      figure("disk full (1 MiB tmpfs)", 1, 1, `${missingBytes} dropped, all counted in status; 0 uncounted`);
-    } finally {
-      run("umount", "-l", service.logs);
-    }
-  },
-});
+    },
+  });
+}
 
 Deno.test("the log folder deleted while the program writes: made again at the next write, said in one line", async () => {
   await using service = await storedService(Deno.execPath(), [], (spec) => {
@@ -109,7 +123,9 @@ Deno.test("the log folder deleted while the program writes: made again at the ne
   await using host = startHost(service.root, service.spec.name);
   const log = path.join(service.logs, "out.log");
   await eventually(() => readLines(log), (lines) => lines.length >= 20);
-  await Deno.remove(service.logs, { recursive: true });
+  // Out of the host's way first, so that a file it makes meanwhile can't stop the removal half-way.
+  await Deno.rename(service.logs, `${service.logs}.deleted`);
+  await Deno.remove(`${service.logs}.deleted`, { recursive: true });
   await host.waitFor(/out\.log was deleted while the program ran: created it again/);
   const lines = await eventually(() => readLines(log), (lines) => lines.length >= 50);
   host.signal("SIGINT");
