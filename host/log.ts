@@ -44,8 +44,10 @@ const category = ["servitor", "host"];
 
 /**
  * The error log, created on the first error only (no empty error log beside a healthy service). A log that
- * can't be written (a full disk) says so once, in one line on stderr, rather than LogTape's stack trace,
- * and is tried again at the next error; a log deleted with its folder is made again at the next error.
+ * can't be written (a full disk) says so once, in one line on stderr, rather than LogTape's stack trace; the
+ * lines it could not take are kept (the last {@link MAX_HELD_LINES}) and written, in order, at the next
+ * line that can be — so the error log still tells what happened while it was full. A log deleted with its
+ * folder is made again at the next line.
  */
 function errorFileSink(
   file: string,
@@ -54,6 +56,7 @@ function errorFileSink(
 ): (record: LogRecord) => void {
   let sink: (Sink & Disposable) | undefined;
   let failing = false;
+  const held: LogRecord[] = [];
   const drop = () => {
     try {
       sink?.[Symbol.dispose]();
@@ -63,13 +66,18 @@ function errorFileSink(
     sink = undefined;
   };
   return (record) => {
+    held.push(record);
+    if (held.length > MAX_HELD_LINES) held.shift();
     try {
       if (sink && !existsSync(file)) drop();
       if (!sink) {
         Deno.mkdirSync(path.dirname(file), { recursive: true });
         sink = getFileSink(file, { lazy: true, bufferSize: 0, formatter }) as Sink & Disposable;
       }
-      sink(record);
+      while (held.length > 0) {
+        sink(held[0]);
+        held.shift();
+      }
       failing = false;
     } catch (error) {
       if (!failing) say(`servitor: the error log ${file} can't be written: ${(error as Error).message}\n`);
@@ -78,6 +86,9 @@ function errorFileSink(
     }
   };
 }
+
+/** How many lines the error log holds back while it can't be written. */
+const MAX_HELD_LINES = 100;
 
 function existsSync(file: string): boolean {
   try {

@@ -88,6 +88,11 @@ for (const through of ["timestamps", "online rotation"] as const) {
 
         const last = await status(service.logs);
         assertEquals(host.stderr.match(/is being dropped/g)?.length, 1, "said once");
+        // The error log could not take that line while the disk was full; it has it now, before the "again".
+        const errorLog = await Deno.readTextFile(
+          path.join(service.logs, `${service.spec.name}_ERROR_LOG.txt`),
+        );
+        assertMatch(errorLog, /is being dropped[^]*writing to .*out\.log again/);
         assertEquals(last.counters.started, 1, "never restarted");
         // Every line in the logs is whole; the lines missing are exactly the bytes status counted.
         const withStamps = through === "timestamps";
