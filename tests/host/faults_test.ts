@@ -171,6 +171,8 @@ Deno.test("the host killed outright (kill -9) under a fast writer with online ro
   let expected = 1;
   for (const file of files) {
     const text = await Deno.readTextFile(file);
+    // The host may die just after a rotation: an empty file holds no line, whole or cut.
+    if (text === "") continue;
     assertOk(text.endsWith("\n"), `${file} ends with a whole line`);
     for (const line of text.slice(0, -1).split("\n")) {
       assertEquals(line, `line ${expected}`, `${path.basename(file)}`);

@@ -57,12 +57,19 @@ test("the host ended outright (TerminateProcess) under a fast writer with online
   terminateProcessById(hostPid, 1);
   // Its job object closes with the host (KILL_ON_JOB_CLOSE): the program goes too.
   await eventually(() => isProcessRunning(programPid!), (running) => !running, 10_000);
+  await eventually(() => isProcessRunning(hostPid), (running) => !running, 10_000);
 
   const files = [...(await rotatedFiles(log)).map((file) => file.path), log];
   let expected = 1;
   for (const file of files) {
     const text = await Deno.readTextFile(file);
-    assertOk(text.endsWith("\n"), `${file} ends with a whole line`);
+    // The host may die just after a rotation: an empty file holds no line, whole or cut.
+    if (text === "") continue;
+    assertOk(
+      text.endsWith("\n"),
+      `${file} ends with a whole line: …${JSON.stringify(text.slice(-80))} (${text.length} chars; ` +
+        `files ${JSON.stringify(files.map((f) => [path.win32.basename(f), Deno.statSync(f).size]))})`,
+    );
     for (const line of text.slice(0, -1).split("\n")) {
       assertEquals(line, `line ${expected}`, path.win32.basename(file));
       expected++;
