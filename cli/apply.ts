@@ -147,14 +147,17 @@ export function machineErrors(
   for (const { spec, file, line } of services) {
     const at = (key: string, message: string) => errors.push({ file, line, key, message });
     if (!paths.isAbsolute(spec.program)) {
-      at("program", `${JSON.stringify(spec.program)} is not an absolute path: give the program's full path`);
+      at(
+        "program",
+        `${JSON.stringify(spec.program)} is not an absolute path here: give the program's full path`,
+      );
     } else if (!isFile(spec.program)) {
       at("program", `${spec.program} does not exist on this machine`);
     }
     for (const key of ["directory", "logDirectory"] as const) {
       const value = spec[key];
       if (value !== undefined && !paths.isAbsolute(value)) {
-        at(key, `${JSON.stringify(value)} is not an absolute path`);
+        at(key, `${JSON.stringify(value)} is not an absolute path here`);
       }
     }
   }

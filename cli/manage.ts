@@ -382,6 +382,8 @@ export interface HostStatus {
   nextStartAt?: string;
   lastExit?: { code: number; runtimeMs: number };
   counters?: { started: number; exits: number };
+  /** Bytes of the program's output the host could not write (a full disk) and dropped. */
+  outputDroppedBytes?: number;
 }
 
 /** The host's status.json while the service runs; empty when it is stopped or has said nothing. */
@@ -450,6 +452,7 @@ async function printStatus(name: string, context: CliContext, options: ManageOpt
     nextStartAt: host.nextStartAt,
     reason: why.reason,
     errorLog: why.errorLog,
+    outputDroppedBytes: host.outputDroppedBytes,
     stdout: spec?.output.stdout,
     stderr: spec?.output.stderr,
     stdoutFile: files.stdout,
@@ -474,6 +477,12 @@ async function printStatus(name: string, context: CliContext, options: ManageOpt
     ["account", installed.account || "LocalSystem"],
     ["stdout", shown("stdout")],
     ["stderr", shown("stderr")],
+    [
+      "dropped",
+      host.outputDroppedBytes
+        ? `${host.outputDroppedBytes} bytes of output, not written (disk full?)`
+        : undefined,
+    ],
     ["logs", logDirectory],
     [
       "exit code",

@@ -214,9 +214,12 @@ class Host {
   #pending = new Set<Promise<unknown>>();
   #finished!: (outcome: HostOutcome) => void;
   #startedAt = Date.now();
-  #applicationStartedAt: number | undefined;
-  #applicationExitedAt: number | undefined;
   #statusWrite: Promise<void> = Promise.resolve();
+  /** The last status reported, written again when what status.json adds to it changes. */
+  #lastStatus: StatusReport | undefined;
+  /** Bytes of the program's output dropped because they could not be written (a full disk). */
+  #droppedBytes = 0;
+  #statusRefresh: ReturnType<typeof setTimeout> | undefined;
   /** Set once the host itself has failed: from then on only the way out (#abandon) runs. */
   #failed = false;
   /** Whether STOPPED could be told after a failure; if not, the session will never let go. */
@@ -357,15 +360,30 @@ class Host {
         break;
       case "exit_host":
         clearTimeout(this.#timer);
+        clearTimeout(this.#statusRefresh);
         this.#finished({ code: effect.code, suicide: effect.suicide });
         break;
     }
   }
 
   #report(status: StatusReport) {
+    this.#lastStatus = status;
     this.#reportStatus(status);
     // One write at a time, in order: the file always ends with the latest state.
     this.#statusWrite = this.#track(this.#statusWrite.then(() => this.#writeStatusFile(status)));
+  }
+
+  /** Output dropped: counted, and status.json says so within a second (not once per dropped write). */
+  #outputDropped(bytes: number) {
+    this.#droppedBytes += bytes;
+    if (this.#statusRefresh !== undefined) return;
+    this.#statusRefresh = setTimeout(() => {
+      this.#statusRefresh = undefined;
+      const status = this.#lastStatus;
+      if (status && !this.#failed) {
+        this.#statusWrite = this.#track(this.#statusWrite.then(() => this.#writeStatusFile(status)));
+      }
+    }, 1_000);
   }
 
   /** status.json in the log directory, for `ManageService status`: what the service manager can't say. */
@@ -380,22 +398,26 @@ class Host {
       programPid: phase.kind === "running" || phase.kind === "stopping" || phase.kind === "stop_pre"
         ? phase.pid
         : undefined,
-      programStartedAt: this.#applicationStartedAt
-        ? new Date(this.#applicationStartedAt).toISOString()
+      programStartedAt: state.run && state.run.exitedAt === undefined
+        ? new Date(state.run.startedAt).toISOString()
         : undefined,
       nextStartAt: phase.kind === "throttled" ? new Date(phase.until).toISOString() : undefined,
       lastExit: state.lastExit,
       counters: state.counters,
+      outputDroppedBytes: this.#droppedBytes,
       updatedAt: new Date().toISOString(),
     };
+    const statusFile = path.join(this.logDirectory, "status.json");
+    const text = JSON.stringify(file, null, 2) + "\n";
     try {
       await Deno.mkdir(this.logDirectory, { recursive: true });
-      await writeFileAtomically(
-        path.join(this.logDirectory, "status.json"),
-        JSON.stringify(file, null, 2) + "\n",
-      );
+      await writeFileAtomically(statusFile, text);
     } catch (error) {
-      this.log.write("warning", `status.json not written: ${(error as Error).message}`);
+      // A full disk has no room for a new file, but the old one's blocks still hold the new text: status
+      // then shows what was dropped while it is being dropped.
+      await overwriteInPlace(statusFile, text).catch(() =>
+        this.log.write("warning", `status.json not written: ${(error as Error).message}`)
+      );
     }
   }
 
@@ -455,8 +477,8 @@ class Host {
       counters: { ...state.counters, throttled: state.hookThrottleCount },
       exitCode: state.lastExit?.code,
       hostStartedAt: this.#startedAt,
-      applicationStartedAt: this.#applicationStartedAt,
-      applicationExitedAt: this.#applicationExitedAt,
+      applicationStartedAt: state.run?.startedAt,
+      applicationExitedAt: state.run?.exitedAt,
       now: Date.now(),
       version: this.platform.version,
     };
@@ -510,6 +532,8 @@ class Host {
       const output = files.stdout || files.stderr
         ? await OutputWriter.open(files, spec.output, {
           echo: console,
+          onNotice: (message) => this.log.write("warning", message, { errorLog: true }),
+          onDropped: (bytes) => this.#outputDropped(bytes),
           hooks: {
             beforeRotate: () => this.#rotationHook("Rotate/Pre"),
             afterRotate: () => this.#rotationHook("Rotate/Post"),
@@ -543,8 +567,6 @@ class Host {
         throw error;
       }
       const startedAt = Date.now();
-      this.#applicationStartedAt = startedAt;
-      this.#applicationExitedAt = undefined;
       const run: Run = { program, output, startedAt };
       this.#run = run;
       const pumps = [
@@ -568,7 +590,6 @@ class Host {
     await Promise.allSettled(pumps);
     await run.output?.[Symbol.asyncDispose]();
     if (this.#run === run) this.#run = undefined;
-    this.#applicationStartedAt = undefined;
     this.log.write(
       code === 0 ? "info" : "warning",
       `the program (pid ${run.program.pid}) exited with code ${code}`,
@@ -652,6 +673,14 @@ class Host {
     await this.#statusWrite;
     this.#finished({ code: HostExitCode.internal, suicide: false });
   }
+}
+
+/** Writes `text` over the start of an existing `file` and cuts it there: no new blocks needed when it fits. */
+async function overwriteInPlace(file: string, text: string): Promise<void> {
+  using handle = await Deno.open(file, { write: true });
+  const bytes = new TextEncoder().encode(text);
+  for (let at = 0; at < bytes.length;) at += await handle.write(bytes.subarray(at));
+  await handle.truncate(bytes.length);
 }
 
 /** The controls the host takes in each state, as NSSM: pause/continue only while throttled. */

@@ -42,6 +42,8 @@ export const posixLauncher: Launcher = {
     if (redirect) {
       command = ["/bin/sh", "-c", redirect.script, "servitor-output", ...redirect.files, ...command];
     }
+    const deathSignal = setpriv();
+    if (deathSignal) command = [deathSignal, "--pdeathsig", "KILL", "--", ...command];
     let child: Deno.ChildProcess;
     try {
       // A wrapper would start even when the program can't: the program's own failure is told here.
@@ -70,6 +72,28 @@ export const posixLauncher: Launcher = {
     return new PosixProgram(child);
   },
 };
+
+/**
+ * setpriv (util-linux), to launch the program with PR_SET_PDEATHSIG SIGKILL: should the host itself be
+ * killed (kill -9, the OOM killer), the program dies with it rather than run on unsupervised and unstoppable
+ * by `ManageService stop` — as KILL_ON_JOB_CLOSE does on Windows, and systemd's cgroup does for the
+ * program's own children. The signal is kept across each wrapper's exec; it is tied to the thread that
+ * forked, and Deno.Command forks from the main thread, which lives as long as the host. Undefined on a
+ * system without setpriv (busybox): there, only the service manager's cgroup ends the program.
+ */
+function setpriv(): string | undefined {
+  if (setprivPath === null) {
+    setprivPath = ["/usr/bin/setpriv", "/bin/setpriv"].find((file) => {
+      try {
+        return Deno.statSync(file).isFile;
+      } catch {
+        return false;
+      }
+    });
+  }
+  return setprivPath;
+}
+let setprivPath: string | undefined | null = null;
 
 function denoStdio(target: StreamTarget): "piped" | "null" | "inherit" {
   // A file is opened by the redirecting shell; Deno.Command can't hand a file to a child.

@@ -12,6 +12,7 @@ import {
   getStreamSink,
   getTextFormatter,
   type LogRecord,
+  type Sink,
   withFilter,
 } from "@logtape/logtape";
 import { getFileSink } from "@logtape/file";
@@ -43,24 +44,59 @@ const category = ["servitor", "host"];
 
 /**
  * The error log, created on the first error only (no empty error log beside a healthy service). A log that
- * can't be written says so once, in one line on stderr, rather than LogTape's stack trace.
+ * can't be written (a full disk) says so once, in one line on stderr, rather than LogTape's stack trace; the
+ * lines it could not take are kept (the last {@link MAX_HELD_LINES}) and written, in order, at the next
+ * line that can be — so the error log still tells what happened while it was full. A log deleted with its
+ * folder is made again at the next line.
  */
 function errorFileSink(
   file: string,
   formatter: (record: LogRecord) => string,
   say: (line: string) => void,
 ): (record: LogRecord) => void {
-  const sink = getFileSink(file, { lazy: true, bufferSize: 0, formatter });
-  let failed = false;
-  return (record) => {
-    if (failed) return;
+  let sink: (Sink & Disposable) | undefined;
+  let failing = false;
+  const held: LogRecord[] = [];
+  const drop = () => {
     try {
-      sink(record);
+      sink?.[Symbol.dispose]();
+    } catch {
+      // Closing a handle of a file that is gone: nothing to keep.
+    }
+    sink = undefined;
+  };
+  return (record) => {
+    held.push(record);
+    if (held.length > MAX_HELD_LINES) held.shift();
+    try {
+      if (sink && !existsSync(file)) drop();
+      if (!sink) {
+        Deno.mkdirSync(path.dirname(file), { recursive: true });
+        sink = getFileSink(file, { lazy: true, bufferSize: 0, formatter }) as Sink & Disposable;
+      }
+      while (held.length > 0) {
+        sink(held[0]);
+        held.shift();
+      }
+      failing = false;
     } catch (error) {
-      failed = true;
-      say(`servitor: the error log ${file} can't be written: ${(error as Error).message}\n`);
+      if (!failing) say(`servitor: the error log ${file} can't be written: ${(error as Error).message}\n`);
+      failing = true;
+      drop();
     }
   };
+}
+
+/** How many lines the error log holds back while it can't be written. */
+const MAX_HELD_LINES = 100;
+
+function existsSync(file: string): boolean {
+  try {
+    Deno.statSync(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Sets up the host's log. `stderr` is where the console lines go (tests capture them). */

@@ -27,10 +27,16 @@ export interface OutputOptions {
   hooks?: { beforeRotate(): Promise<void>; afterRotate(): Promise<void> | void };
   /** Every failure after opening (a full disk, a failed rotation): one line for a person. */
   onError(message: string): void;
+  /** What a person should know though nothing failed now: output written again after a stretch of drops. */
+  onNotice?(message: string): void;
+  /** Bytes of output that could not be written (a full disk) and were dropped, as they are dropped. */
+  onDropped?(bytes: number): void;
   /** The clock for timestamps and rotation; the real one by default. */
   now?: () => Date;
 }
 
+/** How long writes must succeed after a failure before writing counts as resumed. */
+const RESUMED_AFTER_MS = 1_000;
 /** A partial line longer than this is written anyway (so a program that never ends a line can't eat memory). */
 const maxPartialLine = 64 * 1024;
 const newline = 10;
@@ -316,6 +322,10 @@ class OutputFile implements AsyncDisposable {
   #size: number;
   #rotationRequested = false;
   #failing = false;
+  /** Bytes dropped since writing began to fail. */
+  #dropped = 0;
+  /** When a write last failed, ms epoch. */
+  #lastFailure = 0;
   /** Writers whose last write ended in mid-line. */
   readonly #midLine = new Set<string>();
   #tail: Promise<void> = Promise.resolve();
@@ -425,19 +435,55 @@ class OutputFile implements AsyncDisposable {
 
   async #writeNow(bytes: Uint8Array): Promise<void> {
     try {
-      this.#file ??= await openForAppend(this.path);
+      await this.#reopenIfDeleted();
+      if (!this.#file) {
+        await Deno.mkdir(path.dirname(this.path), { recursive: true });
+        this.#file = await openForAppend(this.path);
+      }
       // A regular file is written synchronously: into the page cache that takes microseconds, while an
       // async write hops to Deno's blocking thread pool and back for every chunk, which cut the throughput
       // to a third (measured). A pipe or a device may block, so it is written asynchronously.
-      if (this.regular) writeAllSync(this.#file, bytes);
+      if (this.regular) writeWholeSync(this.#file, bytes);
       else await writeAll(this.#file, bytes);
-      this.#failing = false;
+      // A nearly full disk takes a short line now and then between failures: writing has resumed only
+      // once it has gone on working for a while, so a person reads one "dropped" and one "again".
+      if (this.#failing && this.options.now().getTime() - this.#lastFailure >= RESUMED_AFTER_MS) {
+        this.options.onNotice?.(
+          `writing to ${this.path} again; ${this.#dropped} bytes of output were dropped meanwhile`,
+        );
+        this.#failing = false;
+        this.#dropped = 0;
+      }
     } catch (error) {
-      // Reported once until a write succeeds again; the bytes are dropped so the program never blocks.
-      if (!this.#failing) this.options.onError(`could not write to ${this.path}: ${messageOf(error)}`);
+      // Said once until writing has resumed; the bytes are dropped and counted, so the program never
+      // blocks on a full disk and the host goes on supervising it.
+      this.#lastFailure = this.options.now().getTime();
+      if (!this.#failing) {
+        this.options.onError(
+          `could not write to ${this.path}: ${messageOf(error)} — the program's output is being dropped ` +
+            `(counted in status) until it can be written again`,
+        );
+      }
       this.#failing = true;
+      this.#dropped += bytes.length;
+      this.options.onDropped?.(bytes.length);
     }
     this.#size += bytes.length;
+  }
+
+  /**
+   * The file (or its whole folder) deleted while open: the handle would go on writing into a file nobody
+   * can see, so it is made again at its path, and a person is told once. A file renamed away keeps its
+   * link and is written on until the next rotation (nothing lost). Windows reports no link count.
+   */
+  async #reopenIfDeleted(): Promise<void> {
+    if (!this.#file || !this.regular || this.#file.statSync().nlink !== 0) return;
+    this.#file.close();
+    this.#file = undefined;
+    await Deno.mkdir(path.dirname(this.path), { recursive: true });
+    this.#file = await openForAppend(this.path);
+    this.#size = 0;
+    this.options.onNotice?.(`${this.path} was deleted while the program ran: created it again`);
   }
 
   async #rotateIfDue(): Promise<void> {
@@ -592,8 +638,24 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {
-  for (let at = 0; at < bytes.length;) at += file.writeSync(bytes.subarray(at));
+/**
+ * Writes all of `bytes` or none: a write cut short (a disk that filled up in the middle) is taken back, so
+ * the file never holds part of a line that the next write would run on from.
+ */
+function writeWholeSync(file: Deno.FsFile, bytes: Uint8Array): void {
+  let at = 0;
+  try {
+    while (at < bytes.length) at += file.writeSync(bytes.subarray(at));
+  } catch (error) {
+    if (at > 0) {
+      try {
+        file.truncateSync(file.statSync().size - at);
+      } catch {
+        // Not even that: the part stays, and the error below says the file is failing.
+      }
+    }
+    throw error;
+  }
 }
 
 async function writeAll(writer: { write(p: Uint8Array): Promise<number> }, bytes: Uint8Array): Promise<void> {

@@ -73,6 +73,11 @@ export interface SupervisorState {
   /** When recent restarts happened, for the restart budget. */
   restarts: number[];
   lastExit?: { code: number; runtimeMs: number };
+  /**
+   * The program's current or last run of this start, ms epoch: hooks reckon NSSM_APPLICATION_RUNTIME from it
+   * (after an exit, the run's length). Cleared when a new start begins: it has no run yet.
+   */
+  run?: { startedAt: number; exitedAt?: number };
   /** The control that triggered the work in progress, for hooks (NSSM_TRIGGER). */
   trigger?: string;
   lastControl?: string;
@@ -191,6 +196,7 @@ export function transition(
   const beginStart = () => {
     next.counters.startRequested++;
     next.hookThrottleCount++;
+    next.run = undefined;
     next.phase = { kind: "start_pre" };
     next.deadline = undefined;
     effects.push({ kind: "hook", event: "Start/Pre" });
@@ -350,6 +356,7 @@ export function transition(
       if (phase.kind !== "launching") break;
       next.counters.started++;
       next.phase = { kind: "running", pid: event.pid, startedAt: event.now };
+      next.run = { startedAt: event.now };
       effects.push({ kind: "report", state: "running", waitHintMs: 0 });
       // RUNNING at once, but Start/Post waits until the program has outlived AppThrottle, as NSSM's: a
       // program that dies at once never runs it (the deadline below).
@@ -369,6 +376,7 @@ export function transition(
       const runtimeMs = event.now - phase.startedAt;
       next.counters.exits++;
       next.lastExit = { code: event.code, runtimeMs };
+      next.run = { startedAt: phase.startedAt, exitedAt: event.now };
       next.phase = { kind: "exit_post", code: event.code, runtimeMs };
       next.deadline = undefined;
       if (phase.kind === "running") next.trigger = undefined;

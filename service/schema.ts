@@ -79,6 +79,18 @@ export function serviceNameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * An absolute path as Linux (`/…`) or Windows (`C:\\…`, `\\\\server\\share\\…`) reads it — the store is read on
+ * either, and the host runs from wherever the service manager starts it, where a relative path would name
+ * a different file.
+ */
+const absolutePath = () =>
+  z.string().superRefine((value, context) => {
+    if (!/^(?:\/|[A-Za-z]:[\\/]|\\\\)/.test(value)) {
+      context.addIssue({ code: "custom", message: `expected an absolute path, not ${JSON.stringify(value)}`, input: value });
+    }
+  });
+
 /** A whole number of 0 or more (milliseconds, seconds, bytes, counts). */
 const count = () => z.int().nonnegative();
 /** A KEY=VALUE environment entry. */
@@ -195,9 +207,9 @@ export const serviceSchema = z.strictObject({
   }).describe("the service's name (the SCM's key, the systemd unit's name): 1 to 256 characters, no / or \\"),
   displayName: z.string().optional().describe("DisplayName: the service's name when not given"),
   description: z.string().default("").describe("Description"),
-  program: z.string().min(1).describe("Application: the program, an absolute path"),
+  program: absolutePath().describe("Application: the program, an absolute path"),
   arguments: z.array(z.string()).default([]).describe("AppParameters, as a list"),
-  directory: z.string().optional().describe("AppDirectory: the program's folder when not given"),
+  directory: absolutePath().optional().describe("AppDirectory: the program's folder when not given"),
   start: z.enum(startModes).default("auto").describe("Start"),
   account: accountSchema.default({ kind: "local_system" }),
   dependsOn: z.array(z.string()).default([]).describe("DependOnService"),
@@ -237,7 +249,7 @@ export const serviceSchema = z.strictObject({
   preshutdownTimeoutMs: count().default(180_000).describe(
     "ms the system gives the service to stop before shutdown (SERVICE_PRESHUTDOWN_INFO)",
   ),
-  logDirectory: z.string().optional().describe(
+  logDirectory: absolutePath().optional().describe(
     "where relative output specs and <service>_ERROR_LOG.txt go; the platform's default when not given",
   ),
 }).describe("A service run by servitor: NSSM's settings under servitor's names");

@@ -83,7 +83,7 @@ export function completeSpec(parsed: z.output<typeof serviceSchema>): ServiceSpe
  * taken as given, unchecked: the host builds a spec to report a configuration it can't read.
  */
 export function defaultSpec(name: string, program: string, args: string[] = []): ServiceSpec {
-  const defaults = serviceSchema.parse({ name: "-", program: "-" });
+  const defaults = serviceSchema.parse({ name: "-", program: "/-" });
   return completeSpec({ ...defaults, name, program, arguments: args });
 }
 

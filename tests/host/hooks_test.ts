@@ -3,6 +3,7 @@ import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { defaultSpec } from "../../service/spec.ts";
 import { hookEnvironment, type HookFacts, runConfiguredHook, runHook } from "../../host/hooks.ts";
+import { fixtures, sleep, startHost, storedService } from "./helpers.ts";
 
 const ignore = Deno.build.os === "windows";
 
@@ -265,5 +266,43 @@ Deno.test({
     const result = await runConfiguredHook(spec, "Stop/Pre", { ...facts, trigger: "stop" }, options);
     assertEquals(result, { exitCode: 0, killed: false });
     assertEquals(await Deno.readTextFile(path.join(temp.dir, "seen.txt")), "Stop/Pre STOP 7000 yes\n");
+  },
+});
+
+Deno.test({
+  name: "Exit/Post, through a real host, sees the run's length: after an exit and after a stop, as NSSM",
+  ignore,
+  async fn() {
+    const record = (root: string) =>
+      `env | grep -E '^(NSSM|SERVITOR)_(APPLICATION_)?RUNTIME=' | sort > ${root}/exit_post`;
+    // The program exits by itself (code 3 after 0.3 s; AppExit Exit stops the service) …
+    await using exited = await storedService(path.join(fixtures, "exit_with.sh"), [], (spec, root) => {
+      spec.arguments = [path.join(root, "runs"), "3"];
+      spec.exit.default = "exit";
+      spec.hooks["Exit/Post"] = record(root);
+    });
+    await using exitedHost = startHost(exited.root, exited.spec.name);
+    assertEquals(await exitedHost.exit(), 3);
+    // … or is stopped (0xC000013A for NSSM; here the stop's signal), having run at least 0.5 s.
+    await using stopped = await storedService(path.join(fixtures, "chatty.sh"), [], (spec, root) => {
+      spec.hooks["Exit/Post"] = record(root);
+    });
+    await using stoppedHost = startHost(stopped.root, stopped.spec.name);
+    await stoppedHost.waitFor(/started/);
+    await sleep(500);
+    stoppedHost.signal("SIGINT");
+    assertEquals(await stoppedHost.exit(), 0);
+
+    for (const [service, atLeast] of [[exited, 300], [stopped, 500]] as const) {
+      const seen = parseEnv(await Deno.readTextFile(path.join(service.root, "exit_post")));
+      const status = JSON.parse(await Deno.readTextFile(path.join(service.logs, "status.json")));
+      // The run's length is what the host measured of it (status.json's lastExit), not blank, not the time
+      // since the host started; each SERVITOR_ twin says the same.
+      assertEquals(seen.NSSM_APPLICATION_RUNTIME, String(status.lastExit.runtimeMs));
+      assertEquals(seen.SERVITOR_APPLICATION_RUNTIME, seen.NSSM_APPLICATION_RUNTIME);
+      assertEquals(seen.SERVITOR_RUNTIME, seen.NSSM_RUNTIME);
+      assertOk(status.lastExit.runtimeMs >= atLeast, `a run of ${status.lastExit.runtimeMs} ms`);
+      assertOk(Number(seen.NSSM_RUNTIME) >= status.lastExit.runtimeMs, JSON.stringify(seen));
+    }
   },
 });

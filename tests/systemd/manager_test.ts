@@ -300,6 +300,8 @@ test("the host under systemd: runs the program, is restarted when killed, and st
     });
     await argumentsIn(out);
     assertEquals(await unitProperty(unit, "NRestarts"), "1");
+    // The killed host's program went with it (PR_SET_PDEATHSIG, and the cgroup): no second copy runs.
+    assertOk(!(await alive(second[0])), `the killed host's program ${second[0]} outlived it`);
 
     // Stop: the host stops the program its way, then exits cleanly; nothing is left in the cgroup.
     const before = await manager.processes(name);

@@ -80,18 +80,19 @@ Deno.test("--prune removes only servitor's services the files don't name; on Win
   assertEquals(linux.map((plan) => [plan.name, plan.action]), [["web", "create"]]);
 });
 
-Deno.test("a program must be an absolute path that exists on this machine", () => {
+Deno.test("a program must be an absolute path on this machine, and exist here", () => {
   const services = desired(
-    "name: A\nprogram: /srv/a\n---\nname: B\nprogram: /srv/missing\n---\nname: C\nprogram: bin/c\ndirectory: rel\n",
+    "name: A\nprogram: /srv/a\n---\nname: B\nprogram: /srv/missing\n---\nname: C\nprogram: 'C:\\c.exe'\n",
   );
   const errors = machineErrors(services, false, (file) => file === "/srv/a");
-  assertEquals(errors.map((error) => `${error.line}:${error.key}`), [
-    "4:program",
-    "7:program",
-    "7:directory",
-  ]);
+  assertEquals(errors.map((error) => `${error.line}:${error.key}`), ["4:program", "7:program"]);
   assertMatch(errors[0].message, /\/srv\/missing does not exist on this machine/);
-  assertMatch(errors[1].message, /"bin\/c" is not an absolute path/);
+  assertMatch(errors[1].message, /"C:\\\\c\.exe" is not an absolute path here/);
+  // A relative path is the schema's error, wherever the file is read.
+  assertMatch(
+    readDesiredState([{ file: "f", text: "name: D\nprogram: bin/d\n" }]).errors[0].message,
+    /absolute path/,
+  );
 });
 
 Deno.test("carrying out: a failing service is reported and the others go on; exit codes 0, 2, 4, 6", async () => {

@@ -45,6 +45,8 @@ Deno.test("a bad setting is one message naming the file, the key and the value",
     ["name: s\nprogram: /p\nenvironmentExtra: [NOEQUALS]\n", /"NOEQUALS" is not KEY=VALUE/],
     ["program: /p\n", /svc\.yaml:1: name: missing, expected a string/],
     ["name: s\n", /program: missing, expected a string/],
+    ["name: s\nprogram: bin/server\n", /svc\.yaml:2: program: expected an absolute path, not "bin\/server"/],
+    ["name: s\nprogram: /p\ndirectory: work\n", /directory: expected an absolute path, not "work"/],
     ["name: [unclosed\n", /svc\.yaml is not valid YAML/],
     [
       "name: s\nprogram: /p\nstop:\n  consoleMs: -1\n",
@@ -58,6 +60,14 @@ Deno.test("a bad setting is one message naming the file, the key and the value",
     assertOk(error instanceof SpecError, text);
     assertMatch(error.message, message);
   }
+});
+
+Deno.test("absolute paths are absolute as either Linux or Windows reads them", () => {
+  const spec = parseSpec(
+    'name: s\nprogram: C:\\srv\\a.exe\nlogDirectory: "\\\\\\\\server\\\\logs"\n',
+    "svc.yaml",
+  );
+  assertEquals([spec.program, spec.logDirectory], ["C:\\srv\\a.exe", "\\\\server\\logs"]);
 });
 
 Deno.test("a missing configuration says to install the service again", async () => {

@@ -483,3 +483,19 @@ Deno.test("once the program has exited during a stop, STOP_PENDING's hint covers
   const done = send({ kind: "hook_done", event: "Exit/Post", exitCode: 0, now: 20_000 });
   assertOk(done.some((e) => e.kind === "report" && e.state === "stopped"));
 });
+
+Deno.test("the run's start and exit times are kept for Exit/Post, and a new start has no run yet", () => {
+  const driver = new Driver(options((spec) => spec.exit.default = "restart"));
+  driver.now = 1_000;
+  driver.start();
+  assertEquals(driver.state.run, { startedAt: 1_000 });
+  driver.now = 3_978;
+  // What Exit/Post is told: the run that just ended, as NSSM's APPLICATION_RUNTIME (2978 ms here).
+  const { state } = transition(driver.state, { kind: "exited", code: 3, now: 3_978 }, driver.options);
+  assertEquals(state.run, { startedAt: 1_000, exitedAt: 3_978 });
+  assertEquals(state.lastExit, { code: 3, runtimeMs: 2_978 });
+  driver.send({ kind: "exited", code: 3, now: 3_978 });
+  // Restarted at once (a run past AppThrottle): the next Start/Pre's start has no run.
+  assertEquals(driver.state.phase.kind, "launching");
+  assertEquals(driver.state.run, undefined);
+});

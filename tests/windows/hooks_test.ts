@@ -8,7 +8,7 @@ import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { descendants, listProcesses, terminateProcessById } from "../../ffi/process.ts";
 import { windowsCommandLine } from "../../service/command_line.ts";
 import { notWindows, waitForState } from "./helpers.ts";
-import { eventuallyLines, hostedService, sleep } from "./hosted.ts";
+import { eventuallyLines, hostedService, linesOf, sleep } from "./hosted.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
 const fixtures = path.win32.join(import.meta.dirname!, "fixtures");
@@ -150,4 +150,74 @@ test("a Start/Pre hook that exits 99 aborts the start: STOPPED with code 252, th
   await sleep(3_000);
   assertOk(!(await Deno.stat(ready).then(() => true, () => false)), "the program never ran");
   assertEquals(hosted.service.queryStatus().state, "stopped");
+});
+
+const NSSM_EXE = path.win32.join(
+  import.meta.dirname!,
+  "..",
+  "..",
+  "node_modules",
+  "winser-with-api",
+  "bin",
+  "nssm64.exe",
+);
+
+/** NSSM itself, with stdin from NUL (without, it waits for input) and a minute at most. */
+async function nssm(...args: string[]): Promise<number> {
+  const { code } = await new Deno.Command(NSSM_EXE, {
+    args,
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+    signal: AbortSignal.timeout(60_000),
+  }).output();
+  return code;
+}
+
+/** What hook_runtime.cmd wrote: the NSSM_* times, after checking that any SERVITOR_* twins say the same. */
+function runtimeLine(line: string, twins: boolean) {
+  const [nssmHalf, servitorHalf] = line.split("#").map((half) => half.split(";"));
+  if (twins) assertEquals(servitorHalf, nssmHalf, `SERVITOR_* equal to NSSM_*: ${line}`);
+  const [event, application, runtime, exitCode] = nssmHalf;
+  return { event, application, runtime, exitCode };
+}
+
+test("Exit/Post sees the run's length (NSSM_APPLICATION_RUNTIME) as NSSM's does, for the same program exiting by itself", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "servitor-hooks-" });
+  const cmd = path.win32.join(Deno.env.get("SystemRoot") ?? "C:\\windows", "system32", "cmd.exe");
+  // About 2 s (ping's three echoes a second apart), then exit code 3; AppExit Exit ends the service.
+  const program = [cmd, "/c", "ping -n 3 127.0.0.1 & exit 3"];
+  const hook = (file: string) =>
+    windowsCommandLine(path.win32.join(fixtures, "hook_runtime.cmd"), [path.win32.join(dir, file)]);
+
+  const nssmName = `nssm_runtime_${Date.now().toString(36)}`;
+  try {
+    assertEquals(await nssm("install", nssmName, ...program), 0);
+    assertEquals(await nssm("set", nssmName, "AppExit", "Default", "Exit"), 0);
+    assertEquals(await nssm("set", nssmName, "AppEvents", "Exit/Post", hook("nssm.txt")), 0);
+    await nssm("start", nssmName);
+    await eventuallyLines(path.win32.join(dir, "nssm.txt"), (lines) => lines.length >= 1, 60_000);
+  } finally {
+    await nssm("stop", nssmName);
+    await nssm("remove", nssmName, "confirm");
+  }
+
+  using hosted = await hostedService("servitor_hooks_runtime", program[0], program.slice(1), (spec) => {
+    spec.exit.default = "exit";
+    spec.hooks["Exit/Post"] = hook("servitor.txt");
+  });
+  hosted.service.start();
+  await waitForState(hosted.service, "stopped", 60_000);
+  const [servitorLine] = await eventuallyLines(path.win32.join(dir, "servitor.txt"), (l) => l.length >= 1);
+  const [nssmLine] = await linesOf(path.win32.join(dir, "nssm.txt"));
+
+  const fromNssm = runtimeLine(nssmLine, false);
+  const fromServitor = runtimeLine(servitorLine, true);
+  console.log(`Exit/Post after a run of ping -n 3: NSSM ${nssmLine}; servitor ${servitorLine}`);
+  for (const [who, seen] of [["NSSM", fromNssm], ["servitor", fromServitor]] as const) {
+    assertEquals([seen.event, seen.exitCode], ["Exit", "3"], who);
+    // The run's length: not blank, at least ping's two seconds' wait less a margin, within the host's life.
+    assertOk(Number(seen.application) >= 1_500, `${who}: NSSM_APPLICATION_RUNTIME ${seen.application}`);
+    assertOk(Number(seen.runtime) >= Number(seen.application), `${who}: NSSM_RUNTIME ${seen.runtime}`);
+  }
 });
