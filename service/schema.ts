@@ -87,7 +87,11 @@ export function serviceNameProblem(name: string): string | undefined {
 const absolutePath = () =>
   z.string().superRefine((value, context) => {
     if (!/^(?:\/|[A-Za-z]:[\\/]|\\\\)/.test(value)) {
-      context.addIssue({ code: "custom", message: `expected an absolute path, not ${JSON.stringify(value)}`, input: value });
+      context.addIssue({
+        code: "custom",
+        message: `expected an absolute path, not ${JSON.stringify(value)}`,
+        input: value,
+      });
     }
   });
 
