@@ -9,6 +9,8 @@
  * @module
  */
 import { z } from "zod";
+import { parseHealthTarget } from "./health.ts";
+import { parseRestartTimes } from "./schedule.ts";
 
 /**
  * When a service can start (Start): at boot, at boot after the others, on request, or never.
@@ -40,6 +42,9 @@ export const hookEvents = [
 export const outputDispositions = ["append", "replace"] as const;
 /** The accounts a service can run as (ObjectName). */
 export const accountKinds = ["local_system", "local_service", "network_service", "virtual", "user"] as const;
+/** What the host does when a health check finds the program unhealthy. */
+export const healthActions = ["restart", "none"] as const;
+
 /** The service manager's recovery actions (SCM failure actions; systemd's Restart=). */
 export const recoveryActions = ["restart", "reboot", "run_command", "none"] as const;
 
@@ -189,6 +194,32 @@ const recoverySchema = z.strictObject({
   command: z.string().optional().describe("for run_command"),
 });
 
+/** A value a parser of its own checks: its RangeError's message is the issue. */
+const parsedBy = (parser: (text: string) => unknown) =>
+  z.string().superRefine((text, context) => {
+    try {
+      parser(text);
+    } catch (error) {
+      context.addIssue({ code: "custom", message: (error as Error).message, input: text });
+    }
+  });
+
+const healthSchema = z.strictObject({
+  check: parsedBy(parseHealthTarget).describe(
+    "AppHealthCheck: http://host:port/path or https://… (healthy: 2xx or 3xx), tcp://host:port (a connection " +
+      "accepted) or cmd:<command line> (exit 0), within the timeout",
+  ),
+  intervalMs: z.int().min(1).default(10_000).describe("AppHealthInterval: ms between checks"),
+  timeoutMs: z.int().min(1).default(3_000).describe("AppHealthTimeout: ms a check may take"),
+  retries: z.int().min(1).default(3).describe("AppHealthRetries: consecutive failures before unhealthy"),
+  startMs: count().default(30_000).describe(
+    "AppHealthStart: ms after each start during which failures don't count",
+  ),
+  action: z.enum(healthActions).default("restart").describe(
+    "AppHealthAction: restart (stop with the usual escalation, then start) or none",
+  ),
+}).describe("beyond NSSM: a health check of the running program");
+
 const restartBudgetSchema = z.strictObject({
   restarts: z.int().min(1),
   seconds: z.int().min(1),
@@ -252,6 +283,21 @@ export const serviceSchema = z.strictObject({
   recovery: recoverySchema.optional().describe("the service manager's recovery actions; none when not given"),
   preshutdownTimeoutMs: count().default(180_000).describe(
     "ms the system gives the service to stop before shutdown (SERVICE_PRESHUTDOWN_INFO)",
+  ),
+  health: healthSchema.optional(),
+  envFiles: z.array(absolutePath()).optional().describe(
+    "AppEnvironmentFile (beyond NSSM): dotenv files read at every start, after AppEnvironment and " +
+      "AppEnvironmentExtra, later files winning",
+  ),
+  maxMemoryBytes: z.int().min(1_048_576).optional().describe(
+    "beyond NSSM: the memory the program's whole tree may use; past it, it is killed and restarted",
+  ),
+  maxCpuPercent: z.number().positive().optional().describe(
+    "beyond NSSM: the CPU the program's whole tree may use, in percent of one core (200: two cores)",
+  ),
+  restartEveryMs: z.int().min(1000).optional().describe("beyond NSSM: a graceful restart this often"),
+  restartAt: parsedBy(parseRestartTimes).optional().describe(
+    "beyond NSSM: graceful restarts at these local times of day, HH:MM[,HH:MM…]",
   ),
   logDirectory: absolutePath().optional().describe(
     "where relative output specs and <service>_ERROR_LOG.txt go; the platform's default when not given",
