@@ -3,13 +3,18 @@
  * services are stored, how servitor starts its own host, where output goes, and the audit log.
  * @module
  */
-import path from "path";
-import YAML from "yaml";
 import type { HostCommand, ServiceManager } from "../service/manager.ts";
 import type { StoreSecurity } from "./store_security.ts";
-import { defaultConfigRoot, serviceDirectory } from "../service/store.ts";
+import { defaultConfigRoot } from "../service/store.ts";
 import { serviceNameProblem } from "../service/schema.ts";
 import { selfCommand } from "./self.ts";
+export {
+  INSTALL_FILE,
+  type InstallRecord,
+  installRecordPath,
+  installRecordText,
+  readInstallRecord,
+} from "../service/install_record.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { CliError } from "./errors.ts";
 
@@ -47,45 +52,6 @@ export function hostCommand(name: string, root: string): HostCommand {
   const args = [...self.args, "host", "--service", name];
   if (root !== defaultConfigRoot()) args.push("--config-root", root);
   return { program: self.program, args };
-}
-
-/** The install arguments as given, kept for `reinstall`, with the directory they were given in. */
-export interface InstallRecord {
-  args: string[];
-  cwd: string;
-  installedAt: string;
-}
-
-export const INSTALL_FILE = "install.yaml";
-
-export function installRecordPath(root: string, name: string): string {
-  return path.join(serviceDirectory(root, name), INSTALL_FILE);
-}
-
-export async function readInstallRecord(root: string, name: string): Promise<InstallRecord> {
-  const file = installRecordPath(root, name);
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch {
-    throw new CliError(
-      `no install arguments for '${name}' (${file}): install it with InstallService, or check the name`,
-      ExitCode.noSuchService,
-    );
-  }
-  const record = YAML.parse(text) as InstallRecord;
-  if (!Array.isArray(record?.args) || typeof record.cwd !== "string") {
-    throw new CliError(
-      `${file} is damaged: install the service again with InstallService`,
-      ExitCode.badValue,
-    );
-  }
-  return record;
-}
-
-/** The YAML of an install record, as install.yaml holds it. */
-export function installRecordText(record: InstallRecord): string {
-  return YAML.stringify(record);
 }
 
 /** The service name rules (service/schema.ts): the SCM's, and none of the store's own entries. */

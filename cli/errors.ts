@@ -23,6 +23,8 @@ const managerExitCodes: Record<ManagerFailure, ExitCode> = {
   unavailable: ExitCode.unavailable,
   refused: ExitCode.refused,
   busy: ExitCode.busy,
+  timed_out: ExitCode.timeout,
+  start_failed: ExitCode.startFailed,
   failed: ExitCode.serviceManager,
 };
 

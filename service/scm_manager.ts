@@ -346,5 +346,6 @@ function scmManager(): ServiceManager {
       const pid = withService(name, "read", (service) => service.queryStatus().processId);
       return Promise.resolve(pid ? [pid, ...descendants(pid, listProcesses())] : []);
     },
+    entry: (spec, host) => describeServiceCalls("CreateServiceW", spec, host).join("\n"),
   };
 }

@@ -168,6 +168,11 @@ class SystemdManager implements ServiceManager {
     return recoveryLimitations(spec);
   }
 
+  /** The unit file: all that systemd holds of a service. */
+  entry(spec: ServiceSpec, host: HostCommand): string {
+    return renderUnit(spec, host, this.#unitOptions);
+  }
+
   readonly #systemctl: Systemctl;
   readonly #dryRun?: (line: string) => void;
   readonly #selfService?: SelfServiceUnit;
