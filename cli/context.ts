@@ -3,8 +3,8 @@
  * services are stored, how servitor starts its own host, where output goes, and the audit log.
  * @module
  */
-import type { HostCommand, ServiceManager } from "../service/manager.ts";
-import type { StoreSecurity } from "./store_security.ts";
+import type { HostCommand } from "../service/manager.ts";
+import type { LifecycleContext } from "../service/lifecycle.ts";
 import { defaultConfigRoot } from "../service/store.ts";
 import { serviceNameProblem } from "../service/schema.ts";
 import { selfCommand } from "./self.ts";
@@ -18,27 +18,16 @@ export {
 import { ExitCode } from "./exit_codes.ts";
 import { CliError } from "./errors.ts";
 
-export interface CliContext {
-  manager: ServiceManager;
-  /** Where services are stored (SERVITOR_CONFIG_ROOT overrides the platform's place). */
-  configRoot: string;
-  windows: boolean;
-  /** A line for the person (stdout). */
-  say(line: string): void;
-  /** A progress or warning line (stderr). */
-  warn(line: string): void;
-  /** One line per install or manage action and its outcome (servitor.log in the store). */
-  audit(line: string): void;
-  /**
-   * Windows: the store's directories locked to administrators before anything is written into them, and
-   * opened to the service's account once it exists. On Linux the modes 0700/0600 do it.
-   */
-  security?: StoreSecurity;
-  /**
-   * A dry run (`InstallService --dry-run`): each change to the store is this line instead, and `manager`
-   * and `security` print theirs; nothing is written, not even the audit log.
-   */
-  dryRun?: (line: string) => void;
+/**
+ * The lifecycle's context (service/lifecycle.ts: the manager, the store, where lines go …) and what only
+ * commands need. A dry run's is chosen once (cli/main.ts): its manager, store and security print each
+ * change, its audit log writes nothing, and these print what a dry run means.
+ */
+export interface CliContext extends LifecycleContext {
+  /** The line a command ends with once it has changed what it was asked to; a dry run's says it did not. */
+  done(line: string): void;
+  /** A user account's password (--password_env, or asked for); a dry run asks for none. */
+  readPassword(account: string, variable?: string): Promise<string | undefined>;
 }
 
 /** The store's root: SERVITOR_CONFIG_ROOT when set (tests, portable setups), else the platform's place. */

@@ -18,23 +18,16 @@
 import path from "path";
 import type { ManagedState } from "../service/manager.ts";
 import { defaultSpec } from "../service/spec.ts";
-import {
-  logDirectoryFor,
-  parseSpec,
-  readSpec,
-  serviceDirectory,
-  SPEC_FILE,
-  stringifySpec,
-  writeSpec,
-} from "../service/store.ts";
+import { parseSpec, readSpec, serviceDirectory, SPEC_FILE, stringifySpec } from "../service/store.ts";
 import { Win32Error } from "../ffi/error.ts";
 import { ERROR_SERVICE_NOT_ACTIVE } from "../ffi/constants.ts";
 import { serviceStates } from "../ffi/types.ts";
-import { checkServiceName, type CliContext, hostCommand, INSTALL_FILE } from "./context.ts";
+import { checkServiceName, type CliContext, INSTALL_FILE } from "./context.ts";
 import { CliError, describeFailure } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { readHostStatus, shownState } from "./manage.ts";
-import { createService, resolveProgram } from "./install.ts";
+import { resolveProgram } from "./install.ts";
+import { createService, updateService, withServiceLock } from "../service/lifecycle.ts";
 import {
   cantCreateService,
   cantEnumerateServices,
@@ -46,7 +39,6 @@ import {
   subparameterRequired,
 } from "./nssm_messages.ts";
 import { servitorCommand } from "./self.ts";
-import { withLock } from "./service_lock.ts";
 import {
   dumpEntries,
   findParameter,
@@ -192,7 +184,7 @@ async function locked(
 ): Promise<number> {
   if (!changingVerbs.includes(verb) || args[0] === undefined) return await work();
   const name = verb === "install" ? args[0] : await resolveService(args[0], context).catch(() => undefined);
-  return await withLock(context, name ?? args[0], undefined, work);
+  return await withServiceLock(context, name ?? args[0], undefined, work);
 }
 
 function run(verb: NssmVerb, args: readonly string[], context: CliContext): Promise<number> {
@@ -313,7 +305,9 @@ async function install(args: readonly string[], context: CliContext): Promise<nu
   // For ManageService reinstall: the same service, as InstallService takes it.
   const record = [resolved, "--service_name", name, "--working_dir", spec.directory, "--", ...spec.arguments];
   try {
-    await createService(context, spec, { args: record, cwd, installedAt: new Date().toISOString() });
+    await createService(context, spec, {
+      record: { args: record, cwd, installedAt: new Date().toISOString() },
+    });
   } catch (error) {
     context.audit(`install ${name}: failed, nothing kept: ${(error as Error).message}`);
     throw new NssmFailure(describeFailure(error).line, NSSM.getFailed);
@@ -454,7 +448,7 @@ async function edit(
     if (error instanceof ParameterError) throw editFailure(mode, parameter.name, name, error.message);
     throw error;
   }
-  await apply(parameter, spec, change.spec, change.password, context);
+  await apply(parameter, change.spec, change.password, context);
   context.audit(`${mode} ${name} ${parameter.name}: done`);
   context.say(
     change.outcome === "set"
@@ -515,7 +509,6 @@ async function knownDependencies(next: NssmSpec, before: NssmSpec, context: CliC
 /** Stores the changed spec; what the service manager holds is applied to it too, or nothing is changed. */
 async function apply(
   parameter: NssmParameter,
-  before: NssmSpec,
   spec: NssmSpec,
   password: string | undefined,
   context: CliContext,
@@ -535,26 +528,10 @@ async function apply(
         : `${parameter.name}: ${message}`,
     );
   }
-  await writeSpec(context.configRoot, spec);
-  if (!parameter.native) return;
-  const host = hostCommand(spec.name, context.configRoot);
-  let updated = false;
   try {
-    await context.manager.update(spec, host, password);
-    updated = true;
-    for (const line of context.manager.limitations?.(spec) ?? []) context.warn(`servitor: ${line}`);
-    if (parameter.name === "ObjectName" && context.security) {
-      // The store is readable by the service's account: a new account reads it, the old one no more.
-      const directory = serviceDirectory(context.configRoot, spec.name, context.windows);
-      await context.security.grant(
-        directory,
-        logDirectoryFor(spec, context.configRoot, context.windows),
-        spec,
-      );
-    }
+    // Only what the service manager holds reaches it: the store alone changes for the other parameters.
+    await updateService(context, spec.name, spec, { password });
   } catch (error) {
-    if (updated) await context.manager.update(before, host).catch(() => {});
-    await writeSpec(context.configRoot, before);
     throw editFailure("set", parameter.name, spec.name, `${parameter.name}: ${describeFailure(error).line}`);
   }
 }

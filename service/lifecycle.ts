@@ -314,7 +314,7 @@ export async function restartService(
 }
 
 /** How a service is removed. */
-export interface RemoveOptions extends WaitOptions {
+export interface RemoveOptions extends StopOptions {
   /** Keep its store folder (service.yaml, install.yaml), for `reinstall`; deleted when false or absent. */
   keepStore?: boolean;
 }
@@ -332,7 +332,7 @@ export async function removeService(
   await withServiceLock(context, name, options.timeoutMs, async () => {
     const { state } = await context.manager.status(name);
     if (state !== "stopped") {
-      context.say(`'${name}' is ${state.replace("_", " ")}: stopping it first`);
+      if (!options.quiet) context.say(`'${name}' is ${state.replace("_", " ")}: stopping it first`);
       await stopService(context, name, { ...options, quiet: true });
     }
     await context.manager.remove(name);

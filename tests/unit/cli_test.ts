@@ -1,5 +1,6 @@
 import { assertEquals, assertMatch, assertOk, assertRejects } from "../assert.ts";
-import { createService } from "../../cli/install.ts";
+import { createService } from "../../service/lifecycle.ts";
+import { cliContext } from "../../cli/lifecycle_context.ts";
 import { manageService, outputFile, shownState } from "../../cli/manage.ts";
 import { nssmState } from "../../cli/nssm.ts";
 import { CliError } from "../../cli/errors.ts";
@@ -255,31 +256,35 @@ Deno.test("the store and its service's directory are locked before anything is w
     const shown = (file: string) => file.replace(`${parent}/`, "");
     const contents = (directory: string) =>
       [...Deno.readDirSync(directory)].map((entry) => entry.name).sort();
-    const context = (fail?: "create" | "grant"): CliContext => ({
-      manager: recordingManager(events, fail === "create" ? "create" : undefined),
-      configRoot: root,
-      windows: false,
-      say() {},
-      warn() {},
-      audit() {},
-      security: {
-        lock(directory) {
-          events.push(`lock ${shown(directory)} holding [${contents(directory)}]`);
-          return Promise.resolve();
+    const context = (fail?: "create" | "grant"): CliContext =>
+      cliContext({
+        manager: recordingManager(events, fail === "create" ? "create" : undefined),
+        configRoot: root,
+        windows: false,
+        say() {},
+        warn() {},
+        audit() {},
+        security: {
+          lock(directory) {
+            events.push(`lock ${shown(directory)} holding [${contents(directory)}]`);
+            return Promise.resolve();
+          },
+          grant(directory, logs) {
+            events.push(`grant ${shown(directory)} and ${shown(logs)}`);
+            return fail === "grant"
+              ? Promise.reject(new Error("LookupAccountNameW failed"))
+              : Promise.resolve();
+          },
         },
-        grant(directory, logs) {
-          events.push(`grant ${shown(directory)} and ${shown(logs)}`);
-          return fail === "grant"
-            ? Promise.reject(new Error("LookupAccountNameW failed"))
-            : Promise.resolve();
-        },
-      },
-    });
+      });
     const record = { args: ["/bin/true", "--service_name", "locked"], cwd: "/", installedAt: "now" };
 
-    await createService(context(), defaultSpec("locked", "/bin/true"), record);
+    await createService(context(), defaultSpec("locked", "/bin/true"), { record });
+    // The service's lock comes first (service/lock.ts), its folder in the root secured as it is made.
     assertEquals(events, [
       "lock servitor holding []",
+      "lock servitor/.locks holding []",
+      "lock servitor holding [.locks]",
       "lock servitor/locked holding []",
       "create locked",
       "grant servitor/locked and servitor/locked/logs",
@@ -288,13 +293,14 @@ Deno.test("the store and its service's directory are locked before anything is w
 
     // A failure after the service was created deletes it, and the store goes with it.
     events.length = 0;
-    await assertRejects(() => createService(context("grant"), defaultSpec("again", "/bin/true"), record));
+    await assertRejects(() => createService(context("grant"), defaultSpec("again", "/bin/true"), { record }));
     assertEquals(events.slice(-2), ["grant servitor/again and servitor/again/logs", "remove again"]);
-    assertEquals(contents(root), ["locked"]);
-    // A store made for a service that could not be created is not left behind.
-    await Deno.remove(root, { recursive: true });
-    await assertRejects(() => createService(context("create"), defaultSpec("never", "/bin/true"), record));
-    assertEquals(await Deno.stat(root).then(() => true, () => false), false);
+    assertEquals(contents(root), [".locks", "locked"]);
+    // A service folder made for a service that could not be created is not left behind.
+    await assertRejects(() =>
+      createService(context("create"), defaultSpec("never", "/bin/true"), { record })
+    );
+    assertEquals(contents(root), [".locks", "locked"]);
   } finally {
     await Deno.remove(parent, { recursive: true });
   }
@@ -329,14 +335,14 @@ Deno.test("ManageService reinstall of a service that is still there points to st
       YAML.stringify({ args: ["/bin/true", "--service_name", "present"], cwd: "/", installedAt: "then" }),
     );
     const events: string[] = [];
-    const context: CliContext = {
+    const context: CliContext = cliContext({
       manager: { ...recordingManager(events), exists: () => Promise.resolve(true) },
       configRoot: root,
       windows: false,
       say() {},
       warn() {},
       audit() {},
-    };
+    });
     const error = await manageService(["present", "reinstall"], context).then(
       () => undefined,
       (error) => error,

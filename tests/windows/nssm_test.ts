@@ -38,6 +38,7 @@ import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { ServiceControlManager } from "../../ffi/scm.ts";
 import { readSpec } from "../../service/store.ts";
+import { cliContext } from "../../cli/lifecycle_context.ts";
 import { nssmCommand } from "../../cli/nssm.ts";
 import { platform } from "../../cli/platform.ts";
 import { describeFailure } from "../../cli/errors.ts";
@@ -88,14 +89,17 @@ async function servitor(...args: string[]): Promise<Result> {
   const stderr: string[] = [];
   let code: number;
   try {
-    code = await nssmCommand(args, {
-      manager,
-      configRoot,
-      windows,
-      say: (line) => stdout.push(`${line}\n`),
-      warn: (line) => stderr.push(`${line}\n`),
-      audit: () => {},
-    });
+    code = await nssmCommand(
+      args,
+      cliContext({
+        manager,
+        configRoot,
+        windows,
+        say: (line) => stdout.push(`${line}\n`),
+        warn: (line) => stderr.push(`${line}\n`),
+        audit: () => {},
+      }),
+    );
   } catch (error) {
     const { line, exitCode } = describeFailure(error);
     stderr.push(`servitor: ${line}\n`);
