@@ -30,11 +30,6 @@ export interface CliContext extends LifecycleContext {
   readPassword(account: string, variable?: string): Promise<string | undefined>;
 }
 
-/** The store's root: SERVITOR_CONFIG_ROOT when set (tests, portable setups), else the platform's place. */
-export function configRoot(): string {
-  return Deno.env.get("SERVITOR_CONFIG_ROOT") || defaultConfigRoot();
-}
-
 /** What the service manager runs: servitor's host for `name` (with the store's root when not the default). */
 export function hostCommand(name: string, root: string): HostCommand {
   const self = selfCommand();

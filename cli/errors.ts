@@ -25,6 +25,7 @@ const managerExitCodes: Record<ManagerFailure, ExitCode> = {
   busy: ExitCode.busy,
   timed_out: ExitCode.timeout,
   start_failed: ExitCode.startFailed,
+  unsupported: ExitCode.usage,
   failed: ExitCode.serviceManager,
 };
 

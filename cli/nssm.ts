@@ -43,7 +43,6 @@ import {
   dumpEntries,
   findParameter,
   foreignParameters,
-  meaninglessUnderSystemd,
   nssmAccount,
   type NssmParameter,
   nssmParameters,
@@ -412,10 +411,11 @@ async function edit(
     return ExitCode.ok;
   }
 
-  const meaningless = context.windows ? undefined : meaninglessUnderSystemd(parameter.name);
+  const meaningless = context.manager.ignoredSettings?.[parameter.name];
   if (meaningless && mode !== "reset") {
     context.warn(
-      `servitor: ${parameter.name} means nothing under systemd (${meaningless}): kept, but it changes nothing here`,
+      `servitor: ${parameter.name} means nothing under ${context.manager.kind} (${meaningless}): kept, but it ` +
+        "changes nothing here",
     );
   }
   if (mode === "get") {

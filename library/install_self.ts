@@ -7,9 +7,9 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import type { HostCommand, ServiceManager } from "../service/manager.ts";
+import type { HostCommand } from "../service/manager.ts";
+import { connectServiceManager } from "../service/connect.ts";
 import { type Account, defaultSpec, type StartMode } from "../service/spec.ts";
-import { defaultConfigRoot } from "../service/store.ts";
 import {
   createManagerEntry,
   type LifecycleContext,
@@ -99,19 +99,6 @@ export function grantedPermissionFlags(): string[] {
     .map((name) => `--allow-${name}`);
 }
 
-/**
- * The platform's service manager, loaded only where it runs. On Linux the units it writes run the program
- * itself (`Type=notify`), not servitor's host.
- */
-async function serviceManager(user: boolean, notifiesThroughLibc = false): Promise<ServiceManager> {
-  if (Deno.build.os === "windows") {
-    const { connectScmManager } = await import("../service/scm_manager.ts");
-    return connectScmManager();
-  }
-  const { connectSystemd } = await import("../systemd/manager.ts");
-  return connectSystemd({ user, selfService: { notifiesThroughLibc } });
-}
-
 /** How long a running service gets to stop before it is removed. */
 const STOP_TIMEOUT_MS = 60_000;
 
@@ -145,8 +132,7 @@ export async function installSelf(options: InstallSelfOptions): Promise<void> {
     runFlags: options.runFlags ?? grantedPermissionFlags(),
   };
   const ffiGranted = Deno.permissions.querySync({ name: "ffi" }).state === "granted";
-  const manager = await serviceManager(options.user ?? false, notifiesThroughLibc(facts, ffiGranted));
-  const context = await selfContext(manager, options.user ?? false);
+  const context = await selfContext(options.user ?? false, notifiesThroughLibc(facts, ffiGranted));
   await withServiceLock(context, options.name, undefined, () => replaceService(context, facts, options));
 }
 
@@ -178,7 +164,7 @@ async function replaceService(
  * ```
  */
 export async function uninstallSelf(name: string, options: { user?: boolean } = {}): Promise<boolean> {
-  const context = await selfContext(await serviceManager(options.user ?? false), options.user ?? false);
+  const context = await selfContext(options.user ?? false);
   return await withServiceLock(context, name, undefined, () => removeIfThere(context, name));
 }
 
@@ -188,23 +174,17 @@ export async function uninstallSelf(name: string, options: { user?: boolean } = 
  * root: installSelf, uninstallSelf and servitor's InstallService or ManageService on the same name take
  * turns. A root or lock folder made here is made the administrators' alone (Windows), as the store.
  */
-async function selfContext(manager: ServiceManager, user: boolean): Promise<LifecycleContext> {
-  const windows = Deno.build.os === "windows";
-  let root = Deno.env.get("SERVITOR_CONFIG_ROOT") || defaultConfigRoot(windows);
-  if (!Deno.env.get("SERVITOR_CONFIG_ROOT") && user && !windows) {
-    root = (await import("../systemd/paths.ts")).userConfigRoot();
-  }
-  const secure = async (directory: string) =>
-    (await import("../ffi/security.ts")).secureDirectory(directory, {});
+async function selfContext(user: boolean, notifiesThroughLibc = false): Promise<LifecycleContext> {
+  // On Linux the units it writes run the program itself (`Type=notify`), not servitor's host.
+  const connection = await connectServiceManager({ user, selfService: { notifiesThroughLibc } });
   const quiet = () => {};
   return {
-    manager,
-    configRoot: root,
-    windows,
+    ...connection,
+    // Only the lock's folders are made here: the store's files are servitor's commands' own.
+    security: connection.security && { lock: connection.security.lock, grant: () => Promise.resolve() },
     say: quiet,
     warn: quiet,
     audit: quiet,
-    security: windows ? { lock: secure, grant: () => Promise.resolve() } : undefined,
     hostCommand: () => {
       throw new Error("installSelf runs the program itself, not servitor's host");
     },

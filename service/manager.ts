@@ -1,6 +1,6 @@
 /**
  * The one interface to a service manager — the Windows SCM or systemd — chosen once at start-up
- * (cli/platform.ts). The CLI speaks only to this; each backend maps a ServiceSpec onto its manager.
+ * (service/connect.ts). The CLI speaks only to this; each backend maps a ServiceSpec onto its manager.
  * @module
  */
 import type { ServiceSpec } from "./spec.ts";
@@ -64,6 +64,8 @@ export type ManagerFailure =
   | "timed_out"
   /** The service was started but stopped again (service/lifecycle.ts's start). */
   | "start_failed"
+  /** Asked of a backend that has no such thing (a user's own services on Windows). */
+  | "unsupported"
   | "failed";
 
 /** The system's own word on a failure: its code and message, for a line that must quote them (nssm's). */
@@ -125,4 +127,9 @@ export interface ServiceManager {
    * with a password: when two specs' entries are equal, changing one into the other needs no `update`.
    */
   entry?(spec: ServiceSpec, host: HostCommand): string;
+  /**
+   * The settings this manager gives no meaning, by their nssm parameter names (the names `get` and `set`
+   * take), each with why: they are kept in the store, but change nothing here.
+   */
+  readonly ignoredSettings?: Readonly<Record<string, string>>;
 }

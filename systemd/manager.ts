@@ -14,6 +14,7 @@
  * @module
  */
 import path from "path";
+import { systemdIgnoredSettings } from "./ignored_settings.ts";
 import {
   type HostCommand,
   type InstalledService,
@@ -163,6 +164,7 @@ export function statusOf(properties: UnitProperties): ManagedStatus {
 
 class SystemdManager implements ServiceManager {
   readonly kind = "systemd";
+  readonly ignoredSettings = systemdIgnoredSettings;
 
   limitations(spec: ServiceSpec): string[] {
     return recoveryLimitations(spec);

@@ -20,15 +20,15 @@ import {
   type ServiceDefinition,
 } from "../ffi/scm.ts";
 import type { FailureActions, StartType } from "../ffi/types.ts";
-import { windowsCommandLine } from "./command_line.ts";
+import { windowsCommandLine } from "../service/command_line.ts";
 import {
   type HostCommand,
   type InstalledService,
   type ManagedStatus,
   type ServiceManager,
   ServiceManagerError,
-} from "./manager.ts";
-import type { Account, ServiceSpec, StartMode } from "./spec.ts";
+} from "../service/manager.ts";
+import type { Account, ServiceSpec, StartMode } from "../service/spec.ts";
 
 /** The account name CreateServiceW takes; undefined is LocalSystem. */
 export function accountName(account: Account, service: string): string | undefined {

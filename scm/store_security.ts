@@ -7,23 +7,11 @@
  * @module
  */
 import type { ServiceSpec } from "../service/spec.ts";
-
-export interface StoreSecurity {
-  /**
-   * Makes the existing `directory` the administrators' alone: owned by them, nothing inherited, SYSTEM and
-   * the Administrators in full control.
-   */
-  lock(directory: string): Promise<void>;
-  /**
-   * Once the service exists (a virtual account NT SERVICE\<name> exists only then): the service's account
-   * reads `directory` and changes `logs`, when that is inside it.
-   */
-  grant(directory: string, logs: string, spec: ServiceSpec): Promise<void>;
-}
+import type { StoreSecurity } from "../service/lifecycle/store_files.ts";
+import { accountName } from "./manager.ts";
 
 /** The accounts a service's store is opened to: its own, unless LocalSystem (SYSTEM has full control). */
-async function storeAccounts(spec: ServiceSpec): Promise<string[]> {
-  const { accountName } = await import("../service/scm_manager.ts");
+function storeAccounts(spec: ServiceSpec): string[] {
   const account = accountName(spec.account, spec.name);
   return account ? [account] : [];
 }
@@ -36,7 +24,7 @@ export const windowsStoreSecurity: StoreSecurity = {
   },
   async grant(directory, logs, spec) {
     const { secureDirectory } = await import("../ffi/security.ts");
-    const accounts = await storeAccounts(spec);
+    const accounts = storeAccounts(spec);
     secureDirectory(directory, { readers: accounts });
     if (logs.startsWith(directory)) secureDirectory(logs, { writers: accounts });
   },
@@ -51,14 +39,15 @@ export function describedStoreSecurity(print: (line: string) => void): StoreSecu
       print(`secure ${directory}: ${ADMINISTRATORS_ONLY}`);
       return Promise.resolve();
     },
-    async grant(directory, logs, spec) {
-      const accounts = await storeAccounts(spec);
+    grant(directory, logs, spec) {
+      const accounts = storeAccounts(spec);
       print(
         `secure ${directory}: ${ADMINISTRATORS_ONLY}${accounts.map((a) => `; ${a} read & execute`).join("")}`,
       );
       if (logs.startsWith(directory)) {
         print(`secure ${logs}: ${ADMINISTRATORS_ONLY}${accounts.map((a) => `; ${a} modify`).join("")}`);
       }
+      return Promise.resolve();
     },
   };
 }
