@@ -16,11 +16,9 @@
  * @module
  */
 import path from "path";
-import type { ManagedState } from "../service/manager.ts";
+import { type ManagedState, ServiceManagerError } from "../service/manager.ts";
 import { defaultSpec } from "../service/spec.ts";
 import { parseSpec, readSpec, serviceDirectory, SPEC_FILE, stringifySpec } from "../service/store.ts";
-import { Win32Error } from "../ffi/error.ts";
-import { ERROR_SERVICE_NOT_ACTIVE } from "../ffi/constants.ts";
 import { serviceStates } from "../ffi/types.ts";
 import { checkServiceName, type CliContext, INSTALL_FILE } from "./context.ts";
 import { CliError, describeFailure } from "./errors.ts";
@@ -683,11 +681,10 @@ async function awaitResponse(
   }
 }
 
-/** FormatMessage's text for a failure (nssm prints error_string()), or the failure's own line. */
+/** The system's text for a failure (nssm prints error_string()), or the failure's own line. */
 function systemText(error: unknown): string {
-  const cause = error instanceof Error ? error.cause : undefined;
-  const win32 = error instanceof Win32Error ? error : cause instanceof Win32Error ? cause : undefined;
-  if (win32) return win32.systemMessage || `error ${win32.code}`;
+  const system = error instanceof ServiceManagerError ? error.system : undefined;
+  if (system) return system.message || `error ${system.code}`;
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -708,10 +705,8 @@ async function control(control: Control, args: readonly string[], context: CliCo
   } catch (error) {
     context.warn(`${name}: ${word}: ${systemText(error)}`);
     // Stopping a service that is not running is no failure to nssm.
-    const win32 = error instanceof Win32Error ? error : (error as Error)?.cause;
-    return control === "stop" && win32 instanceof Win32Error && win32.code === ERROR_SERVICE_NOT_ACTIVE
-      ? ExitCode.ok
-      : NSSM.failed;
+    const notRunning = error instanceof ServiceManagerError && error.failure === "not_running";
+    return control === "stop" && notRunning ? ExitCode.ok : NSSM.failed;
   }
   const initial = control === "start" ? "stopped" : (await context.manager.status(name)).state;
   // nssm stops waiting for a start after AppThrottle, because it reports RUNNING only once the program has

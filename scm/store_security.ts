@@ -9,6 +9,7 @@
 import type { ServiceSpec } from "../service/spec.ts";
 import type { StoreSecurity } from "../service/lifecycle/store_files.ts";
 import { accountName } from "./manager.ts";
+import { scmFailure } from "./errors.ts";
 
 /** The accounts a service's store is opened to: its own, unless LocalSystem (SYSTEM has full control). */
 function storeAccounts(spec: ServiceSpec): string[] {
@@ -20,15 +21,26 @@ function storeAccounts(spec: ServiceSpec): string[] {
 export const windowsStoreSecurity: StoreSecurity = {
   async lock(directory) {
     const { secureDirectory } = await import("../ffi/security.ts");
-    secureDirectory(directory, {});
+    asServiceManagerError("", () => secureDirectory(directory, {}));
   },
   async grant(directory, logs, spec) {
     const { secureDirectory } = await import("../ffi/security.ts");
     const accounts = storeAccounts(spec);
-    secureDirectory(directory, { readers: accounts });
-    if (logs.startsWith(directory)) secureDirectory(logs, { writers: accounts });
+    asServiceManagerError(spec.name, () => {
+      secureDirectory(directory, { readers: accounts });
+      if (logs.startsWith(directory)) secureDirectory(logs, { writers: accounts });
+    });
   },
 };
+
+/** Runs `work`, its Win32 failures as ServiceManagerErrors (scm/errors.ts), about the service `name`. */
+function asServiceManagerError(name: string, work: () => void): void {
+  try {
+    work();
+  } catch (error) {
+    throw scmFailure(error, name);
+  }
+}
 
 const ADMINISTRATORS_ONLY = "owner Administrators; nothing inherited; SYSTEM and Administrators full control";
 

@@ -64,6 +64,8 @@ export type ManagerFailure =
   | "timed_out"
   /** The service was started but stopped again (service/lifecycle.ts's start). */
   | "start_failed"
+  /** A control sent to a service that is not running (stop of a stopped service). */
+  | "not_running"
   /** Asked of a backend that has no such thing (a user's own services on Windows). */
   | "unsupported"
   | "failed";

@@ -10,6 +10,8 @@ import { defaultSpec } from "../../service/spec.ts";
 import { commandLineFor, describeFailure, VERSION } from "../../cli/main.ts";
 import { invokedExecutable, PERMISSIONS, selfCommand, servitorCommand } from "../../cli/self.ts";
 import { Win32Error } from "../../ffi/error.ts";
+import { scmFailure } from "../../scm/errors.ts";
+import { ServiceManagerError } from "../../service/manager.ts";
 import { parseSpec } from "../../service/store.ts";
 import { renderUnit } from "../../systemd/unit.ts";
 import YAML from "yaml";
@@ -46,15 +48,30 @@ Deno.test("the command word is matched without regard to case", async () => {
   assertEquals((await servitor("--HELP")).code, 0);
 });
 
-Deno.test("a Win32 failure a person meets is one line with the function, the code, the message and what to do", () => {
-  const denied = describeFailure(new Win32Error("OpenSCManagerW", 5, "Access is denied."));
-  assertEquals(denied.exitCode, 4);
+Deno.test("a Win32 failure leaves the SCM backend as a ServiceManagerError: one line, its exit code, and the system's code and message kept", () => {
+  const failure = (fn: string, code: number, message = "…") =>
+    scmFailure(new Win32Error(fn, code, message), "web") as ServiceManagerError;
+  const denied = failure("OpenSCManagerW", 5, "Access is denied.");
+  assertOk(denied instanceof ServiceManagerError);
+  assertEquals(describeFailure(denied), {
+    line: "access denied (OpenSCManagerW): run from an elevated prompt (Run as administrator)",
+    exitCode: 4,
+  });
+  assertEquals(denied.system, { code: 5, message: "Access is denied.", call: "OpenSCManagerW" });
+  assertEquals(describeFailure(failure("OpenServiceW", 1060)).exitCode, 6);
+  assertEquals(describeFailure(failure("CreateServiceW", 1073)).exitCode, 7);
+  assertEquals(describeFailure(failure("CreateServiceW", 1072)).exitCode, 7);
+  assertEquals(failure("ControlService", 1062).failure, "not_running");
+  assertEquals(describeFailure(failure("ControlService", 1062)).exitCode, 13);
+  // Any other code: the function, the code, the system's message and any hint, as the manager's failure.
   assertEquals(
-    denied.line,
-    "OpenSCManagerW failed with error 5: Access is denied. (run it from an elevated prompt (Run as administrator))",
+    describeFailure(failure("StartServiceW", 1069, "The service did not start due to a logon failure.")),
+    {
+      line: "StartServiceW failed with error 1069: The service did not start due to a logon failure. " +
+        "(the account or its password was refused)",
+      exitCode: 5,
+    },
   );
-  assertEquals(describeFailure(new Win32Error("OpenServiceW", 1060, "…")).exitCode, 6);
-  assertEquals(describeFailure(new Win32Error("CreateServiceW", 1073, "…")).exitCode, 7);
   assertOk(describeFailure(new TypeError("boom")).line.includes("--debug"));
 });
 
