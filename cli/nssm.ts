@@ -19,7 +19,6 @@ import path from "path";
 import { type ManagedState, ServiceManagerError } from "../service/manager.ts";
 import { defaultSpec } from "../service/spec.ts";
 import { parseSpec, readSpec, serviceDirectory, SPEC_FILE, stringifySpec } from "../service/store.ts";
-import { serviceStates } from "../ffi/types.ts";
 import { checkServiceName, type CliContext, INSTALL_FILE } from "./context.ts";
 import { CliError, describeFailure } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
@@ -573,11 +572,25 @@ async function foreignSpec(name: string, context: CliContext): Promise<NssmSpec>
 // status, list, processes
 
 /**
- * nssm's name and number of a state: winsvc.h's, SERVICE_STOPPED (1) … SERVICE_PAUSED (7), from ffi's
- * table. systemd's states are mapped onto these (service/manager.ts), so they read the same there.
+ * The number `statuscode` exits with for a state: nssm's, which are winsvc.h's, SERVICE_STOPPED (1) …
+ * SERVICE_PAUSED (7) — part of nssm's interface, whichever manager runs the service.
+ */
+const nssmStateNumbers: Record<ManagedState, number> = {
+  stopped: 1,
+  start_pending: 2,
+  stop_pending: 3,
+  running: 4,
+  continue_pending: 5,
+  pause_pending: 6,
+  paused: 7,
+};
+
+/**
+ * nssm's name and number of a state. systemd's states are mapped onto these (service/manager.ts), so they
+ * read the same there.
  */
 export function nssmState(state: ManagedState): [string, number] {
-  return [`SERVICE_${state.toUpperCase()}`, serviceStates.toWin32(state)];
+  return [`SERVICE_${state.toUpperCase()}`, nssmStateNumbers[state]];
 }
 
 /** `status` exits 0; `statuscode` exits with the state's number, and 0 when it could not tell. */
