@@ -8,7 +8,6 @@ import path from "path";
 import type { ManagedState, ManagedStatus } from "../service/manager.ts";
 import { logDirectoryFor, readSpec } from "../service/store.ts";
 import { putBack, removeService, startService, stopService, withServiceLock } from "../service/lifecycle.ts";
-import { installService } from "./install.ts";
 import { windowsCommandLine } from "../service/command_line.ts";
 import type { ServiceSpec } from "../service/spec.ts";
 import { resolveOutputPath } from "../host/monikers.ts";
@@ -167,6 +166,8 @@ async function replace(name: string, context: CliContext): Promise<number> {
 
 async function reinstall(name: string, context: CliContext): Promise<number> {
   const record = await readInstallRecord(context.configRoot, name);
+  // Loaded only for a reinstall: InstallService's option table is most of what a ManageService would load.
+  const { installService } = await import("./install.ts");
   try {
     return await installService(record.args, context, record.cwd);
   } catch (error) {
