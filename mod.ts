@@ -48,4 +48,7 @@ export type { AcceptedControl, IncomingControl, PowerEvent, ServiceState } from 
 export type { SessionKind } from "./protocol/session.ts";
 export { type Account, type StartMode, startModes } from "./service/spec.ts";
 export { quoteWindowsArgument, windowsCommandLine } from "./service/command_line.ts";
+export { type ManagerFailure, ServiceManagerError, type SystemFailure } from "./service/manager.ts";
+// What runService and runAsService throw when Windows' service dispatcher fails (installSelf and
+// uninstallSelf throw ServiceManagerErrors only).
 export { Win32Error } from "./ffi/error.ts";

@@ -6,7 +6,7 @@
 import { configure, dispose, getLogger, getTextFormatter } from "@logtape/logtape";
 import { getFileSink } from "@logtape/file";
 import path from "path";
-import type { StoreSecurity } from "./store_security.ts";
+import type { StoreSecurity } from "../service/lifecycle/store_files.ts";
 
 export const AUDIT_FILE = "servitor.log";
 

@@ -3,42 +3,31 @@
  * services are stored, how servitor starts its own host, where output goes, and the audit log.
  * @module
  */
-import path from "path";
-import YAML from "yaml";
-import type { HostCommand, ServiceManager } from "../service/manager.ts";
-import type { StoreSecurity } from "./store_security.ts";
-import { defaultConfigRoot, serviceDirectory } from "../service/store.ts";
+import type { HostCommand } from "../service/manager.ts";
+import type { LifecycleContext } from "../service/lifecycle.ts";
+import { defaultConfigRoot } from "../service/store.ts";
 import { serviceNameProblem } from "../service/schema.ts";
 import { selfCommand } from "./self.ts";
+export {
+  INSTALL_FILE,
+  type InstallRecord,
+  installRecordPath,
+  installRecordText,
+  readInstallRecord,
+} from "../service/install_record.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { CliError } from "./errors.ts";
 
-export interface CliContext {
-  manager: ServiceManager;
-  /** Where services are stored (SERVITOR_CONFIG_ROOT overrides the platform's place). */
-  configRoot: string;
-  windows: boolean;
-  /** A line for the person (stdout). */
-  say(line: string): void;
-  /** A progress or warning line (stderr). */
-  warn(line: string): void;
-  /** One line per install or manage action and its outcome (servitor.log in the store). */
-  audit(line: string): void;
-  /**
-   * Windows: the store's directories locked to administrators before anything is written into them, and
-   * opened to the service's account once it exists. On Linux the modes 0700/0600 do it.
-   */
-  security?: StoreSecurity;
-  /**
-   * A dry run (`InstallService --dry-run`): each change to the store is this line instead, and `manager`
-   * and `security` print theirs; nothing is written, not even the audit log.
-   */
-  dryRun?: (line: string) => void;
-}
-
-/** The store's root: SERVITOR_CONFIG_ROOT when set (tests, portable setups), else the platform's place. */
-export function configRoot(): string {
-  return Deno.env.get("SERVITOR_CONFIG_ROOT") || defaultConfigRoot();
+/**
+ * The lifecycle's context (service/lifecycle.ts: the manager, the store, where lines go …) and what only
+ * commands need. A dry run's is chosen once (cli/main.ts): its manager, store and security print each
+ * change, its audit log writes nothing, and these print what a dry run means.
+ */
+export interface CliContext extends LifecycleContext {
+  /** The line a command ends with once it has changed what it was asked to; a dry run's says it did not. */
+  done(line: string): void;
+  /** A user account's password (--password_env, or asked for); a dry run asks for none. */
+  readPassword(account: string, variable?: string): Promise<string | undefined>;
 }
 
 /** What the service manager runs: servitor's host for `name` (with the store's root when not the default). */
@@ -47,45 +36,6 @@ export function hostCommand(name: string, root: string): HostCommand {
   const args = [...self.args, "host", "--service", name];
   if (root !== defaultConfigRoot()) args.push("--config-root", root);
   return { program: self.program, args };
-}
-
-/** The install arguments as given, kept for `reinstall`, with the directory they were given in. */
-export interface InstallRecord {
-  args: string[];
-  cwd: string;
-  installedAt: string;
-}
-
-export const INSTALL_FILE = "install.yaml";
-
-export function installRecordPath(root: string, name: string): string {
-  return path.join(serviceDirectory(root, name), INSTALL_FILE);
-}
-
-export async function readInstallRecord(root: string, name: string): Promise<InstallRecord> {
-  const file = installRecordPath(root, name);
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch {
-    throw new CliError(
-      `no install arguments for '${name}' (${file}): install it with InstallService, or check the name`,
-      ExitCode.noSuchService,
-    );
-  }
-  const record = YAML.parse(text) as InstallRecord;
-  if (!Array.isArray(record?.args) || typeof record.cwd !== "string") {
-    throw new CliError(
-      `${file} is damaged: install the service again with InstallService`,
-      ExitCode.badValue,
-    );
-  }
-  return record;
-}
-
-/** The YAML of an install record, as install.yaml holds it. */
-export function installRecordText(record: InstallRecord): string {
-  return YAML.stringify(record);
 }
 
 /** The service name rules (service/schema.ts): the SCM's, and none of the store's own entries. */

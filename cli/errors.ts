@@ -3,8 +3,6 @@
  * @module
  */
 import { ExitCode } from "./exit_codes.ts";
-import { Win32Error } from "../ffi/error.ts";
-import * as W from "../ffi/constants.ts";
 import { type ManagerFailure, ServiceManagerError } from "../service/manager.ts";
 import { SpecError } from "../service/store.ts";
 
@@ -23,6 +21,10 @@ const managerExitCodes: Record<ManagerFailure, ExitCode> = {
   unavailable: ExitCode.unavailable,
   refused: ExitCode.refused,
   busy: ExitCode.busy,
+  timed_out: ExitCode.timeout,
+  start_failed: ExitCode.startFailed,
+  unsupported: ExitCode.usage,
+  not_running: ExitCode.refused,
   failed: ExitCode.serviceManager,
 };
 
@@ -39,19 +41,6 @@ export function describeFailure(error: unknown): { line: string; exitCode: ExitC
       line: `${error.message}: run from an elevated prompt (Run as administrator), or with sudo`,
       exitCode: ExitCode.accessDenied,
     };
-  }
-  if (error instanceof Win32Error) {
-    const exitCode = error.code === W.ERROR_ACCESS_DENIED
-      ? ExitCode.accessDenied
-      : error.code === W.ERROR_SERVICE_DOES_NOT_EXIST
-      ? ExitCode.noSuchService
-      : error.code === W.ERROR_SERVICE_EXISTS || error.code === W.ERROR_DUPLICATE_SERVICE_NAME
-      ? ExitCode.serviceExists
-      : error.code === W.ERROR_INVALID_SERVICE_CONTROL || error.code === W.ERROR_SERVICE_CANNOT_ACCEPT_CTRL ||
-          error.code === W.ERROR_SERVICE_DISABLED || error.code === W.ERROR_SERVICE_NOT_ACTIVE
-      ? ExitCode.refused
-      : ExitCode.serviceManager;
-    return { line: error.message, exitCode };
   }
   return {
     line: `internal error: ${

@@ -7,23 +7,9 @@
 import path from "path";
 import YAML from "yaml";
 import { defaultSpec, type ServiceSpec } from "../service/spec.ts";
-import {
-  logDirectoryFor,
-  parseSpec,
-  readSpec,
-  serviceDirectory,
-  SPEC_FILE,
-  stringifySpec,
-  writeFileAtomically,
-} from "../service/store.ts";
-import {
-  checkServiceName,
-  type CliContext,
-  hostCommand,
-  INSTALL_FILE,
-  type InstallRecord,
-  installRecordText,
-} from "./context.ts";
+import { parseSpec, readSpec } from "../service/store.ts";
+import { createService, putBack, removeService, withServiceLock } from "../service/lifecycle.ts";
+import { checkServiceName, type CliContext } from "./context.ts";
 import { CliError } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
 import {
@@ -32,9 +18,6 @@ import {
   installUsage,
   parseInstallArgs,
 } from "./install_options.ts";
-import { readPassword } from "./password.ts";
-import { removeService, stopService } from "./manage.ts";
-import { withLock } from "./service_lock.ts";
 
 /** Finds `program` as a person typing it would mean: absolute, relative to `cwd`, or on PATH. */
 export function resolveProgram(
@@ -112,7 +95,6 @@ export async function installService(args: string[], context: CliContext, cwd = 
   }
   const options = parsed.options;
   const name = checkServiceName(options.service_name as string | undefined);
-  const dryRun = options.dry_run === true;
   const timeoutMs = lockTimeout(options.timeout);
   const environment = Deno.env.toObject();
 
@@ -147,32 +129,24 @@ export async function installService(args: string[], context: CliContext, cwd = 
     }
     : defaultSpec(name, resolved, programArgs);
   const spec = applyInstallOptions(start, options);
-  const password = spec.account.kind === "user" && !dryRun
-    ? await readPassword(spec.account.name, options.password_env as string | undefined)
+  const password = spec.account.kind === "user"
+    ? await context.readPassword(spec.account.name, options.password_env as string | undefined)
     : undefined;
 
   // The check for an existing service, the create and its rollback, all with the service's lock held: a
   // second InstallService of the same name waits, then finds this one's service and leaves it be.
-  return await withLock(context, name, timeoutMs, async () => {
-    const manager = context.manager;
+  return await withServiceLock(context, name, timeoutMs, async () => {
     // The service --replace removes, as stored: put back if the new one can't be created.
     let previous: ServiceSpec | undefined;
-    if (await manager.exists(name)) {
+    if (await context.manager.exists(name)) {
       if (options.replace !== true) {
         throw new CliError(
           `a service named '${name}' exists already: add --replace, or run 'ManageService ${name} reinstall'`,
           ExitCode.serviceExists,
         );
       }
-      if (dryRun) {
-        // The manager prints these; nothing stops, so there is nothing to wait for.
-        if ((await manager.status(name)).state !== "stopped") await manager.control(name, "stop");
-        await manager.remove(name);
-      } else {
-        previous = await readSpec(context.configRoot, name).catch(() => undefined);
-        await stopService(name, context, { quiet: true });
-        await removeService(name, context, { keepStore: true });
-      }
+      previous = await readSpec(context.configRoot, name).catch(() => undefined);
+      await removeService(context, name, { keepStore: true, quiet: true });
     }
 
     // What a dry run prints is what the real install would store: its arguments without --dry-run.
@@ -180,20 +154,14 @@ export async function installService(args: string[], context: CliContext, cwd = 
     const given = args.filter((arg, index) => index >= end || !/^--dry[-_]run$/.test(arg));
     const record = { args: given, cwd, installedAt: new Date().toISOString() };
     try {
-      await createService(context, spec, record, password);
+      await createService(context, spec, { record, password });
     } catch (error) {
-      if (!dryRun) {
-        context.audit(`InstallService ${name}: failed, nothing kept: ${(error as Error).message}`);
-        if (previous) await putBack(context, previous);
-      }
+      context.audit(`InstallService ${name}: failed, nothing kept: ${(error as Error).message}`);
+      if (previous) await putBack(context, previous);
       throw error;
     }
-    if (dryRun) {
-      context.say(`dry run: nothing was written or changed; without --dry-run, the lines above are done`);
-      return ExitCode.ok;
-    }
     context.audit(`InstallService ${name}: installed ${resolved} ${JSON.stringify(spec.arguments)}`);
-    context.say(`installed '${name}' (start: ${spec.start}); start it with: ManageService ${name} start`);
+    context.done(`installed '${name}' (start: ${spec.start}); start it with: ManageService ${name} start`);
     return ExitCode.ok;
   });
 }
@@ -206,107 +174,6 @@ function lockTimeout(value: InstallOptionValues[string] | undefined): number | u
     throw new CliError(`--timeout: '${value}' is not a number of seconds`, ExitCode.badValue);
   }
   return seconds * 1000;
-}
-
-/**
- * Stores the service (its spec and install record), creates it with the service manager running servitor's
- * host, and opens its store to the service's account; a failure on the way undoes all of it. Also nssm's
- * `install` (cli/nssm.ts).
- */
-export async function createService(
-  context: CliContext,
-  spec: ServiceSpec,
-  record: InstallRecord,
-  password?: string,
-): Promise<void> {
-  const directory = serviceDirectory(context.configRoot, spec.name, context.windows);
-  const rollback = await storeService(context, spec, record);
-  let created = false;
-  try {
-    await context.manager.create(spec, hostCommand(spec.name, context.configRoot), password);
-    created = true;
-    for (const line of context.manager.limitations?.(spec) ?? []) context.warn(`servitor: ${line}`);
-    if (context.security) {
-      // After creating: a virtual account (NT SERVICE\<name>) exists only once its service does.
-      const logs = logDirectoryFor(spec, context.configRoot, context.windows);
-      await makeDirectory(context, logs);
-      await context.security.grant(directory, logs, spec);
-    }
-  } catch (error) {
-    if (context.dryRun) throw error;
-    if (created) await context.manager.remove(spec.name).catch(() => {});
-    await rollback();
-    throw error;
-  }
-}
-
-/**
- * Creates again, as it was stored (its store files are still there), a service that was removed to be
- * installed anew when that failed — so that a failed `--replace` or `stop_and_reinstall` leaves the old
- * service, stopped, rather than none. Says what it did; never throws.
- */
-export async function putBack(context: CliContext, previous: ServiceSpec): Promise<void> {
-  const name = previous.name;
-  try {
-    if (await context.manager.exists(name)) return;
-    await context.manager.create(previous, hostCommand(name, context.configRoot));
-    if (context.security) {
-      const directory = serviceDirectory(context.configRoot, name, context.windows);
-      await context.security.grant(
-        directory,
-        logDirectoryFor(previous, context.configRoot, context.windows),
-        previous,
-      );
-    }
-    context.audit(`InstallService ${name}: the previous service put back`);
-    context.warn(`servitor: the previous '${name}' is back as it was (stopped)`);
-  } catch (error) {
-    context.warn(
-      `servitor: the previous '${name}' could not be put back (${(error as Error).message}): ` +
-        `run 'ManageService ${name} reinstall' once the cause is fixed`,
-    );
-  }
-}
-
-/**
- * Makes a directory of the store (and its parents), private to its owner where modes count; true when this
- * call made it, false when it was there. A dry run says so instead.
- */
-async function makeDirectory(context: CliContext, directory: string): Promise<boolean> {
-  if (context.dryRun) {
-    if (!pathExists(directory)) context.dryRun(`mkdir ${directory}${context.windows ? "" : " (mode 0700)"}`);
-    return false;
-  }
-  // mkdir itself says whether it made the directory: a rollback removes only a directory this command made.
-  try {
-    await Deno.mkdir(directory, { mode: 0o700 });
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.AlreadyExists) return false;
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  await Deno.mkdir(path.dirname(directory), { recursive: true, mode: 0o700 });
-  return await makeDirectory(context, directory);
-}
-
-/**
- * Makes a directory of the store and locks it to administrators (Windows) before anything is written into
- * it. An existing one is locked too: it may be older than servitor's locking, or made by someone else.
- */
-async function makePrivateDirectory(context: CliContext, directory: string): Promise<boolean> {
-  const made = await makeDirectory(context, directory);
-  await context.security?.lock(directory);
-  return made;
-}
-
-/** Writes a file of the store atomically, private to its owner; a dry run prints it instead. */
-async function writeStoreFile(context: CliContext, file: string, text: string): Promise<void> {
-  if (context.dryRun) {
-    const body = text.trimEnd().split("\n").map((line) => `    ${line}`).join("\n");
-    context.dryRun(`write ${file}${context.windows ? "" : " (mode 0600)"}:\n${body}`);
-    return;
-  }
-  await writeFileAtomically(file, text);
 }
 
 /** A --config file: the stored configuration's schema; name and program may come from the command line. */
@@ -328,47 +195,4 @@ async function readConfigFile(file: string, name: string): Promise<ServiceSpec> 
   }
   const record = (typeof data === "object" && data !== null ? data : {}) as Record<string, unknown>;
   return parseSpec(YAML.stringify({ program: "?", ...record, name }), file);
-}
-
-/**
- * Writes the service's spec and install record into its directory, locked first (and the store's root);
- * returns how to undo it: the files as they were before (a service removed without --remove_install_args
- * keeps them), or no directory at all. A failure on the way is undone before it is thrown.
- */
-async function storeService(
-  context: CliContext,
-  spec: ServiceSpec,
-  record: InstallRecord,
-): Promise<() => Promise<void>> {
-  const directory = serviceDirectory(context.configRoot, spec.name, context.windows);
-  /** The directories this command made, outermost first: only those are removed again. */
-  const made: string[] = [];
-  const before = new Map<string, string>();
-  for (const file of [SPEC_FILE, INSTALL_FILE]) {
-    try {
-      before.set(file, await Deno.readTextFile(path.join(directory, file)));
-    } catch { /* not there */ }
-  }
-  const undo = async () => {
-    if (made.length) {
-      await Deno.remove(made[0], { recursive: true }).catch(() => {});
-      return;
-    }
-    for (const file of [SPEC_FILE, INSTALL_FILE]) {
-      const text = before.get(file);
-      if (text === undefined) await Deno.remove(path.join(directory, file)).catch(() => {});
-      else await writeFileAtomically(path.join(directory, file), text);
-    }
-  };
-  try {
-    // ProgramData lets every user create folders: the root is locked as well as the service's directory.
-    if (await makePrivateDirectory(context, context.configRoot)) made.push(context.configRoot);
-    if (await makePrivateDirectory(context, directory)) made.push(directory);
-    await writeStoreFile(context, path.join(directory, SPEC_FILE), stringifySpec(spec));
-    await writeStoreFile(context, path.join(directory, INSTALL_FILE), installRecordText(record));
-  } catch (error) {
-    if (!context.dryRun) await undo();
-    throw error;
-  }
-  return context.dryRun ? () => Promise.resolve() : undo;
 }

@@ -97,29 +97,15 @@ async function withContext(
   command: (context: CliContext) => Promise<number>,
   options: { user?: boolean; dryRun?: boolean } = {},
 ): Promise<number> {
-  const [{ platform }, { openAudit }, { describedStoreSecurity, windowsStoreSecurity }] = await Promise.all([
-    import("./platform.ts"),
-    import("./audit.ts"),
-    import("./store_security.ts"),
-  ]);
-  const print = options.dryRun ? (line: string) => console.log(line) : undefined;
-  const warn = (line: string) => console.error(line);
-  const { windows, manager, configRoot: root } = await platform({ user: options.user, dryRun: print, warn });
-  const security = windows ? (print ? describedStoreSecurity(print) : windowsStoreSecurity) : undefined;
-  const audit = print ? { write() {}, close: () => Promise.resolve() } : await openAudit(root, security);
+  const { openCliContext } = await import("./lifecycle_context.ts");
+  const { context, close } = await openCliContext({
+    user: options.user,
+    print: options.dryRun ? (line) => console.log(line) : undefined,
+  });
   try {
-    return await command({
-      manager,
-      configRoot: root,
-      windows,
-      say: (line) => console.log(line),
-      warn,
-      audit: audit.write,
-      security,
-      dryRun: print,
-    });
+    return await command(context);
   } finally {
-    await audit.close();
+    await close();
   }
 }
 

@@ -6,17 +6,16 @@
  */
 import path from "path";
 import type { ManagedState, ManagedStatus } from "../service/manager.ts";
-import { logDirectoryFor, readSpec, serviceDirectory } from "../service/store.ts";
+import { logDirectoryFor, readSpec } from "../service/store.ts";
+import { putBack, removeService, startService, stopService, withServiceLock } from "../service/lifecycle.ts";
 import { windowsCommandLine } from "../service/command_line.ts";
 import type { ServiceSpec } from "../service/spec.ts";
-import { errorLogPath } from "../host/log.ts";
 import { resolveOutputPath } from "../host/monikers.ts";
 import { programEnvironment, serviceEnvironment } from "../host/environment.ts";
 import { checkServiceName, type CliContext, readInstallRecord } from "./context.ts";
 import { CliError, describeFailure } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { owesReason, readReason, reasonDirectory, type ServiceReason } from "./reason.ts";
-import { withLock } from "./service_lock.ts";
 
 export const runModes = [
   "start",
@@ -104,23 +103,18 @@ export async function manageService(args: string[], context: CliContext): Promis
     } else throw new CliError(`ManageService: unknown option '${rest[i]}'`, ExitCode.usage);
   }
 
+  const start = () => startService(context, name, options);
+  const stop = () => stopService(context, name, options);
   const steps: Record<RunMode, (() => Promise<number | void>)[]> = {
-    start: [() => startService(name, context, options)],
+    start: [start],
     status: [() => printStatus(name, context, options)],
-    stop: [() => stopService(name, context, options)],
-    remove: [() => removeService(name, context, options)],
+    stop: [stop],
+    remove: [() => remove(name, context, options)],
     reinstall: [() => reinstall(name, context)],
-    stop_and_remove: [() => stopService(name, context, options), () => removeService(name, context, options)],
-    stop_and_reinstall: [
-      () => stopService(name, context, options),
-      () => replace(name, context),
-    ],
-    stop_and_restart: [
-      () => stopService(name, context, options),
-      () => replace(name, context),
-      () => startService(name, context, options),
-    ],
-    restart: [() => stopService(name, context, options), () => startService(name, context, options)],
+    stop_and_remove: [stop, () => remove(name, context, options)],
+    stop_and_reinstall: [stop, () => replace(name, context)],
+    stop_and_restart: [stop, () => replace(name, context), start],
+    restart: [stop, start],
     pause: [() => control(name, "pause", context)],
     continue: [() => control(name, "continue", context)],
     rotate: [() => control(name, "rotate", context)],
@@ -135,7 +129,7 @@ export async function manageService(args: string[], context: CliContext): Promis
   try {
     const code = unlockedModes.includes(runMode)
       ? await runSteps()
-      : await withLock(context, name, options.timeoutMs, runSteps);
+      : await withServiceLock(context, name, options.timeoutMs, runSteps);
     if (code !== ExitCode.ok) return code;
   } catch (error) {
     if (runMode !== "status") {
@@ -147,149 +141,32 @@ export async function manageService(args: string[], context: CliContext): Promis
   return ExitCode.ok;
 }
 
-/** Polls until the service is in `target`; a progress line after a moment; CliError on timeout or `failed`. */
-async function waitFor(
-  name: string,
-  target: ManagedState,
-  context: CliContext,
-  timeoutMs: number,
-  failed?: (status: ManagedStatus) => Promise<string | undefined>,
-): Promise<ManagedStatus> {
-  const started = Date.now();
-  let told = false;
-  for (;;) {
-    const status = await context.manager.status(name);
-    if (status.state === target) return status;
-    const reason = await failed?.(status);
-    if (reason) throw new CliError(reason, ExitCode.startFailed);
-    const waited = Date.now() - started;
-    if (waited > timeoutMs) {
-      throw new CliError(
-        `'${name}' is still ${status.state.replace("_", " ")} after ${Math.round(waited / 1000)} s ` +
-          `(wanted ${target}); see 'ManageService ${name} status'`,
-        ExitCode.timeout,
-      );
-    }
-    if (!told && waited > 1000) {
-      context.warn(`waiting for '${name}' to be ${target} (${status.state.replace("_", " ")})…`);
-      told = true;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** Removes the service; its line says whether the stored configuration went with it. */
+async function remove(name: string, context: CliContext, options: ManageOptions) {
+  await removeService(context, name, { keepStore: !options.removeInstallArgs, timeoutMs: options.timeoutMs });
+  context.say(
+    options.removeInstallArgs
+      ? `'${name}' is removed, with its stored configuration`
+      : `'${name}' is removed (reinstall with: ManageService ${name} reinstall)`,
+  );
 }
 
-export async function startService(name: string, context: CliContext, options: { timeoutMs?: number } = {}) {
-  const before = await context.manager.status(name);
-  if (before.state === "running") {
-    context.say(`'${name}' is running already`);
-    return;
-  }
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const started = Date.now();
-  await whileStarting(name, context.manager.start(name), context, timeoutMs);
-  await waitFor(name, "running", context, Math.max(0, timeoutMs - (Date.now() - started)), async (status) => {
-    if (status.state !== "stopped") return undefined;
-    return `'${name}' stopped again right after starting: ${await lastError(name, context)}`;
-  });
-  context.say(`'${name}' is running`);
-}
-
-/**
- * The start request itself may take the whole start: systemd's `start` returns once the host said READY=1,
- * after any Start/Pre hook. The same progress line and timeout as waitFor meanwhile.
- */
-async function whileStarting(name: string, start: Promise<void>, context: CliContext, timeoutMs: number) {
-  let progress: ReturnType<typeof setTimeout> | undefined;
-  let timeout: ReturnType<typeof setTimeout> | undefined;
-  try {
-    await Promise.race([
-      start,
-      new Promise<void>(() => {
-        progress = setTimeout(
-          () => context.warn(`waiting for '${name}' to be running (start pending)…`),
-          1000,
-        );
-      }),
-      new Promise<void>((_, reject) => {
-        timeout = setTimeout(() =>
-          reject(
-            new CliError(
-              `'${name}' is still start pending after ${Math.round(timeoutMs / 1000)} s (wanted running); ` +
-                `see 'ManageService ${name} status'`,
-              ExitCode.timeout,
-            ),
-          ), timeoutMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(progress);
-    clearTimeout(timeout);
-  }
-}
-
-export async function stopService(
-  name: string,
-  context: CliContext,
-  options: { timeoutMs?: number; quiet?: boolean } = {},
-) {
-  const before = await context.manager.status(name);
-  if (before.state === "stopped") {
-    if (!options.quiet) context.say(`'${name}' is stopped already`);
-    return;
-  }
-  if (before.state !== "stop_pending") await context.manager.control(name, "stop");
-  await waitFor(name, "stopped", context, options.timeoutMs ?? 60_000);
-  if (!options.quiet) context.say(`'${name}' is stopped`);
-}
-
-export async function removeService(
-  name: string,
-  context: CliContext,
-  options: { removeInstallArgs?: boolean; keepStore?: boolean } = {},
-) {
-  // Removing a running service would leave it running, marked for deletion (Windows), or gone from
-  // systemd with its process alive: it is stopped first, and the person told so.
-  const { state } = await context.manager.status(name);
-  if (state !== "stopped") {
-    context.say(`'${name}' is ${state.replace("_", " ")}: stopping it first`);
-    await stopService(name, context, { quiet: true });
-  }
-  await context.manager.remove(name);
-  // The SCM deletes a service once its last handle is closed: wait until it is gone from the list.
-  const deadline = Date.now() + 10_000;
-  while (await context.manager.exists(name)) {
-    if (Date.now() > deadline) {
-      throw new CliError(
-        `'${name}' is marked for deletion but still there: close services.msc`,
-        ExitCode.timeout,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  if (options.removeInstallArgs && !options.keepStore) {
-    await Deno.remove(serviceDirectory(context.configRoot, name, context.windows), { recursive: true })
-      .catch(() => {});
-    context.say(`'${name}' is removed, with its stored configuration`);
-  } else if (!options.keepStore) {
-    context.say(`'${name}' is removed (reinstall with: ManageService ${name} reinstall)`);
-  }
-}
-
-/** Installs the service again from its stored install arguments, in the directory they were given in. */
 /** Removes the service and installs it again from its stored arguments; a failed install puts the old back. */
 async function replace(name: string, context: CliContext): Promise<number> {
   const previous = await readSpec(context.configRoot, name).catch(() => undefined);
-  await removeService(name, context, { removeInstallArgs: false });
+  await removeService(context, name, { keepStore: true });
+  context.say(`'${name}' is removed (reinstall with: ManageService ${name} reinstall)`);
   try {
     return await reinstall(name, context);
   } catch (error) {
-    if (previous) await (await import("./install.ts")).putBack(context, previous);
+    if (previous) await putBack(context, previous);
     throw error;
   }
 }
 
 async function reinstall(name: string, context: CliContext): Promise<number> {
   const record = await readInstallRecord(context.configRoot, name);
+  // Loaded only for a reinstall: InstallService's option table is most of what a ManageService would load.
   const { installService } = await import("./install.ts");
   try {
     return await installService(record.args, context, record.cwd);
@@ -307,16 +184,6 @@ async function reinstall(name: string, context: CliContext): Promise<number> {
 async function control(name: string, which: "pause" | "continue" | "rotate", context: CliContext) {
   await context.manager.control(name, which);
   context.say(`'${name}': ${which} sent`);
-}
-
-/** Why the service stopped, with where its error log is, or where to look. */
-async function lastError(name: string, context: CliContext): Promise<string> {
-  // A spec that can't be read (the very reason, often) leaves the host's default log directory.
-  const spec = await readSpec(context.configRoot, name).catch(() => undefined);
-  const directory = reasonDirectory(name, spec, context.configRoot, context.windows);
-  const { reason } = await readReason(name, directory, "stopped");
-  const file = errorLogPath(directory, name);
-  return reason ? `${reason} (${file})` : `no reason recorded; see ${file}`;
 }
 
 /** Variables whose values belong to the account the service runs as, not to the person asking. */

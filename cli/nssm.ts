@@ -16,25 +16,15 @@
  * @module
  */
 import path from "path";
-import type { ManagedState } from "../service/manager.ts";
+import { type ManagedState, ServiceManagerError } from "../service/manager.ts";
 import { defaultSpec } from "../service/spec.ts";
-import {
-  logDirectoryFor,
-  parseSpec,
-  readSpec,
-  serviceDirectory,
-  SPEC_FILE,
-  stringifySpec,
-  writeSpec,
-} from "../service/store.ts";
-import { Win32Error } from "../ffi/error.ts";
-import { ERROR_SERVICE_NOT_ACTIVE } from "../ffi/constants.ts";
-import { serviceStates } from "../ffi/types.ts";
-import { checkServiceName, type CliContext, hostCommand, INSTALL_FILE } from "./context.ts";
+import { parseSpec, readSpec, serviceDirectory, SPEC_FILE, stringifySpec } from "../service/store.ts";
+import { checkServiceName, type CliContext, INSTALL_FILE } from "./context.ts";
 import { CliError, describeFailure } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { readHostStatus, shownState } from "./manage.ts";
-import { createService, resolveProgram } from "./install.ts";
+import { resolveProgram } from "./install.ts";
+import { createService, updateService, withServiceLock } from "../service/lifecycle.ts";
 import {
   cantCreateService,
   cantEnumerateServices,
@@ -46,12 +36,10 @@ import {
   subparameterRequired,
 } from "./nssm_messages.ts";
 import { servitorCommand } from "./self.ts";
-import { withLock } from "./service_lock.ts";
 import {
   dumpEntries,
   findParameter,
   foreignParameters,
-  meaninglessUnderSystemd,
   nssmAccount,
   type NssmParameter,
   nssmParameters,
@@ -192,7 +180,7 @@ async function locked(
 ): Promise<number> {
   if (!changingVerbs.includes(verb) || args[0] === undefined) return await work();
   const name = verb === "install" ? args[0] : await resolveService(args[0], context).catch(() => undefined);
-  return await withLock(context, name ?? args[0], undefined, work);
+  return await withServiceLock(context, name ?? args[0], undefined, work);
 }
 
 function run(verb: NssmVerb, args: readonly string[], context: CliContext): Promise<number> {
@@ -313,7 +301,9 @@ async function install(args: readonly string[], context: CliContext): Promise<nu
   // For ManageService reinstall: the same service, as InstallService takes it.
   const record = [resolved, "--service_name", name, "--working_dir", spec.directory, "--", ...spec.arguments];
   try {
-    await createService(context, spec, { args: record, cwd, installedAt: new Date().toISOString() });
+    await createService(context, spec, {
+      record: { args: record, cwd, installedAt: new Date().toISOString() },
+    });
   } catch (error) {
     context.audit(`install ${name}: failed, nothing kept: ${(error as Error).message}`);
     throw new NssmFailure(describeFailure(error).line, NSSM.getFailed);
@@ -418,10 +408,11 @@ async function edit(
     return ExitCode.ok;
   }
 
-  const meaningless = context.windows ? undefined : meaninglessUnderSystemd(parameter.name);
+  const meaningless = context.manager.ignoredSettings?.[parameter.name];
   if (meaningless && mode !== "reset") {
     context.warn(
-      `servitor: ${parameter.name} means nothing under systemd (${meaningless}): kept, but it changes nothing here`,
+      `servitor: ${parameter.name} means nothing under ${context.manager.kind} (${meaningless}): kept, but it ` +
+        "changes nothing here",
     );
   }
   if (mode === "get") {
@@ -454,7 +445,7 @@ async function edit(
     if (error instanceof ParameterError) throw editFailure(mode, parameter.name, name, error.message);
     throw error;
   }
-  await apply(parameter, spec, change.spec, change.password, context);
+  await apply(parameter, change.spec, change.password, context);
   context.audit(`${mode} ${name} ${parameter.name}: done`);
   context.say(
     change.outcome === "set"
@@ -515,7 +506,6 @@ async function knownDependencies(next: NssmSpec, before: NssmSpec, context: CliC
 /** Stores the changed spec; what the service manager holds is applied to it too, or nothing is changed. */
 async function apply(
   parameter: NssmParameter,
-  before: NssmSpec,
   spec: NssmSpec,
   password: string | undefined,
   context: CliContext,
@@ -535,26 +525,10 @@ async function apply(
         : `${parameter.name}: ${message}`,
     );
   }
-  await writeSpec(context.configRoot, spec);
-  if (!parameter.native) return;
-  const host = hostCommand(spec.name, context.configRoot);
-  let updated = false;
   try {
-    await context.manager.update(spec, host, password);
-    updated = true;
-    for (const line of context.manager.limitations?.(spec) ?? []) context.warn(`servitor: ${line}`);
-    if (parameter.name === "ObjectName" && context.security) {
-      // The store is readable by the service's account: a new account reads it, the old one no more.
-      const directory = serviceDirectory(context.configRoot, spec.name, context.windows);
-      await context.security.grant(
-        directory,
-        logDirectoryFor(spec, context.configRoot, context.windows),
-        spec,
-      );
-    }
+    // Only what the service manager holds reaches it: the store alone changes for the other parameters.
+    await updateService(context, spec.name, spec, { password });
   } catch (error) {
-    if (updated) await context.manager.update(before, host).catch(() => {});
-    await writeSpec(context.configRoot, before);
     throw editFailure("set", parameter.name, spec.name, `${parameter.name}: ${describeFailure(error).line}`);
   }
 }
@@ -598,11 +572,25 @@ async function foreignSpec(name: string, context: CliContext): Promise<NssmSpec>
 // status, list, processes
 
 /**
- * nssm's name and number of a state: winsvc.h's, SERVICE_STOPPED (1) … SERVICE_PAUSED (7), from ffi's
- * table. systemd's states are mapped onto these (service/manager.ts), so they read the same there.
+ * The number `statuscode` exits with for a state: nssm's, which are winsvc.h's, SERVICE_STOPPED (1) …
+ * SERVICE_PAUSED (7) — part of nssm's interface, whichever manager runs the service.
+ */
+const nssmStateNumbers: Record<ManagedState, number> = {
+  stopped: 1,
+  start_pending: 2,
+  stop_pending: 3,
+  running: 4,
+  continue_pending: 5,
+  pause_pending: 6,
+  paused: 7,
+};
+
+/**
+ * nssm's name and number of a state. systemd's states are mapped onto these (service/manager.ts), so they
+ * read the same there.
  */
 export function nssmState(state: ManagedState): [string, number] {
-  return [`SERVICE_${state.toUpperCase()}`, serviceStates.toWin32(state)];
+  return [`SERVICE_${state.toUpperCase()}`, nssmStateNumbers[state]];
 }
 
 /** `status` exits 0; `statuscode` exits with the state's number, and 0 when it could not tell. */
@@ -706,11 +694,10 @@ async function awaitResponse(
   }
 }
 
-/** FormatMessage's text for a failure (nssm prints error_string()), or the failure's own line. */
+/** The system's text for a failure (nssm prints error_string()), or the failure's own line. */
 function systemText(error: unknown): string {
-  const cause = error instanceof Error ? error.cause : undefined;
-  const win32 = error instanceof Win32Error ? error : cause instanceof Win32Error ? cause : undefined;
-  if (win32) return win32.systemMessage || `error ${win32.code}`;
+  const system = error instanceof ServiceManagerError ? error.system : undefined;
+  if (system) return system.message || `error ${system.code}`;
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -731,10 +718,8 @@ async function control(control: Control, args: readonly string[], context: CliCo
   } catch (error) {
     context.warn(`${name}: ${word}: ${systemText(error)}`);
     // Stopping a service that is not running is no failure to nssm.
-    const win32 = error instanceof Win32Error ? error : (error as Error)?.cause;
-    return control === "stop" && win32 instanceof Win32Error && win32.code === ERROR_SERVICE_NOT_ACTIVE
-      ? ExitCode.ok
-      : NSSM.failed;
+    const notRunning = error instanceof ServiceManagerError && error.failure === "not_running";
+    return control === "stop" && notRunning ? ExitCode.ok : NSSM.failed;
   }
   const initial = control === "start" ? "stopped" : (await context.manager.status(name)).state;
   // nssm stops waiting for a start after AppThrottle, because it reports RUNNING only once the program has

@@ -1141,30 +1141,6 @@ export function findParameter(name: string): NssmParameter | undefined {
   );
 }
 
-/**
- * The parameters that mean nothing under systemd, and why: they are kept (a service moved to Windows, or a
- * dump run there, finds them), but `set` and `get` say they change nothing on Linux.
- *
- * @example
- * ```ts
- * import { meaninglessUnderSystemd } from "./nssm_parameters.ts";
- * meaninglessUnderSystemd("appnoconsole"); // "Windows consoles: a program under systemd has none"
- * meaninglessUnderSystemd("AppThrottle"); // undefined
- * ```
- */
-export function meaninglessUnderSystemd(name: string): string | undefined {
-  const parameter = findParameter(name);
-  return parameter && withoutMeaningUnderSystemd[parameter.name];
-}
-
-const withoutMeaningUnderSystemd: Record<string, string> = {
-  AppNoConsole: "Windows consoles: a program under systemd has none",
-  AppStopMethodThreads: "WM_QUIT to the program's threads: Linux has no such stop method",
-  DependOnGroup: "the SCM's load-order groups: systemd has none",
-  Type: "the SCM's service type: a systemd unit has none",
-  PreshutdownTimeout: "the SCM's preshutdown notification: systemd stops services with their own timeout",
-};
-
 /** The parameters valid for a service servitor does not manage: what the service manager itself holds. */
 export const foreignParameters: readonly string[] = [
   "DependOnGroup",

@@ -10,7 +10,7 @@
 import path from "path";
 import type { ManagedState, ManagedStatus } from "../service/manager.ts";
 import { defaultSpec, type ServiceSpec } from "../service/spec.ts";
-import { logDirectoryFor } from "../service/store.ts";
+import { logDirectoryFor, readSpec } from "../service/store.ts";
 import { errorLogPath } from "../host/log.ts";
 
 /** What status.json says, as far as the reason goes. */
@@ -151,4 +151,14 @@ export async function readReason(
     reason: chooseReason(shown, current, statusFile, errorLine),
     errorLog: exists ? file : undefined,
   };
+}
+
+/** Why `name` stopped right after starting, with where its error log is, or where to look. */
+export async function whyStopped(name: string, configRoot: string, windows: boolean): Promise<string> {
+  // A spec that can't be read (the very reason, often) leaves the host's default log directory.
+  const spec = await readSpec(configRoot, name).catch(() => undefined);
+  const directory = reasonDirectory(name, spec, configRoot, windows);
+  const { reason } = await readReason(name, directory, "stopped");
+  const file = errorLogPath(directory, name);
+  return reason ? `${reason} (${file})` : `no reason recorded; see ${file}`;
 }

@@ -4,6 +4,7 @@
  * a Ctrl-C at the host's terminal reaches the host alone, which then stops the program the configured way.
  * @module
  */
+import { POSIX_STOP_METHODS } from "../service/stop_timing.ts";
 import os from "node:os";
 import {
   type Launcher,
@@ -32,7 +33,7 @@ const niceness: Record<Priority, number> = {
 };
 
 export const posixLauncher: Launcher = {
-  methods: ["interrupt", "close", "kill"],
+  methods: POSIX_STOP_METHODS,
   launch(options: LaunchOptions): Program {
     // Each wrapper execs what follows it, so the pid is the program's, and the affinity and the output files
     // hold from its first instruction.

@@ -10,29 +10,16 @@
 import type { ServiceExitCode, ServiceState } from "../service/vocabulary.ts";
 import { exitActionFor, type HookEvent, type ServiceSpec } from "../service/spec.ts";
 import type { StopMethod } from "./launcher.ts";
+import { HostExitCode, startHintMs, stopSteps } from "../service/stop_timing.ts";
 import { nextThrottleCount, restartBudget, restartDelayMs } from "./throttle.ts";
 
-/**
- * The service-specific exit codes the host reports when it, not the program, ends the service; also the
- * host's process exit code. They fit in a byte (a Linux exit status) and stay clear of systemd's own 200–243.
- */
-export const HostExitCode = {
-  /** The stored configuration is missing or invalid. */
-  configuration: 250,
-  /** The program could not be started. */
-  launchFailed: 251,
-  /** A Start/Pre hook exited with 99. */
-  startAborted: 252,
-  /** The restart budget was spent. */
-  restartBudgetSpent: 253,
-  /** The host itself failed. */
-  internal: 254,
-} as const;
-
-/** How long the host allows itself to start the program once hooks are done (rotation included). */
-export const LAUNCH_ALLOWANCE_MS = 5_000;
-/** How long the host waits for the program to vanish after the last stop method. */
-export const KILL_WAIT_MS = 3_000;
+export {
+  HostExitCode,
+  KILL_WAIT_MS,
+  LAUNCH_ALLOWANCE_MS,
+  startHintMs,
+  stopSteps,
+} from "../service/stop_timing.ts";
 
 /** What the program is doing. */
 export type Phase =
@@ -146,21 +133,6 @@ export function initialState(): SupervisorState {
   };
 }
 
-/** The stop escalation for a spec: the methods not skipped, each with how long to wait after it. */
-export function stopSteps(options: SupervisorOptions): { method: StopMethod; waitMs: number }[] {
-  const { stop } = options.spec;
-  const waits: Record<StopMethod, number> = {
-    interrupt: stop.consoleMs,
-    close: stop.windowMs,
-    quit: stop.threadsMs,
-    kill: KILL_WAIT_MS,
-  };
-  const bits: Record<StopMethod, number> = { interrupt: 1, close: 2, quit: 4, kill: 8 };
-  return options.methods
-    .filter((method) => (stop.skip & bits[method]) === 0)
-    .map((method) => ({ method, waitMs: waits[method] }));
-}
-
 /** The whole stop, from a step on, for the wait hint: the SCM must never think the service hung. */
 function stopHintMs(options: SupervisorOptions, fromStep: number): number {
   return stopSteps(options).slice(fromStep).reduce((sum, step) => sum + step.waitMs, 0) + 1_000;
@@ -172,12 +144,6 @@ const START_ABORTED = "the Start/Pre hook exited with 99: the start is aborted";
 /** What is left of a stop once the program has exited: the Exit/Post hook, up to its deadline. */
 function exitPostHintMs(options: SupervisorOptions): number {
   return (options.spec.hooks["Exit/Post"] ? options.spec.hookDeadlineMs : 0) + 1_000;
-}
-
-/** How long a start may take once the host runs: Start/Pre, rotation at start, the launch. */
-export function startHintMs(options: SupervisorOptions): number {
-  const preHook = options.spec.hooks["Start/Pre"] ? options.spec.hookDeadlineMs : 0;
-  return preHook + LAUNCH_ALLOWANCE_MS + options.spec.output.rotation.delayMs;
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;

@@ -7,12 +7,15 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { ERROR_SERVICE_MARKED_FOR_DELETE } from "../ffi/constants.ts";
-import { Win32Error } from "../ffi/error.ts";
-import type { HostCommand, ServiceManager } from "../service/manager.ts";
+import type { HostCommand } from "../service/manager.ts";
+import { connectServiceManager } from "../service/connect.ts";
 import { type Account, defaultSpec, type StartMode } from "../service/spec.ts";
-import { defaultConfigRoot } from "../service/store.ts";
-import { withServiceLock } from "../service/lock.ts";
+import {
+  createManagerEntry,
+  type LifecycleContext,
+  removeService,
+  withServiceLock,
+} from "../service/lifecycle.ts";
 
 /**
  * What {@link installSelf} installs.
@@ -96,24 +99,8 @@ export function grantedPermissionFlags(): string[] {
     .map((name) => `--allow-${name}`);
 }
 
-/**
- * The platform's service manager, loaded only where it runs. On Linux the units it writes run the program
- * itself (`Type=notify`), not servitor's host.
- */
-async function serviceManager(user: boolean, notifiesThroughLibc = false): Promise<ServiceManager> {
-  if (Deno.build.os === "windows") {
-    const { connectScmManager } = await import("../service/scm_manager.ts");
-    return connectScmManager();
-  }
-  const { connectSystemd } = await import("../systemd/manager.ts");
-  return connectSystemd({ user, selfService: { notifiesThroughLibc } });
-}
-
 /** How long a running service gets to stop before it is removed. */
 const STOP_TIMEOUT_MS = 60_000;
-/** How long a removed service may take to be gone (a handle still open elsewhere keeps it). */
-const GONE_TIMEOUT_MS = 10_000;
-const POLL_MS = 100;
 
 /**
  * Installs this program as the service `options.name`, replacing one of that name (stopped first): the
@@ -145,17 +132,17 @@ export async function installSelf(options: InstallSelfOptions): Promise<void> {
     runFlags: options.runFlags ?? grantedPermissionFlags(),
   };
   const ffiGranted = Deno.permissions.querySync({ name: "ffi" }).state === "granted";
-  const manager = await serviceManager(options.user ?? false, notifiesThroughLibc(facts, ffiGranted));
-  await withSelfLock(options.name, options.user ?? false, () => replaceService(manager, facts, options));
+  const context = await selfContext(options.user ?? false, notifiesThroughLibc(facts, ffiGranted));
+  await withServiceLock(context, options.name, undefined, () => replaceService(context, facts, options));
 }
 
 /** Removes the service of that name, if any, and creates it anew to run this program. */
 async function replaceService(
-  manager: ServiceManager,
+  context: LifecycleContext,
   facts: SelfCommandFacts,
   options: InstallSelfOptions,
 ): Promise<void> {
-  await removeService(manager, options.name);
+  const removed = await removeIfThere(context, options.name);
   const command = selfServiceCommand(facts, options.args);
   const spec = defaultSpec(options.name, command.program, command.args);
   spec.displayName = options.displayName ?? options.name;
@@ -163,18 +150,7 @@ async function replaceService(
   spec.start = options.start ?? "auto";
   spec.account = options.account ?? spec.account;
   spec.dependsOn = [...(options.dependsOn ?? [])];
-  const deadline = Date.now() + GONE_TIMEOUT_MS;
-  for (;;) {
-    try {
-      await manager.create(spec, command, options.password);
-      return;
-    } catch (error) {
-      // The old service is deleted once the last handle to it is closed: the Services console, say.
-      const markedForDelete = error instanceof Win32Error && error.code === ERROR_SERVICE_MARKED_FOR_DELETE;
-      if (!markedForDelete || Date.now() > deadline) throw error;
-      await sleep(POLL_MS);
-    }
-  }
+  await createManagerEntry(context, spec, command, { password: options.password, afterRemoval: removed });
 }
 
 /**
@@ -188,45 +164,36 @@ async function replaceService(
  * ```
  */
 export async function uninstallSelf(name: string, options: { user?: boolean } = {}): Promise<boolean> {
-  const manager = await serviceManager(options.user ?? false);
-  return await withSelfLock(name, options.user ?? false, () => removeService(manager, name));
+  const context = await selfContext(options.user ?? false);
+  return await withServiceLock(context, name, undefined, () => removeIfThere(context, name));
 }
 
 /**
- * Runs `work` holding the service's lock (service/lock.ts) where servitor's own commands take it, in the
- * store's root: installSelf, uninstallSelf and servitor's InstallService or ManageService on the same name
- * take turns. A root or lock folder made here is made the administrators' alone (Windows), as the store.
+ * The lifecycle's context for a program that is a service by itself: silent, and nothing of it in the store
+ * but the service's lock (service/lock.ts), taken where servitor's own commands take it, in the store's
+ * root: installSelf, uninstallSelf and servitor's InstallService or ManageService on the same name take
+ * turns. A root or lock folder made here is made the administrators' alone (Windows), as the store.
  */
-async function withSelfLock<T>(name: string, user: boolean, work: () => Promise<T>): Promise<T> {
-  const windows = Deno.build.os === "windows";
-  let root = Deno.env.get("SERVITOR_CONFIG_ROOT") || defaultConfigRoot(windows);
-  if (!Deno.env.get("SERVITOR_CONFIG_ROOT") && user && !windows) {
-    root = (await import("../systemd/paths.ts")).userConfigRoot();
-  }
-  const secure = windows
-    ? async (directory: string) => (await import("../ffi/security.ts")).secureDirectory(directory, {})
-    : undefined;
-  return await withServiceLock({ root, name, windows, secure }, work);
+async function selfContext(user: boolean, notifiesThroughLibc = false): Promise<LifecycleContext> {
+  // On Linux the units it writes run the program itself (`Type=notify`), not servitor's host.
+  const connection = await connectServiceManager({ user, selfService: { notifiesThroughLibc } });
+  const quiet = () => {};
+  return {
+    ...connection,
+    // Only the lock's folders are made here: the store's files are servitor's commands' own.
+    security: connection.security && { lock: connection.security.lock, grant: () => Promise.resolve() },
+    say: quiet,
+    warn: quiet,
+    audit: quiet,
+    hostCommand: () => {
+      throw new Error("installSelf runs the program itself, not servitor's host");
+    },
+  };
 }
 
-async function removeService(manager: ServiceManager, name: string): Promise<boolean> {
-  if (!await manager.exists(name)) return false;
-  if ((await manager.status(name)).state !== "stopped") {
-    await manager.control(name, "stop").catch(() => {
-      // Stopping already, or stopped meanwhile: the wait below tells.
-    });
-    const deadline = Date.now() + STOP_TIMEOUT_MS;
-    while ((await manager.status(name)).state !== "stopped") {
-      if (Date.now() > deadline) {
-        throw new Error(`${name} did not stop within ${STOP_TIMEOUT_MS / 1000} s: it is not removed`);
-      }
-      await sleep(POLL_MS);
-    }
-  }
-  await manager.remove(name);
+/** Stops (waiting) and removes the service `name` when there is one, its store left alone; true if there was. */
+async function removeIfThere(context: LifecycleContext, name: string): Promise<boolean> {
+  if (!await context.manager.exists(name)) return false;
+  await removeService(context, name, { keepStore: true, quiet: true, timeoutMs: STOP_TIMEOUT_MS });
   return true;
-}
-
-function sleep(ms: number) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

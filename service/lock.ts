@@ -43,7 +43,7 @@ export interface ServiceLockOptions {
   windows?: boolean;
   /** The holder's command line, as others are told it; this process's by default. */
   command?: string;
-  /** Makes a directory the lock made the administrators' alone (Windows: cli/store_security.ts). */
+  /** Makes a directory the lock made the administrators' alone (Windows: scm/store_security.ts). */
   secure?: (directory: string) => Promise<void>;
   /** Told once, after a moment of waiting, who holds the lock (undefined: it has not said yet). */
   onWait?: (holder: LockHolder | undefined) => void;

@@ -1,6 +1,6 @@
 /**
  * The one interface to a service manager — the Windows SCM or systemd — chosen once at start-up
- * (cli/platform.ts). The CLI speaks only to this; each backend maps a ServiceSpec onto its manager.
+ * (service/connect.ts). The CLI speaks only to this; each backend maps a ServiceSpec onto its manager.
  * @module
  */
 import type { ServiceSpec } from "./spec.ts";
@@ -60,17 +60,45 @@ export type ManagerFailure =
   | "refused"
   /** Another command holds the service's lock (service/lock.ts). */
   | "busy"
+  /** The service did not reach the state asked for in time (service/lifecycle.ts's waits). */
+  | "timed_out"
+  /** The service was started but stopped again (service/lifecycle.ts's start). */
+  | "start_failed"
+  /** A control sent to a service that is not running (stop of a stopped service). */
+  | "not_running"
+  /** Asked of a backend that has no such thing (a user's own services on Windows). */
+  | "unsupported"
   | "failed";
 
-/** A service manager's failure, as one line for a person. */
+/** The system's own word on a failure: its code and message, for a line that must quote them (nssm's). */
+export interface SystemFailure {
+  /** The system's code: a Win32 error code, or a systemctl exit status. */
+  code: number;
+  /** The system's message for it ("The specified service does not exist as an installed service."). */
+  message: string;
+  /** The system call or command that failed (OpenServiceW, systemctl start …). */
+  call?: string;
+}
+
+/**
+ * A service manager's failure, as one line for a person: the only failure a backend lets through the
+ * ServiceManager interface, so nothing above a backend looks at a Win32 code or a systemctl exit status.
+ * `system` keeps the system's own word where a line must quote it.
+ */
 export class ServiceManagerError extends Error {
-  constructor(message: string, readonly failure: ManagerFailure, options?: ErrorOptions) {
+  readonly system?: SystemFailure;
+  constructor(
+    message: string,
+    readonly failure: ManagerFailure,
+    options?: ErrorOptions & { system?: SystemFailure },
+  ) {
     super(message, options);
     this.name = "ServiceManagerError";
+    this.system = options?.system;
   }
 }
 
-/** A service manager: the SCM or systemd. Every method throws a ServiceManagerError (or a Win32Error). */
+/** A service manager: the SCM or systemd. Every method throws a ServiceManagerError, and nothing else. */
 export interface ServiceManager {
   readonly kind: "scm" | "systemd";
   /**
@@ -96,4 +124,14 @@ export interface ServiceManager {
    * or an update); none when absent.
    */
   limitations?(spec: ServiceSpec): string[];
+  /**
+   * The manager's entry for `spec` as text (systemd: the unit file; the SCM: the fields it holds), never
+   * with a password: when two specs' entries are equal, changing one into the other needs no `update`.
+   */
+  entry?(spec: ServiceSpec, host: HostCommand): string;
+  /**
+   * The settings this manager gives no meaning, by their nssm parameter names (the names `get` and `set`
+   * take), each with why: they are kept in the store, but change nothing here.
+   */
+  readonly ignoredSettings?: Readonly<Record<string, string>>;
 }

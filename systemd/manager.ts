@@ -14,6 +14,7 @@
  * @module
  */
 import path from "path";
+import { systemdIgnoredSettings } from "./ignored_settings.ts";
 import {
   type HostCommand,
   type InstalledService,
@@ -163,9 +164,15 @@ export function statusOf(properties: UnitProperties): ManagedStatus {
 
 class SystemdManager implements ServiceManager {
   readonly kind = "systemd";
+  readonly ignoredSettings = systemdIgnoredSettings;
 
   limitations(spec: ServiceSpec): string[] {
     return recoveryLimitations(spec);
+  }
+
+  /** The unit file: all that systemd holds of a service. */
+  entry(spec: ServiceSpec, host: HostCommand): string {
+    return renderUnit(spec, host, this.#unitOptions);
   }
 
   readonly #systemctl: Systemctl;

@@ -103,5 +103,7 @@ export function systemctlError(args: string[], result: CommandResult): ServiceMa
     `exit code ${result.code}`;
   const [, failure, hint] = failures.find(([pattern]) => pattern.test(said)) ?? [/./, "failed", ""];
   const shownHint = failure === "unavailable" && !args.includes("--user") ? "" : hint;
-  return new ServiceManagerError(`${SYSTEMCTL} ${args.join(" ")}: ${said}${shownHint}`, failure);
+  return new ServiceManagerError(`${SYSTEMCTL} ${args.join(" ")}: ${said}${shownHint}`, failure, {
+    system: { code: result.code, message: said, call: [SYSTEMCTL, ...args].join(" ") },
+  });
 }

@@ -30,8 +30,7 @@ import { ServiceManagerError } from "../service/manager.ts";
 import type { ExitAction, ServiceSpec, StartMode } from "../service/spec.ts";
 import { exitActionFor } from "../service/spec.ts";
 import { startModes } from "../service/schema.ts";
-import { posixLauncher } from "../host/launcher_posix.ts";
-import { HostExitCode, startHintMs, stopSteps } from "../host/supervisor.ts";
+import { HostExitCode, POSIX_STOP_METHODS, startHintMs, stopSteps } from "../service/stop_timing.ts";
 import path from "path";
 import { SPEC_FILE } from "../service/store.ts";
 import { escapeSpecifiers, execLine, freeText, opaqueValue, pathWord, readOpaqueValue } from "./escape.ts";
@@ -141,7 +140,7 @@ export function restartPolicy(spec: ServiceSpec): RestartPolicy {
 
 /** How long a stop may take, from SIGTERM to the host's exit: Stop/Pre, the escalation, Exit/Post, a margin. */
 export function stopTimeoutMs(spec: ServiceSpec): number {
-  const escalation = stopSteps({ spec, methods: posixLauncher.methods })
+  const escalation = stopSteps({ spec, methods: POSIX_STOP_METHODS })
     .reduce((sum, step) => sum + step.waitMs, 0);
   const hooks = (["Stop/Pre", "Exit/Post"] as const)
     .filter((event) => spec.hooks[event])
@@ -154,7 +153,7 @@ export function stopTimeoutMs(spec: ServiceSpec): number {
  * and the launch. The host extends it while it goes on (EXTEND_TIMEOUT_USEC=); this holds without that.
  */
 export function startTimeoutMs(spec: ServiceSpec): number {
-  return startHintMs({ spec, methods: posixLauncher.methods }) + START_MARGIN_MS;
+  return startHintMs({ spec, methods: POSIX_STOP_METHODS }) + START_MARGIN_MS;
 }
 
 /**

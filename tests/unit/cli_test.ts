@@ -1,5 +1,6 @@
 import { assertEquals, assertMatch, assertOk, assertRejects } from "../assert.ts";
-import { createService } from "../../cli/install.ts";
+import { createService } from "../../service/lifecycle.ts";
+import { cliContext } from "../../cli/lifecycle_context.ts";
 import { manageService, outputFile, shownState } from "../../cli/manage.ts";
 import { nssmState } from "../../cli/nssm.ts";
 import { CliError } from "../../cli/errors.ts";
@@ -9,6 +10,8 @@ import { defaultSpec } from "../../service/spec.ts";
 import { commandLineFor, describeFailure, VERSION } from "../../cli/main.ts";
 import { invokedExecutable, PERMISSIONS, selfCommand, servitorCommand } from "../../cli/self.ts";
 import { Win32Error } from "../../ffi/error.ts";
+import { scmFailure } from "../../scm/errors.ts";
+import { ServiceManagerError } from "../../service/manager.ts";
 import { parseSpec } from "../../service/store.ts";
 import { renderUnit } from "../../systemd/unit.ts";
 import YAML from "yaml";
@@ -45,15 +48,30 @@ Deno.test("the command word is matched without regard to case", async () => {
   assertEquals((await servitor("--HELP")).code, 0);
 });
 
-Deno.test("a Win32 failure a person meets is one line with the function, the code, the message and what to do", () => {
-  const denied = describeFailure(new Win32Error("OpenSCManagerW", 5, "Access is denied."));
-  assertEquals(denied.exitCode, 4);
+Deno.test("a Win32 failure leaves the SCM backend as a ServiceManagerError: one line, its exit code, and the system's code and message kept", () => {
+  const failure = (fn: string, code: number, message = "…") =>
+    scmFailure(new Win32Error(fn, code, message), "web") as ServiceManagerError;
+  const denied = failure("OpenSCManagerW", 5, "Access is denied.");
+  assertOk(denied instanceof ServiceManagerError);
+  assertEquals(describeFailure(denied), {
+    line: "access denied (OpenSCManagerW): run from an elevated prompt (Run as administrator)",
+    exitCode: 4,
+  });
+  assertEquals(denied.system, { code: 5, message: "Access is denied.", call: "OpenSCManagerW" });
+  assertEquals(describeFailure(failure("OpenServiceW", 1060)).exitCode, 6);
+  assertEquals(describeFailure(failure("CreateServiceW", 1073)).exitCode, 7);
+  assertEquals(describeFailure(failure("CreateServiceW", 1072)).exitCode, 7);
+  assertEquals(failure("ControlService", 1062).failure, "not_running");
+  assertEquals(describeFailure(failure("ControlService", 1062)).exitCode, 13);
+  // Any other code: the function, the code, the system's message and any hint, as the manager's failure.
   assertEquals(
-    denied.line,
-    "OpenSCManagerW failed with error 5: Access is denied. (run it from an elevated prompt (Run as administrator))",
+    describeFailure(failure("StartServiceW", 1069, "The service did not start due to a logon failure.")),
+    {
+      line: "StartServiceW failed with error 1069: The service did not start due to a logon failure. " +
+        "(the account or its password was refused)",
+      exitCode: 5,
+    },
   );
-  assertEquals(describeFailure(new Win32Error("OpenServiceW", 1060, "…")).exitCode, 6);
-  assertEquals(describeFailure(new Win32Error("CreateServiceW", 1073, "…")).exitCode, 7);
   assertOk(describeFailure(new TypeError("boom")).line.includes("--debug"));
 });
 
@@ -255,31 +273,35 @@ Deno.test("the store and its service's directory are locked before anything is w
     const shown = (file: string) => file.replace(`${parent}/`, "");
     const contents = (directory: string) =>
       [...Deno.readDirSync(directory)].map((entry) => entry.name).sort();
-    const context = (fail?: "create" | "grant"): CliContext => ({
-      manager: recordingManager(events, fail === "create" ? "create" : undefined),
-      configRoot: root,
-      windows: false,
-      say() {},
-      warn() {},
-      audit() {},
-      security: {
-        lock(directory) {
-          events.push(`lock ${shown(directory)} holding [${contents(directory)}]`);
-          return Promise.resolve();
+    const context = (fail?: "create" | "grant"): CliContext =>
+      cliContext({
+        manager: recordingManager(events, fail === "create" ? "create" : undefined),
+        configRoot: root,
+        windows: false,
+        say() {},
+        warn() {},
+        audit() {},
+        security: {
+          lock(directory) {
+            events.push(`lock ${shown(directory)} holding [${contents(directory)}]`);
+            return Promise.resolve();
+          },
+          grant(directory, logs) {
+            events.push(`grant ${shown(directory)} and ${shown(logs)}`);
+            return fail === "grant"
+              ? Promise.reject(new Error("LookupAccountNameW failed"))
+              : Promise.resolve();
+          },
         },
-        grant(directory, logs) {
-          events.push(`grant ${shown(directory)} and ${shown(logs)}`);
-          return fail === "grant"
-            ? Promise.reject(new Error("LookupAccountNameW failed"))
-            : Promise.resolve();
-        },
-      },
-    });
+      });
     const record = { args: ["/bin/true", "--service_name", "locked"], cwd: "/", installedAt: "now" };
 
-    await createService(context(), defaultSpec("locked", "/bin/true"), record);
+    await createService(context(), defaultSpec("locked", "/bin/true"), { record });
+    // The service's lock comes first (service/lock.ts), its folder in the root secured as it is made.
     assertEquals(events, [
       "lock servitor holding []",
+      "lock servitor/.locks holding []",
+      "lock servitor holding [.locks]",
       "lock servitor/locked holding []",
       "create locked",
       "grant servitor/locked and servitor/locked/logs",
@@ -288,13 +310,14 @@ Deno.test("the store and its service's directory are locked before anything is w
 
     // A failure after the service was created deletes it, and the store goes with it.
     events.length = 0;
-    await assertRejects(() => createService(context("grant"), defaultSpec("again", "/bin/true"), record));
+    await assertRejects(() => createService(context("grant"), defaultSpec("again", "/bin/true"), { record }));
     assertEquals(events.slice(-2), ["grant servitor/again and servitor/again/logs", "remove again"]);
-    assertEquals(contents(root), ["locked"]);
-    // A store made for a service that could not be created is not left behind.
-    await Deno.remove(root, { recursive: true });
-    await assertRejects(() => createService(context("create"), defaultSpec("never", "/bin/true"), record));
-    assertEquals(await Deno.stat(root).then(() => true, () => false), false);
+    assertEquals(contents(root), [".locks", "locked"]);
+    // A service folder made for a service that could not be created is not left behind.
+    await assertRejects(() =>
+      createService(context("create"), defaultSpec("never", "/bin/true"), { record })
+    );
+    assertEquals(contents(root), [".locks", "locked"]);
   } finally {
     await Deno.remove(parent, { recursive: true });
   }
@@ -329,14 +352,14 @@ Deno.test("ManageService reinstall of a service that is still there points to st
       YAML.stringify({ args: ["/bin/true", "--service_name", "present"], cwd: "/", installedAt: "then" }),
     );
     const events: string[] = [];
-    const context: CliContext = {
+    const context: CliContext = cliContext({
       manager: { ...recordingManager(events), exists: () => Promise.resolve(true) },
       configRoot: root,
       windows: false,
       say() {},
       warn() {},
       audit() {},
-    };
+    });
     const error = await manageService(["present", "reinstall"], context).then(
       () => undefined,
       (error) => error,

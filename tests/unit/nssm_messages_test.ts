@@ -4,6 +4,7 @@
  * system's reason is Windows' English sentence, since the message is about the service, not the SCM.
  */
 import { assertEquals } from "../assert.ts";
+import { cliContext } from "../../cli/lifecycle_context.ts";
 import { nssmCommand } from "../../cli/nssm.ts";
 import type { ServiceManager } from "../../service/manager.ts";
 import { nssmParameters } from "../../cli/nssm_parameters.ts";
@@ -29,14 +30,17 @@ function managerOf(existing: string[]): ServiceManager {
 async function nssm(existing: string[], ...args: string[]) {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const code = await nssmCommand(args, {
-    manager: managerOf(existing),
-    configRoot: "/nonexistent/servitor",
-    windows: false,
-    say: (line) => stdout.push(`${line}\n`),
-    warn: (line) => stderr.push(`${line}\n`),
-    audit: () => {},
-  });
+  const code = await nssmCommand(
+    args,
+    cliContext({
+      manager: managerOf(existing),
+      configRoot: "/nonexistent/servitor",
+      windows: false,
+      say: (line) => stdout.push(`${line}\n`),
+      warn: (line) => stderr.push(`${line}\n`),
+      audit: () => {},
+    }),
+  );
   return { code, stdout: stdout.join(""), stderr: stderr.join("") };
 }
 

@@ -1,3 +1,4 @@
+import { systemdIgnoredSettings } from "../../systemd/ignored_settings.ts";
 import { assertEquals, assertOk } from "../assert.ts";
 import { defaultSpec } from "../../service/spec.ts";
 import {
@@ -6,7 +7,6 @@ import {
   dumpEntries,
   findParameter,
   joinArguments,
-  meaninglessUnderSystemd,
   nssmAccount,
   nssmParameters,
   nssmQuote,
@@ -314,6 +314,9 @@ Deno.test("dump's lines, set on a new service, give back the same spec under the
   }
   assertEquals(copy, { ...spec, name: "copy" });
 });
+
+/** What nssm's get and set say for a parameter under systemd (cli/nssm.ts): the backend's ignored settings. */
+const meaninglessUnderSystemd = (name: string) => systemdIgnoredSettings[findParameter(name)?.name ?? ""];
 
 Deno.test("parameters with no meaning under systemd are named with the reason, whatever their case; the others are not", () => {
   for (

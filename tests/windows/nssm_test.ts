@@ -38,8 +38,9 @@ import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { ServiceControlManager } from "../../ffi/scm.ts";
 import { readSpec } from "../../service/store.ts";
+import { cliContext } from "../../cli/lifecycle_context.ts";
 import { nssmCommand } from "../../cli/nssm.ts";
-import { platform } from "../../cli/platform.ts";
+import { connectServiceManager } from "../../service/connect.ts";
 import { describeFailure } from "../../cli/errors.ts";
 import { notWindows, uniqueName } from "./helpers.ts";
 
@@ -83,19 +84,22 @@ async function servitorProcess(...args: string[]): Promise<Result & { bytes: Uin
 
 /** servitor's verb in this process: what `servitor <verb> …` runs, with the platform's service manager. */
 async function servitor(...args: string[]): Promise<Result> {
-  const { manager, configRoot, windows } = await platform();
+  const { manager, configRoot, windows } = await connectServiceManager();
   const stdout: string[] = [];
   const stderr: string[] = [];
   let code: number;
   try {
-    code = await nssmCommand(args, {
-      manager,
-      configRoot,
-      windows,
-      say: (line) => stdout.push(`${line}\n`),
-      warn: (line) => stderr.push(`${line}\n`),
-      audit: () => {},
-    });
+    code = await nssmCommand(
+      args,
+      cliContext({
+        manager,
+        configRoot,
+        windows,
+        say: (line) => stdout.push(`${line}\n`),
+        warn: (line) => stderr.push(`${line}\n`),
+        audit: () => {},
+      }),
+    );
   } catch (error) {
     const { line, exitCode } = describeFailure(error);
     stderr.push(`servitor: ${line}\n`);
@@ -650,7 +654,7 @@ test("dump prints NSSM's lines, and run as commands it recreates an equal servic
     const dumped = await servitor("dump", pair.servitor, copy);
     const original = {
       config: config(pair.servitor),
-      spec: await readSpec((await platform()).configRoot, pair.servitor),
+      spec: await readSpec((await connectServiceManager()).configRoot, pair.servitor),
     };
     // The copy can't share the display name with a service that still exists: the original goes first.
     assertEquals((await servitor("remove", pair.servitor, "confirm")).code, 0);
@@ -663,7 +667,7 @@ test("dump prints NSSM's lines, and run as commands it recreates an equal servic
       assertEquals(ran.code, 0, new TextDecoder().decode(ran.stderr));
       const renamed = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll(pair.servitor, copy));
       assertEquals(JSON.parse(JSON.stringify(config(copy))), renamed(original.config));
-      assertEquals(await readSpec((await platform()).configRoot, copy), renamed(original.spec));
+      assertEquals(await readSpec((await connectServiceManager()).configRoot, copy), renamed(original.spec));
     } finally {
       await servitor("remove", copy, "confirm");
     }

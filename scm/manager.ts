@@ -4,13 +4,8 @@
  * account, dependencies, recovery and preshutdown timeout; everything else lives in the stored spec.
  * @module
  */
-import {
-  ERROR_ACCESS_DENIED,
-  ERROR_INVALID_LEVEL,
-  ERROR_SERVICE_DOES_NOT_EXIST,
-  ERROR_SERVICE_EXISTS,
-  ERROR_SERVICE_REQUEST_TIMEOUT,
-} from "../ffi/constants.ts";
+import { ERROR_INVALID_LEVEL, ERROR_SERVICE_REQUEST_TIMEOUT } from "../ffi/constants.ts";
+import { scmFailure } from "./errors.ts";
 import { Win32Error } from "../ffi/error.ts";
 import { descendants, listProcesses } from "../ffi/process.ts";
 import {
@@ -20,15 +15,15 @@ import {
   type ServiceDefinition,
 } from "../ffi/scm.ts";
 import type { FailureActions, StartType } from "../ffi/types.ts";
-import { windowsCommandLine } from "./command_line.ts";
+import { windowsCommandLine } from "../service/command_line.ts";
 import {
   type HostCommand,
   type InstalledService,
   type ManagedStatus,
   type ServiceManager,
   ServiceManagerError,
-} from "./manager.ts";
-import type { Account, ServiceSpec, StartMode } from "./spec.ts";
+} from "../service/manager.ts";
+import type { Account, ServiceSpec, StartMode } from "../service/spec.ts";
 
 /** The account name CreateServiceW takes; undefined is LocalSystem. */
 export function accountName(account: Account, service: string): string | undefined {
@@ -72,29 +67,7 @@ export function failureActions(spec: ServiceSpec): FailureActions {
   };
 }
 
-/** A Win32Error in the categories the CLI's exit codes distinguish, with what to do. */
-function translate(error: unknown, name: string): unknown {
-  if (!(error instanceof Win32Error)) return error;
-  switch (error.code) {
-    case ERROR_ACCESS_DENIED:
-      return new ServiceManagerError(
-        `access denied (${error.fn}): run from an elevated prompt (Run as administrator)`,
-        "access_denied",
-        { cause: error },
-      );
-    case ERROR_SERVICE_DOES_NOT_EXIST:
-      return new ServiceManagerError(`no service named '${name}'`, "no_such_service", { cause: error });
-    case ERROR_SERVICE_EXISTS:
-      return new ServiceManagerError(
-        `a service named '${name}' exists already: add --replace, or run 'ManageService ${name} reinstall'`,
-        "exists",
-        { cause: error },
-      );
-  }
-  return error;
-}
-
-/** Runs `work` with the SCM, turning known Win32 failures into ServiceManagerErrors. */
+/** Runs `work` with the SCM, turning every Win32 failure into a ServiceManagerError (scm/errors.ts). */
 function withScm<T>(
   name: string,
   access: "read" | "control" | "all",
@@ -104,7 +77,7 @@ function withScm<T>(
     using scm = ServiceControlManager.connect({ access: access === "all" ? "all" : "read" });
     return work(scm);
   } catch (error) {
-    throw translate(error, name);
+    throw scmFailure(error, name);
   }
 }
 
@@ -346,5 +319,6 @@ function scmManager(): ServiceManager {
       const pid = withService(name, "read", (service) => service.queryStatus().processId);
       return Promise.resolve(pid ? [pid, ...descendants(pid, listProcesses())] : []);
     },
+    entry: (spec, host) => describeServiceCalls("CreateServiceW", spec, host).join("\n"),
   };
 }

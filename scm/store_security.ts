@@ -7,23 +7,12 @@
  * @module
  */
 import type { ServiceSpec } from "../service/spec.ts";
-
-export interface StoreSecurity {
-  /**
-   * Makes the existing `directory` the administrators' alone: owned by them, nothing inherited, SYSTEM and
-   * the Administrators in full control.
-   */
-  lock(directory: string): Promise<void>;
-  /**
-   * Once the service exists (a virtual account NT SERVICE\<name> exists only then): the service's account
-   * reads `directory` and changes `logs`, when that is inside it.
-   */
-  grant(directory: string, logs: string, spec: ServiceSpec): Promise<void>;
-}
+import type { StoreSecurity } from "../service/lifecycle/store_files.ts";
+import { accountName } from "./manager.ts";
+import { scmFailure } from "./errors.ts";
 
 /** The accounts a service's store is opened to: its own, unless LocalSystem (SYSTEM has full control). */
-async function storeAccounts(spec: ServiceSpec): Promise<string[]> {
-  const { accountName } = await import("../service/scm_manager.ts");
+function storeAccounts(spec: ServiceSpec): string[] {
   const account = accountName(spec.account, spec.name);
   return account ? [account] : [];
 }
@@ -32,15 +21,26 @@ async function storeAccounts(spec: ServiceSpec): Promise<string[]> {
 export const windowsStoreSecurity: StoreSecurity = {
   async lock(directory) {
     const { secureDirectory } = await import("../ffi/security.ts");
-    secureDirectory(directory, {});
+    asServiceManagerError("", () => secureDirectory(directory, {}));
   },
   async grant(directory, logs, spec) {
     const { secureDirectory } = await import("../ffi/security.ts");
-    const accounts = await storeAccounts(spec);
-    secureDirectory(directory, { readers: accounts });
-    if (logs.startsWith(directory)) secureDirectory(logs, { writers: accounts });
+    const accounts = storeAccounts(spec);
+    asServiceManagerError(spec.name, () => {
+      secureDirectory(directory, { readers: accounts });
+      if (logs.startsWith(directory)) secureDirectory(logs, { writers: accounts });
+    });
   },
 };
+
+/** Runs `work`, its Win32 failures as ServiceManagerErrors (scm/errors.ts), about the service `name`. */
+function asServiceManagerError(name: string, work: () => void): void {
+  try {
+    work();
+  } catch (error) {
+    throw scmFailure(error, name);
+  }
+}
 
 const ADMINISTRATORS_ONLY = "owner Administrators; nothing inherited; SYSTEM and Administrators full control";
 
@@ -51,14 +51,15 @@ export function describedStoreSecurity(print: (line: string) => void): StoreSecu
       print(`secure ${directory}: ${ADMINISTRATORS_ONLY}`);
       return Promise.resolve();
     },
-    async grant(directory, logs, spec) {
-      const accounts = await storeAccounts(spec);
+    grant(directory, logs, spec) {
+      const accounts = storeAccounts(spec);
       print(
         `secure ${directory}: ${ADMINISTRATORS_ONLY}${accounts.map((a) => `; ${a} read & execute`).join("")}`,
       );
       if (logs.startsWith(directory)) {
         print(`secure ${logs}: ${ADMINISTRATORS_ONLY}${accounts.map((a) => `; ${a} modify`).join("")}`);
       }
+      return Promise.resolve();
     },
   };
 }

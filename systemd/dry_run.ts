@@ -1,5 +1,5 @@
 /**
- * `InstallService … --dry-run` on Linux: systemd's own dry run (SystemdOptions.dryRun) prints the unit file
+ * A dry run on Linux: systemd's own dry run (SystemdOptions.dryRun) prints the unit file
  * and the systemctl commands wherever systemd answers questions; this covers what it can't — a machine with
  * no running systemd to ask, and a `--replace` whose printed removal left the unit in place, where systemd's
  * create would rightly find it "exists already". Those print the same lines as systemd/manager.ts's create.
@@ -8,10 +8,11 @@
 import path from "path";
 import type { HostCommand, ServiceManager } from "../service/manager.ts";
 import type { ServiceSpec } from "../service/spec.ts";
-import { shellWord } from "../systemd/escape.ts";
-import { unitName, unitPath } from "../systemd/paths.ts";
-import { SYSTEMCTL } from "../systemd/systemctl.ts";
-import { recoveryLimitations, renderUnit, startsAtBoot } from "../systemd/unit.ts";
+import { shellWord } from "./escape.ts";
+import { unitName, unitPath } from "./paths.ts";
+import { SYSTEMCTL } from "./systemctl.ts";
+import { systemdIgnoredSettings } from "./ignored_settings.ts";
+import { recoveryLimitations, renderUnit, startsAtBoot } from "./unit.ts";
 
 /**
  * A systemd ServiceManager for a dry run: `backend` (connected with dryRun) where there is one, else
@@ -50,6 +51,8 @@ export function systemdDryRun(
     list: () => Promise.resolve([]),
     processes: none,
     limitations: recoveryLimitations,
+    entry: (spec, host) => renderUnit(spec, host, { user }),
+    ignoredSettings: systemdIgnoredSettings,
   };
   if (!backend) return offline;
   // Each call through `backend` itself: its methods are a class's, which a spread would not copy.
@@ -63,6 +66,8 @@ export function systemdDryRun(
     list: () => backend.list(),
     processes: (name) => backend.processes(name),
     limitations: (spec) => backend.limitations?.(spec) ?? [],
+    entry: (spec, host) => backend.entry?.(spec, host) ?? "",
+    ignoredSettings: backend.ignoredSettings,
     async remove(name) {
       await backend.remove(name);
       removed.add(name);

@@ -1,0 +1,88 @@
+/**
+ * No import cycle among the project's own modules, from the CLI's entry and the library's: `deno info
+ * --json`'s graph, every import counted — dynamic ones and `import type` too — so that each module can be
+ * read, and tested, after the ones it uses.
+ */
+import { assertEquals } from "../assert.ts";
+
+const root = new URL("../../", import.meta.url);
+const entries = ["cli/main.ts", "mod.ts"];
+
+interface Dependency {
+  code?: { specifier: string };
+  type?: { specifier: string };
+}
+interface GraphModule {
+  specifier: string;
+  dependencies?: Dependency[];
+}
+
+/** The project's modules (no npm, no node_modules) each with the project's modules it imports. */
+async function importGraph(entry: string): Promise<Map<string, string[]>> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", entry],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(code, 0, new TextDecoder().decode(stderr));
+  const { modules } = JSON.parse(new TextDecoder().decode(stdout)) as { modules: GraphModule[] };
+  const own = (specifier: string | undefined) =>
+    specifier !== undefined && specifier.startsWith(root.href) && !specifier.includes("/node_modules/");
+  const graph = new Map<string, string[]>();
+  for (const module of modules) {
+    if (!own(module.specifier)) continue;
+    const imports = (module.dependencies ?? [])
+      .flatMap((dependency) => [dependency.code?.specifier, dependency.type?.specifier])
+      .filter(own) as string[];
+    graph.set(module.specifier.slice(root.href.length), imports.map((s) => s.slice(root.href.length)));
+  }
+  return graph;
+}
+
+/** The cycles of `graph`: its strongly connected components of more than one module, or a module importing itself (Tarjan). */
+export function cycles(graph: Map<string, string[]>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (node: string) => {
+    index.set(node, index.size);
+    low.set(node, index.get(node)!);
+    stack.push(node);
+    onStack.add(node);
+    for (const next of graph.get(node) ?? []) {
+      if (!index.has(next)) {
+        visit(next);
+        low.set(node, Math.min(low.get(node)!, low.get(next)!));
+      } else if (onStack.has(next)) {
+        low.set(node, Math.min(low.get(node)!, index.get(next)!));
+      }
+    }
+    if (low.get(node) !== index.get(node)) return;
+    const component: string[] = [];
+    let member: string;
+    do {
+      member = stack.pop()!;
+      onStack.delete(member);
+      component.push(member);
+    } while (member !== node);
+    if (component.length > 1 || graph.get(node)?.includes(node)) found.push(component.sort());
+  };
+  for (const node of graph.keys()) if (!index.has(node)) visit(node);
+  return found;
+}
+
+Deno.test("cycles() finds a cycle through a dynamic import as through any other, and none in a tree", () => {
+  const graph = new Map([["a.ts", ["b.ts"]], ["b.ts", ["c.ts"]], ["c.ts", ["a.ts"]], ["d.ts", ["a.ts"]]]);
+  assertEquals(cycles(graph), [["a.ts", "b.ts", "c.ts"]]);
+  assertEquals(cycles(new Map([["a.ts", ["b.ts", "c.ts"]], ["b.ts", ["c.ts"]], ["c.ts", []]])), []);
+});
+
+for (const entry of entries) {
+  Deno.test(`no import cycle among the modules ${entry} reaches`, async () => {
+    const found = cycles(await importGraph(entry));
+    assertEquals(found.map((cycle) => cycle.join(" ↔ ")), [], "modules that import each other");
+  });
+}
