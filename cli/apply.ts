@@ -332,7 +332,7 @@ export function planLines(
     `${count("update")} to update`,
     `${count("remove")} to remove`,
     `${count("unchanged")} unchanged`,
-  ].map((part) => options.check ? part : part.replace(" to ", " "));
+  ].map((part) => options.check ? part : part.replace(/ to (create|update|remove)$/, " $1d"));
   lines.push(`${options.check ? "check: " : ""}${summary.join(", ")}${failed ? `, ${failed} failed` : ""}`);
   return lines;
 }

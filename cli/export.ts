@@ -4,8 +4,14 @@
  * nothing, and a service made by InstallService or nssm's `set` becomes a file a person would keep.
  * @module
  */
+import path from "path";
 import { exportText, minimalSettings } from "../service/desired.ts";
+import { listServitorServices, readStoredService } from "../service/lifecycle.ts";
+import { ServiceManagerError } from "../service/manager.ts";
+import { serviceJsonSchema } from "../service/schema.ts";
 import type { ServiceSpec } from "../service/spec.ts";
+import { writeFileAtomically } from "../service/store.ts";
+import type { CliContext } from "./context.ts";
 import { CliError } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
 
@@ -45,4 +51,41 @@ export function exportOutput(specs: readonly ServiceSpec[], json: boolean, schem
     return [spec.name, settings];
   }));
   return JSON.stringify({ services }, null, 2);
+}
+
+/** Where export's schema line points: the JSON Schema kept in the store's root, written there when missing. */
+async function schemaReference(context: CliContext): Promise<string> {
+  const file = path.join(context.configRoot, "service.schema.json");
+  const text = `${JSON.stringify(serviceJsonSchema(), null, 2)}\n`;
+  // Best effort: an export by someone who can't write the store still prints, with the line pointing there.
+  if (await Deno.readTextFile(file).catch(() => undefined) !== text) {
+    await writeFileAtomically(file, text).catch(() => {});
+  }
+  return file;
+}
+
+/** Runs export: the named services (or all of servitor's), in apply's form. */
+export async function runExport(options: ExportOptions, context: CliContext): Promise<number> {
+  const names = options.all
+    ? (await listServitorServices(context)).map((service) => service.name).sort()
+    : options.names;
+  const specs: ServiceSpec[] = [];
+  for (const name of names) {
+    if (!await context.manager.exists(name)) {
+      throw new ServiceManagerError(`no service named '${name}'`, "no_such_service");
+    }
+    specs.push((await readStoredService(context, name)).spec);
+  }
+  context.say(exportOutput(specs, options.json, await schemaReference(context)));
+  return ExitCode.ok;
+}
+
+/** `servitor list --json`: every servitor service's status, each the object `ManageService X status --json` prints. */
+export async function listJson(context: CliContext): Promise<number> {
+  const { statusReport } = await import("./manage.ts");
+  const names = (await listServitorServices(context)).map((service) => service.name).sort();
+  const reports = [];
+  for (const name of names) reports.push((await statusReport(name, context)).report);
+  context.say(JSON.stringify(reports, null, 2));
+  return ExitCode.ok;
 }

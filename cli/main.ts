@@ -19,6 +19,9 @@ const usage = `servitor ${VERSION}: run any program as a Windows service or a sy
 Usage:
   servitor InstallService <program> [program options…] --service_name <name> [options…]
   servitor ManageService <name> start|status|stop|remove|reinstall|stop_and_remove|stop_and_reinstall|stop_and_restart
+  servitor apply <file.yaml | directory | -> [--check] [--diff] [--json] [--prune] [--restart]
+  servitor export <name>… | --all [--json]
+  servitor list --json                 every servitor service's status, as ManageService status --json
   servitor schema                      the JSON Schema of a service's stored configuration
   servitor --version
   servitor -h | --help
@@ -46,6 +49,40 @@ export async function main(args: string[]): Promise<number> {
       return say(JSON.stringify(serviceJsonSchema(), null, 2));
     }
     // Each command's help comes before the service manager is connected: it needs neither one nor root.
+    case "apply": {
+      const { applyUsage, parseApplyArgs, runApply } = await import("./apply.ts");
+      if (args.slice(1).some(isHelp)) return say(applyUsage);
+      const options = parseApplyArgs(args.slice(1));
+      const { lifecycleTarget } = await import("./apply_target.ts");
+      // --check changes nothing: a dry run's context, which needs no elevation and writes no audit log.
+      return await withContext(
+        (context) =>
+          // With --json, stdout is the report alone: the lifecycle's progress lines go to stderr.
+          runApply(
+            options,
+            lifecycleTarget(options.json ? { ...context, say: context.warn } : context, options.timeoutMs),
+            context,
+            {
+              windows: context.windows,
+              cwd: Deno.cwd(),
+              isFile: (file) => {
+                try {
+                  return Deno.statSync(file).isFile;
+                } catch {
+                  return false;
+                }
+              },
+            },
+          ),
+        { user: options.user, dryRun: options.check, quiet: true },
+      );
+    }
+    case "export": {
+      const { exportUsage, parseExportArgs, runExport } = await import("./export.ts");
+      if (args.slice(1).some(isHelp)) return say(exportUsage);
+      const options = parseExportArgs(args.slice(1));
+      return await withContext((context) => runExport(options, context), { user: options.user });
+    }
     case "installservice": {
       const { installUsage, parseInstallArgs } = await import("./install_options.ts");
       const parsed = parseInstallArgs(args.slice(1));
@@ -70,6 +107,13 @@ export async function main(args: string[]): Promise<number> {
         { user: args.includes("--user") },
       );
     }
+    case "list":
+      // nssm's `list` prints names; `list --json` is servitor's: every status, as status --json prints it.
+      if (args.includes("--json")) {
+        const { listJson } = await import("./export.ts");
+        return await withContext((context) => listJson(context), { user: args.includes("--user") });
+      }
+      // falls through to nssm's verb
     default: {
       const { isNssmVerb, nssmCommand, nssmUsage } = await import("./nssm.ts");
       if (isNssmVerb(command)) {
@@ -95,13 +139,12 @@ function say(text: string): number {
  */
 async function withContext(
   command: (context: CliContext) => Promise<number>,
-  options: { user?: boolean; dryRun?: boolean } = {},
+  options: { user?: boolean; dryRun?: boolean; quiet?: boolean } = {},
 ): Promise<number> {
   const { openCliContext } = await import("./lifecycle_context.ts");
-  const { context, close } = await openCliContext({
-    user: options.user,
-    print: options.dryRun ? (line) => console.log(line) : undefined,
-  });
+  // `quiet`: a dry run whose manager and store print nothing (apply --check says what it would do itself).
+  const print = options.dryRun ? (options.quiet ? () => {} : (line: string) => console.log(line)) : undefined;
+  const { context, close } = await openCliContext({ user: options.user, print });
   try {
     return await command(context);
   } finally {

@@ -275,7 +275,11 @@ export function shownState(status: ManagedStatus, host: HostStatus): ManagedStat
     : status.state;
 }
 
-async function printStatus(name: string, context: CliContext, options: ManageOptions) {
+/** A service's status as `ManageService X status --json` prints it (and `servitor list --json`, one each). */
+export type StatusReport = Awaited<ReturnType<typeof statusReport>>["report"];
+
+/** Everything `status` shows of `name`: the report, and what its lines are made from. */
+export async function statusReport(name: string, context: CliContext) {
   const [status, installed] = await Promise.all([context.manager.status(name), context.manager.query(name)]);
   const spec: ServiceSpec | undefined = await readSpec(context.configRoot, name).catch(() => undefined);
   const logDirectory = spec ? logDirectoryFor(spec, context.configRoot, context.windows) : undefined;
@@ -327,6 +331,12 @@ async function printStatus(name: string, context: CliContext, options: ManageOpt
     logDirectory,
     exitCode: status.state === "stopped" ? status.exitCode : undefined,
   };
+  return { report, status, installed, spec, host, shown, why };
+}
+
+async function printStatus(name: string, context: CliContext, options: ManageOptions) {
+  const { report, status, installed, spec, host, shown, why } = await statusReport(name, context);
+  const { state, logDirectory } = report;
   if (options.json) {
     context.say(JSON.stringify(report, null, 2));
     return;

@@ -165,7 +165,12 @@ export interface SettingChange {
  */
 export function diffSpecs(before: ServiceSpec | undefined, after: ServiceSpec | undefined): SettingChange[] {
   const changes: SettingChange[] = [];
-  walk(before, after, "", changes);
+  // A service made or removed whole is said as a person would write it: what differs from the defaults.
+  if (before === undefined || after === undefined) {
+    walk(before && minimalSettings(before), after && minimalSettings(after), "", changes);
+  } else {
+    walk(before, after, "", changes);
+  }
   return changes.map((change) => ({
     path: change.path,
     before: maskSecrets(change.path, change.before),
