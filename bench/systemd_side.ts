@@ -10,6 +10,7 @@ import { servitorUnderSystemd, systemdUnit } from "./contenders/systemd.ts";
 import { STOP_TIMEOUT_MS } from "./contenders/contender.ts";
 import { measureCommand } from "./measures/cli.ts";
 import { measureRestart, measureStop } from "./measures/latency.ts";
+import { measureDesiredState } from "./measures/desired_state.ts";
 import type { Plan } from "./plan.ts";
 import type { Row, Table } from "./report.ts";
 
@@ -126,7 +127,20 @@ if (import.meta.main) {
   await Deno.mkdir(path.join(config.scratch, "systemd"), { recursive: true });
   const tables: Table[] = [];
   const skipped: string[] = [];
-  for (const [name, step] of [["latency", latency], ["status", commands]] as const) {
+  const desiredState = (config: SystemdConfig) =>
+    measureDesiredState({
+      program: config.program,
+      scratch: path.join(config.scratch, "systemd"),
+      services: config.plan.quick ? 10 : 50,
+      reps: config.plan.cliReps,
+      say,
+    });
+  for (
+    const [name, step] of [["latency", latency], ["status", commands], [
+      "desired state",
+      desiredState,
+    ]] as const
+  ) {
     try {
       tables.push(await step(config));
     } catch (error) {

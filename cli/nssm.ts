@@ -106,10 +106,17 @@ class NssmFailure extends Error {
 }
 
 /** `reason` (servitor's words), then NSSM's last line of a failed get, set or reset. */
-function editFailure(mode: "get" | "set" | "reset", parameter: string, service: string, reason: string) {
+function editFailure(
+  mode: "get" | "set" | "reset",
+  parameter: string,
+  service: string,
+  reason: string,
+  nssmText?: string,
+) {
   const last = mode === "get" ? gettingFailed(parameter, service) : settingFailed(parameter, service);
+  // NSSM's own reason where it gives one (scripts match it), else servitor's line.
   return new NssmFailure(
-    `servitor: ${reason}\n${last}`,
+    `${nssmText ?? `servitor: ${reason}`}\n${last}`,
     mode === "get" ? NSSM.getFailed : NSSM.setFailed,
     true,
   );
@@ -423,7 +430,9 @@ async function edit(
     try {
       value = parameter.get(spec, request.subparameter, { imagePath });
     } catch (error) {
-      if (error instanceof ParameterError) throw editFailure("get", parameter.name, name, error.message);
+      if (error instanceof ParameterError) {
+        throw editFailure("get", parameter.name, name, error.message, error.nssmText);
+      }
       throw error;
     }
     context.say(value);
@@ -442,7 +451,9 @@ async function edit(
       change.spec.dependsOn = await knownDependencies(change.spec, spec, context);
     }
   } catch (error) {
-    if (error instanceof ParameterError) throw editFailure(mode, parameter.name, name, error.message);
+    if (error instanceof ParameterError) {
+      throw editFailure(mode, parameter.name, name, error.message, error.nssmText);
+    }
     throw error;
   }
   await apply(parameter, change.spec, change.password, context);

@@ -30,7 +30,12 @@ export type NssmSpec = ServiceSpec;
 
 /** A value nssm would refuse, or servitor can't hold: one line naming the culprit. */
 export class ParameterError extends Error {
-  constructor(message: string) {
+  /**
+   * @param message servitor's one line.
+   * @param nssmText NSSM 2.24's own reason for the same value, word for word (LF line ends), where it gives
+   *   one (tests/windows/nssm_messages_facts.md): nssm's verbs print it instead of servitor's line.
+   */
+  constructor(message: string, readonly nssmText?: string) {
     super(message);
     this.name = "ParameterError";
   }
@@ -449,7 +454,10 @@ function stringParameter(
 
 /** A parameter nssm knows but has no meaningful default for (Start, Type, ImagePath). */
 function noDefault(name: string): never {
-  throw new ParameterError(`${name} has no meaningful default value: set it instead`);
+  throw new ParameterError(
+    `${name} has no meaningful default value: set it instead`,
+    `Parameter "${name}" has no meaningful default value!`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -467,7 +475,10 @@ function exitAction(text: string): ExitAction {
     equalsIgnoringCase(action, text)
   );
   if (!found) {
-    throw new ParameterError(`AppExit: '${text}' is not an exit action (Restart, Ignore, Exit or Suicide)`);
+    throw new ParameterError(
+      `AppExit: '${text}' is not an exit action (Restart, Ignore, Exit or Suicide)`,
+      `Invalid exit action "${text}".  Valid exit actions are:\n${Object.values(exitActionNames).join("\n")}`,
+    );
   }
   return found;
 }
@@ -534,8 +545,12 @@ const hookOrder: readonly HookEvent[] = [
 
 function hookEvent(text: string): HookEvent {
   const slash = text.indexOf("/");
+  const invalidName = "Invalid hook name.  Names should be specified in the form <event>/<action>.";
   if (slash < 0) {
-    throw new ParameterError(`AppEvents: '${text}' is not <event>/<action> (${hookOrder.join(", ")})`);
+    throw new ParameterError(
+      `AppEvents: '${text}' is not <event>/<action> (${hookOrder.join(", ")})`,
+      invalidName,
+    );
   }
   const found = hookEvents.find((event) => equalsIgnoringCase(event, text));
   if (!found) {
@@ -547,6 +562,11 @@ function hookEvent(text: string): HookEvent {
           actions.map((e) => e.split("/")[1]).join(", ")
         }`
         : `AppEvents: '${text}': the events are Start, Stop, Exit, Power and Rotate`,
+      actions.length
+        ? `Invalid hook action for event ${event}.  Valid hook actions are:\n${
+          actions.map((e) => e.split("/")[1]).join("\n")
+        }`
+        : invalidName,
     );
   }
   return found;
@@ -756,6 +776,9 @@ export const nssmParameters: readonly NssmParameter[] = [
       if (!priority) {
         throw new ParameterError(
           `AppPriority: '${text}' is not a priority (${Object.values(priorityNames).join(", ")})`,
+          `Invalid process priority "${text}".  Valid priorities are:\n${
+            Object.values(priorityNames).join("\n")
+          }`,
         );
       }
       return set(spec, priority === "normal" ? "reset" : "set", (next) => next.priority = priority);
@@ -983,10 +1006,11 @@ export const nssmParameters: readonly NssmParameter[] = [
     set: () => {
       throw new ParameterError(
         "Name: services cannot be renamed (dump <service> <newname> prints a copy's commands)",
+        "Services cannot be renamed!",
       );
     },
     reset: () => {
-      throw new ParameterError("Name: services cannot be renamed");
+      throw new ParameterError("Name: services cannot be renamed", "Services cannot be renamed!");
     },
     dump: () => [],
   },
@@ -1003,6 +1027,7 @@ export const nssmParameters: readonly NssmParameter[] = [
       if (!start) {
         throw new ParameterError(
           `Start: '${text}' is not a startup type (${Object.values(startNames).join(", ")})`,
+          `Invalid startup type "${text}".  Valid types are:\n${Object.values(startNames).join("\n")}`,
         );
       }
       return set(spec, "set", (next) => next.start = start);
@@ -1025,6 +1050,7 @@ export const nssmParameters: readonly NssmParameter[] = [
       }
       throw new ParameterError(
         `Type: '${text}' is not a service type (SERVICE_WIN32_OWN_PROCESS, SERVICE_INTERACTIVE_PROCESS)`,
+        `Invalid service type "${text}".  Valid types are:\nSERVICE_WIN32_OWN_PROCESS\nSERVICE_INTERACTIVE_PROCESS`,
       );
     },
     reset: () => noDefault("Type"),

@@ -831,7 +831,8 @@ const NSSM_FAILURES: [string[], number, string, string][] = (() => {
     // remove without confirm: looked at before the service.
     [["remove", "{}", "later"], 100, "", removeUnconfirmed],
     [["remove", "NoSuchSvc", "later"], 100, "", removeUnconfirmed],
-    // A bad value: NSSM's reason (servitor's own words instead), then its last line.
+    // A bad value: NSSM's reason where it gives one (servitor's own line where NSSM gives none), then its
+    // last line.
     [["set", "{}", "AppThrottle", "abc"], 6, "", notSet("AppThrottle")],
     [["set", "{}", "AppExit", "x", "Exit"], 6, "", notSet("AppExit")],
     [
@@ -848,6 +849,51 @@ const NSSM_FAILURES: [string[], number, string, string][] = (() => {
       `Parameter "Start" has no meaningful default value!\r\r\n${notSet("Start")}`,
     ],
     [["set", "{}", "Name", "x"], 6, "", `Services cannot be renamed!\r\r\n${notSet("Name")}`],
+    [["reset", "{}", "Name"], 6, "", `Services cannot be renamed!\r\r\n${notSet("Name")}`],
+    [
+      ["set", "{}", "AppPriority", "HIGH"],
+      6,
+      "",
+      'Invalid process priority "HIGH".  Valid priorities are:\r\r\nREALTIME_PRIORITY_CLASS\r\n' +
+      "HIGH_PRIORITY_CLASS\r\nABOVE_NORMAL_PRIORITY_CLASS\r\nNORMAL_PRIORITY_CLASS\r\nBELOW_NORMAL_PRIORITY_CLASS\r\n" +
+      `IDLE_PRIORITY_CLASS\r\n${notSet("AppPriority")}`,
+    ],
+    [
+      ["set", "{}", "AppExit", "4", "Explode"],
+      6,
+      "",
+      'Invalid exit action "Explode".  Valid exit actions are:\r\r\nRestart\r\nIgnore\r\nExit\r\nSuicide\r\n' +
+      notSet("AppExit"),
+    ],
+    [
+      ["set", "{}", "AppEvents", "Start/Bogus", "x"],
+      6,
+      "",
+      `Invalid hook action for event Start.  Valid hook actions are:\r\r\nPre\r\nPost\r\n${
+        notSet("AppEvents")
+      }`,
+    ],
+    [
+      ["set", "{}", "AppEvents", "Bogus", "x"],
+      6,
+      "",
+      `Invalid hook name.  Names should be specified in the form <event>/<action>.\r\r\n${
+        notSet("AppEvents")
+      }`,
+    ],
+    [
+      ["set", "{}", "Type", "x"],
+      6,
+      "",
+      'Invalid service type "x".  Valid types are:\r\r\nSERVICE_WIN32_OWN_PROCESS\r\nSERVICE_INTERACTIVE_PROCESS\r\n' +
+      notSet("Type"),
+    ],
+    [
+      ["get", "{}", "AppEvents", "Bogus"],
+      5,
+      "",
+      'Invalid hook name.  Names should be specified in the form <event>/<action>.\r\r\nError getting parameter "AppEvents" for service "{}"!\r\r\n',
+    ],
     [["get", "{}", "AppExit", "x"], 5, "", 'Error getting parameter "AppExit" for service "{}"!\r\r\n'],
     // A parameter that is not set reads back as an empty line: no failure.
     [["get", "{}", "AppStdout"], 0, "\r\n", ""],
