@@ -23,6 +23,7 @@
  * @module
  */
 import { type HookEvent, type ServiceSpec } from "../service/spec.ts";
+import { unreachable } from "../service/exhaustive.ts";
 import { expandVariables } from "./environment.ts";
 
 /**
@@ -32,8 +33,19 @@ import { expandVariables } from "./environment.ts";
  * AppRedirectHook would expect (the output is open while they run).
  */
 export function hookOutputRedirected(event: HookEvent): boolean {
-  return event !== "Exit/Post";
+  return redirectedHooks[event];
 }
+
+const redirectedHooks: Record<HookEvent, boolean> = {
+  "Start/Pre": true,
+  "Start/Post": true,
+  "Stop/Pre": true,
+  "Exit/Post": false,
+  "Rotate/Pre": true,
+  "Rotate/Post": true,
+  "Power/Change": true,
+  "Power/Resume": true,
+};
 
 /** A Start/Pre hook exiting with this code aborts the start (the caller decides; NSSM_HOOK_STATUS_ABORT). */
 export const ABORT_START_EXIT_CODE = 99;
@@ -149,6 +161,8 @@ function triggerFor(event: HookEvent, trigger: string | undefined): string {
     case "Power/Change":
     case "Power/Resume":
       return "POWEREVENT";
+    default:
+      return unreachable(event);
   }
 }
 

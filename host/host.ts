@@ -24,6 +24,8 @@ import {
   writeFileAtomically,
 } from "../service/store.ts";
 import { windowsCommandLine } from "../service/command_line.ts";
+import { HostExitCode } from "../service/vocabulary.ts";
+import { unreachable } from "../service/exhaustive.ts";
 import { programEnvironment, serviceEnvironment } from "./environment.ts";
 import { hookEnvironment, type HookFacts, type HookOutput, hookOutputRedirected, runHook } from "./hooks.ts";
 import type { Launcher, Program, StreamTarget } from "./launcher.ts";
@@ -32,7 +34,6 @@ import { resolveOutputPath } from "./monikers.ts";
 import { OutputWriter, rotateAtStart } from "./output.ts";
 import {
   type Effect,
-  HostExitCode,
   initialState,
   type SupervisorControl,
   type SupervisorEvent,
@@ -674,6 +675,12 @@ function supervisorControl(control: IncomingControl): SupervisorControl | undefi
         : control.event === "status_change"
         ? "power_change"
         : undefined;
+    case "interrogate":
+    case "param_change":
+    case "session_change":
+    case "other":
+      return undefined;
+    default:
+      return unreachable(control);
   }
-  return undefined;
 }

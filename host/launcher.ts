@@ -4,22 +4,7 @@
  * @module
  */
 import type { Priority } from "../service/spec.ts";
-
-/**
- * The graceful stop methods, in NSSM's order, each with its AppStopMethodSkip bit:
- * interrupt = Ctrl-C to the console (SIGINT on Linux), bit 1;
- * close = WM_CLOSE to the windows (SIGTERM on Linux), bit 2;
- * quit = WM_QUIT to the threads (nothing on Linux), bit 4;
- * kill = TerminateProcess (SIGKILL on Linux), bit 8.
- */
-export type StopMethod = "interrupt" | "close" | "quit" | "kill";
-
-export const stopMethods: readonly { method: StopMethod; skipBit: number }[] = [
-  { method: "interrupt", skipBit: 1 },
-  { method: "close", skipBit: 2 },
-  { method: "quit", skipBit: 4 },
-  { method: "kill", skipBit: 8 },
-];
+import type { StopMethod } from "../service/vocabulary.ts";
 
 /**
  * Where a standard stream goes. "pipe": to the host, which writes it to the output files; `{ file }`: the

@@ -10,9 +10,9 @@ import {
   LaunchError,
   type LaunchOptions,
   type Program,
-  type StopMethod,
   type StreamTarget,
 } from "./launcher.ts";
+import type { StopMethod } from "../service/vocabulary.ts";
 import type { Priority } from "../service/spec.ts";
 
 const signals: Partial<Record<StopMethod, Deno.Signal>> = {

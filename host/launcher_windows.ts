@@ -35,9 +35,10 @@ import {
   LaunchError,
   type LaunchOptions,
   type Program,
-  type StopMethod,
   type StreamTarget,
 } from "./launcher.ts";
+import type { StopMethod } from "../service/vocabulary.ts";
+import { unreachable } from "../service/exhaustive.ts";
 
 /** How long disposal waits for the output streams to be read to their end before it closes them. */
 const readerGraceMs = 1000;
@@ -258,6 +259,8 @@ class WindowsProgram implements Program {
           return true;
         }
         return this.#child.terminate(KILLED_EXIT_CODE);
+      default:
+        return unreachable(method);
     }
   }
 

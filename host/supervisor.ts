@@ -7,33 +7,18 @@
  * The wanted state (up or down) is kept apart from the phase the program is actually in, as runsv does.
  * @module
  */
-import type { AcceptedControl, ServiceExitCode, ServiceState } from "../service/vocabulary.ts";
-import { exitActionFor, type HookEvent, type ServiceSpec } from "../service/spec.ts";
-import type { StopMethod } from "./launcher.ts";
+import {
+  type AcceptedControl,
+  HostExitCode,
+  KILL_WAIT_MS,
+  type ServiceExitCode,
+  type ServiceState,
+  type StopMethod,
+} from "../service/vocabulary.ts";
+import { exitActionFor, type HookEvent } from "../service/spec.ts";
+import { startHintMs, stopSteps, type TimingOptions } from "../service/timing.ts";
 import { unreachable } from "../service/exhaustive.ts";
 import { nextThrottleCount, restartBudget, restartDelayMs } from "./throttle.ts";
-
-/**
- * The service-specific exit codes the host reports when it, not the program, ends the service; also the
- * host's process exit code. They fit in a byte (a Linux exit status) and stay clear of systemd's own 200–243.
- */
-export const HostExitCode = {
-  /** The stored configuration is missing or invalid. */
-  configuration: 250,
-  /** The program could not be started. */
-  launchFailed: 251,
-  /** A Start/Pre hook exited with 99. */
-  startAborted: 252,
-  /** The restart budget was spent. */
-  restartBudgetSpent: 253,
-  /** The host itself failed. */
-  internal: 254,
-} as const;
-
-/** How long the host allows itself to start the program once hooks are done (rotation included). */
-export const LAUNCH_ALLOWANCE_MS = 5_000;
-/** How long the host waits for the program to vanish after the last stop method. */
-export const KILL_WAIT_MS = 3_000;
 
 /** What the program is doing. */
 export type Phase =
@@ -147,10 +132,7 @@ export interface Transition {
 }
 
 /** What the supervisor needs beyond the spec: the stop methods this platform has. */
-export interface SupervisorOptions {
-  spec: ServiceSpec;
-  methods: readonly StopMethod[];
-}
+export type SupervisorOptions = TimingOptions;
 
 export function initialState(): SupervisorState {
   return {
@@ -182,21 +164,6 @@ export function acceptedControls(state: ServiceState): readonly AcceptedControl[
   }
 }
 
-/** The stop escalation for a spec: the methods not skipped, each with how long to wait after it. */
-export function stopSteps(options: SupervisorOptions): { method: StopMethod; waitMs: number }[] {
-  const { stop } = options.spec;
-  const waits: Record<StopMethod, number> = {
-    interrupt: stop.consoleMs,
-    close: stop.windowMs,
-    quit: stop.threadsMs,
-    kill: KILL_WAIT_MS,
-  };
-  const bits: Record<StopMethod, number> = { interrupt: 1, close: 2, quit: 4, kill: 8 };
-  return options.methods
-    .filter((method) => (stop.skip & bits[method]) === 0)
-    .map((method) => ({ method, waitMs: waits[method] }));
-}
-
 /** The whole stop, from a step on, for the wait hint: the SCM must never think the service hung. */
 function stopHintMs(options: SupervisorOptions, fromStep: number): number {
   return stopSteps(options).slice(fromStep).reduce((sum, step) => sum + step.waitMs, 0) + 1_000;
@@ -208,12 +175,6 @@ const START_ABORTED = "the Start/Pre hook exited with 99: the start is aborted";
 /** What is left of a stop once the program has exited: the Exit/Post hook, up to its deadline. */
 function exitPostHintMs(options: SupervisorOptions): number {
   return (options.spec.hooks["Exit/Post"] ? options.spec.hookDeadlineMs : 0) + 1_000;
-}
-
-/** How long a start may take once the host runs: Start/Pre, rotation at start, the launch. */
-export function startHintMs(options: SupervisorOptions): number {
-  const preHook = options.spec.hooks["Start/Pre"] ? options.spec.hookDeadlineMs : 0;
-  return preHook + LAUNCH_ALLOWANCE_MS + options.spec.output.rotation.delayMs;
 }
 
 /** A status report, with the controls the host takes in that state. */
@@ -356,6 +317,8 @@ export function transition(
         effects.push(report("paused", 0, { reason }));
         return;
       }
+      default:
+        return unreachable(action);
     }
   };
 
@@ -542,7 +505,13 @@ function control(
           // The program has exited by itself (or never ran); Exit/Post runs, then the service stops.
           effects.push(report("stop_pending", exitPostHintMs(options)));
           break;
-          // stop_pre, stopping: already on the way down.
+        case "stop_pre":
+        case "stopping":
+        case "abandoning":
+        case "stopped":
+          break; // already on the way down, or there
+        default:
+          unreachable(phase);
       }
       return handled();
     }
@@ -573,5 +542,7 @@ function control(
       next.lastControl = "power";
       effects.push({ kind: "hook", event: control === "power_change" ? "Power/Change" : "Power/Resume" });
       return handled();
+    default:
+      return unreachable(control);
   }
 }

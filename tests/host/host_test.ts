@@ -5,7 +5,7 @@
 import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { alive, eventually, fixtures, readLines, sleep, startHost, storedService } from "./helpers.ts";
-import { HostExitCode } from "../../host/supervisor.ts";
+import { HostExitCode } from "../../service/vocabulary.ts";
 import { runHost } from "../../host/host.ts";
 import { posixLauncher } from "../../host/launcher_posix.ts";
 import type { Launcher } from "../../host/launcher.ts";

@@ -2,15 +2,14 @@ import { assertEquals, assertOk } from "../assert.ts";
 import { defaultSpec, type ServiceSpec } from "../../service/spec.ts";
 import {
   type Effect,
-  HostExitCode,
   initialState,
-  KILL_WAIT_MS,
-  stopSteps,
   type SupervisorEvent,
   type SupervisorOptions,
   type SupervisorState,
   transition,
 } from "../../host/supervisor.ts";
+import { HostExitCode, KILL_WAIT_MS } from "../../service/vocabulary.ts";
+import { stopSteps } from "../../service/timing.ts";
 import { restartDelayMs, throttleDelayMs } from "../../host/throttle.ts";
 import { statusReporter } from "../../protocol/pending.ts";
 import { nextCheckpoint, type ServiceSession, type StatusReport } from "../../protocol/session.ts";
