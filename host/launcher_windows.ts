@@ -14,21 +14,13 @@ import { windowsCommandLine } from "../service/command_line.ts";
 import { sendCtrlC, stopIgnoringCtrlC } from "../ffi/console.ts";
 import * as W from "../ffi/constants.ts";
 import { Win32Error } from "../ffi/error.ts";
-import {
-  affinityMask,
-  type ChildProcess,
-  createPipe,
-  createProcess,
-  descendants,
-  duplicateStandardHandle,
-  type Handle,
-  Job,
-  listProcesses,
-  openForAppending,
-  openForReading,
-  openNul,
-  PipeReader,
-} from "../ffi/process.ts";
+import { type ChildProcess, createProcess } from "../ffi/process.ts";
+import type { Handle } from "../ffi/handle.ts";
+import { duplicateStandardHandle, openForAppending, openForReading, openNul } from "../ffi/std_handles.ts";
+import { createPipe, PipeReader } from "../ffi/pipe.ts";
+import { Job } from "../ffi/job.ts";
+import { descendants, listProcesses } from "../ffi/toolhelp.ts";
+import { affinityMask } from "../ffi/priority.ts";
 import { postCloseToWindows, postQuitToThreads } from "../ffi/user32.ts";
 import {
   type Launcher,

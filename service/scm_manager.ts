@@ -12,7 +12,7 @@ import {
   ERROR_SERVICE_REQUEST_TIMEOUT,
 } from "../ffi/constants.ts";
 import { Win32Error } from "../ffi/error.ts";
-import { descendants, listProcesses } from "../ffi/process.ts";
+import { descendants, listProcesses } from "../ffi/toolhelp.ts";
 import {
   type Service,
   type ServiceConfig2,

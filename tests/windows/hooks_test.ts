@@ -5,7 +5,8 @@
  */
 import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
-import { descendants, listProcesses, terminateProcessById } from "../../ffi/process.ts";
+import { terminateProcessById } from "../../ffi/process.ts";
+import { descendants, listProcesses } from "../../ffi/toolhelp.ts";
 import { windowsCommandLine } from "../../service/command_line.ts";
 import { notWindows, waitForState } from "./helpers.ts";
 import { eventuallyLines, hostedService, linesOf, sleep } from "./hosted.ts";

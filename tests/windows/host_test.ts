@@ -5,7 +5,8 @@
  */
 import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
-import { descendants, isProcessRunning, listProcesses, terminateProcessById } from "../../ffi/process.ts";
+import { isProcessRunning, terminateProcessById } from "../../ffi/process.ts";
+import { descendants, listProcesses } from "../../ffi/toolhelp.ts";
 import { notWindows, stopAtConsole, waitForState } from "./helpers.ts";
 import { eventuallyLines, hostedService, main, sleep } from "./hosted.ts";
 import { defaultSpec } from "../../service/spec.ts";

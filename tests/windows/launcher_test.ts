@@ -5,7 +5,8 @@
 import path from "path";
 import { assertEquals, assertMatch, assertOk, assertThrows } from "../assert.ts";
 import { reportEvent } from "../../ffi/eventlog.ts";
-import { createPipe, isProcessRunning, PipeReader, processSettings } from "../../ffi/process.ts";
+import { isProcessRunning, processSettings } from "../../ffi/process.ts";
+import { createPipe, PipeReader } from "../../ffi/pipe.ts";
 import { LaunchError, type LaunchOptions, type Program } from "../../host/launcher.ts";
 import { KILLED_EXIT_CODE, windowsLauncher } from "../../host/launcher_windows.ts";
 import { pattern } from "./fixtures/launcher_bytes.ts";
