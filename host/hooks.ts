@@ -25,6 +25,7 @@
 import { type HookEvent, type ServiceSpec } from "../service/spec.ts";
 import { unreachable } from "../service/exhaustive.ts";
 import { expandVariables } from "./environment.ts";
+import { splitProgram } from "../service/command_line.ts";
 
 /**
  * Whether a hook's output goes to the service's output files under AppRedirectHook. NSSM 2.24 (asked under
@@ -236,28 +237,6 @@ export function hookEnvironment(
     environment[`SERVITOR_${name}`] = values[name];
   }
   return environment;
-}
-
-/**
- * Splits a Windows command line into its program and the rest, as CreateProcess and CommandLineToArgvW read
- * the first word: up to the closing quote when it starts with one (no backslash escapes), else up to the
- * first space or tab. The rest is passed on verbatim.
- *
- * @example
- * ```ts
- * import { splitProgram } from "./hooks.ts";
- * splitProgram('"C:\\Program Files\\app.exe" /x "y z"'); // { program: "C:\\Program Files\\app.exe", rest: '/x "y z"' }
- * ```
- */
-export function splitProgram(commandLine: string): { program: string; rest: string } {
-  const line = commandLine.replace(/^[ \t]+/, "");
-  if (line.startsWith('"')) {
-    const close = line.indexOf('"', 1);
-    if (close < 0) return { program: line.slice(1), rest: "" };
-    return { program: line.slice(1, close), rest: line.slice(close + 1).replace(/^[ \t]+/, "") };
-  }
-  const match = /^([^ \t]*)[ \t]*(.*)$/s.exec(line)!;
-  return { program: match[1], rest: match[2] };
 }
 
 /** How a hook ended. `error` says why it could not run; `killed`, that its deadline (or the signal) ended it. */
