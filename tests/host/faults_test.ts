@@ -6,7 +6,8 @@
  */
 import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
-import { alive, eventually, fixtures, readLines, startHost, storedService } from "./helpers.ts";
+import { alive, fixtures, startHost, storedService } from "./helpers.ts";
+import { eventually, readLines } from "../helpers.ts";
 import { HostExitCode } from "../../service/vocabulary.ts";
 import { rotatedFiles } from "../../host/rotation.ts";
 import { numberedLines } from "./fixtures/output_lines.ts";

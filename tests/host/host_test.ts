@@ -4,7 +4,8 @@
  */
 import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
-import { alive, eventually, fixtures, readLines, sleep, startHost, storedService } from "./helpers.ts";
+import { alive, fixtures, startHost, storedService } from "./helpers.ts";
+import { eventually, readLines, sleep } from "../helpers.ts";
 import { HostExitCode } from "../../service/vocabulary.ts";
 import { runHost } from "../../host/host.ts";
 import { posixLauncher } from "../../host/launcher_posix.ts";

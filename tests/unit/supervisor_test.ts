@@ -1,4 +1,5 @@
 import { assertEquals, assertOk } from "../assert.ts";
+import { eventually, sleep } from "../helpers.ts";
 import { defaultSpec, type ServiceSpec } from "../../service/spec.ts";
 import {
   type Effect,
@@ -13,15 +14,6 @@ import { stopSteps } from "../../service/timing.ts";
 import { restartDelayMs, throttleDelayMs } from "../../host/throttle.ts";
 import { statusReporter } from "../../protocol/pending.ts";
 import { nextCheckpoint, type ServiceSession, type StatusReport } from "../../protocol/session.ts";
-
-/** Waits until `ok` holds, checking every few ms; throws after 5 s. */
-async function eventually(ok: () => boolean) {
-  const deadline = Date.now() + 5_000;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error("still not so after 5 s");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const windowsMethods = ["interrupt", "close", "quit", "kill"] as const;
 
@@ -448,10 +440,10 @@ Deno.test("while a Start/Pre hook runs, START_PENDING's checkpoint rises and its
   const { session, seen } = fakeSession();
   const report = statusReporter(session, { maxIntervalMs: 20 });
   report({ state: pending.state, waitHintMs: pending.waitHintMs });
-  await eventually(() => seen.length >= 3);
+  await eventually(() => seen.length, (count) => count >= 3);
   report({ state: "running" });
   const count = seen.length;
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await sleep(100);
   assertEquals(seen.length, count, "nothing more once RUNNING is reported");
   const starting = seen.slice(0, -1);
   assertEquals(starting.map((s) => s.checkpoint), starting.map((_, i) => i + 1));

@@ -8,11 +8,10 @@ import { windowsCommandLine } from "../../service/command_line.ts";
 import { defaultSpec, type ServiceSpec } from "../../service/spec.ts";
 import { writeSpec } from "../../service/store.ts";
 import { uniqueName } from "./helpers.ts";
+import { sleep } from "../helpers.ts";
 
 /** servitor's command line, run from source. */
 export const main = path.win32.join(import.meta.dirname!, "..", "..", "cli", "main.ts");
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * What the host writes to status.json (the parts the tests read). Some tests read it only where every
@@ -86,20 +85,4 @@ export async function hostedService(
       service.close();
     },
   };
-}
-
-/** The lines of a text file (CRLF or LF), none when it is missing. */
-export async function linesOf(file: string): Promise<string[]> {
-  return (await Deno.readTextFile(file).catch(() => "")).split(/\r?\n/).filter(Boolean);
-}
-
-/** Polls a file until its lines satisfy `ok`. */
-export async function eventuallyLines(file: string, ok: (lines: string[]) => boolean, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const lines = await linesOf(file);
-    if (ok(lines)) return lines;
-    if (Date.now() > deadline) throw new Error(`${file} has ${JSON.stringify(lines)}`);
-    await sleep(100);
-  }
 }
