@@ -10,7 +10,7 @@ import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { isProcessRunning, terminateProcessById } from "../../ffi/process.ts";
 import { rotatedFiles } from "../../host/rotation.ts";
 import { notWindows, waitForState } from "./helpers.ts";
-import { hostedService } from "./hosted.ts";
+import { hostedService, startTolerantly } from "./hosted.ts";
 import { eventually, eventuallyLines, readLines, sleep } from "../helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
@@ -18,15 +18,6 @@ const fixtures = path.win32.join(import.meta.dirname!, "fixtures");
 
 function figure(fault: string, injected: number, survived: number, bytesLost: string) {
   console.log(`figure: ${fault} | injected ${injected} | survived ${survived} | bytes lost ${bytesLost}`);
-}
-
-/** StartServiceW for a service that stops again at once: Wine may answer 1053; the state tells. */
-function startTolerantly(service: { start(): void }): void {
-  try {
-    service.start();
-  } catch {
-    // Asserted next: the state and exit code.
-  }
 }
 
 test("the host ended outright (TerminateProcess) under a fast writer with online rotation: the program ends with it, every rotated file holds whole lines", async () => {

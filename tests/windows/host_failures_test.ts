@@ -6,25 +6,11 @@ import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { terminateProcessById } from "../../ffi/process.ts";
 import { assertAllEnd, notWindows, waitForState } from "./helpers.ts";
-import { hostedService, main } from "./hosted.ts";
+import { hostedService, main, startTolerantly } from "./hosted.ts";
 import { eventuallyLines, readLines, sleep } from "../helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
 const fixtures = path.win32.join(import.meta.dirname!, "fixtures");
-
-/**
- * StartServiceW for a service that stops again at once. Wine's services.exe answers a start by waiting for
- * the service's first status: START_PENDING or RUNNING is success; anything else (STOPPED, when the host
- * refuses a bad configuration at once, or when the start failed before services.exe looked) is
- * ERROR_SERVICE_REQUEST_TIMEOUT (1053). Either way the state and exit code the SCM then shows are what tell.
- */
-function startTolerantly(service: { start(): void }): void {
-  try {
-    service.start();
-  } catch {
-    // Asserted next: the state and exit code.
-  }
-}
 
 test("a service whose program does not exist stops with code 251, says which program and what to check, and is not restarted", async () => {
   const dir = await Deno.makeTempDir({ prefix: "servitor-missing-" });

@@ -86,3 +86,17 @@ export async function hostedService(
     },
   };
 }
+
+/**
+ * StartServiceW for a service that stops again at once. Wine's services.exe answers a start by waiting for
+ * the service's first status: START_PENDING or RUNNING is success; anything else (STOPPED, when the host
+ * refuses a bad configuration at once, or when the start failed before services.exe looked) is
+ * ERROR_SERVICE_REQUEST_TIMEOUT (1053). Either way the state and exit code the SCM then shows are what tell.
+ */
+export function startTolerantly(service: { start(): void }): void {
+  try {
+    service.start();
+  } catch {
+    // Asserted next: the state and exit code.
+  }
+}
