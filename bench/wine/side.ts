@@ -9,8 +9,10 @@ import path from "path";
 import { isProcessRunning, terminateProcessById } from "../../ffi/process.ts";
 import { rotatedFiles } from "../../host/rotation.ts";
 import type { Plan } from "../plan.ts";
-import { readMarks, restartGapsMs, waitForMarks } from "../mark.ts";
+import { readMarks, waitForMarks } from "../mark.ts";
 import { measureCommand } from "../measures/cli.ts";
+import { measureRestart } from "../measures/latency.ts";
+import { wineContender, wrapperLabels } from "./contender.ts";
 import type { Row, Table } from "../report.ts";
 import { summarize } from "../stats.ts";
 import {
@@ -38,11 +40,7 @@ export interface WineConfig {
   only: string[];
 }
 
-const labels: Record<WrapperKind, string> = {
-  floor: "C floor service",
-  servitor: "servitor host",
-  nssm: "NSSM 2.24-101",
-};
+const labels = wrapperLabels;
 
 interface Context {
   plan: Plan["wine"];
@@ -249,35 +247,18 @@ async function latencies(context: Context): Promise<Table> {
   const rows: Row[] = [];
   const notes: string[] = [];
   for (const kind of ["servitor", "nssm"] as const) {
-    const row: Row = { id: kind, contender: labels[kind], figures: {} };
-    rows.push(row);
     const problems: string[] = [];
-    // Restart: runs of 2 s, past AppThrottle (1.5 s) for both.
-    {
-      const mark = path.join(context.scratch, `restart-${kind}.mark`);
-      const installed = await install(
-        kind,
-        { program: context.program, args: ["cycle", mark, "2000"] },
-        context.root,
-        context.floorExe,
-      );
-      try {
-        installed.service.start();
-        const records = await waitForMarks(
-          mark,
-          "start",
-          context.plan.latencyReps + 1,
-          (context.plan.latencyReps + 1) * 8_000 + 30_000,
-        );
-        const gaps = restartGapsMs(records).slice(0, context.plan.latencyReps);
-        row.figures.restart = summarize(gaps);
-        say(`  ${labels[kind]} restart: ${gaps.map((g) => g.toFixed(1)).join(", ")} ms`);
-      } catch (error) {
-        problems.push(`restart: ${(error as Error).message}`);
-      } finally {
-        await installed.remove();
-      }
-    }
+    // Restart: runs of 2 s, past AppThrottle (1.5 s) for both; the Linux measure, through the SCM.
+    const restart = await measureRestart(wineContender(kind, context), {
+      program: context.program,
+      scratch: context.scratch,
+      reps: context.plan.latencyReps,
+      runMs: 2000,
+      say,
+    });
+    if (restart.note) problems.push(`restart: ${restart.note}`);
+    const row: Row = { id: kind, contender: labels[kind], figures: { restart: restart.figures.restart } };
+    rows.push(row);
     for (const mode of ["idle", "stubborn"] as const) {
       const mark = path.join(context.scratch, `stop-${mode}-${kind}.mark`);
       const installed = await install(
