@@ -43,11 +43,10 @@ import {
   nssmAccount,
   type NssmParameter,
   nssmParameters,
-  nssmQuote,
   type NssmSpec,
   ParameterError,
-  splitArguments,
 } from "./nssm_parameters.ts";
+import { nssmQuote, splitArguments } from "../service/command_line.ts";
 
 /** The verbs, as nssm spells them (matched without regard to case). */
 export const nssmVerbs = [

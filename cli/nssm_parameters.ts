@@ -20,7 +20,7 @@ import {
   type StartMode,
 } from "../service/spec.ts";
 import { recoveryActions } from "../service/schema.ts";
-import { quoteWindowsArgument } from "../service/command_line.ts";
+import { joinArguments, splitArguments } from "../service/command_line.ts";
 
 /**
  * The spec as nssm's verbs see it: the ServiceSpec itself (its `serviceEnvironment` is nssm's `Environment`,
@@ -117,102 +117,6 @@ function number(parameter: string, text: string): number {
     throw new ParameterError(`${parameter}: '${text}' is not a number (decimal, or 0x… hexadecimal)`);
   }
   return value;
-}
-
-/**
- * Splits AppParameters into arguments as a program's C runtime does (CommandLineToArgvW's rules after the
- * program's name): spaces and tabs separate, quotes group, 2n backslashes before a quote are n and the quote
- * groups, 2n+1 are n and a literal quote, `""` inside quotes is a literal quote.
- *
- * @example
- * ```ts
- * import { splitArguments } from "./nssm_parameters.ts";
- * splitArguments('/c "two words" say\\"hi\\"'); // ["/c", "two words", 'say"hi"']
- * ```
- */
-export function splitArguments(text: string): string[] {
-  const args: string[] = [];
-  let current = "";
-  let inArgument = false;
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if ((char === " " || char === "\t") && !quoted) {
-      if (inArgument) args.push(current);
-      current = "";
-      inArgument = false;
-      continue;
-    }
-    inArgument = true;
-    if (char === "\\") {
-      let backslashes = 0;
-      while (text[i] === "\\") {
-        backslashes++;
-        i++;
-      }
-      if (text[i] === '"') {
-        current += "\\".repeat(Math.floor(backslashes / 2));
-        if (backslashes % 2 === 1) current += '"';
-        else i--; // the quote groups: handled by the next round
-      } else {
-        current += "\\".repeat(backslashes);
-        i--;
-      }
-      continue;
-    }
-    if (char === '"') {
-      if (quoted && text[i + 1] === '"') {
-        current += '"';
-        i++;
-      } else quoted = !quoted;
-      continue;
-    }
-    current += char;
-  }
-  if (inArgument) args.push(current);
-  return args;
-}
-
-/** Arguments as one AppParameters string, each quoted only where it must be. */
-export function joinArguments(args: readonly string[]): string {
-  return args.map(quoteWindowsArgument).join(" ");
-}
-
-/**
- * nssm's quote() for `dump`: bare when nothing needs quoting; in quotes when there is a space, tab, `*` or
- * quote; and when there is a character cmd.exe treats specially (`" & % ^ < > |`) the whole string is
- * `^"…^"` with each of those, and each backslash, escaped with a caret, so the line can be pasted at a
- * command prompt.
- *
- * @example
- * ```ts
- * import { nssmQuote } from "./nssm_parameters.ts";
- * nssmQuote("C:\\Program Files\\app.exe"); // "C:\Program Files\app.exe"
- * nssmQuote("cmd /c echo hi & exit 0"); // ^"cmd /c echo hi ^& exit 0^"
- * ```
- */
-export function nssmQuote(text: string): string {
-  const needsEscape = (char: string) => `"&%^<>|`.includes(char);
-  const needsQuote = (char: string) => ` \t\n\v"*`.includes(char) || needsEscape(char);
-  const escape = [...text].some(needsEscape);
-  if (!escape && ![...text].some(needsQuote)) return text;
-  const caret = escape ? "^" : "";
-  let out = `${caret}"`;
-  for (let i = 0;; i++) {
-    let backslashes = 0;
-    while (i < text.length && text[i] === "\\") {
-      i++;
-      backslashes++;
-    }
-    if (i === text.length) {
-      out += `${caret}\\`.repeat(backslashes * 2);
-      break;
-    }
-    const char = text[i];
-    out += `${caret}\\`.repeat(char === '"' ? backslashes * 2 + 1 : backslashes);
-    out += (escape && needsEscape(char) ? "^" : "") + char;
-  }
-  return `${out}${caret}"`;
 }
 
 /** nssm's "is this the default": `Default`, `*` or nothing. */

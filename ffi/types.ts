@@ -5,6 +5,7 @@
  */
 import * as W from "./constants.ts";
 import type { AcceptedControl, ServiceExitCode, ServiceState } from "../service/vocabulary.ts";
+import type { RecoveryAction } from "../service/spec.ts";
 
 /** A service's start type (dwStartType). Delayed auto-start is a separate config2 flag. */
 export type StartType = "boot" | "system" | "auto" | "demand" | "disabled";
@@ -35,7 +36,7 @@ export interface ServiceStatus {
 
 /** One SC_ACTION of a service's failure actions; `delay` in milliseconds. */
 export interface FailureAction {
-  type: "none" | "restart" | "reboot" | "run_command";
+  type: RecoveryAction;
   delay: number;
 }
 

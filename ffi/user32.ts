@@ -6,7 +6,7 @@
 import * as W from "./constants.ts";
 import { check, Win32Error } from "./error.ts";
 import { lazyLibrary } from "./library.ts";
-import { listThreads } from "./process.ts";
+import { listThreads } from "./toolhelp.ts";
 
 const symbols = {
   // EnumWindows calls its callback on the calling thread, before it returns: an ordinary callback will do.

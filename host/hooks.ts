@@ -23,7 +23,9 @@
  * @module
  */
 import { type HookEvent, type ServiceSpec } from "../service/spec.ts";
+import { unreachable } from "../service/exhaustive.ts";
 import { expandVariables } from "./environment.ts";
+import { splitProgram } from "../service/command_line.ts";
 
 /**
  * Whether a hook's output goes to the service's output files under AppRedirectHook. NSSM 2.24 (asked under
@@ -32,8 +34,19 @@ import { expandVariables } from "./environment.ts";
  * AppRedirectHook would expect (the output is open while they run).
  */
 export function hookOutputRedirected(event: HookEvent): boolean {
-  return event !== "Exit/Post";
+  return redirectedHooks[event];
 }
+
+const redirectedHooks: Record<HookEvent, boolean> = {
+  "Start/Pre": true,
+  "Start/Post": true,
+  "Stop/Pre": true,
+  "Exit/Post": false,
+  "Rotate/Pre": true,
+  "Rotate/Post": true,
+  "Power/Change": true,
+  "Power/Resume": true,
+};
 
 /** A Start/Pre hook exiting with this code aborts the start (the caller decides; NSSM_HOOK_STATUS_ABORT). */
 export const ABORT_START_EXIT_CODE = 99;
@@ -149,6 +162,8 @@ function triggerFor(event: HookEvent, trigger: string | undefined): string {
     case "Power/Change":
     case "Power/Resume":
       return "POWEREVENT";
+    default:
+      return unreachable(event);
   }
 }
 
@@ -222,28 +237,6 @@ export function hookEnvironment(
     environment[`SERVITOR_${name}`] = values[name];
   }
   return environment;
-}
-
-/**
- * Splits a Windows command line into its program and the rest, as CreateProcess and CommandLineToArgvW read
- * the first word: up to the closing quote when it starts with one (no backslash escapes), else up to the
- * first space or tab. The rest is passed on verbatim.
- *
- * @example
- * ```ts
- * import { splitProgram } from "./hooks.ts";
- * splitProgram('"C:\\Program Files\\app.exe" /x "y z"'); // { program: "C:\\Program Files\\app.exe", rest: '/x "y z"' }
- * ```
- */
-export function splitProgram(commandLine: string): { program: string; rest: string } {
-  const line = commandLine.replace(/^[ \t]+/, "");
-  if (line.startsWith('"')) {
-    const close = line.indexOf('"', 1);
-    if (close < 0) return { program: line.slice(1), rest: "" };
-    return { program: line.slice(1, close), rest: line.slice(close + 1).replace(/^[ \t]+/, "") };
-  }
-  const match = /^([^ \t]*)[ \t]*(.*)$/s.exec(line)!;
-  return { program: match[1], rest: match[2] };
 }
 
 /** How a hook ended. `error` says why it could not run; `killed`, that its deadline (or the signal) ended it. */

@@ -24,6 +24,8 @@ import {
   writeFileAtomically,
 } from "../service/store.ts";
 import { windowsCommandLine } from "../service/command_line.ts";
+import { HostExitCode } from "../service/vocabulary.ts";
+import { unreachable } from "../service/exhaustive.ts";
 import { programEnvironment, serviceEnvironment } from "./environment.ts";
 import { hookEnvironment, type HookFacts, type HookOutput, hookOutputRedirected, runHook } from "./hooks.ts";
 import type { Launcher, Program, StreamTarget } from "./launcher.ts";
@@ -32,9 +34,7 @@ import { resolveOutputPath } from "./monikers.ts";
 import { OutputWriter, rotateAtStart } from "./output.ts";
 import {
   type Effect,
-  HostExitCode,
   initialState,
-  KILL_WAIT_MS,
   type SupervisorControl,
   type SupervisorEvent,
   type SupervisorOptions,
@@ -220,8 +220,6 @@ class Host {
   /** Bytes of the program's output dropped because they could not be written (a full disk). */
   #droppedBytes = 0;
   #statusRefresh: ReturnType<typeof setTimeout> | undefined;
-  /** Set once the host itself has failed: from then on only the way out (#abandon) runs. */
-  #failed = false;
   /** Whether STOPPED could be told after a failure; if not, the session will never let go. */
   #stoppedReported = true;
   /** Aborted when the host fails: hooks still running are killed rather than waited for. */
@@ -287,17 +285,20 @@ class Host {
 
   /** The one place events enter; a throw in the transition or its effects is the host failing. */
   #dispatch(event: SupervisorEvent): ControlAnswer | undefined {
-    if (this.#failed) return undefined;
     try {
-      const { state, effects, answer } = transition(this.#state, event, this.#options);
-      this.#state = state;
-      this.#setTimer();
-      for (const effect of effects) this.#carryOut(effect);
-      return answer;
+      return this.#step(event);
     } catch (error) {
       this.#internalError(error);
       return undefined;
     }
+  }
+
+  #step(event: SupervisorEvent): ControlAnswer | undefined {
+    const { state, effects, answer } = transition(this.#state, event, this.#options);
+    this.#state = state;
+    this.#setTimer();
+    for (const effect of effects) this.#carryOut(effect);
+    return answer;
   }
 
   /** The one timer: the supervisor's deadline. */
@@ -332,7 +333,7 @@ class Host {
           waitHintMs: effect.waitHintMs,
           exitCode: effect.exitCode,
           reason: effect.reason,
-          accepts: accepts(effect.state),
+          accepts: effect.accepts,
         });
         break;
       case "log":
@@ -368,7 +369,14 @@ class Host {
 
   #report(status: StatusReport) {
     this.#lastStatus = status;
-    this.#reportStatus(status);
+    try {
+      this.#reportStatus(status);
+    } catch (error) {
+      // After a failure the session may be what failed: the host ends all the same, without waiting for it.
+      if (this.#state.failure === undefined) throw error;
+      this.#stoppedReported = false;
+      this.log.write("error", `STOPPED could not be reported: ${(error as Error)?.message ?? error}`);
+    }
     // One write at a time, in order: the file always ends with the latest state.
     this.#statusWrite = this.#track(this.#statusWrite.then(() => this.#writeStatusFile(status)));
   }
@@ -380,7 +388,7 @@ class Host {
     this.#statusRefresh = setTimeout(() => {
       this.#statusRefresh = undefined;
       const status = this.#lastStatus;
-      if (status && !this.#failed) {
+      if (status && this.#state.failure === undefined) {
         this.#statusWrite = this.#track(this.#statusWrite.then(() => this.#writeStatusFile(status)));
       }
     }, 1_000);
@@ -617,61 +625,29 @@ class Host {
 
   /**
    * The host itself failed (a bug, or the session or a file gone wrong underneath it): the reason goes to
-   * the error log and the system log, the program and its tree are ended, and the service manager hears
-   * STOPPED with service-specific code 254 — never a service left RUNNING with nobody supervising it.
+   * the error log and the system log, and the supervisor takes the way out — the program's tree killed, then
+   * STOPPED with service-specific code 254: never a service left RUNNING with nobody supervising it.
    */
   #internalError(error: unknown) {
     const text = internalErrorText(error);
-    if (this.#failed) {
+    if (this.#state.failure !== undefined) {
       this.log.write("error", `while stopping after an internal error: ${text}`);
       return;
     }
-    this.#failed = true;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
     this.log.write("error", text);
     this.#hooksAbort.abort();
     const message = error instanceof Error ? error.message : String(error);
-    this.#abandon(`internal error: ${message} — the service is stopped`).catch((again) => {
+    try {
+      this.#step({
+        kind: "failed",
+        reason: `internal error: ${message} — the service is stopped`,
+        now: Date.now(),
+      });
+    } catch (again) {
+      // The way out failed too: end now rather than never.
       this.log.write("error", `while stopping after an internal error: ${internalErrorText(again)}`);
       this.#finished({ code: HostExitCode.internal, suicide: false });
-    });
-  }
-
-  /** The way out after an internal error: kill the program's tree, wait for it (bounded), report STOPPED. */
-  async #abandon(reason: string) {
-    const run = this.#run;
-    if (run) {
-      this.log.write("warning", `ending the program (pid ${run.program.pid}) and its children`);
-      try {
-        await run.program.stop("kill", true);
-      } catch (error) {
-        this.log.write("error", `the program (pid ${run.program.pid}) could not be killed: ${error}`);
-      }
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        run.program.exited,
-        new Promise((resolve) => timer = setTimeout(resolve, KILL_WAIT_MS)),
-      ]);
-      clearTimeout(timer);
     }
-    const exitCode = { kind: "service_specific", code: HostExitCode.internal } as const;
-    this.#state = {
-      ...this.#state,
-      phase: { kind: "stopped" },
-      deadline: undefined,
-      outcome: { exitCode, hostExitCode: HostExitCode.internal },
-    };
-    const status: StatusReport = { state: "stopped", exitCode, reason, accepts: [] };
-    try {
-      this.#reportStatus(status);
-    } catch (error) {
-      this.#stoppedReported = false;
-      this.log.write("error", `STOPPED could not be reported: ${(error as Error)?.message ?? error}`);
-    }
-    this.#statusWrite = this.#statusWrite.then(() => this.#writeStatusFile(status)).catch(() => {});
-    await this.#statusWrite;
-    this.#finished({ code: HostExitCode.internal, suicide: false });
   }
 }
 
@@ -681,18 +657,6 @@ async function overwriteInPlace(file: string, text: string): Promise<void> {
   const bytes = new TextEncoder().encode(text);
   for (let at = 0; at < bytes.length;) at += await handle.write(bytes.subarray(at));
   await handle.truncate(bytes.length);
-}
-
-/** The controls the host takes in each state, as NSSM: pause/continue only while throttled. */
-function accepts(state: StatusReport["state"]): StatusReport["accepts"] {
-  switch (state) {
-    case "running":
-      return ["stop", "shutdown", "preshutdown", "power_event"];
-    case "paused":
-      return ["stop", "shutdown", "preshutdown", "power_event", "pause_continue"];
-    default:
-      return [];
-  }
 }
 
 function supervisorControl(control: IncomingControl): SupervisorControl | undefined {
@@ -711,6 +675,12 @@ function supervisorControl(control: IncomingControl): SupervisorControl | undefi
         : control.event === "status_change"
         ? "power_change"
         : undefined;
+    case "interrogate":
+    case "param_change":
+    case "session_change":
+    case "other":
+      return undefined;
+    default:
+      return unreachable(control);
   }
-  return undefined;
 }

@@ -4,9 +4,7 @@
  * @module
  */
 import type { Priority } from "../service/spec.ts";
-
-export { type StopMethod, stopMethods } from "../service/stop_timing.ts";
-import type { StopMethod } from "../service/stop_timing.ts";
+import type { StopMethod } from "../service/vocabulary.ts";
 
 /**
  * Where a standard stream goes. "pipe": to the host, which writes it to the output files; `{ file }`: the

@@ -4,16 +4,16 @@
  * a Ctrl-C at the host's terminal reaches the host alone, which then stops the program the configured way.
  * @module
  */
-import { POSIX_STOP_METHODS } from "../service/stop_timing.ts";
+import { POSIX_STOP_METHODS } from "../service/vocabulary.ts";
 import os from "node:os";
 import {
   type Launcher,
   LaunchError,
   type LaunchOptions,
   type Program,
-  type StopMethod,
   type StreamTarget,
 } from "./launcher.ts";
+import type { StopMethod } from "../service/vocabulary.ts";
 import type { Priority } from "../service/spec.ts";
 
 const signals: Partial<Record<StopMethod, Deno.Signal>> = {

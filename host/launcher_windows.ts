@@ -14,30 +14,23 @@ import { windowsCommandLine } from "../service/command_line.ts";
 import { sendCtrlC, stopIgnoringCtrlC } from "../ffi/console.ts";
 import * as W from "../ffi/constants.ts";
 import { Win32Error } from "../ffi/error.ts";
-import {
-  affinityMask,
-  type ChildProcess,
-  createPipe,
-  createProcess,
-  descendants,
-  duplicateStandardHandle,
-  type Handle,
-  Job,
-  listProcesses,
-  openForAppending,
-  openForReading,
-  openNul,
-  PipeReader,
-} from "../ffi/process.ts";
+import { type ChildProcess, createProcess } from "../ffi/process.ts";
+import type { Handle } from "../ffi/handle.ts";
+import { duplicateStandardHandle, openForAppending, openForReading, openNul } from "../ffi/std_handles.ts";
+import { createPipe, PipeReader } from "../ffi/pipe.ts";
+import { Job } from "../ffi/job.ts";
+import { descendants, listProcesses } from "../ffi/toolhelp.ts";
+import { affinityMask } from "../ffi/priority.ts";
 import { postCloseToWindows, postQuitToThreads } from "../ffi/user32.ts";
 import {
   type Launcher,
   LaunchError,
   type LaunchOptions,
   type Program,
-  type StopMethod,
   type StreamTarget,
 } from "./launcher.ts";
+import type { StopMethod } from "../service/vocabulary.ts";
+import { unreachable } from "../service/exhaustive.ts";
 
 /** How long disposal waits for the output streams to be read to their end before it closes them. */
 const readerGraceMs = 1000;
@@ -258,6 +251,8 @@ class WindowsProgram implements Program {
           return true;
         }
         return this.#child.terminate(KILLED_EXIT_CODE);
+      default:
+        return unreachable(method);
     }
   }
 

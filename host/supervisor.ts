@@ -7,19 +7,18 @@
  * The wanted state (up or down) is kept apart from the phase the program is actually in, as runsv does.
  * @module
  */
-import type { ServiceExitCode, ServiceState } from "../service/vocabulary.ts";
-import { exitActionFor, type HookEvent, type ServiceSpec } from "../service/spec.ts";
-import type { StopMethod } from "./launcher.ts";
-import { HostExitCode, startHintMs, stopSteps } from "../service/stop_timing.ts";
-import { nextThrottleCount, restartBudget, restartDelayMs } from "./throttle.ts";
-
-export {
+import {
+  type AcceptedControl,
   HostExitCode,
   KILL_WAIT_MS,
-  LAUNCH_ALLOWANCE_MS,
-  startHintMs,
-  stopSteps,
-} from "../service/stop_timing.ts";
+  type ServiceExitCode,
+  type ServiceState,
+  type StopMethod,
+} from "../service/vocabulary.ts";
+import { exitActionFor, type HookEvent } from "../service/spec.ts";
+import { startHintMs, stopSteps, type TimingOptions } from "../service/timing.ts";
+import { unreachable } from "../service/exhaustive.ts";
+import { nextThrottleCount, restartBudget, restartDelayMs } from "./throttle.ts";
 
 /** What the program is doing. */
 export type Phase =
@@ -35,6 +34,8 @@ export type Phase =
   /** Start/Pre exited with 99: Exit/Post runs all the same (as NSSM's), then the service stops. */
   | { kind: "start_aborted" }
   | { kind: "throttled"; until: number }
+  /** The host failed: the program's tree is being killed (until its exit, or KILL_WAIT_MS), then STOPPED. */
+  | { kind: "abandoning"; pid: number }
   | { kind: "stopped" };
 
 export interface Counters {
@@ -72,6 +73,11 @@ export interface SupervisorState {
   deadline?: number;
   /** How the service ends once STOPPED is reported: exit code of the host and the SCM exit code. */
   outcome?: { exitCode: ServiceExitCode; hostExitCode: number };
+  /**
+   * Set when the host itself failed (an internal error), with the reason STOPPED gives: from then on the
+   * only way is out — the program killed, STOPPED 254 — and every other event is ignored.
+   */
+  failure?: string;
 }
 
 export type SupervisorEvent =
@@ -83,7 +89,9 @@ export type SupervisorEvent =
   | { kind: "deadline"; now: number }
   /** A stop method reached nothing (no console, no window): go on to the next without waiting. */
   | { kind: "stop_method_undelivered"; now: number }
-  | { kind: "control"; control: SupervisorControl; now: number };
+  | { kind: "control"; control: SupervisorControl; now: number }
+  /** The host itself failed; `reason` is what STOPPED says. */
+  | { kind: "failed"; reason: string; now: number };
 
 export type SupervisorControl =
   | "stop"
@@ -96,7 +104,15 @@ export type SupervisorControl =
   | "power_resume";
 
 export type Effect =
-  | { kind: "report"; state: ServiceState; waitHintMs: number; exitCode?: ServiceExitCode; reason?: string }
+  | {
+    kind: "report";
+    state: ServiceState;
+    waitHintMs: number;
+    /** The controls taken from now on (acceptedControls). */
+    accepts: readonly AcceptedControl[];
+    exitCode?: ServiceExitCode;
+    reason?: string;
+  }
   /** Runs a hook. For a synchronous one (Start/Pre, Stop/Pre, Exit/Post, Rotate/Pre) the host sends `hook_done`. */
   | { kind: "hook"; event: HookEvent }
   /** Rotates files as needed and starts the program; the host sends `launched` or `launch_failed`. */
@@ -116,10 +132,7 @@ export interface Transition {
 }
 
 /** What the supervisor needs beyond the spec: the stop methods this platform has. */
-export interface SupervisorOptions {
-  spec: ServiceSpec;
-  methods: readonly StopMethod[];
-}
+export type SupervisorOptions = TimingOptions;
 
 export function initialState(): SupervisorState {
   return {
@@ -133,6 +146,24 @@ export function initialState(): SupervisorState {
   };
 }
 
+/** The controls the host takes in each state, as NSSM's: pause/continue only while throttled (PAUSED). */
+export function acceptedControls(state: ServiceState): readonly AcceptedControl[] {
+  switch (state) {
+    case "running":
+      return ["stop", "shutdown", "preshutdown", "power_event"];
+    case "paused":
+      return ["stop", "shutdown", "preshutdown", "power_event", "pause_continue"];
+    case "stopped":
+    case "start_pending":
+    case "stop_pending":
+    case "continue_pending":
+    case "pause_pending":
+      return [];
+    default:
+      return unreachable(state);
+  }
+}
+
 /** The whole stop, from a step on, for the wait hint: the SCM must never think the service hung. */
 function stopHintMs(options: SupervisorOptions, fromStep: number): number {
   return stopSteps(options).slice(fromStep).reduce((sum, step) => sum + step.waitMs, 0) + 1_000;
@@ -144,6 +175,15 @@ const START_ABORTED = "the Start/Pre hook exited with 99: the start is aborted";
 /** What is left of a stop once the program has exited: the Exit/Post hook, up to its deadline. */
 function exitPostHintMs(options: SupervisorOptions): number {
   return (options.spec.hooks["Exit/Post"] ? options.spec.hookDeadlineMs : 0) + 1_000;
+}
+
+/** A status report, with the controls the host takes in that state. */
+function report(
+  state: ServiceState,
+  waitHintMs: number,
+  more: { exitCode?: ServiceExitCode; reason?: string } = {},
+): Effect {
+  return { kind: "report", state, waitHintMs, accepts: acceptedControls(state), ...more };
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
@@ -173,7 +213,7 @@ export function transition(
     next.phase = { kind: "stopped" };
     next.deadline = undefined;
     next.outcome = { exitCode, hostExitCode };
-    effects.push({ kind: "report", state: "stopped", waitHintMs: 0, exitCode, reason });
+    effects.push(report("stopped", 0, { exitCode, reason }));
     effects.push({ kind: "exit_host", code: hostExitCode, suicide: false });
   };
   const failed = (code: number, message: string) => {
@@ -186,11 +226,10 @@ export function transition(
   const beginStop = (pid: number, startedAt: number) => {
     next.phase = { kind: "stop_pre", pid, startedAt };
     next.deadline = undefined;
-    effects.push({
-      kind: "report",
-      state: "stop_pending",
-      waitHintMs: (options.spec.hooks["Stop/Pre"] ? options.spec.hookDeadlineMs : 0) + stopHintMs(options, 0),
-    });
+    effects.push(report(
+      "stop_pending",
+      (options.spec.hooks["Stop/Pre"] ? options.spec.hookDeadlineMs : 0) + stopHintMs(options, 0),
+    ));
     effects.push({ kind: "hook", event: "Stop/Pre" });
   };
 
@@ -206,7 +245,7 @@ export function transition(
     }
     next.phase = { kind: "stopping", pid, startedAt, step };
     next.deadline = now + steps[step].waitMs;
-    effects.push({ kind: "report", state: "stop_pending", waitHintMs: stopHintMs(options, step) });
+    effects.push(report("stop_pending", stopHintMs(options, step)));
     effects.push({
       kind: "stop_method",
       method: steps[step].method,
@@ -275,16 +314,57 @@ export function transition(
         next.phase = { kind: "throttled", until: now + delay };
         next.deadline = now + delay;
         // NSSM reports PAUSED while it waits; scripts written for nssm expect that.
-        effects.push({ kind: "report", state: "paused", waitHintMs: 0, reason });
+        effects.push(report("paused", 0, { reason }));
         return;
       }
+      default:
+        return unreachable(action);
     }
   };
 
+  /** After a failure: STOPPED with the host's internal-error code and the failure for its reason. */
+  const abandoned = () =>
+    finish(
+      { kind: "service_specific", code: HostExitCode.internal },
+      HostExitCode.internal,
+      next.failure,
+    );
+
+  if (state.failure !== undefined) {
+    // Only the way out goes on: the killed program's exit, a kill that found nobody, or the kill's deadline.
+    const due = event.kind === "deadline" && state.deadline !== undefined && event.now >= state.deadline;
+    if (
+      phase.kind === "abandoning" &&
+      (event.kind === "exited" || event.kind === "stop_method_undelivered" || due)
+    ) abandoned();
+    return { state: next, effects };
+  }
+
   switch (event.kind) {
+    case "failed": {
+      next.failure = event.reason;
+      next.wanted = "down";
+      next.deadline = undefined;
+      if (phase.kind === "stopped") break; // ended already: nothing left to stop or report
+      if (phase.kind !== "running" && phase.kind !== "stop_pre" && phase.kind !== "stopping") {
+        abandoned();
+        break;
+      }
+      // Never a program left running with nobody supervising it: its whole tree is killed first.
+      next.phase = { kind: "abandoning", pid: phase.pid };
+      next.deadline = event.now + KILL_WAIT_MS;
+      effects.push({
+        kind: "log",
+        level: "warning",
+        message: `ending the program (pid ${phase.pid}) and its children`,
+      });
+      effects.push({ kind: "stop_method", method: "kill", tree: true });
+      break;
+    }
+
     case "start":
       if (phase.kind !== "idle") break;
-      effects.push({ kind: "report", state: "start_pending", waitHintMs: startHintMs(options) });
+      effects.push(report("start_pending", startHintMs(options)));
       beginStart();
       break;
 
@@ -299,7 +379,7 @@ export function transition(
           next.counters.exits++;
           next.trigger = undefined;
           next.phase = { kind: "start_aborted" };
-          effects.push({ kind: "report", state: "stop_pending", waitHintMs: exitPostHintMs(options) });
+          effects.push(report("stop_pending", exitPostHintMs(options)));
           effects.push({ kind: "hook", event: "Exit/Post" });
         } else {
           next.phase = { kind: "launching" };
@@ -323,7 +403,7 @@ export function transition(
       next.counters.started++;
       next.phase = { kind: "running", pid: event.pid, startedAt: event.now };
       next.run = { startedAt: event.now };
-      effects.push({ kind: "report", state: "running", waitHintMs: 0 });
+      effects.push(report("running", 0));
       // RUNNING at once, but Start/Post waits until the program has outlived AppThrottle, as NSSM's: a
       // program that dies at once never runs it (the deadline below).
       next.deadline = event.now + options.spec.throttleMs;
@@ -348,7 +428,7 @@ export function transition(
       if (phase.kind === "running") next.trigger = undefined;
       // Stopping: the last hint covered the escalation; what is left now is Exit/Post, up to its deadline.
       if (state.wanted === "down") {
-        effects.push({ kind: "report", state: "stop_pending", waitHintMs: exitPostHintMs(options) });
+        effects.push(report("stop_pending", exitPostHintMs(options)));
       }
       effects.push({ kind: "hook", event: "Exit/Post" });
       break;
@@ -358,7 +438,7 @@ export function transition(
       if (state.deadline === undefined || event.now < state.deadline) break;
       next.deadline = undefined;
       if (phase.kind === "throttled") {
-        effects.push({ kind: "report", state: "start_pending", waitHintMs: startHintMs(options) });
+        effects.push(report("start_pending", startHintMs(options)));
         beginStart();
       } else if (phase.kind === "running") {
         // The program has outlived AppThrottle: a clean start, NSSM resets its counter and runs Start/Post.
@@ -418,14 +498,20 @@ function control(
         case "start_pre":
         case "launching":
           // The start in progress finishes first; the stop follows (see hook_done and launched).
-          effects.push({ kind: "report", state: "stop_pending", waitHintMs: startHintMs(options) });
+          effects.push(report("stop_pending", startHintMs(options)));
           break;
         case "exit_post":
         case "start_aborted":
           // The program has exited by itself (or never ran); Exit/Post runs, then the service stops.
-          effects.push({ kind: "report", state: "stop_pending", waitHintMs: exitPostHintMs(options) });
+          effects.push(report("stop_pending", exitPostHintMs(options)));
           break;
-          // stop_pre, stopping: already on the way down.
+        case "stop_pre":
+        case "stopping":
+        case "abandoning":
+        case "stopped":
+          break; // already on the way down, or there
+        default:
+          unreachable(phase);
       }
       return handled();
     }
@@ -444,7 +530,7 @@ function control(
         level: "info",
         message: "continue received while throttled: starting now",
       });
-      effects.push({ kind: "report", state: "continue_pending", waitHintMs: startHintMs(options) });
+      effects.push(report("continue_pending", startHintMs(options)));
       actions.beginStart();
       return handled();
     case "rotate":
@@ -456,5 +542,7 @@ function control(
       next.lastControl = "power";
       effects.push({ kind: "hook", event: control === "power_change" ? "Power/Change" : "Power/Resume" });
       return handled();
+    default:
+      return unreachable(control);
   }
 }

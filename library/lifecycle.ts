@@ -9,6 +9,7 @@
  * cut itself short.
  * @module
  */
+import { unreachable } from "../service/exhaustive.ts";
 import { type PendingReport, reportPending } from "../protocol/pending.ts";
 import type {
   AcceptedControl,
@@ -133,8 +134,11 @@ class Lifecycle {
         return this.#message("session_change", control);
       case "user":
         return this.#message("user_control", control);
-      default:
+      case "param_change":
+      case "other":
         return this.#message("unhandled", control);
+      default:
+        return unreachable(control);
     }
   }
 

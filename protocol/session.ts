@@ -11,6 +11,7 @@ import type {
   ServiceExitCode,
   ServiceState,
 } from "../service/vocabulary.ts";
+import { unreachable } from "../service/exhaustive.ts";
 
 export type { IncomingControl };
 export type { AcceptedControl, ServiceExitCode, ServiceState };
@@ -68,8 +69,13 @@ export function defaultAccepts(state: ServiceState): AcceptedControl[] {
       return ["stop", "shutdown"];
     case "paused":
       return ["stop", "shutdown", "pause_continue"];
-    default:
+    case "stopped":
+    case "start_pending":
+    case "continue_pending":
+    case "pause_pending":
       return [];
+    default:
+      return unreachable(state);
   }
 }
 

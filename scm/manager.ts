@@ -7,7 +7,7 @@
 import { ERROR_INVALID_LEVEL, ERROR_SERVICE_REQUEST_TIMEOUT } from "../ffi/constants.ts";
 import { scmFailure } from "./errors.ts";
 import { Win32Error } from "../ffi/error.ts";
-import { descendants, listProcesses } from "../ffi/process.ts";
+import { descendants, listProcesses } from "../ffi/toolhelp.ts";
 import {
   type Service,
   type ServiceConfig2,

@@ -14,6 +14,7 @@ import {
   type outputDispositions,
   parseAffinity,
   type priorities,
+  type recoveryActions,
   serviceSchema,
   startModes,
 } from "./schema.ts";
@@ -42,10 +43,25 @@ export type Priority = typeof priorities[number];
 /** NSSM's hook events, as `Event/Action`. */
 export type HookEvent = typeof hookEvents[number];
 
+/** Whether each hook is waited for before the host goes on (NSSM's *asterisk). */
+const synchronousHooks: Record<HookEvent, boolean> = {
+  "Start/Pre": true,
+  "Start/Post": false,
+  "Stop/Pre": true,
+  "Exit/Post": true,
+  "Rotate/Pre": true,
+  "Rotate/Post": false,
+  "Power/Change": false,
+  "Power/Resume": false,
+};
+
 /** Whether a hook is waited for before the host goes on (NSSM's *asterisk). */
 export function isSynchronousHook(event: HookEvent): boolean {
-  return event === "Start/Pre" || event === "Stop/Pre" || event === "Exit/Post" || event === "Rotate/Pre";
+  return synchronousHooks[event];
 }
+
+/** A recovery action of the service manager (SCM failure actions; systemd's Restart=). */
+export type RecoveryAction = typeof recoveryActions[number];
 
 /** How an output file is opened (AppStdoutCreationDisposition): appended to, or emptied first. */
 export type OutputDisposition = typeof outputDispositions[number];

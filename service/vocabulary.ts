@@ -89,3 +89,43 @@ export type IncomingControl =
  * ```
  */
 export type PowerEvent = "resume" | "status_change" | "suspend" | "other";
+
+/**
+ * The service-specific exit codes the host reports when it, not the program, ends the service; also the
+ * host's process exit code. They fit in a byte (a Linux exit status) and stay clear of systemd's own 200–243.
+ */
+export const HostExitCode = {
+  /** The stored configuration is missing or invalid. */
+  configuration: 250,
+  /** The program could not be started. */
+  launchFailed: 251,
+  /** A Start/Pre hook exited with 99. */
+  startAborted: 252,
+  /** The restart budget was spent. */
+  restartBudgetSpent: 253,
+  /** The host itself failed. */
+  internal: 254,
+} as const;
+
+/**
+ * The graceful stop methods, in NSSM's order, each with its AppStopMethodSkip bit:
+ * interrupt = Ctrl-C to the console (SIGINT on Linux), bit 1;
+ * close = WM_CLOSE to the windows (SIGTERM on Linux), bit 2;
+ * quit = WM_QUIT to the threads (nothing on Linux), bit 4;
+ * kill = TerminateProcess (SIGKILL on Linux), bit 8.
+ */
+export const stopMethods = [
+  { method: "interrupt", skipBit: 1 },
+  { method: "close", skipBit: 2 },
+  { method: "quit", skipBit: 4 },
+  { method: "kill", skipBit: 8 },
+] as const;
+/** A graceful stop method (stopMethods). */
+export type StopMethod = typeof stopMethods[number]["method"];
+/** The stop methods a Linux program can be sent (WM_QUIT has no counterpart): SIGINT, SIGTERM, SIGKILL. */
+export const POSIX_STOP_METHODS: readonly StopMethod[] = ["interrupt", "close", "kill"];
+
+/** How long the host allows itself to start the program once hooks are done (rotation included). */
+export const LAUNCH_ALLOWANCE_MS = 5_000;
+/** How long the host waits for the program to vanish after the last stop method. */
+export const KILL_WAIT_MS = 3_000;

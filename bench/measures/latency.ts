@@ -11,7 +11,7 @@
  */
 import path from "path";
 import type { Contender } from "../contenders/contender.ts";
-import { restartGapsMs, waitForMarks } from "../mark.ts";
+import { readMarks, restartGapsMs, waitForMarks } from "../mark.ts";
 import { nowUs, running, sleep } from "../proc.ts";
 import type { Row } from "../report.ts";
 import { summarize } from "../stats.ts";
@@ -21,6 +21,10 @@ export interface LatencyOptions {
   scratch: string;
   reps: number;
   say(line: string): void;
+  /** Whether the program still runs: /proc's reading (bench/proc.ts) when not given; Windows asks its own. */
+  alive?(pid: number): boolean;
+  /** Told the signals (console events under Windows) the program received over a stop measure's repetitions. */
+  signals?(received: string[]): void;
 }
 
 export async function measureRestart(
@@ -77,7 +81,7 @@ export async function measureStop(
       const asked = nowUs();
       await supervised.stop("stop");
       const deadline = Date.now() + 30_000;
-      while (running(pid)) {
+      while ((options.alive ?? running)(pid)) {
         if (Date.now() > deadline) throw new Error(`the program (pid ${pid}) still runs 30 s after the stop`);
         await sleep(1);
       }
@@ -88,6 +92,7 @@ export async function measureStop(
       }
     }
     options.say(`  ${contender.label}: ${latencies.map((ms) => ms.toFixed(1)).join(", ")} ms`);
+    options.signals?.((await readMarks(mark)).filter((r) => r.kind === "signal").map((r) => r.signal!));
   } catch (error) {
     note = (error as Error).message;
   } finally {

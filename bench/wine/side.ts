@@ -9,11 +9,14 @@ import path from "path";
 import { isProcessRunning, terminateProcessById } from "../../ffi/process.ts";
 import { rotatedFiles } from "../../host/rotation.ts";
 import type { Plan } from "../plan.ts";
-import { readMarks, restartGapsMs, waitForMarks } from "../mark.ts";
+import { waitForMarks } from "../mark.ts";
 import { measureCommand } from "../measures/cli.ts";
+import { measureRestart, measureStop } from "../measures/latency.ts";
+import { wineContender, wrapperLabels } from "./contender.ts";
 import type { Row, Table } from "../report.ts";
 import { summarize } from "../stats.ts";
 import {
+  forceStopped,
   install,
   type Installed,
   nssm,
@@ -38,11 +41,7 @@ export interface WineConfig {
   only: string[];
 }
 
-const labels: Record<WrapperKind, string> = {
-  floor: "C floor service",
-  servitor: "servitor host",
-  nssm: "NSSM 2.24-101",
-};
+const labels = wrapperLabels;
 
 interface Context {
   plan: Plan["wine"];
@@ -81,17 +80,6 @@ async function stopAndWait(installed: Installed, timeoutMs = 30_000): Promise<nu
   );
   if (pid) await until(() => !isProcessRunning(pid), `${installed.name}'s process to end`, 20_000);
   return stopped - asked;
-}
-
-/**
- * Ends a service whose stop hung (seen with NSSM under Wine: STOPPED never reported, or its process
- * lingering after it): its process is ended, so the next repetition starts from a stopped service.
- */
-async function forceStopped(installed: Installed, wrapper: number): Promise<void> {
-  if (wrapper) terminateProcessById(wrapper, 1);
-  await until(() => installed.service.queryStatus().state === "stopped", "STOPPED after the kill", 15_000)
-    .catch(() => {});
-  await sleep(300);
 }
 
 async function scmLatency(context: Context): Promise<Table> {
@@ -249,79 +237,38 @@ async function latencies(context: Context): Promise<Table> {
   const rows: Row[] = [];
   const notes: string[] = [];
   for (const kind of ["servitor", "nssm"] as const) {
-    const row: Row = { id: kind, contender: labels[kind], figures: {} };
-    rows.push(row);
     const problems: string[] = [];
-    // Restart: runs of 2 s, past AppThrottle (1.5 s) for both.
-    {
-      const mark = path.join(context.scratch, `restart-${kind}.mark`);
-      const installed = await install(
-        kind,
-        { program: context.program, args: ["cycle", mark, "2000"] },
-        context.root,
-        context.floorExe,
-      );
-      try {
-        installed.service.start();
-        const records = await waitForMarks(
-          mark,
-          "start",
-          context.plan.latencyReps + 1,
-          (context.plan.latencyReps + 1) * 8_000 + 30_000,
-        );
-        const gaps = restartGapsMs(records).slice(0, context.plan.latencyReps);
-        row.figures.restart = summarize(gaps);
-        say(`  ${labels[kind]} restart: ${gaps.map((g) => g.toFixed(1)).join(", ")} ms`);
-      } catch (error) {
-        problems.push(`restart: ${(error as Error).message}`);
-      } finally {
-        await installed.remove();
-      }
-    }
+    // Restart: runs of 2 s, past AppThrottle (1.5 s) for both; the Linux measure, through the SCM.
+    const restart = await measureRestart(wineContender(kind, context), {
+      program: context.program,
+      scratch: context.scratch,
+      reps: context.plan.latencyReps,
+      runMs: 2000,
+      say,
+    });
+    if (restart.note) problems.push(`restart: ${restart.note}`);
+    const row: Row = { id: kind, contender: labels[kind], figures: { restart: restart.figures.restart } };
+    rows.push(row);
     for (const mode of ["idle", "stubborn"] as const) {
-      const mark = path.join(context.scratch, `stop-${mode}-${kind}.mark`);
-      const installed = await install(
-        kind,
-        { program: context.program, args: [mode, mark] },
-        context.root,
-        context.floorExe,
-      );
-      const times: number[] = [];
+      const contender = wineContender(kind, context);
       const count = mode === "idle" ? context.plan.latencyReps : context.plan.stubbornReps;
-      try {
-        for (let rep = 0; rep < count; rep++) {
-          await startAndWait(installed);
-          const records = await waitForMarks(mark, "start", rep + 1, 30_000);
-          const pid = records.filter((r) => r.kind === "start")[rep].pid;
-          await sleep(1500);
-          const wrapper = wrapperPid(installed);
-          const asked = performance.now();
-          stop(installed.service);
-          const gone = await until(() => !isProcessRunning(pid), `the program (pid ${pid}) to end`, 30_000);
-          times.push(gone - asked);
-          try {
-            await until(() => installed.service.queryStatus().state === "stopped", "STOPPED", 30_000);
-            if (wrapper) {
-              await until(() => !isProcessRunning(wrapper), "the wrapper's process to end", 20_000);
-            }
-          } catch (error) {
-            problems.push(`stop (${mode}) ${rep + 1}: the program ended, then ${(error as Error).message}`);
-            await forceStopped(installed, wrapper);
-          }
-          await sleep(300);
-        }
-        row.figures[mode] = summarize(times);
-        const signals = (await readMarks(mark)).filter((r) => r.kind === "signal").map((r) => r.signal);
-        notes.push(
-          `${labels[kind]}, a program that ${mode === "idle" ? "exits on Ctrl-C" : "ignores Ctrl-C"}: ` +
-            `it received ${signals.length ? signals.join(", ") : "no console event"} over ${count} stops.`,
-        );
-        say(`  ${labels[kind]} stop (${mode}): ${times.map((t) => t.toFixed(1)).join(", ")} ms`);
-      } catch (error) {
-        problems.push(`stop (${mode}): ${(error as Error).message}`);
-      } finally {
-        await installed.remove();
-      }
+      const stopped = await measureStop(contender, mode, {
+        program: context.program,
+        scratch: context.scratch,
+        reps: count,
+        say,
+        alive: isProcessRunning,
+        signals: (received) =>
+          notes.push(
+            `${labels[kind]}, a program that ${mode === "idle" ? "exits on Ctrl-C" : "ignores Ctrl-C"}: ` +
+              `it received ${
+                received.length ? received.join(", ") : "no console event"
+              } over ${count} stops.`,
+          ),
+      });
+      row.figures[mode] = stopped.figures.stop;
+      if (stopped.note) problems.push(`stop (${mode}): ${stopped.note}`);
+      problems.push(...contender.troubles.map((trouble) => `stop (${mode}): ${trouble}`));
     }
     if (problems.length) row.note = problems.join("; ");
   }

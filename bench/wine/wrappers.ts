@@ -134,6 +134,17 @@ export function stop(service: Service): void {
   }
 }
 
+/**
+ * Ends a service whose stop hung (seen with NSSM under Wine: STOPPED never reported, or its process
+ * lingering after it): its process is ended, so the next repetition starts from a stopped service.
+ */
+export async function forceStopped(installed: Installed, wrapper: number): Promise<void> {
+  if (wrapper) terminateProcessById(wrapper, 1);
+  await until(() => installed.service.queryStatus().state === "stopped", "STOPPED after the kill", 15_000)
+    .catch(() => {});
+  await sleep(300);
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` every millisecond (Wine's timers give about 2 ms) until it holds; the time it held at. */

@@ -6,8 +6,9 @@
  */
 import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
-import { alive, eventually, fixtures, readLines, startHost, storedService } from "./helpers.ts";
-import { HostExitCode } from "../../host/supervisor.ts";
+import { alive, fixtures, startHost, storedService } from "./helpers.ts";
+import { eventually, readLines } from "../helpers.ts";
+import { HostExitCode } from "../../service/vocabulary.ts";
 import { rotatedFiles } from "../../host/rotation.ts";
 import { numberedLines } from "./fixtures/output_lines.ts";
 import type { ServiceSpec } from "../../service/spec.ts";

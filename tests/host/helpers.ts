@@ -3,6 +3,7 @@ import path from "path";
 import { fileURLToPath } from "node:url";
 import { defaultSpec, type ServiceSpec } from "../../service/spec.ts";
 import { writeSpec } from "../../service/store.ts";
+import { sleep } from "../helpers.ts";
 
 const main = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
 export const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -86,31 +87,6 @@ export function startHost(root: string, name: string, options: { underSystemd?: 
       await Promise.allSettled([stderrDone, stdoutDone]);
     },
   };
-}
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `read` until `ok` holds; throws with the last value after `timeoutMs`. */
-export async function eventually<T>(
-  read: () => Promise<T> | T,
-  ok: (value: T) => boolean,
-  timeoutMs = 15_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`still ${JSON.stringify(value)} after ${timeoutMs} ms`);
-    await sleep(25);
-  }
-}
-
-export async function readLines(file: string): Promise<string[]> {
-  try {
-    return (await Deno.readTextFile(file)).split("\n").filter((line) => line !== "");
-  } catch {
-    return [];
-  }
 }
 
 /** Whether a process of that pid is alive (and not a zombie). */

@@ -3,7 +3,8 @@ import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { defaultSpec } from "../../service/spec.ts";
 import { hookEnvironment, type HookFacts, runConfiguredHook, runHook } from "../../host/hooks.ts";
-import { fixtures, sleep, startHost, storedService } from "./helpers.ts";
+import { alive, fixtures, startHost, storedService } from "./helpers.ts";
+import { eventually, sleep, tempDir } from "../helpers.ts";
 
 const ignore = Deno.build.os === "windows";
 
@@ -20,16 +21,6 @@ const facts: HookFacts = {
 /** The service's environment: what the test runs with, but only PATH of it, and one variable of its own. */
 const serviceEnvironment = { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", FROM_THE_SERVICE: "yes" };
 
-async function tempDir() {
-  const dir = await Deno.makeTempDir({ prefix: "servitor-hooks-" });
-  return {
-    dir,
-    async [Symbol.asyncDispose]() {
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-    },
-  };
-}
-
 function parseEnv(text: string): Record<string, string> {
   return Object.fromEntries(
     text.split("\n").filter((line) => line.includes("=")).map((line) => {
@@ -39,38 +30,19 @@ function parseEnv(text: string): Record<string, string> {
   );
 }
 
-/** Whether a process is still there (a zombie counts as gone: it is only waiting to be reaped). */
-function alive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return !/^\d+ \(.*\) Z /.test(stat);
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
-}
-
 Deno.test({
   name: "a hook sees the service's environment and the NSSM_ and SERVITOR_ variables, nothing else",
   ignore,
   async fn() {
-    await using temp = await tempDir();
+    await using temp = await tempDir("servitor-hooks-");
     Deno.env.set("ONLY_IN_THE_TEST_RUNNER", "1");
     const environment = { ...serviceEnvironment, ...hookEnvironment("Start/Pre", facts, 60_000) };
     const result = await runHook("env > env.txt; pwd > pwd.txt", environment, {
       deadlineMs: 10_000,
-      directory: temp.dir,
+      directory: temp.path,
     });
     assertEquals(result, { exitCode: 0, killed: false });
-    const seen = parseEnv(await Deno.readTextFile(path.join(temp.dir, "env.txt")));
+    const seen = parseEnv(await Deno.readTextFile(path.join(temp.path, "env.txt")));
     assertEquals(seen.FROM_THE_SERVICE, "yes");
     assertEquals([seen.NSSM_EVENT, seen.NSSM_ACTION, seen.NSSM_TRIGGER], ["Start", "Pre", "START"]);
     assertEquals([seen.SERVITOR_EVENT, seen.SERVITOR_SERVICE_NAME], ["Start", "hooked"]);
@@ -78,8 +50,8 @@ Deno.test({
     assertEquals(seen.NSSM_APPLICATION_PID, "");
     assertEquals(seen.ONLY_IN_THE_TEST_RUNNER, undefined);
     assertEquals(
-      (await Deno.readTextFile(path.join(temp.dir, "pwd.txt"))).trim(),
-      await Deno.realPath(temp.dir),
+      (await Deno.readTextFile(path.join(temp.path, "pwd.txt"))).trim(),
+      await Deno.realPath(temp.path),
     );
   },
 });
@@ -88,20 +60,22 @@ Deno.test({
   name: "a hook that outlives its deadline is killed, and so is what it started",
   ignore,
   async fn() {
-    await using temp = await tempDir();
+    await using temp = await tempDir("servitor-hooks-");
     const started = Date.now();
     const result = await runHook("sleep 30 & echo $! > child.pid; sleep 30", serviceEnvironment, {
       deadlineMs: 500,
-      directory: temp.dir,
+      directory: temp.path,
     });
     const took = Date.now() - started;
     assertEquals(result, { killed: true });
     assertOk(took >= 450 && took < 5_000, `runHook returned after ${took} ms`);
-    const grandchild = Number(await Deno.readTextFile(path.join(temp.dir, "child.pid")));
+    const grandchild = Number(await Deno.readTextFile(path.join(temp.path, "child.pid")));
     assertOk(grandchild > 0);
-    assertOk(
-      await waitUntil(() => !alive(grandchild), 2_000),
-      `the hook's child ${grandchild} is still running`,
+    await eventually(
+      () => alive(grandchild),
+      (running) => !running,
+      2_000,
+      `whether the hook's child ${grandchild} runs`,
     );
   },
 });
@@ -110,21 +84,23 @@ Deno.test({
   name: "what a hook leaves running when it exits is killed, as NSSM does, and does not hold up its output",
   ignore,
   async fn() {
-    await using temp = await tempDir();
+    await using temp = await tempDir("servitor-hooks-");
     const lines: string[] = [];
     const started = Date.now();
     const result = await runHook("sleep 30 & echo $! > child.pid; echo done", serviceEnvironment, {
       deadlineMs: 20_000,
-      directory: temp.dir,
+      directory: temp.path,
       output: { stdout: (line) => lines.push(line), stderr: () => {} },
     });
     assertEquals(result, { exitCode: 0, killed: false });
     assertEquals(lines, ["done"]);
     assertOk(Date.now() - started < 5_000, "the leftover held the hook's output open");
-    const leftover = Number(await Deno.readTextFile(path.join(temp.dir, "child.pid")));
-    assertOk(
-      await waitUntil(() => !alive(leftover), 2_000),
-      `the hook's leftover ${leftover} is still running`,
+    const leftover = Number(await Deno.readTextFile(path.join(temp.path, "child.pid")));
+    await eventually(
+      () => alive(leftover),
+      (running) => !running,
+      2_000,
+      `whether the hook's leftover ${leftover} runs`,
     );
   },
 });
@@ -133,7 +109,7 @@ Deno.test({
   name: "a leftover that escaped the hook's group holds its output open only until the deadline",
   ignore,
   async fn() {
-    await using temp = await tempDir();
+    await using temp = await tempDir("servitor-hooks-");
     const lines: string[] = [];
     const started = Date.now();
     // The hook waits until its child has left the group, so the group kill at its exit can't catch it.
@@ -141,11 +117,11 @@ Deno.test({
       "while [ ! -s escaped.pid ]; do sleep 0.01; done; echo done";
     const result = await runHook(hook, serviceEnvironment, {
       deadlineMs: 500,
-      directory: temp.dir,
+      directory: temp.path,
       output: { stdout: (line) => lines.push(line), stderr: () => {} },
     });
     const took = Date.now() - started;
-    const escaped = Number(await Deno.readTextFile(path.join(temp.dir, "escaped.pid")));
+    const escaped = Number(await Deno.readTextFile(path.join(temp.path, "escaped.pid")));
     try {
       Deno.kill(escaped, "SIGKILL");
     } catch {
@@ -162,11 +138,11 @@ Deno.test({
   name: "a hook's exit code comes back, 99 (abort the start) included",
   ignore,
   async fn() {
-    await using temp = await tempDir();
+    await using temp = await tempDir("servitor-hooks-");
     for (const code of [0, 3, 99, 255]) {
       const result = await runHook(`exit ${code}`, serviceEnvironment, {
         deadlineMs: 10_000,
-        directory: temp.dir,
+        directory: temp.path,
       });
       assertEquals(result, { exitCode: code, killed: false });
     }
@@ -177,17 +153,17 @@ Deno.test({
   name: "a hook command that doesn't exist gives an error, not an exception",
   ignore,
   async fn() {
-    await using temp = await tempDir();
+    await using temp = await tempDir("servitor-hooks-");
     const missing = await runHook("/no/such/hook --flag", serviceEnvironment, {
       deadlineMs: 10_000,
-      directory: temp.dir,
+      directory: temp.path,
     });
     assertEquals([missing.killed, missing.exitCode], [false, 127]);
     assertMatch(missing.error ?? "", /\/no\/such\/hook.*not found/);
 
     const noDirectory = await runHook("true", serviceEnvironment, {
       deadlineMs: 10_000,
-      directory: path.join(temp.dir, "gone"),
+      directory: path.join(temp.path, "gone"),
     });
     assertEquals([noDirectory.killed, noDirectory.exitCode], [false, undefined]);
     assertMatch(noDirectory.error ?? "", /could not be started/);
@@ -198,7 +174,7 @@ Deno.test({
   name: "a hook's output lines arrive when its output is redirected",
   ignore,
   async fn() {
-    await using temp = await tempDir();
+    await using temp = await tempDir("servitor-hooks-");
     const stdout: string[] = [];
     const stderr: string[] = [];
     const result = await runHook(
@@ -206,7 +182,7 @@ Deno.test({
       serviceEnvironment,
       {
         deadlineMs: 10_000,
-        directory: temp.dir,
+        directory: temp.path,
         output: { stdout: (line) => stdout.push(line), stderr: (line) => stderr.push(line) },
       },
     );
@@ -220,14 +196,14 @@ Deno.test({
   name: "a hook's output that nobody reads does not hold it up",
   ignore,
   async fn() {
-    await using temp = await tempDir();
+    await using temp = await tempDir("servitor-hooks-");
     // Far more than a pipe holds: were it piped and not read, the hook would block until its deadline.
     const result = await runHook(
       "head -c 4000000 /dev/zero; head -c 4000000 /dev/zero >&2",
       serviceEnvironment,
       {
         deadlineMs: 10_000,
-        directory: temp.dir,
+        directory: temp.path,
       },
     );
     assertEquals(result, { exitCode: 0, killed: false });
@@ -238,13 +214,13 @@ Deno.test({
   name: "aborting kills a running hook",
   ignore,
   async fn() {
-    await using temp = await tempDir();
+    await using temp = await tempDir("servitor-hooks-");
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 200);
     const started = Date.now();
     const result = await runHook("sleep 30", serviceEnvironment, {
       deadlineMs: 60_000,
-      directory: temp.dir,
+      directory: temp.path,
       signal: abort.signal,
     });
     assertEquals(result, { killed: true });
@@ -256,16 +232,16 @@ Deno.test({
   name: "a configured hook runs with the spec's deadline; an event without one runs nothing",
   ignore,
   async fn() {
-    await using temp = await tempDir();
+    await using temp = await tempDir("servitor-hooks-");
     const spec = defaultSpec("hooked", "/usr/bin/server");
     spec.hookDeadlineMs = 7_000;
     spec.hooks["Stop/Pre"] =
       'echo "$NSSM_EVENT/$NSSM_ACTION $NSSM_TRIGGER $NSSM_DEADLINE $FROM_THE_SERVICE" > seen.txt';
-    const options = { environment: serviceEnvironment, directory: temp.dir };
+    const options = { environment: serviceEnvironment, directory: temp.path };
     assertEquals(runConfiguredHook(spec, "Start/Pre", facts, options), undefined);
     const result = await runConfiguredHook(spec, "Stop/Pre", { ...facts, trigger: "stop" }, options);
     assertEquals(result, { exitCode: 0, killed: false });
-    assertEquals(await Deno.readTextFile(path.join(temp.dir, "seen.txt")), "Stop/Pre STOP 7000 yes\n");
+    assertEquals(await Deno.readTextFile(path.join(temp.path, "seen.txt")), "Stop/Pre STOP 7000 yes\n");
   },
 });
 

@@ -4,8 +4,9 @@
  */
 import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
-import { alive, eventually, fixtures, readLines, sleep, startHost, storedService } from "./helpers.ts";
-import { HostExitCode } from "../../host/supervisor.ts";
+import { alive, fixtures, startHost, storedService } from "./helpers.ts";
+import { eventually, readLines, sleep } from "../helpers.ts";
+import { HostExitCode } from "../../service/vocabulary.ts";
 import { runHost } from "../../host/host.ts";
 import { posixLauncher } from "../../host/launcher_posix.ts";
 import type { Launcher } from "../../host/launcher.ts";

@@ -5,6 +5,7 @@
 import path from "path";
 import { fileURLToPath } from "node:url";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
+import { tempDir, waitForLine } from "../helpers.ts";
 
 const examples = fileURLToPath(new URL("../../examples/", import.meta.url));
 const slowStop = fileURLToPath(new URL("../windows/fixtures/library_slow_stop.ts", import.meta.url));
@@ -32,18 +33,8 @@ function runConsole(script: string, args: string[]) {
   };
 }
 
-async function waitForLine(file: string, line: string | RegExp, timeoutMs = 15_000): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const lines = (await Deno.readTextFile(file).catch(() => "")).split("\n").filter(Boolean);
-    if (lines.some((l) => typeof line === "string" ? l === line : line.test(l))) return lines;
-    if (Date.now() > deadline) throw new Error(`no line ${line} in ${file} after ${timeoutMs} ms: ${lines}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 Deno.test("the state-callback example in a console: Ctrl-C runs the stop path, SIGUSR2 is user control 128", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("servitor-library-");
   const log = path.join(dir.path, "callbacks.log");
   const program = runConsole(path.join(examples, "state_callbacks.ts"), [log]);
   await waitForLine(log, "running");
@@ -64,7 +55,7 @@ Deno.test("the state-callback example in a console: Ctrl-C runs the stop path, S
 });
 
 Deno.test("the plain-loop example in a console: Ctrl-C fires its signal, its loop ends and it cleans up", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("servitor-library-");
   const log = path.join(dir.path, "plain.log");
   const program = runConsole(path.join(examples, "plain_loop.ts"), [log]);
   await waitForLine(log, "tick 2");
@@ -78,7 +69,7 @@ Deno.test("the plain-loop example in a console: Ctrl-C fires its signal, its loo
 });
 
 Deno.test("SIGTERM is stop too, and a failed start ends the program with exit code 1", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("servitor-library-");
   const log = path.join(dir.path, "slow.log");
   const program = runConsole(slowStop, [log]);
   await waitForLine(log, "running");
@@ -96,13 +87,3 @@ Deno.test("SIGTERM is stop too, and a failed start ends the program with exit co
   assertEquals(code, 1);
   assertMatch(stderr, /stopped — a callback of the service failed/);
 });
-
-async function tempDir() {
-  const dir = await Deno.makeTempDir({ prefix: "servitor-library-" });
-  return {
-    path: dir,
-    async [Symbol.asyncDispose]() {
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-    },
-  };
-}

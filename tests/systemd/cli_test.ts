@@ -5,7 +5,8 @@
 import path from "path";
 import { fileURLToPath } from "node:url";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
-import { eventually, servitor, servitorOk } from "../servitor.ts";
+import { servitor, servitorOk } from "../servitor.ts";
+import { eventually } from "../helpers.ts";
 import { cgroupProcesses, notInSystemd, run, uniqueUnit, unitProcesses, unitProperty } from "./helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notInSystemd, fn });

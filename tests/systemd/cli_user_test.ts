@@ -12,7 +12,7 @@
 import path from "path";
 import { fileURLToPath } from "node:url";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
-import { eventually } from "../servitor.ts";
+import { eventually } from "../helpers.ts";
 import { notInSystemd, run, uniqueUnit } from "./helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notInSystemd, fn });

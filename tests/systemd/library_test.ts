@@ -7,7 +7,7 @@
 import path from "path";
 import { fileURLToPath } from "node:url";
 import { assertEquals, assertOk } from "../assert.ts";
-import { eventually } from "../servitor.ts";
+import { eventually, waitForLine } from "../helpers.ts";
 import { cgroupProcesses, notInSystemd, run, uniqueUnit, unitProperty } from "./helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notInSystemd, fn });
@@ -39,16 +39,6 @@ async function notifyUnit(prefix: string, script: string, args: string[], option
       await run("systemctl", "reset-failed", name);
     },
   };
-}
-
-async function waitForLine(file: string, line: string | RegExp, timeoutMs = 20_000): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const lines = (await Deno.readTextFile(file).catch(() => "")).split("\n").filter(Boolean);
-    if (lines.some((l) => typeof line === "string" ? l === line : line.test(l))) return lines;
-    if (Date.now() > deadline) throw new Error(`no line ${line} in ${file} after ${timeoutMs} ms: ${lines}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 async function tempLog(name: string): Promise<string> {

@@ -6,6 +6,7 @@
  */
 import path from "path";
 import { assertEquals, assertMatch, assertOk, assertRejects } from "../assert.ts";
+import { eventually } from "../helpers.ts";
 import { notInSystemd, run, uniqueUnit, unitProcesses, unitProperty } from "./helpers.ts";
 import { selfCommand } from "../../cli/self.ts";
 import { type HostCommand, type ServiceManager, ServiceManagerError } from "../../service/manager.ts";
@@ -41,14 +42,8 @@ async function awkwardFolder(parent?: string): Promise<string> {
 }
 
 /** Polls `probe` until it returns something other than undefined; fails naming `what` after `timeoutMs`. */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  return eventually(probe, (value) => value !== undefined, timeoutMs, what) as Promise<T>;
 }
 
 /** The arguments args.sh wrote to `file`, once it has. */

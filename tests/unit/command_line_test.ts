@@ -1,5 +1,12 @@
 import { assertEquals, assertThrows } from "../assert.ts";
-import { quoteWindowsArgument, windowsCommandLine } from "../../service/command_line.ts";
+import {
+  joinArguments,
+  nssmQuote,
+  quoteWindowsArgument,
+  splitArguments,
+  splitProgram,
+  windowsCommandLine,
+} from "../../service/command_line.ts";
 
 Deno.test("plain words stay bare; anything with space, tab, quote or nothing at all is quoted", () => {
   assertEquals(quoteWindowsArgument("--port=8080"), "--port=8080");
@@ -28,33 +35,45 @@ Deno.test("the program is always quoted, so a path with spaces can't be misread 
 Deno.test("every hard argument comes back from a pure reading of the Windows rules", async () => {
   // The windows tier checks the same table against the real CommandLineToArgvW; this pins the rules here.
   const { hardArguments } = await import("../windows/command_line_cases.ts");
-  const line = windowsCommandLine(String.raw`C:\p.exe`, hardArguments);
-  assertEquals(splitByWindowsRules(line).slice(1), [...hardArguments]);
+  const { program, rest } = splitProgram(windowsCommandLine(String.raw`C:\p.exe`, hardArguments));
+  assertEquals(program, String.raw`C:\p.exe`);
+  assertEquals(splitArguments(rest), [...hardArguments]);
 });
 
-/** CommandLineToArgvW's documented rules for the arguments after the program, written out for this test. */
-function splitByWindowsRules(line: string): string[] {
-  const args: string[] = [];
-  let i = line.indexOf('"', 1) + 1;
-  args.push(line.slice(1, i - 1));
-  for (;;) {
-    while (line[i] === " " || line[i] === "\t") i++;
-    if (i >= line.length) return args;
-    let arg = "";
-    let quoted = false;
-    while (i < line.length && (quoted || (line[i] !== " " && line[i] !== "\t"))) {
-      let backslashes = 0;
-      while (line[i] === "\\") backslashes++, i++;
-      if (line[i] === '"') {
-        arg += "\\".repeat(Math.floor(backslashes / 2));
-        if (backslashes % 2) arg += '"';
-        else quoted = !quoted;
-        i++;
-      } else {
-        arg += "\\".repeat(backslashes);
-        if (i < line.length && (quoted || (line[i] !== " " && line[i] !== "\t"))) arg += line[i++];
-      }
-    }
-    args.push(arg);
+Deno.test("a Windows hook command's program is split off as CreateProcess reads it", () => {
+  assertEquals(splitProgram('"C:\\Program Files\\app.exe" /x "y z"'), {
+    program: "C:\\Program Files\\app.exe",
+    rest: '/x "y z"',
+  });
+  assertEquals(splitProgram("C:\\windows\\system32\\cmd.exe /c set > out.txt"), {
+    program: "C:\\windows\\system32\\cmd.exe",
+    rest: "/c set > out.txt",
+  });
+  assertEquals(splitProgram("  notify.exe"), { program: "notify.exe", rest: "" });
+  // No escapes in the first word: a backslash before the closing quote is part of the path.
+  assertEquals(splitProgram('"C:\\dir\\"\targ'), { program: "C:\\dir\\", rest: "arg" });
+  assertEquals(splitProgram('"C:\\no end'), { program: "C:\\no end", rest: "" });
+});
+
+Deno.test("AppParameters splits as a program's runtime does and joins back to the same arguments", () => {
+  assertEquals(splitArguments('/c "two words" say\\"hi\\" back\\\\"x y" ""'), [
+    "/c",
+    "two words",
+    'say"hi"',
+    "back\\x y",
+    "",
+  ]);
+  assertEquals(splitArguments('"a ""quoted"" word"'), ['a "quoted" word']);
+  for (const args of [["two words", 'say "hi"', "ünïcode", "back\\slash\\", ""], ["/c", "ping"]]) {
+    assertEquals(splitArguments(joinArguments(args)), args);
   }
-}
+});
+
+Deno.test("dump quotes as nssm's quote(): bare, in quotes, or caret-escaped for cmd.exe", () => {
+  assertEquals(nssmQuote("C:\\windows\\system32\\cmd.exe"), "C:\\windows\\system32\\cmd.exe");
+  assertEquals(nssmQuote("/c ping -n 100 127.0.0.1"), '"/c ping -n 100 127.0.0.1"');
+  assertEquals(nssmQuote("C:\\dir with space\\"), '"C:\\dir with space\\\\"');
+  assertEquals(nssmQuote("cmd /c echo hi & exit 0"), '^"cmd /c echo hi ^& exit 0^"');
+  assertEquals(nssmQuote('say "hi"'), '^"say ^\\^"hi^\\^"^"');
+  assertEquals(nssmQuote("100%"), '^"100^%^"');
+});

@@ -13,7 +13,8 @@ import {
   STARTUPINFOEX_SIZE,
   THREADENTRY32_SIZE,
 } from "../../ffi/structs.ts";
-import { affinityMask, descendants, priorityClassName, priorityClassValue } from "../../ffi/process.ts";
+import { affinityMask, priorityClassName, priorityClassValue } from "../../ffi/priority.ts";
+import { descendants } from "../../ffi/toolhelp.ts";
 import { wide } from "../../ffi/strings.ts";
 
 function view(bytes: Uint8Array) {

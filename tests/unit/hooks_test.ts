@@ -1,5 +1,5 @@
 import { assertEquals } from "../assert.ts";
-import { hookEnvironment, type HookFacts, hookVariableNames, splitProgram } from "../../host/hooks.ts";
+import { hookEnvironment, type HookFacts, hookVariableNames } from "../../host/hooks.ts";
 
 const base: HookFacts = {
   exe: "C:\\tools\\servitor.exe",
@@ -218,19 +218,4 @@ Deno.test("a runtime is blank when the clock went backwards, as NSSM's set_hook_
     applicationStartedAt: base.now + 5,
   }, 1);
   assertEquals(environment.NSSM_APPLICATION_RUNTIME, "");
-});
-
-Deno.test("a Windows hook command's program is split off as CreateProcess reads it", () => {
-  assertEquals(splitProgram('"C:\\Program Files\\app.exe" /x "y z"'), {
-    program: "C:\\Program Files\\app.exe",
-    rest: '/x "y z"',
-  });
-  assertEquals(splitProgram("C:\\windows\\system32\\cmd.exe /c set > out.txt"), {
-    program: "C:\\windows\\system32\\cmd.exe",
-    rest: "/c set > out.txt",
-  });
-  assertEquals(splitProgram("  notify.exe"), { program: "notify.exe", rest: "" });
-  // No escapes in the first word: a backslash before the closing quote is part of the path.
-  assertEquals(splitProgram('"C:\\dir\\"\targ'), { program: "C:\\dir\\", rest: "arg" });
-  assertEquals(splitProgram('"C:\\no end'), { program: "C:\\no end", rest: "" });
 });

@@ -4,6 +4,7 @@
  * service installed by itself runs.
  */
 import { assertEquals, assertMatch, assertOk, assertRejects } from "../assert.ts";
+import { sleep } from "../helpers.ts";
 import { dispatchFor, type ServiceCallbacks, type ServiceHandler } from "../../library/callbacks.ts";
 import { type Connect, runLifecycle } from "../../library/lifecycle.ts";
 import { startAsService } from "../../library/run_as_service.ts";
@@ -22,8 +23,6 @@ import type {
   StatusReport,
 } from "../../protocol/session.ts";
 import { unixAddress } from "../../ffi/libc.ts";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A service manager that records each report and sends controls as the SCM's HandlerEx would. */
 function fakeManager(kind: SessionKind = "scm") {

@@ -6,14 +6,11 @@ import {
   type Change,
   dumpEntries,
   findParameter,
-  joinArguments,
   nssmAccount,
   nssmParameters,
-  nssmQuote,
   type NssmSpec,
   ParameterError,
   parseNssmNumber,
-  splitArguments,
 } from "../../cli/nssm_parameters.ts";
 
 const fresh = (name = "svc"): NssmSpec => ({
@@ -39,29 +36,6 @@ Deno.test("numbers are read as nssm's strtoul reads them: hex, octal, wrapping m
     ["1500", "0x10", "010", "-1", "", "0", "abc", "12abc", "0x", "08", " 7"].map(parseNssmNumber),
     [1500, 16, 8, 4294967295, 0, 0, undefined, undefined, undefined, undefined, 7],
   );
-});
-
-Deno.test("AppParameters splits as a program's runtime does and joins back to the same arguments", () => {
-  assertEquals(splitArguments('/c "two words" say\\"hi\\" back\\\\"x y" ""'), [
-    "/c",
-    "two words",
-    'say"hi"',
-    "back\\x y",
-    "",
-  ]);
-  assertEquals(splitArguments('"a ""quoted"" word"'), ['a "quoted" word']);
-  for (const args of [["two words", 'say "hi"', "ünïcode", "back\\slash\\", ""], ["/c", "ping"]]) {
-    assertEquals(splitArguments(joinArguments(args)), args);
-  }
-});
-
-Deno.test("dump quotes as nssm's quote(): bare, in quotes, or caret-escaped for cmd.exe", () => {
-  assertEquals(nssmQuote("C:\\windows\\system32\\cmd.exe"), "C:\\windows\\system32\\cmd.exe");
-  assertEquals(nssmQuote("/c ping -n 100 127.0.0.1"), '"/c ping -n 100 127.0.0.1"');
-  assertEquals(nssmQuote("C:\\dir with space\\"), '"C:\\dir with space\\\\"');
-  assertEquals(nssmQuote("cmd /c echo hi & exit 0"), '^"cmd /c echo hi ^& exit 0^"');
-  assertEquals(nssmQuote('say "hi"'), '^"say ^\\^"hi^\\^"^"');
-  assertEquals(nssmQuote("100%"), '^"100^%^"');
 });
 
 Deno.test("AppAffinity reads back as nssm canonicalises it", () => {

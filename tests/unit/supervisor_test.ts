@@ -1,27 +1,19 @@
 import { assertEquals, assertOk } from "../assert.ts";
+import { eventually, sleep } from "../helpers.ts";
 import { defaultSpec, type ServiceSpec } from "../../service/spec.ts";
 import {
   type Effect,
-  HostExitCode,
   initialState,
-  stopSteps,
   type SupervisorEvent,
   type SupervisorOptions,
   type SupervisorState,
   transition,
 } from "../../host/supervisor.ts";
+import { HostExitCode, KILL_WAIT_MS } from "../../service/vocabulary.ts";
+import { stopSteps } from "../../service/timing.ts";
 import { restartDelayMs, throttleDelayMs } from "../../host/throttle.ts";
 import { statusReporter } from "../../protocol/pending.ts";
 import { nextCheckpoint, type ServiceSession, type StatusReport } from "../../protocol/session.ts";
-
-/** Waits until `ok` holds, checking every few ms; throws after 5 s. */
-async function eventually(ok: () => boolean) {
-  const deadline = Date.now() + 5_000;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error("still not so after 5 s");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const windowsMethods = ["interrupt", "close", "quit", "kill"] as const;
 
@@ -448,10 +440,10 @@ Deno.test("while a Start/Pre hook runs, START_PENDING's checkpoint rises and its
   const { session, seen } = fakeSession();
   const report = statusReporter(session, { maxIntervalMs: 20 });
   report({ state: pending.state, waitHintMs: pending.waitHintMs });
-  await eventually(() => seen.length >= 3);
+  await eventually(() => seen.length, (count) => count >= 3);
   report({ state: "running" });
   const count = seen.length;
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await sleep(100);
   assertEquals(seen.length, count, "nothing more once RUNNING is reported");
   const starting = seen.slice(0, -1);
   assertEquals(starting.map((s) => s.checkpoint), starting.map((_, i) => i + 1));
@@ -498,4 +490,94 @@ Deno.test("the run's start and exit times are kept for Exit/Post, and a new star
   // Restarted at once (a run past AppThrottle): the next Start/Pre's start has no run.
   assertEquals(driver.state.phase.kind, "launching");
   assertEquals(driver.state.run, undefined);
+});
+
+Deno.test("each report names the controls taken: stop and power while running, continue only while throttled", () => {
+  const driver = new Driver(options());
+  driver.start();
+  driver.runFor(10);
+  driver.launchIfAsked();
+  driver.runFor(10);
+  const accepts = Object.fromEntries(
+    driver.take().flatMap((e) => e.kind === "report" ? [[e.state, e.accepts]] : []),
+  );
+  assertEquals(accepts, {
+    start_pending: [],
+    running: ["stop", "shutdown", "preshutdown", "power_event"],
+    paused: ["stop", "shutdown", "preshutdown", "power_event", "pause_continue"],
+  });
+  driver.send({ kind: "control", control: "stop", now: driver.now });
+  const stopped = driver.take().find((e) => e.kind === "report" && e.state === "stopped");
+  assertEquals(stopped?.kind === "report" && stopped.accepts, []);
+});
+
+/** A running program (pid 100) whose host fails at 5 s. */
+function failedWhileRunning() {
+  const driver = new Driver(options());
+  driver.start();
+  driver.now = 5_000;
+  driver.take();
+  driver.send({
+    kind: "failed",
+    reason: "internal error: disk gone — the service is stopped",
+    now: driver.now,
+  });
+  return driver;
+}
+
+Deno.test("a host that fails kills the program's tree first and reports STOPPED 254 once it has exited", () => {
+  const driver = failedWhileRunning();
+  const effects = driver.take();
+  assertOk(effects.some((e) => e.kind === "stop_method" && e.method === "kill" && e.tree));
+  assertOk(
+    !effects.some((e) => e.kind === "report" || e.kind === "exit_host"),
+    "not STOPPED before the kill",
+  );
+  driver.now = 5_020;
+  driver.send({ kind: "exited", code: 137, now: driver.now });
+  const end = driver.take();
+  const stopped = end.find((e) => e.kind === "report" && e.state === "stopped");
+  assertEquals(stopped?.kind === "report" && [stopped.exitCode, stopped.reason], [
+    { kind: "service_specific", code: HostExitCode.internal },
+    "internal error: disk gone — the service is stopped",
+  ]);
+  assertOk(end.some((e) => e.kind === "exit_host" && e.code === HostExitCode.internal));
+  assertOk(!end.some((e) => e.kind === "hook"), "no Exit/Post, no restart after a failure");
+  assertEquals(driver.state.outcome?.hostExitCode, HostExitCode.internal);
+});
+
+Deno.test("a failed host whose kill is not answered by an exit still reports STOPPED 254 after the kill wait", () => {
+  const driver = failedWhileRunning();
+  driver.take();
+  assertEquals(driver.state.deadline, 5_000 + KILL_WAIT_MS);
+  driver.send({ kind: "deadline", now: 5_000 + KILL_WAIT_MS - 1 });
+  assertEquals(driver.take(), [], "not before the kill wait is over");
+  driver.waitOut();
+  assertOk(driver.take().some((e) => e.kind === "exit_host" && e.code === HostExitCode.internal));
+});
+
+Deno.test("a failed host whose kill reaches nobody (the program is gone) reports STOPPED 254 at once", () => {
+  const driver = failedWhileRunning();
+  driver.take();
+  driver.send({ kind: "stop_method_undelivered", now: 5_001 });
+  assertOk(driver.take().some((e) => e.kind === "exit_host" && e.code === HostExitCode.internal));
+});
+
+Deno.test("a host that fails with no program running reports STOPPED 254 at once, and hears nothing after", () => {
+  const driver = new Driver(options());
+  driver.send({ kind: "start", now: 0 });
+  driver.take();
+  // Start/Pre is done, the launch under way: the host fails before the program is there.
+  driver.send({ kind: "failed", reason: "internal error: x", now: 10 });
+  assertOk(driver.take().some((e) => e.kind === "exit_host" && e.code === HostExitCode.internal));
+  for (
+    const event of [
+      { kind: "launched", pid: 7, now: 20 },
+      { kind: "control", control: "continue", now: 20 },
+      { kind: "deadline", now: 99_999 },
+      { kind: "failed", reason: "again", now: 30 },
+    ] as SupervisorEvent[]
+  ) driver.send(event);
+  assertEquals(driver.take(), []);
+  assertEquals(driver.state.phase.kind, "stopped");
 });

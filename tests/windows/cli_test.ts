@@ -3,7 +3,8 @@
  */
 import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
-import { eventually, servitor, servitorOk } from "../servitor.ts";
+import { servitor, servitorOk } from "../servitor.ts";
+import { eventually } from "../helpers.ts";
 import { ServiceControlManager } from "../../ffi/scm.ts";
 import { defaultConfigRoot } from "../../service/store.ts";
 import { directorySddl } from "../../ffi/security.ts";

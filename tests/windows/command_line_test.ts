@@ -1,6 +1,6 @@
 import { assertEquals } from "../assert.ts";
 import { commandLineToArgv } from "../../ffi/command_line.ts";
-import { windowsCommandLine } from "../../service/command_line.ts";
+import { splitArguments, splitProgram, windowsCommandLine } from "../../service/command_line.ts";
 import { hardArguments } from "./command_line_cases.ts";
 import { notWindows } from "./helpers.ts";
 
@@ -17,5 +17,21 @@ Deno.test({
       );
     }
     assertEquals(commandLineToArgv(windowsCommandLine(program, hardArguments)), [program, ...hardArguments]);
+  },
+});
+
+Deno.test({
+  name: "the pure split (splitProgram, splitArguments) reads command lines as CommandLineToArgvW does",
+  ignore: notWindows,
+  fn() {
+    const lines = [
+      windowsCommandLine(String.raw`C:\Program Files\My App\app.exe`, hardArguments),
+      String.raw`"C:\dir\app.exe" a\\\"b "c d"\\ e\\\\"f g" h`,
+      String.raw`C:\app.exe  /x	"y z" back\slash\ ""`,
+    ];
+    for (const line of lines) {
+      const { program, rest } = splitProgram(line);
+      assertEquals([program, ...splitArguments(rest)], commandLineToArgv(line), line);
+    }
   },
 });

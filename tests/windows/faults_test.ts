@@ -10,32 +10,14 @@ import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { isProcessRunning, terminateProcessById } from "../../ffi/process.ts";
 import { rotatedFiles } from "../../host/rotation.ts";
 import { notWindows, waitForState } from "./helpers.ts";
-import { eventuallyLines, hostedService, linesOf, sleep } from "./hosted.ts";
+import { hostedService, startTolerantly } from "./hosted.ts";
+import { eventually, eventuallyLines, readLines, sleep } from "../helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
 const fixtures = path.win32.join(import.meta.dirname!, "fixtures");
 
 function figure(fault: string, injected: number, survived: number, bytesLost: string) {
   console.log(`figure: ${fault} | injected ${injected} | survived ${survived} | bytes lost ${bytesLost}`);
-}
-
-/** StartServiceW for a service that stops again at once: Wine may answer 1053; the state tells. */
-function startTolerantly(service: { start(): void }): void {
-  try {
-    service.start();
-  } catch {
-    // Asserted next: the state and exit code.
-  }
-}
-
-async function eventually<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`still ${JSON.stringify(value)} after ${timeoutMs} ms`);
-    await sleep(100);
-  }
 }
 
 test("the host ended outright (TerminateProcess) under a fast writer with online rotation: the program ends with it, every rotated file holds whole lines", async () => {
@@ -128,6 +110,6 @@ test("a service whose working directory is gone stops with 251, names it, and is
   await sleep(5_000);
   assertEquals(hosted.service.queryStatus().state, "stopped");
   assertEquals((await hosted.status()).counters.startRequested, 1);
-  assertEquals((await linesOf(hosted.errorLog)).filter((l) => l.includes("cannot start")).length, 1);
+  assertEquals((await readLines(hosted.errorLog)).filter((l) => l.includes("cannot start")).length, 1);
   figure("working directory missing at start", 1, 1, "0 (stopped: 251)");
 });

@@ -4,6 +4,8 @@ import { windowsCommandLine } from "../../service/command_line.ts";
 import type { Service } from "../../ffi/scm.ts";
 import type { ServiceStatus } from "../../ffi/types.ts";
 import type { ServiceState } from "../../service/vocabulary.ts";
+import { isProcessRunning } from "../../ffi/process.ts";
+import { eventually } from "../helpers.ts";
 
 /** Off Windows (a test-bed that could not run) every test of this tier reports itself ignored. */
 export const notWindows = Deno.build.os !== "windows";
@@ -39,6 +41,16 @@ export async function waitForState(
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Waits until none of `pids` runs; throws naming those still running after `timeoutMs`. */
+export async function assertAllEnd(pids: number[], timeoutMs = 5_000): Promise<void> {
+  await eventually(
+    () => pids.filter(isProcessRunning),
+    (running) => running.length === 0,
+    timeoutMs,
+    "running",
+  );
 }
 
 /** A temporary file path for a service to write to. */

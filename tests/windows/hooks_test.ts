@@ -5,10 +5,12 @@
  */
 import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
-import { descendants, listProcesses, terminateProcessById } from "../../ffi/process.ts";
+import { terminateProcessById } from "../../ffi/process.ts";
+import { descendants, listProcesses } from "../../ffi/toolhelp.ts";
 import { windowsCommandLine } from "../../service/command_line.ts";
 import { notWindows, waitForState } from "./helpers.ts";
-import { eventuallyLines, hostedService, linesOf, sleep } from "./hosted.ts";
+import { hostedService } from "./hosted.ts";
+import { eventuallyLines, readLines, sleep } from "../helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
 const fixtures = path.win32.join(import.meta.dirname!, "fixtures");
@@ -209,7 +211,7 @@ test("Exit/Post sees the run's length (NSSM_APPLICATION_RUNTIME) as NSSM's does,
   hosted.service.start();
   await waitForState(hosted.service, "stopped", 60_000);
   const [servitorLine] = await eventuallyLines(path.win32.join(dir, "servitor.txt"), (l) => l.length >= 1);
-  const [nssmLine] = await linesOf(path.win32.join(dir, "nssm.txt"));
+  const [nssmLine] = await readLines(path.win32.join(dir, "nssm.txt"));
 
   const fromNssm = runtimeLine(nssmLine, false);
   const fromServitor = runtimeLine(servitorLine, true);

@@ -4,35 +4,13 @@
  */
 import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
-import { isProcessRunning, terminateProcessById } from "../../ffi/process.ts";
-import { notWindows, waitForState } from "./helpers.ts";
-import { eventuallyLines, hostedService, linesOf, main, sleep } from "./hosted.ts";
+import { terminateProcessById } from "../../ffi/process.ts";
+import { assertAllEnd, notWindows, waitForState } from "./helpers.ts";
+import { hostedService, main, startTolerantly } from "./hosted.ts";
+import { eventuallyLines, readLines, sleep } from "../helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
 const fixtures = path.win32.join(import.meta.dirname!, "fixtures");
-
-/**
- * StartServiceW for a service that stops again at once. Wine's services.exe answers a start by waiting for
- * the service's first status: START_PENDING or RUNNING is success; anything else (STOPPED, when the host
- * refuses a bad configuration at once, or when the start failed before services.exe looked) is
- * ERROR_SERVICE_REQUEST_TIMEOUT (1053). Either way the state and exit code the SCM then shows are what tell.
- */
-function startTolerantly(service: { start(): void }): void {
-  try {
-    service.start();
-  } catch {
-    // Asserted next: the state and exit code.
-  }
-}
-
-/** Waits until the process is gone. */
-async function assertEnds(pid: number, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (isProcessRunning(pid)) {
-    if (Date.now() > deadline) throw new Error(`process ${pid} is still running`);
-    await sleep(100);
-  }
-}
 
 test("a service whose program does not exist stops with code 251, says which program and what to check, and is not restarted", async () => {
   const dir = await Deno.makeTempDir({ prefix: "servitor-missing-" });
@@ -53,13 +31,13 @@ test("a service whose program does not exist stops with code 251, says which pro
   // Every version of status.json this host writes has these counters (see HostStatus for why that matters).
   const status = await hosted.status();
   assertEquals(status.counters, { startRequested: 1, started: 0, throttled: 0, exits: 0 });
-  await assertEnds(status.hostPid);
+  await assertAllEnd([status.hostPid], 10_000);
 
   // Given time to loop, it does not: still STOPPED, one start asked for, one error.
   await sleep(5_000);
   assertEquals(hosted.service.queryStatus().state, "stopped");
   assertEquals((await hosted.status()).counters.startRequested, 1);
-  assertEquals((await linesOf(hosted.errorLog)).filter((l) => l.includes("cannot start")).length, 1);
+  assertEquals((await readLines(hosted.errorLog)).filter((l) => l.includes("cannot start")).length, 1);
 });
 
 test("a service whose stored configuration is garbage stops with code 250 and an error-log line naming the file", async () => {
@@ -83,7 +61,7 @@ test("a service whose stored configuration is garbage stops with code 250 and an
 
   await sleep(5_000);
   assertEquals(hosted.service.queryStatus().state, "stopped");
-  assertEquals((await linesOf(hosted.errorLog)).filter((l) => l.includes("cannot start")).length, 1);
+  assertEquals((await readLines(hosted.errorLog)).filter((l) => l.includes("cannot start")).length, 1);
 });
 
 // Wine's services.exe answers StartServiceW with ERROR_SERVICE_REQUEST_TIMEOUT (1053) when the first status

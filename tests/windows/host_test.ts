@@ -5,9 +5,11 @@
  */
 import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
-import { descendants, isProcessRunning, listProcesses, terminateProcessById } from "../../ffi/process.ts";
-import { notWindows, stopAtConsole, waitForState } from "./helpers.ts";
-import { eventuallyLines, hostedService, main, sleep } from "./hosted.ts";
+import { terminateProcessById } from "../../ffi/process.ts";
+import { descendants, listProcesses } from "../../ffi/toolhelp.ts";
+import { assertAllEnd, notWindows, stopAtConsole, waitForState } from "./helpers.ts";
+import { hostedService, main } from "./hosted.ts";
+import { eventually, eventuallyLines } from "../helpers.ts";
 import { defaultSpec } from "../../service/spec.ts";
 import { writeSpec } from "../../service/store.ts";
 
@@ -15,30 +17,12 @@ const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore
 const fixtures = path.win32.join(import.meta.dirname!, "fixtures");
 
 /** Polls status.json until `ok` holds. */
-async function statusWhen<T extends { state: string }>(
-  read: () => Promise<T>,
-  ok: (s: T) => boolean,
-  timeoutMs = 20_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const status = await read();
-    if (ok(status)) return status;
-    if (Date.now() > deadline) throw new Error(`status.json still says ${JSON.stringify(status)}`);
-    await sleep(100);
-  }
+function statusWhen<T>(read: () => Promise<T>, ok: (s: T) => boolean, timeoutMs = 20_000) {
+  return eventually(read, ok, timeoutMs, "status.json");
 }
 
 function treeOf(pid: number): number[] {
   return [pid, ...descendants(pid, listProcesses())];
-}
-
-async function assertAllEnd(pids: number[], timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (pids.some(isProcessRunning)) {
-    if (Date.now() > deadline) throw new Error(`still running: ${pids.filter(isProcessRunning).join(", ")}`);
-    await sleep(100);
-  }
 }
 
 test("a console script as a service: RUNNING, output in %PROGRAM%.out.txt, restarted when killed, paused while throttled", async () => {

@@ -5,11 +5,13 @@
 import path from "path";
 import { assertEquals, assertMatch, assertOk, assertThrows } from "../assert.ts";
 import { reportEvent } from "../../ffi/eventlog.ts";
-import { createPipe, isProcessRunning, PipeReader, processSettings } from "../../ffi/process.ts";
+import { isProcessRunning, processSettings } from "../../ffi/process.ts";
+import { createPipe, PipeReader } from "../../ffi/pipe.ts";
 import { LaunchError, type LaunchOptions, type Program } from "../../host/launcher.ts";
 import { KILLED_EXIT_CODE, windowsLauncher } from "../../host/launcher_windows.ts";
 import { pattern } from "./fixtures/launcher_bytes.ts";
-import { notWindows, tempFile } from "./helpers.ts";
+import { assertAllEnd, notWindows, tempFile } from "./helpers.ts";
+import { eventually, sleep } from "../helpers.ts";
 
 const test = (name: string, fn: () => void | Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
 
@@ -40,34 +42,9 @@ function sleeper(options: Partial<LaunchOptions> = {}): LaunchOptions {
   return denoScript("", [], { arguments: ["eval", "setTimeout(() => {}, 120_000)"], ...options });
 }
 
-function sleep(ms: number) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** The text of `file` once it exists and is not empty. */
-async function waitForFile(file: string, timeoutMs = 20_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const text = await Deno.readTextFile(file);
-      if (text) return text;
-    } catch {
-      // not there yet
-    }
-    if (Date.now() > deadline) throw new Error(`${file} did not appear within ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
-
-/** Waits until none of `pids` runs; throws naming those still running after `timeoutMs`. */
-async function assertAllEnd(pids: number[], timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const running = pids.filter(isProcessRunning);
-    if (running.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`still running after ${timeoutMs} ms: ${running.join(", ")}`);
-    await sleep(50);
-  }
+function waitForFile(file: string, timeoutMs = 20_000): Promise<string> {
+  return eventually(() => Deno.readTextFile(file).catch(() => ""), (text) => text !== "", timeoutMs, file);
 }
 
 /** Resolves to the exit code, or "running" when the program has not ended within `ms`. */

@@ -5,6 +5,7 @@
  */
 import path from "path";
 import { assertEquals, assertOk } from "../assert.ts";
+import { sleep, waitForLines } from "../helpers.ts";
 import { type Service, ServiceControlManager } from "../../ffi/scm.ts";
 import { Win32Error } from "../../ffi/error.ts";
 import type { ServiceStatus } from "../../ffi/types.ts";
@@ -21,7 +22,6 @@ import {
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
 const examples = path.win32.join(import.meta.dirname!, "..", "..", "examples");
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The library's default wait hint (library/lifecycle.ts). */
 const DEFAULT_WAIT_HINT_MS = 3000;
@@ -34,22 +34,6 @@ function exampleCommand(example: string, args: string[]): string {
     path.win32.join(examples, example),
     ...args,
   ]);
-}
-
-/** The lines of `file` once there are `count` of them that `keep` keeps (all lines when it is omitted). */
-async function waitForLines(
-  file: string,
-  count: number,
-  keep: (line: string) => boolean = () => true,
-  timeoutMs = 15_000,
-): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const lines = (await Deno.readTextFile(file).catch(() => "")).split(/\r?\n/).filter(Boolean).filter(keep);
-    if (lines.length >= count) return lines;
-    if (Date.now() > deadline) throw new Error(`${file} has ${lines.length} lines, not ${count}: ${lines}`);
-    await sleep(50);
-  }
 }
 
 /** The example's callbacks so far, without its ticks. */

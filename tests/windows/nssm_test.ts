@@ -43,6 +43,7 @@ import { nssmCommand } from "../../cli/nssm.ts";
 import { connectServiceManager } from "../../service/connect.ts";
 import { describeFailure } from "../../cli/errors.ts";
 import { notWindows, uniqueName } from "./helpers.ts";
+import { eventually } from "../helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
 const project = path.win32.join(import.meta.dirname!, "..", "..");
@@ -225,12 +226,9 @@ function processId(name: string): number {
   return service.queryStatus().processId;
 }
 
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!await check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** Polls `check` until it holds; fails naming `what` after `timeoutMs`. */
+function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000) {
+  return eventually(check, (ok) => ok, timeoutMs, what);
 }
 
 test("set, get and reset of every nssm parameter answer as NSSM's, with its messages and exit codes", async () => {
@@ -554,7 +552,7 @@ test("start, stop, restart, pause, continue, rotate, status and statuscode answe
     // ping took seconds): both are compared once NSSM's has stopped too (statuscode 1).
     await nssm("stop", pair.nssm);
     // Its stop once took longer than 20 s on a busy machine: a minute, generously.
-    await eventually(
+    await until(
       async () => (await nssm("statuscode", pair.nssm)).code === 1,
       `${pair.nssm} is stopped`,
       60_000,
@@ -574,7 +572,7 @@ test("start, stop, restart, pause, continue, rotate, status and statuscode answe
     const started = await servitor("start", pair.servitor);
     assertEquals([started.code, started.stdout], [0, `${pair.servitor}: START: Success.\n`]);
     for (const [run, name] of [[nssm, pair.nssm], [servitor, pair.servitor]] as const) {
-      await eventually(async () => (await run("statuscode", name)).code === 7, `${name} is paused`);
+      await until(async () => (await run("statuscode", name)).code === 7, `${name} is paused`);
     }
     await same(pair, ["status", "{}"], "equal");
     await same(pair, ["statuscode", "{}"], "equal");
@@ -587,7 +585,7 @@ test("stopping a service while its program is throttled (PAUSED) answers as NSSM
     await nssm("start", pair.nssm);
     await servitor("start", pair.servitor);
     for (const [run, name] of [[nssm, pair.nssm], [servitor, pair.servitor]] as const) {
-      await eventually(async () => (await run("statuscode", name)).code === 7, `${name} is paused`);
+      await until(async () => (await run("statuscode", name)).code === 7, `${name} is paused`);
     }
     // Under Wine 10 servitor's host reports STOPPED from within HandlerEx here, and ControlService then
     // waits 10 s and fails with 1053 (ERROR_SERVICE_REQUEST_TIMEOUT), though the service does stop.

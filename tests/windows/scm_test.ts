@@ -1,4 +1,5 @@
 import { assertEquals, assertMatch, assertOk, assertThrows } from "../assert.ts";
+import { waitForLines } from "../helpers.ts";
 import { type ServiceConfig2, ServiceControlManager, type ServiceDefinition } from "../../ffi/scm.ts";
 import { Win32Error } from "../../ffi/error.ts";
 import {
@@ -262,15 +263,6 @@ async function createTinyService(scm: ServiceControlManager, prefix: string) {
     binaryPath: denoServiceCommand("tiny_service.ts", [name, log]),
   });
   return { name, log, service };
-}
-
-async function waitForLines(file: string, count: number, timeoutMs = 10_000): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const lines = (await Deno.readTextFile(file).catch(() => "")).split("\n").filter(Boolean);
-    if (lines.length >= count || Date.now() > deadline) return lines;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 test("a service whose control handler and error reporter throw keeps running, and still stops", async () => {

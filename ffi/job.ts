@@ -1,0 +1,106 @@
+/**
+ * Job objects: every process in one, and every process they start, ends together.
+ * @module
+ */
+import * as W from "./constants.ts";
+import { check, unless } from "./error.ts";
+import { kernel32 } from "./kernel32.ts";
+import {
+  decodeJobProcessIdList,
+  encodeJobLimits,
+  type JobLimits,
+  JOBOBJECT_BASIC_PROCESS_ID_LIST_HEADER_SIZE,
+  JOBOBJECT_EXTENDED_LIMIT_INFORMATION_SIZE,
+} from "./structs.ts";
+import { Handle, rawOf } from "./handle.ts";
+import { type ChildProcess, processHandleOf } from "./process.ts";
+
+/**
+ * A job object. servitor's has JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE and allows no breakaway: every process
+ * in it, and every process they start, ends when its last handle closes — also when this process is
+ * killed, since Windows then closes its handles. Jobs nest (Windows 8 and later), so a program inside
+ * Deno's own job can be put in this one too.
+ */
+export class Job implements Disposable {
+  #handle: Handle;
+
+  private constructor(handle: Handle) {
+    this.#handle = handle;
+  }
+
+  /** CreateJobObjectW (unnamed, its handle not inheritable) and SetInformationJobObject with `limits`. */
+  static create(limits: JobLimits): Job {
+    const job = new Job(new Handle(check("CreateJobObjectW", kernel32().CreateJobObjectW(null, null))));
+    try {
+      const information = encodeJobLimits(limits);
+      check(
+        "SetInformationJobObject",
+        kernel32().SetInformationJobObject(
+          rawOf(job.#handle),
+          W.JobObjectExtendedLimitInformation,
+          information,
+          JOBOBJECT_EXTENDED_LIMIT_INFORMATION_SIZE,
+        ),
+      );
+    } catch (error) {
+      job.close();
+      throw error;
+    }
+    return job;
+  }
+
+  /** AssignProcessToJobObject: before the process runs (created suspended), so all it starts is in the job. */
+  assign(child: ChildProcess): void {
+    check(
+      "AssignProcessToJobObject",
+      kernel32().AssignProcessToJobObject(rawOf(this.#handle), rawOf(processHandleOf(child))),
+    );
+  }
+
+  /** Whether a process is in this job (IsProcessInJob). */
+  contains(child: ChildProcess): boolean {
+    const result = new Int32Array(1);
+    check(
+      "IsProcessInJob",
+      kernel32().IsProcessInJob(
+        rawOf(processHandleOf(child)),
+        rawOf(this.#handle),
+        new Uint8Array(result.buffer),
+      ),
+    );
+    return result[0] !== 0;
+  }
+
+  /** The ids of the processes in the job now (JobObjectBasicProcessIdList). */
+  processIds(): number[] {
+    for (let capacity = 64;; capacity *= 4) {
+      const bytes = new Uint8Array(JOBOBJECT_BASIC_PROCESS_ID_LIST_HEADER_SIZE + capacity * 8);
+      const ok = kernel32().QueryInformationJobObject(
+        rawOf(this.#handle),
+        W.JobObjectBasicProcessIdList,
+        bytes,
+        bytes.length,
+        null,
+      );
+      // ERROR_MORE_DATA: the list was cut short; ask again with room for all.
+      const complete = unless([W.ERROR_MORE_DATA], () =>
+        check("QueryInformationJobObject", ok)) !== undefined;
+      const list = decodeJobProcessIdList(bytes);
+      if (complete || list.assigned <= list.processIds.length) return list.processIds;
+    }
+  }
+
+  /** TerminateJobObject: ends every process in the job with `exitCode`. */
+  terminate(exitCode: number): void {
+    check("TerminateJobObject", kernel32().TerminateJobObject(rawOf(this.#handle), exitCode));
+  }
+
+  /** Closes the job's handle: with KILL_ON_JOB_CLOSE, whatever is still in it ends. */
+  close(): void {
+    this.#handle.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * What the tests of every tier share (run by the Linux and the Windows deno alike): waiting for something to
+ * become so rather than sleeping, a file's lines, and a temporary folder that goes away with `await using`.
+ * Each tier's own helpers.ts holds what only that tier needs.
+ * @module
+ */
+
+/** Waits `ms`: for a test that must let time pass (a throttle, a wait hint), never to wait for an event. */
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Polls `read` until `ok` holds for its value and returns that value; after `timeoutMs` throws, naming
+ * `what` and the last value read.
+ */
+export async function eventually<T>(
+  read: () => Promise<T> | T,
+  ok: (value: T) => boolean,
+  timeoutMs = 20_000,
+  what = "the value",
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`${what} is still ${JSON.stringify(value)} after ${timeoutMs} ms`);
+    }
+    await sleep(50);
+  }
+}
+
+/** The lines of a text file (CRLF or LF), empty ones left out; none when it is missing. */
+export async function readLines(file: string): Promise<string[]> {
+  return (await Deno.readTextFile(file).catch(() => "")).split(/\r?\n/).filter(Boolean);
+}
+
+/** Polls a file until its lines satisfy `ok`; returns them. */
+export function eventuallyLines(
+  file: string,
+  ok: (lines: string[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<string[]> {
+  return eventually(() => readLines(file), ok, timeoutMs, file);
+}
+
+/** Waits until `file` has the line `line` (or one matching it); returns all its lines. */
+export function waitForLine(file: string, line: string | RegExp, timeoutMs = 20_000): Promise<string[]> {
+  const matches = (l: string) => typeof line === "string" ? l === line : line.test(l);
+  return eventuallyLines(file, (lines) => lines.some(matches), timeoutMs);
+}
+
+/** The lines of `file` once `count` of them are kept by `keep` (every line when it is left out). */
+export function waitForLines(
+  file: string,
+  count: number,
+  keep: (line: string) => boolean = () => true,
+  timeoutMs = 15_000,
+): Promise<string[]> {
+  return eventually(
+    async () => (await readLines(file)).filter(keep),
+    (lines) => lines.length >= count,
+    timeoutMs,
+    file,
+  );
+}
+
+/** A temporary folder, removed with all it holds at the end of its `await using` block. */
+export async function tempDir(prefix = "servitor-"): Promise<{ path: string } & AsyncDisposable> {
+  const dir = await Deno.makeTempDir({ prefix });
+  return {
+    path: dir,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
