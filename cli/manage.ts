@@ -4,8 +4,9 @@
  * with a progress line while it takes more than a moment, and a timeout.
  * @module
  */
+import type { ServiceState } from "../service/vocabulary.ts";
 import path from "path";
-import type { ManagedState, ManagedStatus } from "../service/manager.ts";
+import type { ManagedStatus } from "../service/manager.ts";
 import { logDirectoryFor, readSpec } from "../service/store.ts";
 import { putBack, removeService, startService, stopService, withServiceLock } from "../service/lifecycle.ts";
 import { windowsCommandLine } from "../service/command_line.ts";
@@ -269,7 +270,7 @@ export async function readHostStatus(
  * throttled is PAUSED — as the SCM shows it, where systemd can't (it sees the host running). Only the
  * running host's own word counts: a status.json of an earlier host is not believed.
  */
-export function shownState(status: ManagedStatus, host: HostStatus): ManagedState {
+export function shownState(status: ManagedStatus, host: HostStatus): ServiceState {
   return status.state === "running" && host.state === "paused" && host.hostPid === status.pid
     ? "paused"
     : status.state;

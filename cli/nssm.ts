@@ -15,8 +15,9 @@
  * in one line, exit code 1 as NSSM's.
  * @module
  */
+import type { ServiceState } from "../service/vocabulary.ts";
 import path from "path";
-import { type ManagedState, ServiceManagerError } from "../service/manager.ts";
+import { ServiceManagerError } from "../service/manager.ts";
 import { defaultSpec } from "../service/spec.ts";
 import { parseSpec, readSpec, serviceDirectory, SPEC_FILE, stringifySpec } from "../service/store.ts";
 import { checkServiceName, type CliContext, INSTALL_FILE } from "./context.ts";
@@ -585,7 +586,7 @@ async function foreignSpec(name: string, context: CliContext): Promise<NssmSpec>
  * The number `statuscode` exits with for a state: nssm's, which are winsvc.h's, SERVICE_STOPPED (1) …
  * SERVICE_PAUSED (7) — part of nssm's interface, whichever manager runs the service.
  */
-const nssmStateNumbers: Record<ManagedState, number> = {
+const nssmStateNumbers: Record<ServiceState, number> = {
   stopped: 1,
   start_pending: 2,
   stop_pending: 3,
@@ -599,7 +600,7 @@ const nssmStateNumbers: Record<ManagedState, number> = {
  * nssm's name and number of a state. systemd's states are mapped onto these (service/manager.ts), so they
  * read the same there.
  */
-export function nssmState(state: ManagedState): [string, number] {
+export function nssmState(state: ServiceState): [string, number] {
   return [`SERVICE_${state.toUpperCase()}`, nssmStateNumbers[state]];
 }
 
@@ -662,7 +663,7 @@ type Control = "start" | "stop" | "pause" | "continue" | "rotate";
  * How a state answers a control (nssm's service_control_response): 0 the state wanted, 1 on the way to it,
  * -1 any other.
  */
-function response(control: Control, state: ManagedState): -1 | 0 | 1 {
+function response(control: Control, state: ServiceState): -1 | 0 | 1 {
   switch (control) {
     case "start":
       return state === "running" ? 0 : state === "start_pending" ? 1 : -1;
@@ -687,10 +688,10 @@ const CONTROL_PATIENCE_MS = 60_000;
 async function awaitResponse(
   control: Control,
   name: string,
-  initial: ManagedState,
+  initial: ServiceState,
   context: CliContext,
   cutoffMs = CONTROL_PATIENCE_MS,
-): Promise<{ answer: -1 | 0 | 1; state: ManagedState }> {
+): Promise<{ answer: -1 | 0 | 1; state: ServiceState }> {
   let tries = 0;
   let waited = 0;
   for (;;) {

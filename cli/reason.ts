@@ -7,8 +7,9 @@
  * run, as does an error-log line older than the STOPPED the host wrote after it.
  * @module
  */
+import type { ServiceState } from "../service/vocabulary.ts";
 import path from "path";
-import type { ManagedState, ManagedStatus } from "../service/manager.ts";
+import type { ManagedStatus } from "../service/manager.ts";
 import { defaultSpec, type ServiceSpec } from "../service/spec.ts";
 import { logDirectoryFor, readSpec } from "../service/store.ts";
 import { errorLogPath } from "../host/log.ts";
@@ -43,7 +44,7 @@ export interface ServiceReason {
  * owesReason("stopped", { state: "stopped", exitCode: { kind: "win32", code: 0 } }); // false
  * ```
  */
-export function owesReason(shown: ManagedState, managed: ManagedStatus): boolean {
+export function owesReason(shown: ServiceState, managed: ManagedStatus): boolean {
   return shown === "paused" || (managed.state === "stopped" && (managed.exitCode?.code ?? 0) !== 0);
 }
 
@@ -74,7 +75,7 @@ export function lastLine(text: string): string | undefined {
  * STOPPED: its reason, or how the program exited for AppExit Exit) and the error log's last line.
  */
 export function chooseReason(
-  shown: ManagedState,
+  shown: ServiceState,
   current: HostWord,
   statusFile: Said<HostWord> | undefined,
   errorLine: Said<string> | undefined,
@@ -138,7 +139,7 @@ async function readStatusFile(file: string): Promise<Said<HostWord> | undefined>
 export async function readReason(
   name: string,
   logDirectory: string,
-  shown: ManagedState,
+  shown: ServiceState,
   current: HostWord = {},
 ): Promise<ServiceReason> {
   const file = errorLogPath(logDirectory, name);

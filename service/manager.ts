@@ -4,19 +4,10 @@
  * @module
  */
 import type { ServiceSpec } from "./spec.ts";
-
-/** A service's state as both managers can say it (systemd's are mapped onto the SCM's). */
-export type ManagedState =
-  | "stopped"
-  | "start_pending"
-  | "stop_pending"
-  | "running"
-  | "continue_pending"
-  | "pause_pending"
-  | "paused";
+import type { ServiceState } from "./vocabulary.ts";
 
 export interface ManagedStatus {
-  state: ManagedState;
+  state: ServiceState;
   /** The host's process id, when it runs. */
   pid?: number;
   /** How the last run ended: a Win32 code, a service-specific code, or a Linux exit status. */
@@ -39,7 +30,7 @@ export interface InstalledService {
 export interface ListedService {
   name: string;
   displayName: string;
-  state: ManagedState;
+  state: ServiceState;
 }
 
 /** How the service manager starts the host: the program and its arguments. */

@@ -13,13 +13,13 @@
  * ```
  * @module
  */
+import type { ServiceState } from "../service/vocabulary.ts";
 import path from "path";
 import { systemdIgnoredSettings } from "./ignored_settings.ts";
 import {
   type HostCommand,
   type InstalledService,
   type ListedService,
-  type ManagedState,
   type ManagedStatus,
   type ManagerControl,
   type ServiceManager,
@@ -130,7 +130,7 @@ function exists(file: string): boolean {
 }
 
 /** The systemd states, mapped onto the SCM's. */
-export function managedState(activeState: string): ManagedState {
+export function managedState(activeState: string): ServiceState {
   switch (activeState) {
     case "active":
     case "reloading":

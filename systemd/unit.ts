@@ -116,6 +116,18 @@ function hostExitStatus(code: number, action: ExitAction): number {
 }
 
 /**
+ * What systemd must do when AppExit ends the host: "restart" its service (Suicide: the manager's recovery
+ * takes over), leave it "stopped" (Exit), or nothing, as the host goes on and restarts or ignores the program
+ * itself. A new exit action must be placed here: the compiler says so.
+ */
+const outerAction: Record<ExitAction, "restart" | "stopped" | "host_goes_on"> = {
+  restart: "host_goes_on",
+  ignore: "host_goes_on",
+  exit: "stopped",
+  suicide: "restart",
+};
+
+/**
  * The outer guard. An exit status alone can't tell AppExit Exit from Suicide (both end the host with the
  * program's code), but the spec can: when Suicide is the default, every status restarts except Exit's
  * codes and the refusals; otherwise only a crash, the statuses handed back, and Suicide's codes do.
@@ -124,19 +136,19 @@ export function restartPolicy(spec: ServiceSpec): RestartPolicy {
   const firstRestart = spec.recovery?.actions.find((action) => action.action === "restart");
   const delayMs = firstRestart?.delayMs;
   if (spec.recovery && !firstRestart) return { restart: "no", prevent: [], force: [] };
-  const codesFor = (action: ExitAction) =>
+  const codesFor = (outer: "restart" | "stopped") =>
     Object.keys(spec.exit.codes)
       .map(Number)
-      .filter((code) => exitActionFor(spec, code) === action)
-      .map((code) => hostExitStatus(code, action))
+      .filter((code) => outerAction[exitActionFor(spec, code)] === outer)
+      .map((code) => hostExitStatus(code, exitActionFor(spec, code)))
       .filter((status) => status !== 0);
-  const suicides = codesFor("suicide");
+  const restarted = codesFor("restart");
   const sorted = (codes: number[]) => [...new Set(codes)].sort((a, b) => a - b);
-  if (spec.exit.default === "suicide") {
-    const prevent = [...REFUSALS, ...codesFor("exit")].filter((code) => !suicides.includes(code));
+  if (outerAction[spec.exit.default] === "restart") {
+    const prevent = [...REFUSALS, ...codesFor("stopped")].filter((code) => !restarted.includes(code));
     return { restart: "on-failure", prevent: sorted(prevent), force: [], delayMs };
   }
-  return { restart: "on-abnormal", prevent: [], force: sorted([...GIVE_BACK, ...suicides]), delayMs };
+  return { restart: "on-abnormal", prevent: [], force: sorted([...GIVE_BACK, ...restarted]), delayMs };
 }
 
 /** How long a stop may take, from SIGTERM to the host's exit: Stop/Pre, the escalation, Exit/Post, a margin. */

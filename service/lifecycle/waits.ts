@@ -3,12 +3,8 @@
  * naming the state it is still in.
  * @module
  */
-import {
-  type ManagedState,
-  type ManagedStatus,
-  type ServiceManager,
-  ServiceManagerError,
-} from "../manager.ts";
+import type { ServiceState } from "../vocabulary.ts";
+import { type ManagedStatus, type ServiceManager, ServiceManagerError } from "../manager.ts";
 
 /** What a wait needs: the manager to ask, and where its progress line goes. */
 export interface WaitContext {
@@ -20,9 +16,9 @@ const POLL_MS = 100;
 /** How long a wait is quiet before it says what it waits for. */
 const QUIET_MS = 1000;
 
-const shown = (state: ManagedState) => state.replace("_", " ");
+const shown = (state: ServiceState) => state.replace("_", " ");
 
-function timedOut(name: string, state: ManagedState, target: ManagedState, waitedMs: number) {
+function timedOut(name: string, state: ServiceState, target: ServiceState, waitedMs: number) {
   return new ServiceManagerError(
     `'${name}' is still ${shown(state)} after ${Math.round(waitedMs / 1000)} s (wanted ${target}); ` +
       `see 'ManageService ${name} status'`,
@@ -37,7 +33,7 @@ function timedOut(name: string, state: ManagedState, target: ManagedState, waite
 export async function waitFor(
   context: WaitContext,
   name: string,
-  target: ManagedState,
+  target: ServiceState,
   timeoutMs: number,
   failed?: (status: ManagedStatus) => Promise<string | undefined>,
 ): Promise<ManagedStatus> {

@@ -2,6 +2,7 @@
  * The lifecycle (service/lifecycle.ts) against a service manager that keeps its services in memory: what a
  * person or `apply` would notice — which files change, which calls reach the manager, what is put back.
  */
+import type { ServiceState } from "../../service/vocabulary.ts";
 import path from "node:path";
 import { assertEquals, assertOk, assertRejects } from "../assert.ts";
 import {
@@ -15,7 +16,7 @@ import {
   updateService,
   withServiceLocks,
 } from "../../service/lifecycle.ts";
-import type { ManagedState, ServiceManager } from "../../service/manager.ts";
+import type { ServiceManager } from "../../service/manager.ts";
 import { ServiceManagerError } from "../../service/manager.ts";
 import { defaultSpec, type ServiceSpec } from "../../service/spec.ts";
 import { printingManager } from "../../service/printing_manager.ts";
@@ -23,9 +24,9 @@ import { printingStore } from "../../service/lifecycle/store_files.ts";
 
 /** A manager whose services live in a map; `calls` records each change asked of it. */
 function memoryManager(calls: string[], options: { failUpdate?: boolean } = {}): ServiceManager & {
-  services: Map<string, { spec: ServiceSpec; state: ManagedState }>;
+  services: Map<string, { spec: ServiceSpec; state: ServiceState }>;
 } {
-  const services = new Map<string, { spec: ServiceSpec; state: ManagedState }>();
+  const services = new Map<string, { spec: ServiceSpec; state: ServiceState }>();
   const service = (name: string) => {
     const found = services.get(name);
     if (!found) throw new ServiceManagerError(`no service named '${name}'`, "no_such_service");
