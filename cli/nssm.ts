@@ -17,7 +17,7 @@
  */
 import type { ServiceState } from "../service/vocabulary.ts";
 import path from "path";
-import { ServiceManagerError } from "../service/manager.ts";
+import { ServiceManagerError, systemSentence } from "../service/manager.ts";
 import { defaultSpec } from "../service/spec.ts";
 import { parseSpec, readSpec, serviceDirectory, SPEC_FILE, stringifySpec } from "../service/store.ts";
 import { checkServiceName, type CliContext, INSTALL_FILE } from "./context.ts";
@@ -243,11 +243,11 @@ async function serviceNamed(
   context: CliContext,
   code: number = NSSM.noService,
 ): Promise<string> {
-  const name = await resolveService(given, context).catch(async (error) => {
+  const name = await resolveService(given, context).catch((error) => {
     if (!isInvalidName(error)) throw error;
-    throw new NssmFailure(await cantOpenService(context.windows, true), code, true);
+    throw new NssmFailure(cantOpenService(context.manager, true), code, true);
   });
-  if (name === undefined) throw new NssmFailure(await cantOpenService(context.windows), code, true);
+  if (name === undefined) throw new NssmFailure(cantOpenService(context.manager), code, true);
   return name;
 }
 
@@ -300,7 +300,7 @@ async function install(args: readonly string[], context: CliContext): Promise<nu
     );
   }
   if (await context.manager.exists(name)) {
-    throw new NssmFailure(await cantCreateService(context.windows), NSSM.getFailed, true);
+    throw new NssmFailure(cantCreateService(context.manager), NSSM.getFailed, true);
   }
   // nssm joins the arguments with spaces into AppParameters, which the program's runtime splits again.
   const spec = defaultSpec(name, resolved, splitArguments(programArgs.join(" ")));
@@ -635,12 +635,12 @@ async function processes(args: readonly string[], context: CliContext): Promise<
         throw error;
       });
       if (name === null) {
-        context.warn(await cantOpenService(context.windows, true));
+        context.warn(cantOpenService(context.manager, true));
         failures++;
         continue;
       }
       if (name === undefined) {
-        context.warn(await cantEnumerateServices(context.windows));
+        context.warn(cantEnumerateServices(context.manager));
         failures++;
         continue;
       }
@@ -712,13 +712,6 @@ function systemText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** FormatMessage's text for success: "The operation completed successfully." (Wine: "Success."). */
-async function successText(context: CliContext): Promise<string> {
-  if (!context.windows) return "The operation completed successfully.";
-  const { systemMessage } = await import("../ffi/error.ts");
-  return systemMessage(0);
-}
-
 async function control(control: Control, args: readonly string[], context: CliContext): Promise<number> {
   if (args[0] === undefined) throw usage(`${control} <service>: which service?`);
   const name = await serviceNamed(args[0], context);
@@ -741,7 +734,7 @@ async function control(control: Control, args: readonly string[], context: CliCo
     context.warn(`${name}: Unexpected status ${nssmState(state)[0]} in response to ${word} control.`);
     return NSSM.failed;
   }
-  context.say(`${name}: ${word}: ${await successText(context)}`);
+  context.say(`${name}: ${word}: ${systemSentence(context.manager, "success")}`);
   context.audit(`${control} ${name}: done`);
   return ExitCode.ok;
 }

@@ -4,9 +4,16 @@
  * account, dependencies, recovery and preshutdown timeout; everything else lives in the stored spec.
  * @module
  */
-import { ERROR_INVALID_LEVEL, ERROR_SERVICE_REQUEST_TIMEOUT } from "../ffi/constants.ts";
+import {
+  ERROR_ACCESS_DENIED,
+  ERROR_INVALID_LEVEL,
+  ERROR_INVALID_NAME,
+  ERROR_SERVICE_DOES_NOT_EXIST,
+  ERROR_SERVICE_EXISTS,
+  ERROR_SERVICE_REQUEST_TIMEOUT,
+} from "../ffi/constants.ts";
 import { scmFailure } from "./errors.ts";
-import { Win32Error } from "../ffi/error.ts";
+import { systemMessage, Win32Error } from "../ffi/error.ts";
 import { descendants, listProcesses } from "../ffi/toolhelp.ts";
 import {
   type Service,
@@ -22,6 +29,8 @@ import {
   type ManagedStatus,
   type ServiceManager,
   ServiceManagerError,
+  type SystemOutcome,
+  windowsSentences,
 } from "../service/manager.ts";
 import type { Account, ServiceSpec, StartMode } from "../service/spec.ts";
 
@@ -217,9 +226,20 @@ export function connectScmManager(options: ScmOptions = {}): ServiceManager {
   };
 }
 
+/** The system error code of each outcome nssm quotes FormatMessage's text for. */
+const outcomeCodes: Record<SystemOutcome, number> = {
+  success: 0,
+  no_such_service: ERROR_SERVICE_DOES_NOT_EXIST,
+  invalid_name: ERROR_INVALID_NAME,
+  access_denied: ERROR_ACCESS_DENIED,
+  exists: ERROR_SERVICE_EXISTS,
+};
+
 function scmManager(): ServiceManager {
   return {
     kind: "scm",
+    // The system's own words (Wine's are shorter: "Service does not exist.").
+    systemSentence: (outcome) => systemMessage(outcomeCodes[outcome]) || windowsSentences[outcome],
     create(spec: ServiceSpec, host: HostCommand, password?: string) {
       withScm(spec.name, "all", (scm) => {
         using service = scm.create(serviceDefinition(spec, host, password));

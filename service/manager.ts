@@ -125,4 +125,27 @@ export interface ServiceManager {
    * take), each with why: they are kept in the store, but change nothing here.
    */
   readonly ignoredSettings?: Readonly<Record<string, string>>;
+  /**
+   * The system's own sentence for an outcome, as nssm quotes it (FormatMessage's text on Windows); a manager
+   * without one of its own takes Windows' English words (`windowsSentences`), which is what scripts written
+   * for nssm match.
+   */
+  systemSentence?(outcome: SystemOutcome): string;
+}
+
+/** The outcomes nssm's messages quote the system's sentence for. */
+export type SystemOutcome = "success" | "no_such_service" | "invalid_name" | "access_denied" | "exists";
+
+/** What Windows' FormatMessage says, in English, for each outcome nssm quotes. */
+export const windowsSentences: Readonly<Record<SystemOutcome, string>> = {
+  success: "The operation completed successfully.",
+  no_such_service: "The specified service does not exist as an installed service.",
+  invalid_name: "The filename, directory name, or volume label syntax is incorrect.",
+  access_denied: "Access is denied.",
+  exists: "The specified service already exists.",
+};
+
+/** `manager`'s sentence for `outcome`, or Windows' English one. */
+export function systemSentence(manager: ServiceManager, outcome: SystemOutcome): string {
+  return manager.systemSentence?.(outcome) ?? windowsSentences[outcome];
 }

@@ -51,5 +51,6 @@ export function printingManager(printing: ServiceManager): ServiceManager {
     limitations: (spec) => printing.limitations?.(spec) ?? [],
     entry: printing.entry ? (spec, host) => printing.entry!(spec, host) : undefined,
     ignoredSettings: printing.ignoredSettings,
+    systemSentence: printing.systemSentence ? (outcome) => printing.systemSentence!(outcome) : undefined,
   };
 }
