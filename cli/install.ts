@@ -12,6 +12,7 @@ import { createService, putBack, removeService, withServiceLock } from "../servi
 import { checkServiceName, type CliContext } from "./context.ts";
 import { CliError } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
+import { settingIssues } from "../service/schema.ts";
 import {
   applyInstallOptions,
   type InstallOptionValues,
@@ -129,6 +130,12 @@ export async function installService(args: string[], context: CliContext, cwd = 
     }
     : defaultSpec(name, resolved, programArgs);
   const spec = applyInstallOptions(start, options);
+  // The options become settings that the store's schema checks too: what it would refuse at the host's
+  // start is refused here, before anything is made.
+  const [issue] = settingIssues(spec);
+  if (issue) {
+    throw new CliError(`InstallService: ${issue.path.join(".")}: ${issue.message}`, ExitCode.badValue);
+  }
   const password = spec.account.kind === "user"
     ? await context.readPassword(spec.account.name, options.password_env as string | undefined)
     : undefined;
