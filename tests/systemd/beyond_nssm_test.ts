@@ -160,7 +160,7 @@ test("logs -f follows the output across online rotations, every line once, until
   const stderr = new Response(follower.stderr).text();
   try {
     await servitorOk("ManageService", name, "start");
-    await eventually(async () => seen.length, (n) => n >= count, 60_000);
+    await eventually(() => Promise.resolve(seen.length), (n) => n >= count, 60_000);
     follower.kill("SIGINT");
     assertEquals((await follower.status).code, 0, await stderr);
     await reading;
