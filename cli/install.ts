@@ -8,6 +8,7 @@ import path from "path";
 import YAML from "yaml";
 import { defaultSpec, type ServiceSpec } from "../service/spec.ts";
 import { parseSpec, readSpec } from "../service/store.ts";
+import { parseEnvFile } from "../service/env_file.ts";
 import { createService, putBack, removeService, withServiceLock } from "../service/lifecycle.ts";
 import { checkServiceName, type CliContext } from "./context.ts";
 import { CliError } from "./errors.ts";
@@ -129,6 +130,11 @@ export async function installService(args: string[], context: CliContext, cwd = 
       arguments: parsed.programArgs.length ? programArgs : base.arguments,
     }
     : defaultSpec(name, resolved, programArgs);
+  const paths = context.windows ? path.win32 : path.posix;
+  if (Array.isArray(options.env_file)) {
+    // The service reads them from elsewhere (System32, /): a relative path means the one here.
+    options.env_file = options.env_file.map((file) => paths.resolve(cwd, file));
+  }
   const spec = applyInstallOptions(start, options);
   // The options become settings that the store's schema checks too: what it would refuse at the host's
   // start is refused here, before anything is made.
@@ -136,6 +142,7 @@ export async function installService(args: string[], context: CliContext, cwd = 
   if (issue) {
     throw new CliError(`InstallService: ${issue.path.join(".")}: ${issue.message}`, ExitCode.badValue);
   }
+  await checkEnvFiles(spec.envFiles ?? []);
   const password = spec.account.kind === "user"
     ? await context.readPassword(spec.account.name, options.password_env as string | undefined)
     : undefined;
@@ -171,6 +178,26 @@ export async function installService(args: string[], context: CliContext, cwd = 
     context.done(`installed '${name}' (start: ${spec.start}); start it with: ManageService ${name} start`);
     return ExitCode.ok;
   });
+}
+
+/**
+ * The environment files that exist now, checked as the host will read them (a NUL, a malformed line): a
+ * file that isn't there yet may be made before the service starts, and its start says so if not.
+ */
+async function checkEnvFiles(files: readonly string[]) {
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(file);
+    } catch {
+      continue;
+    }
+    try {
+      parseEnvFile(text, file);
+    } catch (error) {
+      throw new CliError(`--env_file: ${(error as Error).message}`, ExitCode.badValue);
+    }
+  }
 }
 
 /** --timeout's seconds as ms; the lock's default without it. */

@@ -15,7 +15,9 @@ import {
   type RecoverySpec,
   type ServiceSpec,
 } from "../service/spec.ts";
-import { exitActions, priorities, recoveryActions, startModes } from "../service/schema.ts";
+import { exitActions, healthActions, priorities, recoveryActions, startModes } from "../service/schema.ts";
+import { parseHealthTarget } from "../service/health.ts";
+import { parseRestartTimes } from "../service/schedule.ts";
 
 type Kind = "value" | "list" | "flag";
 
@@ -73,6 +75,26 @@ export const installOptions: Record<string, { kind: Kind; help: string }> = {
   hook: { kind: "list", help: "EVENT/ACTION=COMMAND, e.g. Start/Pre=C:\\check.cmd (repeatable)" },
   redirect_hooks: { kind: "flag", help: "hooks write to the program's output files" },
   log_dir: { kind: "value", help: "where relative output specs and the error log go" },
+  env_file: {
+    kind: "list",
+    help: "a dotenv file read at every start, after --env; later files win (repeatable)",
+  },
+  health: {
+    kind: "value",
+    help: "a health check: http://host:port/path, https://…, tcp://host:port or cmd:<command line>",
+  },
+  health_interval: { kind: "value", help: "time between health checks (default 10s)" },
+  health_timeout: { kind: "value", help: "time a health check may take (default 3s)" },
+  health_retries: { kind: "value", help: "failed checks in a row before unhealthy (default 3)" },
+  health_start: { kind: "value", help: "grace after each start when failures don't count (default 30s)" },
+  health_action: { kind: "value", help: "restart (default) | none: what an unhealthy program gets" },
+  max_memory: { kind: "value", help: "memory the program's whole tree may use, e.g. 512M, 2G (at least 1M)" },
+  max_cpu: {
+    kind: "value",
+    help: "CPU the program's tree may use, in percent of ONE core (200: two cores; at most 100 × cores)",
+  },
+  restart_every: { kind: "value", help: "a graceful restart this often, e.g. 1d, 12h (at least 1s)" },
+  restart_at: { kind: "value", help: "graceful restarts at these local times, HH:MM[,HH:MM…]" },
   config: { kind: "value", help: "the whole service from a YAML file (the stored configuration's schema)" },
   replace: { kind: "flag", help: "remove an existing service of that name first" },
   timeout: {
@@ -229,8 +251,130 @@ export function parseRecovery(text: string, reset: string | undefined): Recovery
   };
 }
 
+/** What the limits are checked against: this machine's logical processors. */
+export interface Machine {
+  cores: number;
+}
+
+/** --max_cpu: a percentage of one core, more than 0 and at most all of the machine's cores. */
+export function parseCpuPercent(text: string, option: string, machine: Machine): number {
+  const match = /^(\d+(?:\.\d+)?)%?$/.exec(text.trim());
+  const percent = Number(match?.[1]);
+  if (!match || !(percent > 0)) {
+    throw bad(`--${option}: '${text}' is not a percentage of one core above 0 (e.g. 50, 150 for 1.5 cores)`);
+  }
+  if (percent > 100 * machine.cores) {
+    throw bad(
+      `--${option}: ${percent}% of one core is more than this machine has (${machine.cores} cores: at most ` +
+        `${100 * machine.cores})`,
+    );
+  }
+  return percent;
+}
+
+/** --max_memory: a size of at least 1 MiB. */
+export function parseMemoryLimit(text: string, option: string): number {
+  const bytes = parseSize(text, option);
+  if (bytes < MIB) throw bad(`--${option}: ${text} is below 1M, too little for any program`);
+  return bytes;
+}
+
+const MIB = 1024 ** 2;
+
+/** A time that must be more than nothing (a health check's interval, timeout). */
+function parsePositiveDuration(text: string, option: string): number {
+  const ms = parseDuration(text, option);
+  if (ms < 1) throw bad(`--${option}: '${text}' must be more than 0`);
+  return ms;
+}
+
+/** A value checked by a parser of the model (service/health.ts, schedule.ts): its RangeError, as --option's. */
+function checked<T>(option: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw bad(`--${option}: ${(error as Error).message}`);
+  }
+}
+
+const healthOptions = [
+  "health_interval",
+  "health_timeout",
+  "health_retries",
+  "health_start",
+  "health_action",
+];
+
+/** Applies the options beyond NSSM: health check, environment files, limits, scheduled restarts. */
+function applyBeyondNssm(next: ServiceSpec, options: InstallOptionValues, machine: Machine) {
+  const value = (name: string) => options[name] as string | undefined;
+  const files = (options.env_file as string[] | undefined) ?? [];
+  if (files.length) {
+    for (const file of files) {
+      if (!/^(?:\/|[A-Za-z]:[\\/]|\\\\)/.test(file)) {
+        throw bad(`--env_file: '${file}' is not an absolute path`);
+      }
+    }
+    next.envFiles = files;
+  }
+  if (value("health") !== undefined) {
+    checked("health", () => parseHealthTarget(value("health")!));
+    next.health = { ...defaultHealth, ...next.health, check: value("health")! };
+  }
+  const given = healthOptions.filter((name) => value(name) !== undefined);
+  if (given.length && !next.health) {
+    throw bad(`--${given[0]} needs a health check to tune: add --health <target>`);
+  }
+  const health = next.health;
+  if (health) {
+    if (value("health_interval") !== undefined) {
+      health.intervalMs = parsePositiveDuration(value("health_interval")!, "health_interval");
+    }
+    if (value("health_timeout") !== undefined) {
+      health.timeoutMs = parsePositiveDuration(value("health_timeout")!, "health_timeout");
+    }
+    if (value("health_retries") !== undefined) {
+      health.retries = parseCount(value("health_retries")!, "health_retries");
+      if (health.retries < 1) throw bad("--health_retries: at least 1");
+    }
+    if (value("health_start") !== undefined) {
+      health.startMs = parseDuration(value("health_start")!, "health_start");
+    }
+    if (value("health_action") !== undefined) {
+      health.action = oneOf(value("health_action")!, "health_action", healthActions);
+    }
+  }
+  if (value("max_memory") !== undefined) {
+    next.maxMemoryBytes = parseMemoryLimit(value("max_memory")!, "max_memory");
+  }
+  if (value("max_cpu") !== undefined) {
+    next.maxCpuPercent = parseCpuPercent(value("max_cpu")!, "max_cpu", machine);
+  }
+  if (value("restart_every") !== undefined) {
+    next.restartEveryMs = parseDuration(value("restart_every")!, "restart_every");
+    if (next.restartEveryMs < 1000) throw bad(`--restart_every: '${value("restart_every")}' is less than 1s`);
+  }
+  if (value("restart_at") !== undefined) {
+    checked("restart_at", () => parseRestartTimes(value("restart_at")!));
+    next.restartAt = value("restart_at")!.split(",").map((time) => time.trim()).join(",");
+  }
+}
+
+/** A health check's settings but its target: the schema's defaults. */
+const defaultHealth = {
+  intervalMs: 10_000,
+  timeoutMs: 3_000,
+  retries: 3,
+  startMs: 30_000,
+  action: "restart" as const,
+};
+
 /** Applies InstallService's options to `spec` (the defaults, or a --config file's service). */
-export function applyInstallOptions(spec: ServiceSpec, options: InstallOptionValues): ServiceSpec {
+export function applyInstallOptions(
+  spec: ServiceSpec,
+  options: InstallOptionValues,
+  machine: Machine = { cores: navigator.hardwareConcurrency },
+): ServiceSpec {
   const next: ServiceSpec = structuredClone(spec);
   const value = (name: string) => options[name] as string | undefined;
   const list = (name: string) => (options[name] as string[] | undefined) ?? [];
@@ -330,5 +474,6 @@ export function applyInstallOptions(spec: ServiceSpec, options: InstallOptionVal
     next.hooks[match as HookEvent] = entry.slice(equals + 1);
   }
   if (value("log_dir") !== undefined) next.logDirectory = value("log_dir");
+  applyBeyondNssm(next, options, machine);
   return next;
 }

@@ -17,6 +17,8 @@ import { checkServiceName, type CliContext, readInstallRecord } from "./context.
 import { CliError, describeFailure } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { owesReason, readReason, reasonDirectory, type ServiceReason } from "./reason.ts";
+import { followFile, lastLines } from "./logs.ts";
+import { errorLogPath } from "../host/log.ts";
 
 export const runModes = [
   "start",
@@ -31,6 +33,7 @@ export const runModes = [
   "pause",
   "continue",
   "rotate",
+  "logs",
 ] as const;
 export type RunMode = typeof runModes[number];
 
@@ -48,10 +51,15 @@ Run modes:
   restart              stop, then start
   pause | continue     continue starts a throttled program at once (pause is refused, as NSSM)
   rotate               rotate the output files now (needs online rotation)
+  logs                 the last lines of the service's output, as it writes it (stopped or running)
 
 Options:
   --timeout <s>        how long to wait for a state, or for another command on the service (default 30)
   --json               status as JSON
+  -n <N>               logs: the last N lines (default 20)
+  -f                   logs: then follow new lines, across rotations, until Ctrl-C
+  --stderr | --both    logs: the error output instead of the output, or both
+  --error_log          logs: servitor's own error log of the service (<name>_ERROR_LOG.txt)
   --remove_install_args, --remove_env_vars, --remove_nssm   for remove
   --user               Linux: a service of your own (systemctl --user)`;
 
@@ -61,12 +69,16 @@ Options:
  * another command's reinstall would find no service, or start the old one just before it is removed, and a
  * stop during another command's start would make that one report a failed start.
  */
-const unlockedModes: readonly RunMode[] = ["status", "pause", "continue", "rotate"];
+const unlockedModes: readonly RunMode[] = ["status", "pause", "continue", "rotate", "logs"];
+
+/** The run modes that only read: nothing for the audit log. */
+const readOnlyModes: readonly RunMode[] = ["status", "logs"];
 
 interface ManageOptions {
   timeoutMs: number;
   json: boolean;
   removeInstallArgs: boolean;
+  logs: LogsOptions;
 }
 
 /** Runs ManageService; returns the exit code. */
@@ -84,10 +96,25 @@ export async function manageService(args: string[], context: CliContext): Promis
   if (!runModes.includes(runMode)) {
     throw new CliError(`ManageService: unknown run mode '${mode}' (${runModes.join(", ")})`, ExitCode.usage);
   }
-  const options: ManageOptions = { timeoutMs: 30_000, json: false, removeInstallArgs: false };
+  const options: ManageOptions = {
+    timeoutMs: 30_000,
+    json: false,
+    removeInstallArgs: false,
+    logs: { lines: 20, follow: false, which: "stdout" },
+  };
   for (let i = 0; i < rest.length; i++) {
-    const option = rest[i].replaceAll("-", "_").replace(/^__/, "--");
-    if (option === "--timeout") {
+    const option = rest[i].replaceAll("-", "_").replace(/^__/, "--").replace(/^_(?=[nf]$)/, "-");
+    if (option === "-n" || option === "--lines") {
+      const count = rest[++i];
+      if (count === undefined || !/^\d+$/.test(count)) {
+        throw new CliError(`-n: '${count ?? ""}' is not a number of lines`, ExitCode.badValue);
+      }
+      options.logs.lines = Number(count);
+    } else if (option === "-f" || option === "--follow") options.logs.follow = true;
+    else if (option === "--stderr") options.logs.which = "stderr";
+    else if (option === "--both") options.logs.which = "both";
+    else if (option === "--error_log") options.logs.which = "error_log";
+    else if (option === "--timeout") {
       const seconds = Number(rest[++i]);
       if (!(seconds > 0)) {
         throw new CliError(`--timeout: '${rest[i]}' is not a number of seconds`, ExitCode.badValue);
@@ -119,6 +146,7 @@ export async function manageService(args: string[], context: CliContext): Promis
     pause: [() => control(name, "pause", context)],
     continue: [() => control(name, "continue", context)],
     rotate: [() => control(name, "rotate", context)],
+    logs: [() => showLogs(name, context, options.logs)],
   };
   const runSteps = async (): Promise<number> => {
     for (const step of steps[runMode]) {
@@ -133,12 +161,12 @@ export async function manageService(args: string[], context: CliContext): Promis
       : await withServiceLock(context, name, options.timeoutMs, runSteps);
     if (code !== ExitCode.ok) return code;
   } catch (error) {
-    if (runMode !== "status") {
+    if (!readOnlyModes.includes(runMode)) {
       context.audit(`ManageService ${name} ${runMode}: failed: ${(error as Error).message}`);
     }
     throw error;
   }
-  if (runMode !== "status") context.audit(`ManageService ${name} ${runMode}: done`);
+  if (!readOnlyModes.includes(runMode)) context.audit(`ManageService ${name} ${runMode}: done`);
   return ExitCode.ok;
 }
 
@@ -371,3 +399,74 @@ async function printStatus(name: string, context: CliContext, options: ManageOpt
   ];
   for (const [label, value] of rows) if (value) context.say(`${label.padEnd(12)} ${value}`);
 }
+
+interface LogsOptions {
+  lines: number;
+  follow: boolean;
+  which: "stdout" | "stderr" | "both" | "error_log";
+}
+
+/**
+ * `logs`: the last lines of the service's output files (or its error log) as the host names them, then with
+ * -f each new line until Ctrl-C. Two different files are shown as `tail` shows them, each block under a
+ * `==> file <==` line; a spec naming one file for both streams is shown once.
+ */
+async function showLogs(name: string, context: CliContext, options: LogsOptions): Promise<number> {
+  const files = await logFiles(name, context, options.which);
+  let shown: string | undefined;
+  const print = (file: string) => (line: string) => {
+    if (files.length > 1 && shown !== file) context.say(`${shown === undefined ? "" : "\n"}==> ${file} <==`);
+    shown = file;
+    context.say(line);
+  };
+  if (!options.follow) {
+    for (const file of files) {
+      const lines = await lastLines(file, options.lines);
+      if (lines.length === 0 && !(await exists(file))) context.warn(`${file}: nothing written yet`);
+      lines.forEach(print(file));
+    }
+    return ExitCode.ok;
+  }
+  for (const file of files) if (!(await exists(file))) context.warn(`${file}: nothing written yet; waiting`);
+  const stop = new AbortController();
+  const onInterrupt = () => stop.abort();
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  try {
+    await Promise.all(files.map((file) => followFile(file, print(file), stop.signal, options.lines)));
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+  }
+  return ExitCode.ok;
+}
+
+/** The files `logs` reads: the resolved output paths (the host's defaults when no spec), or the error log. */
+async function logFiles(name: string, context: CliContext, which: LogsOptions["which"]): Promise<string[]> {
+  const status = await context.manager.status(name);
+  const spec = await readSpec(context.configRoot, name).catch(() => undefined);
+  if (which === "error_log") {
+    return [errorLogPath(reasonDirectory(name, spec, context.configRoot, context.windows), name)];
+  }
+  if (!spec) {
+    throw new CliError(
+      `'${name}' has no stored configuration of servitor's: its output is not servitor's to show`,
+      ExitCode.refused,
+    );
+  }
+  const logDirectory = logDirectoryFor(spec, context.configRoot, context.windows);
+  const hostPid = status.state === "stopped" ? undefined : status.pid;
+  const streams: ("stdout" | "stderr")[] = which === "both" ? ["stdout", "stderr"] : [which];
+  const files = streams.map((stream) => {
+    const file = outputFile(spec, stream, logDirectory, context.windows, hostPid);
+    if (file === undefined) {
+      throw new CliError(
+        `'${name}': its ${stream} file is named by the host at each start (${spec.output[stream]}): ` +
+          `see the log directory, ${logDirectory}`,
+        ExitCode.refused,
+      );
+    }
+    return file;
+  });
+  return [...new Set(files)];
+}
+
+const exists = (file: string) => Deno.stat(file).then(() => true, () => false);

@@ -19,7 +19,9 @@ import {
   type ServiceSpec,
   type StartMode,
 } from "../service/spec.ts";
-import { recoveryActions } from "../service/schema.ts";
+import { healthActions, recoveryActions } from "../service/schema.ts";
+import { parseHealthTarget } from "../service/health.ts";
+import { parseRestartTimes } from "../service/schedule.ts";
 import { joinArguments, splitArguments } from "../service/command_line.ts";
 
 /**
@@ -833,6 +835,7 @@ export const nssmParameters: readonly NssmParameter[] = [
       beyondNssm: true,
     },
   ),
+  ...beyondNssmParameters(),
   dependencyParameter("DependOnGroup", true),
   dependencyParameter("DependOnService", false),
   {
@@ -1015,6 +1018,194 @@ export const nssmParameters: readonly NssmParameter[] = [
     { native: true, beyondNssm: true },
   ),
 ];
+
+const isAbsolutePath = (file: string) => /^(?:\/|[A-Za-z]:[\\/]|\\\\)/.test(file);
+
+/** A setting of the health check other than its target: it tunes a check, so one must be set first. */
+function healthNumber(
+  name: string,
+  key: "intervalMs" | "timeoutMs" | "retries" | "startMs",
+  defaultValue: number,
+  least: number,
+): NssmParameter {
+  return numberParameter(name, defaultValue, (spec) => spec.health?.[key] ?? defaultValue, (spec, value) => {
+    if (!spec.health) {
+      if (value === defaultValue) return; // a reset with no check: nothing to reset
+      throw new ParameterError(`${name}: there is no health check to tune: set AppHealthCheck first`);
+    }
+    if (value < least) throw new ParameterError(`${name}: ${value} is too small: at least ${least}`);
+    spec.health[key] = value;
+  }, { beyondNssm: true });
+}
+
+/** A setting that is either absent (nssm's empty string) or a value its own parser accepts. */
+function optionalParameter<T>(
+  name: string,
+  read: (spec: NssmSpec) => T | undefined,
+  write: (spec: NssmSpec, value: T | undefined) => void,
+  parse: (text: string) => T,
+  show: (value: T) => string = String,
+): NssmParameter {
+  const shown = (spec: NssmSpec) => {
+    const value = read(spec);
+    return value === undefined ? "" : show(value);
+  };
+  return {
+    name,
+    native: false,
+    beyondNssm: true,
+    get: shown,
+    set(spec, values) {
+      const text = values.join(" ").trim();
+      if (isDefaultWord(text)) return set(spec, "reset", (next) => write(next, undefined));
+      let value: T;
+      try {
+        value = parse(text);
+      } catch (error) {
+        throw new ParameterError(`${name}: ${(error as Error).message}`);
+      }
+      return set(spec, "set", (next) => write(next, value));
+    },
+    reset: (spec) => set(spec, "reset", (next) => write(next, undefined)),
+    dump: (spec) => shown(spec) ? [{ value: shown(spec) }] : [],
+  };
+}
+
+/** A size in bytes as nssm's other sizes are given (a number), or with K, M or G. */
+function parseBytes(text: string): number {
+  const match = /^(\d+)([KMG])?B?$/i.exec(text);
+  if (!match) throw new RangeError(`'${text}' is not a size in bytes (or with K, M or G: 512M)`);
+  const factor = { K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[match[2]?.toUpperCase() as "K" | "M" | "G"] ?? 1;
+  return Number(match[1]) * factor;
+}
+
+/**
+ * servitor's parameters beyond NSSM's (issue 15): environment files, the health check, the limits and
+ * scheduled restarts, each the nssm-verb face of one ServiceSpec setting.
+ */
+function beyondNssmParameters(): NssmParameter[] {
+  const cores = navigator.hardwareConcurrency;
+  return [
+    {
+      // Multi-line, as AppEnvironmentExtra: one file a value, +/- to add and remove, : to replace.
+      name: "AppEnvironmentFile",
+      native: false,
+      list: true,
+      beyondNssm: true,
+      get: (spec) => (spec.envFiles ?? []).join("\n"),
+      set(spec, values) {
+        const { entries } = editBlock(
+          spec.envFiles ?? [],
+          values,
+          (entry) => entry,
+          (existing, removal) => existing === removal,
+        );
+        const relative = entries.find((file) => !isAbsolutePath(file));
+        if (relative !== undefined) {
+          throw new ParameterError(`AppEnvironmentFile: '${relative}' is not an absolute path`);
+        }
+        return set(spec, entries.length ? "set" : "reset", (next) => {
+          if (entries.length) next.envFiles = entries;
+          else delete next.envFiles;
+        });
+      },
+      reset: (spec) => set(spec, "reset", (next) => delete next.envFiles),
+      dump: (spec) => (spec.envFiles ?? []).map((file, i) => ({ value: `${i ? "+" : ":"}${file}` })),
+    },
+    optionalParameter("AppHealthCheck", (spec) => spec.health?.check, (spec, check) => {
+      if (check === undefined) delete spec.health;
+      else {
+        spec.health = {
+          intervalMs: 10_000,
+          timeoutMs: 3_000,
+          retries: 3,
+          startMs: 30_000,
+          action: "restart",
+          ...spec.health,
+          check,
+        };
+      }
+    }, (text) => (parseHealthTarget(text), text)),
+    healthNumber("AppHealthInterval", "intervalMs", 10_000, 1),
+    healthNumber("AppHealthTimeout", "timeoutMs", 3_000, 1),
+    healthNumber("AppHealthRetries", "retries", 3, 1),
+    healthNumber("AppHealthStart", "startMs", 30_000, 0),
+    {
+      name: "AppHealthAction",
+      native: false,
+      beyondNssm: true,
+      get: (spec) => healthActionNames[spec.health?.action ?? "restart"],
+      set(spec, values) {
+        const text = values.join(" ");
+        const action = healthActions.find((known) => equalsIgnoringCase(known, text));
+        if (!action) {
+          throw new ParameterError(
+            `AppHealthAction: '${text}' is not an action (${Object.values(healthActionNames).join(", ")})`,
+          );
+        }
+        if (!spec.health) {
+          if (action === "restart") return { spec, outcome: "reset" };
+          throw new ParameterError("AppHealthAction: there is no health check: set AppHealthCheck first");
+        }
+        return set(spec, action === "restart" ? "reset" : "set", (next) => next.health!.action = action);
+      },
+      reset: (spec) =>
+        set(spec, "reset", (next) => {
+          if (next.health) next.health.action = "restart";
+        }),
+      dump: (spec) =>
+        spec.health && spec.health.action !== "restart"
+          ? [{ value: healthActionNames[spec.health.action] }]
+          : [],
+    },
+    optionalParameter("AppMaxMemory", (spec) => spec.maxMemoryBytes, (spec, bytes) => {
+      if (bytes === undefined) delete spec.maxMemoryBytes;
+      else spec.maxMemoryBytes = bytes;
+    }, (text) => {
+      const bytes = parseBytes(text);
+      if (bytes < 1024 ** 2) {
+        throw new RangeError(`${bytes} bytes is below 1M (1048576), too little for any program`);
+      }
+      return bytes;
+    }),
+    optionalParameter("AppMaxCpu", (spec) => spec.maxCpuPercent, (spec, percent) => {
+      if (percent === undefined) delete spec.maxCpuPercent;
+      else spec.maxCpuPercent = percent;
+    }, (text) => {
+      const percent = /^\d+(?:\.\d+)?$/.test(text) ? Number(text) : NaN;
+      if (!(percent > 0)) {
+        throw new RangeError(`'${text}' is not a percentage of one core above 0 (150: 1.5 cores)`);
+      }
+      if (percent > 100 * cores) {
+        throw new RangeError(
+          `${percent} is more than this machine has (${cores} cores: at most ${100 * cores})`,
+        );
+      }
+      return percent;
+    }),
+    optionalParameter("AppRestartEvery", (spec) => spec.restartEveryMs, (spec, ms) => {
+      if (ms === undefined) delete spec.restartEveryMs;
+      else spec.restartEveryMs = ms;
+    }, (text) => {
+      const ms = parseNssmNumber(text);
+      if (ms === undefined) throw new RangeError(`'${text}' is not a number of milliseconds`);
+      if (ms < 1000) throw new RangeError(`${ms} ms is less than a second (1000)`);
+      return ms;
+    }),
+    optionalParameter("AppRestartAt", (spec) => spec.restartAt, (spec, times) => {
+      if (times === undefined) delete spec.restartAt;
+      else spec.restartAt = times;
+    }, (text) => {
+      parseRestartTimes(text);
+      return text.split(",").map((time) => time.trim()).join(",");
+    }),
+  ];
+}
+
+const healthActionNames: Record<(typeof healthActions)[number], string> = {
+  restart: "Restart",
+  none: "None",
+};
 
 /** AppStdout or AppStderr and their CreateFile arguments and CopyAndTruncate, in nssm's order. */
 function streamParameters(stream: "Stdout" | "Stderr"): NssmParameter[] {

@@ -1,9 +1,11 @@
 /**
  * The program's environment, as nssm-readme's "Environment variables" describes: AppEnvironment replaces
  * the service's environment, AppEnvironmentExtra adds to it, and each entry's %VARS% are expanded in order,
- * so an entry can use the ones before it ("PATH=C:\bin;%PATH%").
+ * so an entry can use the ones before it ("PATH=C:\bin;%PATH%"). servitor's environment files
+ * (AppEnvironmentFile) come last: system, service block, AppEnvironment/AppEnvironmentExtra, then each file.
  * @module
  */
+import { EnvFileError, parseEnvFile } from "../service/env_file.ts";
 
 /** Expands %NAME% from `environment`; an unknown name stays as written, `%%` is not special. */
 export function expandVariables(text: string, environment: Record<string, string>, windows: boolean): string {
@@ -63,4 +65,50 @@ export function programEnvironment(
     assign(result, name, expandVariables(entry.slice(equals + 1), result, windows), windows);
   }
   return result;
+}
+
+/**
+ * The program's environment with its environment files (AppEnvironmentFile) read now, in order, each file's
+ * values over what came before (later files win) — read at every start, so a changed file takes effect at
+ * the next restart. Values are taken as written: no %VARS% expansion, so a secret with a `%` stays whole.
+ * Throws an EnvFileError naming the file (and line) when one is missing, unreadable or malformed; its
+ * message never holds a value.
+ *
+ * @example
+ * ```ts
+ * import { withEnvFiles } from "./environment.ts";
+ * const environment = withEnvFiles({ PATH: "/usr/bin" }, ["/etc/web/app.env"], false);
+ * ```
+ */
+export function withEnvFiles(
+  environment: Record<string, string>,
+  files: readonly string[],
+  windows: boolean,
+  read: (file: string) => string = Deno.readTextFileSync,
+): Record<string, string> {
+  if (files.length === 0) return environment;
+  const result = { ...environment };
+  for (const file of files) {
+    let text: string;
+    try {
+      text = read(file);
+    } catch (error) {
+      throw new EnvFileError(
+        `the environment file ${file} can't be read (${fileProblem(error)}) — check AppEnvironmentFile`,
+      );
+    }
+    for (const [name, value] of Object.entries(parseEnvFile(text, file))) {
+      assign(result, name, value, windows);
+    }
+  }
+  return result;
+}
+
+/** Why a file can't be read, in a few words (Deno's messages name the path again, and the syscall). */
+function fileProblem(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "no such file";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (error instanceof Deno.errors.IsADirectory) return "a directory, not a file";
+  if (error instanceof TypeError) return "not UTF-8 text";
+  return (error as Error).message;
 }

@@ -26,7 +26,7 @@ import {
 import { windowsCommandLine } from "../service/command_line.ts";
 import { HostExitCode } from "../service/vocabulary.ts";
 import { unreachable } from "../service/exhaustive.ts";
-import { programEnvironment, serviceEnvironment } from "./environment.ts";
+import { programEnvironment, serviceEnvironment, withEnvFiles } from "./environment.ts";
 import { hookEnvironment, type HookFacts, type HookOutput, hookOutputRedirected, runHook } from "./hooks.ts";
 import type { Launcher, Program, StreamTarget } from "./launcher.ts";
 import { type HostLog, openHostLog, type SystemLog } from "./log.ts";
@@ -492,7 +492,21 @@ class Host {
     };
   }
 
+  /**
+   * The environment hooks get: the program's, its environment files read now. A file that can't be used
+   * leaves its values out here (the program's start fails on it, and says so once).
+   */
   #programEnvironment(): Record<string, string> {
+    const environment = this.#settingsEnvironment();
+    try {
+      return withEnvFiles(environment, this.spec.envFiles ?? [], this.platform.windows);
+    } catch {
+      return environment;
+    }
+  }
+
+  /** The environment from the settings alone, without the environment files: output paths are named by it. */
+  #settingsEnvironment(): Record<string, string> {
     return programEnvironment(
       serviceEnvironment(Deno.env.toObject(), this.spec.serviceEnvironment, this.platform.windows),
       this.spec.environment,
@@ -514,13 +528,20 @@ class Host {
     const now = new Date();
     const spec = this.spec;
     try {
-      const environment = this.#programEnvironment();
+      const settings = this.#settingsEnvironment();
+      // Read at every start; a file missing, unreadable or malformed fails this start (251), naming it.
+      let environment: Record<string, string>;
+      try {
+        environment = withEnvFiles(settings, spec.envFiles ?? [], this.platform.windows);
+      } catch (error) {
+        throw new Error(`cannot start ${spec.program}: ${(error as Error).message}`);
+      }
       const context = {
         program: spec.program,
         service: spec.name,
         hostPid: Deno.pid,
         now,
-        environment,
+        environment: settings,
         windows: this.platform.windows,
       };
       const console = this.#session.kind === "console";

@@ -33,9 +33,8 @@ export function parseEnvFile(text: string, file: string): Record<string, string>
     if (/^\s*(#.*)?$/.test(line)) continue;
     const match = assignment.exec(line);
     if (!match) {
-      throw new EnvFileError(
-        `${file}:${index + 1}: expected KEY=VALUE (or a # comment), not ${JSON.stringify(line)}`,
-      );
+      // The line itself is not quoted: it may hold a secret, and this message goes to the logs.
+      throw new EnvFileError(`${file}:${index + 1}: expected KEY=VALUE (or a # comment)`);
     }
     // A quoted value that does not close on its line goes on until its quote closes (dotenv's multi-line).
     const value = match[1];

@@ -1,5 +1,6 @@
-import { assertEquals } from "../assert.ts";
-import { programEnvironment, serviceEnvironment } from "../../host/environment.ts";
+import { assertEquals, assertThrows } from "../assert.ts";
+import { programEnvironment, serviceEnvironment, withEnvFiles } from "../../host/environment.ts";
+import { EnvFileError } from "../../service/env_file.ts";
 
 Deno.test("AppEnvironmentExtra adds to the service's environment, expanding what came before", () => {
   const env = programEnvironment(
@@ -42,4 +43,23 @@ Deno.test("the service's own Environment block is merged sorted, before AppEnvir
   // Sorted, APP comes first, so ZED can use it (and nssm-readme's warning holds the other way round).
   assertEquals(merged, { SystemRoot: "C:\\Windows", APP: "C:\\app", ZED: "C:\\app\\z" });
   assertEquals(programEnvironment(merged, undefined, ["PATH=%APP%"], true).PATH, "C:\\app");
+});
+
+Deno.test("environment files come last, in order, later winning; values as written; Windows names without case", () => {
+  const files: Record<string, string> = {
+    "C:\\a.env": "path=C:\\from-a\nRATE=100%PATH%\n",
+    "C:\\b.env": "RATE=2\n",
+  };
+  const read = (file: string) => {
+    if (!(file in files)) throw new Deno.errors.NotFound(`${file}: os error 2`);
+    return files[file];
+  };
+  const base = programEnvironment({ PATH: "C:\\Windows" }, undefined, ["RATE=1"], true);
+  assertEquals(withEnvFiles(base, ["C:\\a.env"], true, read), { path: "C:\\from-a", RATE: "100%PATH%" });
+  assertEquals(withEnvFiles(base, ["C:\\a.env", "C:\\b.env"], true, read).RATE, "2");
+  assertThrows(
+    () => withEnvFiles(base, ["C:\\a.env", "C:\\gone.env"], true, read),
+    EnvFileError,
+    "the environment file C:\\gone.env can't be read (no such file)",
+  );
 });

@@ -137,6 +137,91 @@ Deno.test("a bad option value names the option and the value, with exit code 3",
   }
 });
 
+Deno.test("the options beyond NSSM land in the spec: env files, health check, limits, scheduled restarts", () => {
+  const parsed = parseInstallArgs([
+    "/srv/web",
+    "--service_name",
+    "web",
+    "--env_file",
+    "/etc/web/base.env",
+    "--env-file=/etc/web/secrets.env",
+    "--health",
+    "http://127.0.0.1:8080/health",
+    "--health_interval",
+    "5s",
+    "--health_timeout",
+    "500ms",
+    "--health_retries",
+    "2",
+    "--health_start",
+    "1m",
+    "--health_action",
+    "none",
+    "--max_memory",
+    "512M",
+    "--max_cpu",
+    "150",
+    "--restart_every",
+    "1d",
+    "--restart_at",
+    "04:30, 16:00",
+  ]);
+  const spec = applyInstallOptions(defaultSpec("web", "/srv/web"), parsed.options, { cores: 2 });
+  assertEquals(spec.envFiles, ["/etc/web/base.env", "/etc/web/secrets.env"]);
+  assertEquals(spec.health, {
+    check: "http://127.0.0.1:8080/health",
+    intervalMs: 5000,
+    timeoutMs: 500,
+    retries: 2,
+    startMs: 60_000,
+    action: "none",
+  });
+  assertEquals([spec.maxMemoryBytes, spec.maxCpuPercent], [512 * 1024 ** 2, 150]);
+  assertEquals([spec.restartEveryMs, spec.restartAt], [86_400_000, "04:30,16:00"]);
+  // --health alone takes the defaults.
+  assertEquals(applyInstallOptions(defaultSpec("s", "/p"), { health: "tcp://localhost:5432" }).health, {
+    check: "tcp://localhost:5432",
+    intervalMs: 10_000,
+    timeoutMs: 3_000,
+    retries: 3,
+    startMs: 30_000,
+    action: "restart",
+  });
+  assertMatch(installUsage(), /--max_cpu <value> .*percent of ONE core .*at most 100 × cores/);
+});
+
+Deno.test("bad values beyond NSSM: each one line naming the option, exit code 3", () => {
+  for (
+    const [options, message] of [
+      [{ health: "ftp://host/" }, /--health: .*ftp: is not a health-check scheme/],
+      [{ health: "tcp://host:70000" }, /--health: .*port 70000 is out of range/],
+      [{ health: "http://host/a path" }, /--health: .*can't contain spaces/],
+      [{ health: "tcp://h:1", health_interval: "0" }, /--health_interval: '0' must be more than 0/],
+      [{ health: "tcp://h:1", health_retries: "0" }, /--health_retries: at least 1/],
+      [
+        { health: "tcp://h:1", health_action: "reboot" },
+        /--health_action: 'reboot' is not one of restart, none/,
+      ],
+      [{ health_interval: "5s" }, /--health_interval needs a health check to tune: add --health/],
+      [{ max_memory: "512K" }, /--max_memory: 512K is below 1M/],
+      [{ max_memory: "lots" }, /--max_memory: 'lots' is not a size/],
+      [
+        { max_cpu: "300" },
+        /--max_cpu: 300% of one core is more than this machine has \(2 cores: at most 200\)/,
+      ],
+      [{ max_cpu: "0" }, /--max_cpu: '0' is not a percentage of one core above 0/],
+      [{ restart_at: "25:00" }, /--restart_at: "25:00" is not a time of day/],
+      [{ restart_every: "500ms" }, /--restart_every: '500ms' is less than 1s/],
+      [{ env_file: ["app.env"] }, /--env_file: 'app.env' is not an absolute path/],
+    ] as const
+  ) {
+    const error = failure(() => applyInstallOptions(defaultSpec("s", "/p"), options as never, { cores: 2 }));
+    assertEquals(error.exitCode, 3, String(message));
+    assertMatch(error.message, message);
+    assertOk(!error.message.includes("\n"), "one line");
+  }
+});
+
 Deno.test("the program is found relative to the current directory or on PATH, with PATHEXT on Windows", () => {
   const files = new Set(["/home/me/app/run.sh", "/usr/bin/python3", "C:\\tools\\node.exe"]);
   const isFile = (file: string) => files.has(file);

@@ -96,6 +96,17 @@ const samples: [string, string[], string, Change["outcome"], string?][] = [
   ["AppRestartBudget", ["5/10m"], "5/600", "set"],
   ["AppHookDeadline", ["30000"], "30000", "set"],
   ["AppLogDirectory", ["C:\\logs"], "C:\\logs", "set"],
+  ["AppEnvironmentFile", ["C:\\app.env", "C:\\secrets.env"], "C:\\app.env\nC:\\secrets.env", "set"],
+  ["AppHealthCheck", ["http://127.0.0.1:8080/health"], "http://127.0.0.1:8080/health", "set"],
+  ["AppHealthInterval", ["5000"], "5000", "set"],
+  ["AppHealthTimeout", ["1000"], "1000", "set"],
+  ["AppHealthRetries", ["5"], "5", "set"],
+  ["AppHealthStart", ["0"], "0", "set"],
+  ["AppHealthAction", ["none"], "None", "set"],
+  ["AppMaxMemory", ["512M"], "536870912", "set"],
+  ["AppMaxCpu", ["50"], "50", "set"],
+  ["AppRestartEvery", ["86400000"], "86400000", "set"],
+  ["AppRestartAt", ["04:30, 16:00"], "04:30,16:00", "set"],
   ["DependOnGroup", ["NetBIOSGroup"], "+NetBIOSGroup", "set"],
   ["DependOnService", ["RpcSs", "Spooler"], "RpcSs\nSpooler", "set"],
   ["Description", ["A", "description", "with  spaces"], "A description with  spaces", "set"],
@@ -113,13 +124,17 @@ const samples: [string, string[], string, Change["outcome"], string?][] = [
   ["PreshutdownTimeout", ["60000"], "60000", "set"],
 ];
 
+/** The health check's other settings tune a check: the spec gets one first. */
+const readyFor = (spec: NssmSpec, name: string) =>
+  /^AppHealth(?!Check)/.test(name) ? set(spec, "AppHealthCheck", ["tcp://127.0.0.1:1"]).spec : spec;
+
 Deno.test("every parameter: set, then get reads back what nssm would print, with nssm's message", () => {
   const covered = new Set(samples.map(([name]) => name));
   const missing = nssmParameters.map((p) => p.name).filter((name) => !["ImagePath", "Name"].includes(name))
     .filter((name) => !covered.has(name));
   assertEquals(missing, [], "a sample for every settable parameter");
   for (const [name, values, expected, outcome, subparameter] of samples) {
-    const change = set(fresh(), name, values, subparameter);
+    const change = set(readyFor(fresh(), name), name, values, subparameter);
     const readSubparameter = name === "ObjectName" ? undefined : subparameter;
     assertEquals(get(change.spec, name, readSubparameter), expected, `${name} ${values.join(" ")}`);
     assertEquals(change.outcome, outcome, `${name}'s message`);
@@ -132,7 +147,7 @@ Deno.test("every parameter: reset gives back nssm's default, and says so as nssm
     if (["Application", "Start", "Type"].includes(name)) continue;
     const readSubparameter = name === "ObjectName" ? undefined : subparameter;
     const before = get(spec, name, readSubparameter);
-    const changed = set(spec, name, values, subparameter).spec;
+    const changed = set(readyFor(spec, name), name, values, subparameter).spec;
     const { spec: back, outcome } = reset(changed, name, readSubparameter);
     assertEquals(get(back, name, readSubparameter), before, `reset ${name}`);
     // nssm writes its empty default for these, and says "Set parameter".
@@ -166,6 +181,17 @@ Deno.test("the parameters nssm has no default for, and those it won't change, ar
       ["ObjectName", () => set(fresh(), "ObjectName", [], "someuser")],
       ["AppEnvironmentExtra", () => set(fresh(), "AppEnvironmentExtra", ["bogus"])],
       ["AppRestartBudget", () => set(fresh(), "AppRestartBudget", ["often"])],
+      ["AppEnvironmentFile", () => set(fresh(), "AppEnvironmentFile", ["app.env"])],
+      ["AppHealthCheck", () => set(fresh(), "AppHealthCheck", ["gopher://host/"])],
+      ["AppHealthCheck", () => set(fresh(), "AppHealthCheck", ["tcp://host:99999"])],
+      ["AppHealthCheck", () => set(fresh(), "AppHealthCheck", ["http://host/a", "path"])],
+      ["AppHealthInterval", () => set(fresh(), "AppHealthInterval", ["5000"])],
+      ["AppHealthInterval", () => set(readyFor(fresh(), "AppHealthInterval"), "AppHealthInterval", ["0"])],
+      ["AppHealthAction", () => set(readyFor(fresh(), "AppHealthAction"), "AppHealthAction", ["reboot"])],
+      ["AppMaxMemory", () => set(fresh(), "AppMaxMemory", ["512K"])],
+      ["AppMaxCpu", () => set(fresh(), "AppMaxCpu", [String(100 * navigator.hardwareConcurrency + 1)])],
+      ["AppRestartEvery", () => set(fresh(), "AppRestartEvery", ["500"])],
+      ["AppRestartAt", () => set(fresh(), "AppRestartAt", ["25:00"])],
     ] as const
   ) {
     let error: unknown;
