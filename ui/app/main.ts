@@ -1,0 +1,161 @@
+/// <reference lib="dom" />
+/**
+ * servitor's page: the services table, live from the server's event stream (no polling here), a filter,
+ * and start / stop / restart / continue on the selected services. htm's tagged templates give Preact's
+ * views without a JSX step, so the page is checked and bundled like any TypeScript.
+ * @module
+ */
+import { render } from "preact";
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { html } from "htm/preact";
+import type { Action, ServiceRow } from "../services.ts";
+import { formatUptime, stateWord } from "./format.ts";
+
+const actions: Action[] = ["start", "stop", "restart", "continue"];
+
+/** Sends `action` for `name`; the failure's one sentence, or undefined when it worked. */
+async function send(name: string, action: Action): Promise<string | undefined> {
+  try {
+    const response = await fetch(`/api/services/${encodeURIComponent(name)}/${action}`, { method: "POST" });
+    const body = await response.json().catch(() => ({}));
+    return response.ok
+      ? undefined
+      : (body.error ?? `${action} ${name}: the server answered ${response.status}`);
+  } catch {
+    return `${action} ${name}: servitor ui is not answering (was it stopped?)`;
+  }
+}
+
+function App() {
+  const [services, setServices] = useState<ServiceRow[] | undefined>(undefined);
+  const [filter, setFilter] = useState("");
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [pending, setPending] = useState<Map<string, Action>>(new Map());
+  const [errors, setErrors] = useState<string[]>([]);
+  const [connection, setConnection] = useState("connecting…");
+
+  useEffect(() => {
+    const events = new EventSource("/api/events");
+    events.addEventListener("services", (event) => {
+      setServices(JSON.parse((event as MessageEvent).data));
+      setConnection("live");
+    });
+    events.addEventListener("failure", (event) => setErrors([JSON.parse((event as MessageEvent).data)]));
+    events.onerror = () => setConnection("disconnected: retrying…");
+    return () => events.close();
+  }, []);
+
+  const shown = useMemo(() => {
+    const words = filter.trim().toLowerCase();
+    return (services ?? []).filter((service) =>
+      !words ||
+      [service.name, service.displayName ?? "", service.state].some((text) =>
+        text.toLowerCase().includes(words)
+      )
+    );
+  }, [services, filter]);
+  const chosen = shown.filter((service) => selected.has(service.name));
+
+  function toggle(name: string) {
+    const next = new Set(selected);
+    if (next.has(name)) next.delete(name);
+    else next.add(name);
+    setSelected(next);
+  }
+
+  async function run(action: Action) {
+    const names = chosen.map((service) => service.name);
+    setErrors([]);
+    setPending((before) => new Map([...before, ...names.map((name) => [name, action] as const)]));
+    const failures = await Promise.all(names.map(async (name) => {
+      const failure = await send(name, action);
+      setPending((before) => {
+        const next = new Map(before);
+        next.delete(name);
+        return next;
+      });
+      return failure;
+    }));
+    setErrors(failures.filter((failure): failure is string => failure !== undefined));
+  }
+
+  const allShownSelected = shown.length > 0 && chosen.length === shown.length;
+  return html`
+    <h1>servitor</h1>
+    <div class="toolbar" role="toolbar" aria-label="Actions on the selected services">
+      <label for="filter" class="visually-hidden">Filter services</label>
+      <input id="filter" type="search" placeholder="Filter services" value=${filter}
+        onInput=${(event: Event) => setFilter((event.target as HTMLInputElement).value)} />
+      ${actions.map((action) =>
+        html`
+          <button type="button" disabled=${chosen.length === 0} onClick=${() => run(action)}
+            aria-label=${`${action} the selected services`}>${action[0].toUpperCase() +
+              action.slice(1)}</button>
+        `
+      )}
+      <span class="status" role="status" aria-live="polite">
+        ${services === undefined
+          ? connection
+          : `${shown.length} of ${services.length} services · ${connection}`}
+      </span>
+    </div>
+    <div role="alert">${errors.map((error) => html`<p class="error">${error}</p>`)}</div>
+    <table aria-label="Services">
+      <thead>
+        <tr>
+          <th scope="col"><input type="checkbox" aria-label="Select every service shown" checked=${allShownSelected}
+            onChange=${() =>
+              setSelected(
+                allShownSelected ? new Set() : new Set(shown.map((service) => service.name)),
+              )} /></th>
+          <th scope="col">Name</th>
+          <th scope="col">Display name</th>
+          <th scope="col">State</th>
+          <th scope="col" class="number">Host pid</th>
+          <th scope="col" class="number">Program pid</th>
+          <th scope="col" class="number">Uptime</th>
+          <th scope="col" class="number">Restarts</th>
+          <th scope="col">Last reason</th>
+          <th scope="col">Start</th>
+          <th scope="col">Account</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${shown.map((service) => {
+          const action = pending.get(service.name);
+          return html`
+            <tr key=${service.name} class=${selected.has(service.name) ? "selected" : ""}
+              data-service=${service.name}>
+              <td><input type="checkbox" aria-label=${`Select ${service.name}`} checked=${selected.has(
+                service.name,
+              )}
+                        onChange=${() => toggle(service.name)} /></td>
+              <th scope="row">${service.name}</th>
+              <td>${service.displayName ?? ""}</td>
+              <td><span class=${`state state-${service.state}`} data-state=${service.state}>${stateWord(
+                service.state,
+              )}</span>
+                        ${action
+                          ? html`
+                            <span class="status" aria-live="polite">(${action}…)</span>
+                          `
+                          : ""}</td>
+              <td class="number">${service.hostPid ?? ""}</td>
+              <td class="number">${service.programPid ?? ""}</td>
+              <td class="number">${formatUptime(service.uptimeSeconds)}</td>
+              <td class="number">${service.restarts ?? ""}</td>
+              <td>${service.state === "running" ? "" : (service.reason ?? "")}</td>
+              <td>${service.start ?? ""}</td>
+              <td>${service.account ?? ""}</td>
+            </tr>
+          `;
+        })}
+      </tbody>
+    </table>
+    ${services !== undefined && services.length === 0
+      ? html`<p class="status">No servitor services here yet.</p>`
+      : ""}
+  `;
+}
+
+render(html`<${App} />`, document.getElementById("app")!);

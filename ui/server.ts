@@ -1,0 +1,112 @@
+/**
+ * `servitor ui`'s server: the page's files, the services as JSON, their live stream and the actions on
+ * one, behind the gate (ui/security.ts), on the loopback address only. A bad request gets its status and
+ * one line; nothing a page sends ends the server.
+ * @module
+ */
+import type { CliContext } from "../cli/context.ts";
+import { describeFailure } from "../cli/errors.ts";
+import { serviceNameProblem } from "../service/schema.ts";
+import type { Asset } from "./assets.ts";
+import { LiveList } from "./events.ts";
+import { Gate, plain, SECURITY_HEADERS } from "./security.ts";
+import { act, isAction, isServitorService, type ServiceRow, serviceRows } from "./services.ts";
+import { LOOPBACK } from "./options.ts";
+
+/** The largest request body read; the actions need none, so anything bigger is refused unread. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface UiServer {
+  /** The address to open, with its one-time token. */
+  url: string;
+  port: number;
+  finished: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+function json(status: number, value: unknown): Response {
+  return new Response(JSON.stringify(value), {
+    status,
+    headers: { ...SECURITY_HEADERS, "content-type": "application/json; charset=utf-8" },
+  });
+}
+
+/** Serves the page on 127.0.0.1:`port` (0: a free one) for `context`'s services. */
+export function serveUi(context: CliContext, assets: Map<string, Asset>, port: number): UiServer {
+  const live = new LiveList<ServiceRow[]>(() => serviceRows(context));
+  const gate = new Gate(LOOPBACK);
+
+  async function route(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const method = request.method;
+    const asset = assets.get(url.pathname);
+    if (asset) {
+      if (method !== "GET" && method !== "HEAD") {
+        return plain(405, "method not allowed", { allow: "GET, HEAD" });
+      }
+      return new Response(method === "HEAD" ? null : asset.body, {
+        headers: { ...SECURITY_HEADERS, "content-type": asset.type },
+      });
+    }
+    if (url.pathname === "/api/services") {
+      if (method !== "GET") return plain(405, "method not allowed", { allow: "GET" });
+      return json(200, await serviceRows(context));
+    }
+    if (url.pathname === "/api/events") {
+      if (method !== "GET") return plain(405, "method not allowed", { allow: "GET" });
+      return live.stream();
+    }
+    const action = url.pathname.match(/^\/api\/services\/([^/]+)\/([a-z]+)$/);
+    if (action) {
+      if (method !== "POST") return plain(405, "method not allowed", { allow: "POST" });
+      // The actions take no body: one that says it is bigger than the cap is refused unread.
+      if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) {
+        return json(413, { error: `a request body may be ${MAX_BODY_BYTES} bytes at most` });
+      }
+      let name: string;
+      try {
+        name = decodeURIComponent(action[1]);
+      } catch {
+        return json(400, { error: "the service name in the address is not valid" });
+      }
+      const verb = action[2];
+      if (!isAction(verb)) {
+        return json(404, { error: `'${verb}' is not an action (start, stop, restart, continue)` });
+      }
+      const problem = serviceNameProblem(name);
+      if (problem) return json(400, { error: `'${name}' can't be a service name: ${problem}` });
+      if (!await isServitorService(context, name)) {
+        return json(404, { error: `no servitor service named '${name}'` });
+      }
+      live.refresh();
+      const outcome = await act(context, name, verb);
+      live.refresh();
+      return json(outcome.ok ? 200 : 409, outcome);
+    }
+    return plain(404, "not found");
+  }
+
+  const server = Deno.serve({
+    hostname: LOOPBACK,
+    port,
+    onListen: () => {},
+    handler: async (request) => {
+      try {
+        return gate.check(request) ?? await route(request);
+      } catch (error) {
+        return json(500, { error: describeFailure(error).line });
+      }
+    },
+    onError: (error) => json(500, { error: describeFailure(error).line }),
+  });
+  gate.port = server.addr.port;
+  return {
+    url: `${gate.origin}/?token=${gate.token}`,
+    port: server.addr.port,
+    finished: server.finished,
+    shutdown: async () => {
+      live.close();
+      await server.shutdown();
+    },
+  };
+}
