@@ -141,7 +141,7 @@ function App() {
                           `
                           : ""}</td>
               <td class="number">${service.hostPid ?? ""}</td>
-              <td class="number">${service.programPid ?? ""}</td>
+              <td class="number program-pid">${service.programPid ?? ""}</td>
               <td class="number">${formatUptime(service.uptimeSeconds)}</td>
               <td class="number">${service.restarts ?? ""}</td>
               <td>${service.state === "running" ? "" : (service.reason ?? "")}</td>

@@ -1,0 +1,187 @@
+/**
+ * `servitor ui` against a real systemd, driven by a real Chromium: the page lists a service InstallService
+ * made, start and stop from the page reach systemd and the page follows live; and the gate, by plain
+ * requests. One test-bed and one browser for the tier: the steps share them, in order.
+ */
+import { fileURLToPath } from "node:url";
+import puppeteer from "puppeteer-core";
+import { assertEquals, assertMatch, assertOk } from "../assert.ts";
+import { eventually } from "../servitor.ts";
+import { CHROMIUM, rawRequest, Testbed, unavailable } from "./helpers.ts";
+
+const ticker = fileURLToPath(new URL("../systemd/fixtures/ticker.sh", import.meta.url));
+
+Deno.test({
+  name: "servitor ui: the page lists, starts and stops a systemd service live, behind its gate",
+  ignore: unavailable !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async (t) => {
+    const bed = await Testbed.boot();
+    const browser = await puppeteer.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      // Root runs Chromium here: its sandbox refuses root.
+      args: ["--no-sandbox", "--disable-gpu", "--no-first-run"],
+    });
+    try {
+      const name = `ui-ticker-${Date.now().toString(36)}`;
+      const installed = await bed.servitor(
+        "InstallService",
+        ticker,
+        "/dev/null",
+        "--service_name",
+        name,
+        "--start",
+        "manual",
+        "--display_name",
+        "Ticker of the UI test",
+      );
+      assertEquals(installed.code, 0, installed.stdout + installed.stderr);
+
+      const served = await bed.serveUi();
+      assertMatch(served.line ?? "", /^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{32,}$/, served.stderr);
+      const url = served.line!;
+      const port = Number(new URL(url).port);
+      const origin = `http://127.0.0.1:${port}`;
+      const host = `127.0.0.1:${port}`;
+      const page = await browser.newPage();
+
+      await t.step("the address's token becomes a cookie, and the address loses it", async () => {
+        await page.goto(url);
+        assertEquals(page.url(), `${origin}/`);
+        const [cookie] = await page.cookies();
+        assertEquals([cookie.httpOnly, cookie.sameSite], [true, "Strict"]);
+      });
+
+      await t.step("the page lists the service InstallService made, stopped", async () => {
+        await page.waitForSelector(`tr[data-service="${name}"] [data-state="stopped"]`);
+        const row = await page.$eval(`tr[data-service="${name}"]`, (element) => element.textContent);
+        assertOk(row?.includes("Ticker of the UI test"), row ?? "");
+      });
+
+      await t.step(
+        "Start on the selected service reaches systemd, and the page shows it running",
+        async () => {
+          await page.click(`input[aria-label="Select ${name}"]`);
+          await page.click(`button[aria-label="start the selected services"]`);
+          await page.waitForSelector(`tr[data-service="${name}"] [data-state="running"]`, {
+            timeout: 30_000,
+          });
+          assertEquals((await bed.run("systemctl", "is-active", `${name}.service`)).stdout.trim(), "active");
+          // Live: the program's pid arrives with the stream, no reload.
+          await eventually(
+            () => page.$eval(`tr[data-service="${name}"] .program-pid`, (cell) => cell.textContent ?? ""),
+            (pid) => /^\d+$/.test(pid.trim()),
+          );
+        },
+      );
+
+      await t.step("Stop from the page reaches systemd, and the page shows it stopped", async () => {
+        await page.click(`button[aria-label="stop the selected services"]`);
+        await page.waitForSelector(`tr[data-service="${name}"] [data-state="stopped"]`, { timeout: 30_000 });
+        const active = await bed.run("systemctl", "is-active", `${name}.service`);
+        assertEquals(active.stdout.trim(), "inactive");
+      });
+
+      await t.step("a change from outside the page shows in it, with no reload", async () => {
+        assertEquals((await bed.servitor("ManageService", name, "start")).code, 0);
+        await page.waitForSelector(`tr[data-service="${name}"] [data-state="running"]`, { timeout: 30_000 });
+        assertEquals((await bed.servitor("ManageService", name, "stop")).code, 0);
+        await page.waitForSelector(`tr[data-service="${name}"] [data-state="stopped"]`, { timeout: 30_000 });
+      });
+
+      await t.step("the page's changes are in the audit log, marked as made in the UI", async () => {
+        const log = (await bed.run("cat", "/etc/servitor/servitor.log")).stdout;
+        assertOk(log.includes(`ui: ManageService ${name} start: done`), log);
+        assertOk(log.includes(`ui: ManageService ${name} stop: done`), log);
+      });
+
+      const cookie = `servitor_ui=${(await page.cookies())[0].value}`;
+      const ask = (method: string, target: string, headers: Record<string, string>, body?: string) =>
+        rawRequest(port, method, target, { host, ...headers }, body);
+
+      await t.step("no cookie: 401 and nothing else", async () => {
+        for (const target of ["/", "/api/services", "/api/events", "/app.js"]) {
+          const answer = await ask("GET", target, {});
+          assertEquals(answer.status, 401, target);
+          assertOk(!answer.text.includes(name), "no service named");
+          assertOk(!/access-control-allow/i.test(answer.text), "no CORS header");
+        }
+        assertEquals((await ask("GET", "/api/services", { cookie: "servitor_ui=guess" })).status, 401);
+      });
+
+      await t.step("the token works once", async () => {
+        const again = await ask("GET", `/?token=${new URL(url).searchParams.get("token")}`, {});
+        assertEquals(again.status, 401);
+        assertOk(!/set-cookie/i.test(again.text));
+      });
+
+      await t.step("a Host other than the loopback address and port is refused (DNS rebinding)", async () => {
+        for (
+          const other of [`evil.example:${port}`, `localhost:${port}`, "127.0.0.1", `127.0.0.1:${port + 1}`]
+        ) {
+          const answer = await ask("GET", "/api/services", { host: other, cookie });
+          assertEquals(answer.status, 421, other);
+        }
+      });
+
+      await t.step(
+        "a POST with a missing or foreign Origin is 403, cookie or not, whatever its path",
+        async () => {
+          const refused: Record<string, string>[] = [
+            { cookie },
+            { cookie, origin: "http://evil.example" },
+            { cookie, origin: "null" },
+            { cookie, origin: `http://localhost:${port}` },
+          ];
+          for (const headers of refused) {
+            const answer = await ask("POST", `/api/services/${name}/start`, headers);
+            assertEquals(answer.status, 403, JSON.stringify(headers));
+          }
+          assertEquals((await ask("POST", "/no/such/path", { origin: "http://evil.example" })).status, 403);
+          assertEquals((await ask("DELETE", "/", {})).status, 403);
+          assertEquals(
+            (await bed.run("systemctl", "is-active", `${name}.service`)).stdout.trim(),
+            "inactive",
+          );
+        },
+      );
+
+      await t.step("bad requests get their answer and the server lives on", async () => {
+        const post = (target: string, body?: string) => ask("POST", target, { cookie, origin }, body);
+        assertEquals((await post("/api/services/no-such-service/start")).status, 404);
+        assertEquals((await post(`/api/services/${name}/explode`)).status, 404);
+        assertEquals((await post("/api/services/..%2F..%2Fetc/start")).status, 400);
+        assertEquals((await post("/api/services/%E0%A4%A/start")).status, 400);
+        assertEquals((await post(`/api/services/${name}/start`, "{not json")).status, 200);
+        assertEquals((await bed.servitor("ManageService", name, "stop")).code, 0);
+        const huge = await ask("POST", `/api/services/${name}/start`, {
+          cookie,
+          origin,
+          "content-length": String(100 * 1024 * 1024),
+        });
+        assertEquals(huge.status, 413);
+        const list = await ask("GET", "/api/services", { cookie });
+        assertEquals(list.status, 200);
+        assertOk(list.text.includes(`"name":"${name}"`));
+        assertMatch(
+          list.text,
+          /content-security-policy: default-src 'none'; script-src 'self'; style-src 'self'/i,
+        );
+      });
+
+      await t.step("an address that is not loopback is refused in one line", async () => {
+        const refused = await bed.servitor("ui", "--no-open", "--address", "0.0.0.0");
+        assertEquals(refused.code, 3);
+        assertEquals(refused.stdout, "");
+        assertMatch(refused.stderr.trim(), /^servitor: ui: --address '0\.0\.0\.0' is not loopback[^\n]*$/);
+      });
+
+      await page.close();
+    } finally {
+      await browser.close();
+      await bed.close();
+    }
+  },
+});
