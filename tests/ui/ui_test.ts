@@ -178,6 +178,27 @@ Deno.test({
         assertMatch(refused.stderr.trim(), /^servitor: ui: --address '0\.0\.0\.0' is not loopback[^\n]*$/);
       });
 
+      await t.step("someone other than root is refused in one line", async () => {
+        const refused = await bed.run(
+          "setpriv",
+          "--reuid=65534",
+          "--regid=65534",
+          "--clear-groups",
+          "env",
+          "HOME=/tmp",
+          "DENO_DIR=/tmp/deno-nobody",
+          Deno.execPath(),
+          "run",
+          "--allow-all",
+          fileURLToPath(new URL("../../cli/main.ts", import.meta.url)),
+          "ui",
+          "--no-open",
+        );
+        assertEquals(refused.code, 4, refused.stdout + refused.stderr);
+        assertEquals(refused.stdout, "");
+        assertMatch(refused.stderr.trim(), /^servitor: managing system services needs root[^\n]*$/);
+      });
+
       await page.close();
     } finally {
       await browser.close();
