@@ -12,6 +12,7 @@ import { LiveList } from "./events.ts";
 import { Gate, plain, SECURITY_HEADERS } from "./security.ts";
 import { act, isAction, isServitorService, type ServiceRow, serviceRows } from "./services.ts";
 import { LOOPBACK } from "./options.ts";
+import { UsageSampler } from "./process_usage.ts";
 
 /** The largest request body read; the actions need none, so anything bigger is refused unread. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -33,7 +34,9 @@ function json(status: number, value: unknown): Response {
 
 /** Serves the page on 127.0.0.1:`port` (0: a free one) for `context`'s services. */
 export function serveUi(context: CliContext, assets: Map<string, Asset>, port: number): UiServer {
-  const live = new LiveList<ServiceRow[]>(() => serviceRows(context));
+  // CPU percent is the change since the last sample: the live list's once-a-second poll keeps one sampler.
+  const usage = new UsageSampler();
+  const live = new LiveList<ServiceRow[]>(() => serviceRows(context, usage));
   const gate = new Gate(LOOPBACK);
 
   async function route(request: Request): Promise<Response> {

@@ -7,6 +7,7 @@
 import type { CliContext } from "../cli/context.ts";
 import { describeFailure } from "../cli/errors.ts";
 import { statusReport } from "../cli/manage.ts";
+import { type UsageSampler } from "./process_usage.ts";
 import { listServitorServices, restartService, startService, stopService } from "../service/lifecycle.ts";
 
 /** One row of the services table. */
@@ -21,12 +22,15 @@ export interface ServiceRow {
   reason?: string;
   start?: string;
   account?: string;
+  /** Of the program's whole process tree (Linux; not yet on Windows). */
+  cpuPercent?: number;
+  memoryBytes?: number;
 }
 
-/** Every servitor service's row, by name. */
-export async function serviceRows(context: CliContext): Promise<ServiceRow[]> {
+/** Every servitor service's row, by name; with `usage`, the CPU and memory of each running program's tree. */
+export async function serviceRows(context: CliContext, usage?: UsageSampler): Promise<ServiceRow[]> {
   const names = (await listServitorServices(context)).map((service) => service.name).sort();
-  return await Promise.all(names.map(async (name) => {
+  const rows: ServiceRow[] = await Promise.all(names.map(async (name) => {
     try {
       const { report } = await statusReport(name, context);
       return {
@@ -46,6 +50,13 @@ export async function serviceRows(context: CliContext): Promise<ServiceRow[]> {
       return { name, state: "unknown", reason: describeFailure(error).line };
     }
   }));
+  if (!usage) return rows;
+  const programs = rows.flatMap((row) => row.programPid === undefined ? [] : [row.programPid]);
+  const sampled = await usage.sample(programs);
+  return rows.map((row) => {
+    const tree = row.programPid === undefined ? undefined : sampled.get(row.programPid);
+    return tree ? { ...row, cpuPercent: tree.cpuPercent, memoryBytes: tree.memoryBytes } : row;
+  });
 }
 
 export const actions = ["start", "stop", "restart", "continue"] as const;

@@ -14,3 +14,21 @@ export function formatUptime(seconds: number | undefined): string {
 export function stateWord(state: string): string {
   return state.replaceAll("_", " ");
 }
+
+/** `1536000` → `1.5 MB`. */
+export function formatBytes(bytes: number | undefined): string {
+  if (bytes === undefined) return "";
+  const units = ["B", "kB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 && unit > 0 ? 1 : 0)} ${units[unit]}`;
+}
+
+/** `3.14159` → `3.1%`. */
+export function formatPercent(percent: number | undefined): string {
+  return percent === undefined ? "" : `${percent.toFixed(1)}%`;
+}

@@ -9,7 +9,7 @@ import { render } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { html } from "htm/preact";
 import type { Action, ServiceRow } from "../services.ts";
-import { formatUptime, stateWord } from "./format.ts";
+import { formatBytes, formatPercent, formatUptime, stateWord } from "./format.ts";
 
 const actions: Action[] = ["start", "stop", "restart", "continue"];
 
@@ -115,6 +115,8 @@ function App() {
           <th scope="col" class="number">Program pid</th>
           <th scope="col" class="number">Uptime</th>
           <th scope="col" class="number">Restarts</th>
+          <th scope="col" class="number">CPU</th>
+          <th scope="col" class="number">Memory</th>
           <th scope="col">Last reason</th>
           <th scope="col">Start</th>
           <th scope="col">Account</th>
@@ -129,21 +131,23 @@ function App() {
               <td><input type="checkbox" aria-label=${`Select ${service.name}`} checked=${selected.has(
                 service.name,
               )}
-                        onChange=${() => toggle(service.name)} /></td>
+                          onChange=${() => toggle(service.name)} /></td>
               <th scope="row">${service.name}</th>
               <td>${service.displayName ?? ""}</td>
               <td><span class=${`state state-${service.state}`} data-state=${service.state}>${stateWord(
                 service.state,
               )}</span>
-                        ${action
-                          ? html`
-                            <span class="status" aria-live="polite">(${action}…)</span>
-                          `
-                          : ""}</td>
+                          ${action
+                            ? html`
+                              <span class="status" aria-live="polite">(${action}…)</span>
+                            `
+                            : ""}</td>
               <td class="number">${service.hostPid ?? ""}</td>
               <td class="number program-pid">${service.programPid ?? ""}</td>
               <td class="number">${formatUptime(service.uptimeSeconds)}</td>
               <td class="number">${service.restarts ?? ""}</td>
+              <td class="number cpu">${formatPercent(service.cpuPercent)}</td>
+              <td class="number memory">${formatBytes(service.memoryBytes)}</td>
               <td>${service.state === "running" ? "" : (service.reason ?? "")}</td>
               <td>${service.start ?? ""}</td>
               <td>${service.account ?? ""}</td>
