@@ -9,6 +9,7 @@ import { describeFailure } from "../cli/errors.ts";
 import { serviceNameProblem } from "../service/schema.ts";
 import type { Asset } from "./assets.ts";
 import { LiveList } from "./events.ts";
+import { followOutput, type Stream } from "./output.ts";
 import { Gate, plain, SECURITY_HEADERS } from "./security.ts";
 import { act, isAction, isServitorService, type ServiceRow, serviceRows } from "./services.ts";
 import { LOOPBACK } from "./options.ts";
@@ -30,6 +31,18 @@ function json(status: number, value: unknown): Response {
     status,
     headers: { ...SECURITY_HEADERS, "content-type": "application/json; charset=utf-8" },
   });
+}
+
+/** The service name of an address's part, or the answer refusing it. */
+function serviceName(part: string): string | Response {
+  let name: string;
+  try {
+    name = decodeURIComponent(part);
+  } catch {
+    return json(400, { error: "the service name in the address is not valid" });
+  }
+  const problem = serviceNameProblem(name);
+  return problem ? json(400, { error: `'${name}' can't be a service name: ${problem}` }) : name;
 }
 
 /** Serves the page on 127.0.0.1:`port` (0: a free one) for `context`'s services. */
@@ -58,6 +71,16 @@ export function serveUi(context: CliContext, assets: Map<string, Asset>, port: n
     if (url.pathname === "/api/events") {
       if (method !== "GET") return plain(405, "method not allowed", { allow: "GET" });
       return live.stream();
+    }
+    const output = url.pathname.match(/^\/api\/services\/([^/]+)\/(stdout|stderr)$/);
+    if (output) {
+      if (method !== "GET") return plain(405, "method not allowed", { allow: "GET" });
+      const name = serviceName(output[1]);
+      if (typeof name !== "string") return name;
+      if (!await isServitorService(context, name)) {
+        return json(404, { error: `no servitor service named '${name}'` });
+      }
+      return followOutput(context, name, output[2] as Stream);
     }
     const action = url.pathname.match(/^\/api\/services\/([^/]+)\/([a-z]+)$/);
     if (action) {

@@ -91,6 +91,23 @@ Deno.test({
         await page.waitForSelector(`tr[data-service="${name}"] [data-state="stopped"]`, { timeout: 30_000 });
       });
 
+      await t.step("the service's page shows its output live, and its own Stop reaches systemd", async () => {
+        assertEquals((await bed.servitor("ManageService", name, "start")).code, 0);
+        await page.click(`tr[data-service="${name}"] a`);
+        assertEquals(new URL(page.url()).hash, `#/service/${name}`);
+        await page.waitForSelector(`[data-state="running"]`);
+        const output = () => page.$eval(`pre[data-stream="stdout"]`, (pre) => pre.textContent ?? "");
+        const ticks = (text: string) => [...text.matchAll(/^tick (\d+)$/gm)].map((match) => Number(match[1]));
+        const first = Math.max(...ticks(await eventually(output, (text) => ticks(text).length > 0)));
+        // Lines written after the page opened arrive without a reload.
+        await eventually(output, (text) => Math.max(...ticks(text)) >= first + 5);
+        await page.click(`button[aria-label="stop ${name}"]`);
+        await page.waitForSelector(`[data-state="stopped"]`, { timeout: 30_000 });
+        assertEquals((await bed.run("systemctl", "is-active", `${name}.service`)).stdout.trim(), "inactive");
+        await page.click(`a[href="#/"]`);
+        await page.waitForSelector(`tr[data-service="${name}"] [data-state="stopped"]`);
+      });
+
       await t.step("the page's changes are in the audit log, marked as made in the UI", async () => {
         const log = (await bed.run("cat", "/etc/servitor/servitor.log")).stdout;
         assertOk(log.includes(`ui: ManageService ${name} start: done`), log);
@@ -102,7 +119,9 @@ Deno.test({
         rawRequest(port, method, target, { host, ...headers }, body);
 
       await t.step("no cookie: 401 and nothing else", async () => {
-        for (const target of ["/", "/api/services", "/api/events", "/app.js"]) {
+        for (
+          const target of ["/", "/api/services", "/api/events", "/app.js", `/api/services/${name}/stdout`]
+        ) {
           const answer = await ask("GET", target, {});
           assertEquals(answer.status, 401, target);
           assertOk(!answer.text.includes(name), "no service named");
@@ -154,6 +173,11 @@ Deno.test({
         assertEquals((await post(`/api/services/${name}/explode`)).status, 404);
         assertEquals((await post("/api/services/..%2F..%2Fetc/start")).status, 400);
         assertEquals((await post("/api/services/%E0%A4%A/start")).status, 400);
+        assertEquals(
+          (await ask("GET", "/api/services/..%2F..%2Fetc%2Fshadow/stdout", { cookie })).status,
+          400,
+        );
+        assertEquals((await ask("GET", "/api/services/no-such-service/stderr", { cookie })).status, 404);
         assertEquals((await post(`/api/services/${name}/start`, "{not json")).status, 200);
         assertEquals((await bed.servitor("ManageService", name, "stop")).code, 0);
         const huge = await ask("POST", `/api/services/${name}/start`, {

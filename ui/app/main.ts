@@ -9,6 +9,7 @@ import { render } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { html } from "htm/preact";
 import type { Action, ServiceRow } from "../services.ts";
+import { OutputPanel } from "./output_panel.ts";
 import { formatBytes, formatPercent, formatUptime, stateWord } from "./format.ts";
 
 const actions: Action[] = ["start", "stop", "restart", "continue"];
@@ -33,6 +34,13 @@ function App() {
   const [pending, setPending] = useState<Map<string, Action>>(new Map());
   const [errors, setErrors] = useState<string[]>([]);
   const [connection, setConnection] = useState("connecting…");
+  const [route, setRoute] = useState(location.hash);
+
+  useEffect(() => {
+    const changed = () => setRoute(location.hash);
+    addEventListener("hashchange", changed);
+    return () => removeEventListener("hashchange", changed);
+  }, []);
 
   useEffect(() => {
     const events = new EventSource("/api/events");
@@ -63,8 +71,7 @@ function App() {
     setSelected(next);
   }
 
-  async function run(action: Action) {
-    const names = chosen.map((service) => service.name);
+  async function run(action: Action, names = chosen.map((service) => service.name)) {
     setErrors([]);
     setPending((before) => new Map([...before, ...names.map((name) => [name, action] as const)]));
     const failures = await Promise.all(names.map(async (name) => {
@@ -80,6 +87,16 @@ function App() {
   }
 
   const allShownSelected = shown.length > 0 && chosen.length === shown.length;
+  const opened = route.startsWith("#/service/")
+    ? decodeURIComponent(route.slice("#/service/".length))
+    : undefined;
+  if (opened !== undefined) {
+    const service = services?.find((each) => each.name === opened);
+    return html`
+      <${ServicePage} name=${opened} service=${service} pending=${pending.get(opened)}
+        errors=${errors} run=${(action: Action) => run(action, [opened])} />
+    `;
+  }
   return html`
     <h1>servitor</h1>
     <div class="toolbar" role="toolbar" aria-label="Actions on the selected services">
@@ -132,7 +149,8 @@ function App() {
                 service.name,
               )}
                           onChange=${() => toggle(service.name)} /></td>
-              <th scope="row">${service.name}</th>
+              <th scope="row"><a href=${`#/service/${encodeURIComponent(service.name)}`}>${service
+                .name}</a></th>
               <td>${service.displayName ?? ""}</td>
               <td><span class=${`state state-${service.state}`} data-state=${service.state}>${stateWord(
                 service.state,
@@ -159,6 +177,63 @@ function App() {
     ${services !== undefined && services.length === 0
       ? html`<p class="status">No servitor services here yet.</p>`
       : ""}
+  `;
+}
+
+/** One service: its status, its actions, its output live. */
+function ServicePage(
+  { name, service, pending, errors, run }: {
+    name: string;
+    service?: ServiceRow;
+    pending?: Action;
+    errors: string[];
+    run: (action: Action) => void;
+  },
+) {
+  useEffect(() => {
+    document.title = `${name} · servitor`;
+    return () => document.title = "servitor";
+  }, [name]);
+  return html`
+    <p><a href="#/">← All services</a></p>
+    <h1>${name}${service?.displayName && service.displayName !== name
+      ? html`
+        <small>${service.displayName}</small>
+      `
+      : ""}</h1>
+    ${service === undefined ? html`<p class="status">No servitor service named ${name} (yet).</p>` : html`
+      <dl class="facts">
+        <dt>State</dt><dd><span class=${`state state-${service.state}`} data-state=${service
+          .state}>${stateWord(service.state)}</span>${pending
+          ? html`
+            <span class="status">(${pending}…)</span>
+          `
+          : ""}</dd>
+        ${service.reason && service.state !== "running"
+          ? html`
+            <dt>Last reason</dt>
+            <dd>${service.reason}</dd>
+          `
+          : ""}
+        <dt>Host pid</dt><dd>${service.hostPid ?? "—"}</dd>
+        <dt>Program pid</dt><dd>${service.programPid ?? "—"}</dd>
+        <dt>Uptime</dt><dd>${formatUptime(service.uptimeSeconds) || "—"}</dd>
+        <dt>Restarts</dt><dd>${service.restarts ?? "—"}</dd>
+        <dt>Start</dt><dd>${service.start ?? "—"}</dd>
+        <dt>Account</dt><dd>${service.account ?? "—"}</dd>
+      </dl>
+      <div class="toolbar" role="toolbar" aria-label=${`Actions on ${name}`}>
+        ${actions.map((action) =>
+          html`
+            <button type="button" disabled=${pending !== undefined} onClick=${() => run(action)}
+              aria-label=${`${action} ${name}`}>${action[0].toUpperCase() + action.slice(1)}</button>
+          `
+        )}
+      </div>
+    `}
+    <div role="alert">${errors.map((error) => html`<p class="error">${error}</p>`)}</div>
+    <${OutputPanel} name=${name} stream="stdout" />
+    <${OutputPanel} name=${name} stream="stderr" />
   `;
 }
 
