@@ -4,7 +4,7 @@
  * @module
  */
 import type { CliContext } from "../cli/context.ts";
-import { CliError } from "../cli/errors.ts";
+import { CliError, describeFailure } from "../cli/errors.ts";
 import { ExitCode } from "../cli/exit_codes.ts";
 import { loadAssets } from "./assets.ts";
 import { openBrowser } from "./open_browser.ts";
@@ -24,6 +24,11 @@ export async function runUi(options: UiOptions, context: CliContext): Promise<nu
     );
   }
   console.log(server.url);
+  // Nothing a page does may end the server: a failure no request was waiting for is said, and it goes on.
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    context.warn(`servitor ui: ${describeFailure(event.reason).line}`);
+  });
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT", "SIGBREAK"] : ["SIGINT", "SIGTERM"];
   const stop = () => server.shutdown();
   for (const signal of signals) Deno.addSignalListener(signal, stop);

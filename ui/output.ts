@@ -45,8 +45,15 @@ export function followOutput(context: CliContext, name: string, stream: Stream):
 
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      const send = (event: string, data: unknown) =>
-        controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
+      // The page may go at any moment (another view, a closed tab): a stream it closed ends the following.
+      const send = (event: string, data: unknown) => {
+        if (closed) return;
+        try {
+          controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
+        } catch {
+          closed = true;
+        }
+      };
       const look = async () => {
         if (closed) return;
         try {
@@ -86,7 +93,7 @@ export function followOutput(context: CliContext, name: string, stream: Stream):
         }
         if (!closed) timer = setTimeout(look, 1000);
       };
-      look();
+      look().catch(() => {});
     },
     cancel() {
       closed = true;

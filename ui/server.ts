@@ -6,7 +6,8 @@
  */
 import type { CliContext } from "../cli/context.ts";
 import { describeFailure } from "../cli/errors.ts";
-import { serviceNameProblem } from "../service/schema.ts";
+import { serviceJsonSchema, serviceNameProblem } from "../service/schema.ts";
+import { reviewOrApply, serviceSettings } from "./edit.ts";
 import type { Asset } from "./assets.ts";
 import { LiveList } from "./events.ts";
 import { followOutput, type Stream } from "./output.ts";
@@ -31,6 +32,32 @@ function json(status: number, value: unknown): Response {
     status,
     headers: { ...SECURITY_HEADERS, "content-type": "application/json; charset=utf-8" },
   });
+}
+
+/** A request's JSON body, read up to the cap; or the answer refusing it (too big, not JSON). */
+async function readJson(request: Request): Promise<unknown> {
+  const tooBig = () => json(413, { error: `a request body may be ${MAX_BODY_BYTES} bytes at most` });
+  if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) return tooBig();
+  if (!request.body) return json(400, { error: "the request has no body" });
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body) {
+    size += chunk.length;
+    // A body without a length (chunked) is counted as it comes.
+    if (size > MAX_BODY_BYTES) return tooBig();
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return json(400, { error: "the request body is not valid JSON" });
+  }
 }
 
 /** The service name of an address's part, or the answer refusing it. */
@@ -71,6 +98,32 @@ export function serveUi(context: CliContext, assets: Map<string, Asset>, port: n
     if (url.pathname === "/api/events") {
       if (method !== "GET") return plain(405, "method not allowed", { allow: "GET" });
       return live.stream();
+    }
+    if (url.pathname === "/api/schema") {
+      if (method !== "GET") return plain(405, "method not allowed", { allow: "GET" });
+      return json(200, serviceJsonSchema());
+    }
+    if (url.pathname === "/api/apply") {
+      if (method !== "POST") return plain(405, "method not allowed", { allow: "POST" });
+      const body = await readJson(request);
+      if (body instanceof Response) return body;
+      const { settings, apply } = (body ?? {}) as { settings?: unknown; apply?: unknown };
+      if (typeof settings !== "object" || settings === null || Array.isArray(settings)) {
+        return json(400, { error: "the body must be { settings: {…}, apply: true | false }" });
+      }
+      const outcome = await reviewOrApply(context, settings, apply === true);
+      if (apply === true) live.refresh();
+      return json(outcome.errors.length > 0 ? 422 : outcome.ok ? 200 : 409, outcome);
+    }
+    const settings = url.pathname.match(/^\/api\/services\/([^/]+)\/settings$/);
+    if (settings) {
+      if (method !== "GET") return plain(405, "method not allowed", { allow: "GET" });
+      const name = serviceName(settings[1]);
+      if (typeof name !== "string") return name;
+      if (!await isServitorService(context, name)) {
+        return json(404, { error: `no servitor service named '${name}'` });
+      }
+      return json(200, await serviceSettings(context, name));
     }
     const output = url.pathname.match(/^\/api\/services\/([^/]+)\/(stdout|stderr)$/);
     if (output) {

@@ -142,7 +142,8 @@ export async function rawRequest(
 ): Promise<{ status: number; text: string }> {
   using connection = await Deno.connect({ hostname: "127.0.0.1", port });
   const head = [`${method} ${target} HTTP/1.1`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
-  if (body && !Object.keys(headers).some((key) => key.toLowerCase() === "content-length")) {
+  const framed = Object.keys(headers).some((key) => /^(content-length|transfer-encoding)$/i.test(key));
+  if (body && !framed) {
     head.push(`content-length: ${new TextEncoder().encode(body).length}`);
   }
   head.push("connection: close");

@@ -35,7 +35,15 @@ async function serve(id: number, args: string[]) {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const stderr = new Response(child.stderr).text();
+  // Its stderr goes on to the test's, and is kept for the answer should it end without a first line.
+  let stderrText = "";
+  const stderr = (async () => {
+    for await (const chunk of child.stderr) {
+      stderrText += decoder.decode(chunk, { stream: true });
+      Deno.stderr.writeSync(chunk);
+    }
+    return stderrText;
+  })();
   const reader = lines(child.stdout);
   const first = await reader.next();
   if (first.done) {

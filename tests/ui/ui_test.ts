@@ -108,10 +108,98 @@ Deno.test({
         await page.waitForSelector(`tr[data-service="${name}"] [data-state="stopped"]`);
       });
 
+      const replaceText = async (selector: string, text: string) => {
+        await page.focus(selector);
+        await page.keyboard.down("Control");
+        await page.keyboard.press("a");
+        await page.keyboard.up("Control");
+        await page.keyboard.press("Backspace");
+        await page.type(selector, text);
+      };
+      const review = () => page.$eval("[data-review]", (pre) => pre.textContent ?? "").catch(() => "");
+
+      await t.step(
+        "Edit: Review shows apply --check --diff's plan, Apply changes the unit and the stored settings",
+        async () => {
+          await page.goto(`${origin}/#/service/${name}`);
+          await page.click(`a[href="#/edit/${name}"]`);
+          await page.waitForSelector("#setting-displayName");
+          assertEquals(
+            await page.$eval("#setting-program", (input) => (input as unknown as { value: string }).value),
+            ticker,
+          );
+          await replaceText("#setting-displayName", "Renamed by the page");
+          await page.click("button[type=submit]");
+          await page.waitForSelector("[data-review]");
+          const plan = await review();
+          assertMatch(plan, new RegExp(`^${name}: would update \\(displayName\\)$`, "m"));
+          assertMatch(plan, /^\+displayName: "?Renamed by the page"?$/m);
+          assertEquals(
+            await bed.run("systemctl", "show", "-p", "Description", "--value", `${name}.service`).then((r) =>
+              r.stdout.trim()
+            ),
+            "Ticker of the UI test",
+          );
+
+          await page.click("xpath/.//button[text()='Apply']");
+          await eventually(review, (text) => text.includes(`${name}: update`), 30_000);
+          assertMatch(await review(), new RegExp(`^${name}: updated \\(displayName\\)$`, "m"));
+          const description = await bed.run(
+            "systemctl",
+            "show",
+            "-p",
+            "Description",
+            "--value",
+            `${name}.service`,
+          );
+          assertEquals(description.stdout.trim(), "Renamed by the page");
+          assertMatch(
+            (await bed.run("cat", `/etc/servitor/${name}/service.yaml`)).stdout,
+            /Renamed by the page/,
+          );
+        },
+      );
+
+      await t.step(
+        "Edit: a value the schema refuses is named with its key, and nothing changes",
+        async () => {
+          await replaceText("#setting-throttleMs", "-5");
+          await page.click("button[type=submit]");
+          await page.waitForSelector(".review [role=alert]");
+          const alert = await page.$eval(".review [role=alert]", (element) => element.textContent ?? "");
+          assertMatch(alert, /throttleMs/);
+          await page.click("xpath/.//button[text()='Apply']");
+          await page.waitForSelector(".review [role=alert]");
+          assertOk(!(await bed.run("cat", `/etc/servitor/${name}/service.yaml`)).stdout.includes("-5"));
+        },
+      );
+
+      const installed2 = `${name}-new`;
+      await t.step("Install from the form: the new service is in systemd and in the list", async () => {
+        await page.goto(`${origin}/#/install`);
+        await page.waitForSelector("#setting-name");
+        await page.type("#setting-name", installed2);
+        await page.type("#setting-program", ticker);
+        await page.type("#setting-arguments", "/dev/null");
+        await page.select("#setting-start", "manual");
+        await page.click("xpath/.//button[text()='Apply']");
+        const created = await eventually(review, (text) => text.includes(`${installed2}: `), 30_000);
+        assertMatch(created, new RegExp(`^${installed2}: created$`, "m"));
+        assertEquals(
+          (await bed.run("systemctl", "show", "-p", "LoadState", "--value", `${installed2}.service`)).stdout
+            .trim(),
+          "loaded",
+        );
+        await page.click(`a[href="#/"]`);
+        await page.waitForSelector(`tr[data-service="${installed2}"] [data-state="stopped"]`);
+      });
+
       await t.step("the page's changes are in the audit log, marked as made in the UI", async () => {
         const log = (await bed.run("cat", "/etc/servitor/servitor.log")).stdout;
         assertOk(log.includes(`ui: ManageService ${name} start: done`), log);
         assertOk(log.includes(`ui: ManageService ${name} stop: done`), log);
+        assertOk(log.includes(`ui: apply ${name}: update`), log);
+        assertOk(log.includes(`ui: apply ${installed2}: create`), log);
       });
 
       const cookie = `servitor_ui=${(await page.cookies())[0].value}`;
@@ -186,6 +274,27 @@ Deno.test({
           "content-length": String(100 * 1024 * 1024),
         });
         assertEquals(huge.status, 413);
+        // The form's Review and Apply: bodies that are not JSON, not settings, or too big.
+        assertEquals((await post("/api/apply", "{not json")).status, 400);
+        assertEquals((await post("/api/apply", "[1, 2]")).status, 400);
+        assertEquals((await post("/api/apply", JSON.stringify({ settings: "name: x" }))).status, 400);
+        const invalid = await post(
+          "/api/apply",
+          JSON.stringify({ settings: { name: "../x", program: "/bin/sh" } }),
+        );
+        assertEquals(invalid.status, 422);
+        const big = "x".repeat(100 * 1024);
+        const chunked = await ask(
+          "POST",
+          "/api/apply",
+          { cookie, origin, "transfer-encoding": "chunked" },
+          `${big.length.toString(16)}\r\n${big}\r\n0\r\n\r\n`,
+        );
+        assertEquals(chunked.status, 413);
+        assertEquals(
+          (await ask("POST", "/api/apply", { cookie, "content-type": "application/json" }, "{}")).status,
+          403,
+        );
         const list = await ask("GET", "/api/services", { cookie });
         assertEquals(list.status, 200);
         assertOk(list.text.includes(`"name":"${name}"`));

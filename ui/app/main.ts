@@ -10,6 +10,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { html } from "htm/preact";
 import type { Action, ServiceRow } from "../services.ts";
 import { OutputPanel } from "./output_panel.ts";
+import { EditForm } from "./edit_form.ts";
 import { formatBytes, formatPercent, formatUptime, stateWord } from "./format.ts";
 
 const actions: Action[] = ["start", "stop", "restart", "continue"];
@@ -87,6 +88,10 @@ function App() {
   }
 
   const allShownSelected = shown.length > 0 && chosen.length === shown.length;
+  if (route.startsWith("#/edit/")) {
+    return html`<${EditForm} name=${decodeURIComponent(route.slice("#/edit/".length))} />`;
+  }
+  if (route === "#/install") return html`<${EditForm} />`;
   const opened = route.startsWith("#/service/")
     ? decodeURIComponent(route.slice("#/service/".length))
     : undefined;
@@ -99,6 +104,7 @@ function App() {
   }
   return html`
     <h1>servitor</h1>
+    <p><a href="#/install">Install a service</a></p>
     <div class="toolbar" role="toolbar" aria-label="Actions on the selected services">
       <label for="filter" class="visually-hidden">Filter services</label>
       <input id="filter" type="search" placeholder="Filter services" value=${filter}
@@ -231,6 +237,7 @@ function ServicePage(
         )}
       </div>
     `}
+    <p><a href=${`#/edit/${encodeURIComponent(name)}`}>Edit settings</a></p>
     <div role="alert">${errors.map((error) => html`<p class="error">${error}</p>`)}</div>
     <${OutputPanel} name=${name} stream="stdout" />
     <${OutputPanel} name=${name} stream="stderr" />
