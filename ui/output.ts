@@ -33,8 +33,16 @@ async function readFrom(file: string, offset: number, length: number): Promise<U
   return bytes.subarray(0, filled);
 }
 
-/** A text/event-stream of `name`'s `stream`: `lines` events (a JSON array), `note` events (one line). */
-export function followOutput(context: CliContext, name: string, stream: Stream): Response {
+/**
+ * A text/event-stream of `name`'s `stream`: `lines` events (a JSON array), `note` events (one line). It ends
+ * when the page goes, or when `ending` aborts (the server is stopping, and waits for every open answer).
+ */
+export function followOutput(
+  context: CliContext,
+  name: string,
+  stream: Stream,
+  ending: AbortSignal,
+): Response {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
   let file: string | undefined;
@@ -93,6 +101,15 @@ export function followOutput(context: CliContext, name: string, stream: Stream):
         }
         if (!closed) timer = setTimeout(look, 1000);
       };
+      const end = () => {
+        closed = true;
+        clearTimeout(timer);
+        try {
+          controller.close();
+        } catch { /* closed by the page already */ }
+      };
+      if (ending.aborted) return end();
+      ending.addEventListener("abort", end, { once: true });
       look().catch(() => {});
     },
     cancel() {

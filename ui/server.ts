@@ -76,6 +76,8 @@ function serviceName(part: string): string | Response {
 export function serveUi(context: CliContext, assets: Map<string, Asset>, port: number): UiServer {
   // CPU percent is the change since the last sample: the live list's once-a-second poll keeps one sampler.
   const usage = new UsageSampler();
+  // Stopping waits for every open answer: the event streams are ended first.
+  const ending = new AbortController();
   const live = new LiveList<ServiceRow[]>(() => serviceRows(context, usage));
   const gate = new Gate(LOOPBACK);
 
@@ -133,7 +135,7 @@ export function serveUi(context: CliContext, assets: Map<string, Asset>, port: n
       if (!await isServitorService(context, name)) {
         return json(404, { error: `no servitor service named '${name}'` });
       }
-      return followOutput(context, name, output[2] as Stream);
+      return followOutput(context, name, output[2] as Stream, ending.signal);
     }
     const action = url.pathname.match(/^\/api\/services\/([^/]+)\/([a-z]+)$/);
     if (action) {
@@ -184,6 +186,7 @@ export function serveUi(context: CliContext, assets: Map<string, Asset>, port: n
     port: server.addr.port,
     finished: server.finished,
     shutdown: async () => {
+      ending.abort();
       live.close();
       await server.shutdown();
     },

@@ -114,7 +114,7 @@ export class Testbed {
   }
 
   /** Starts `servitor ui --no-open ARGS…` inside; its first line, or how it ended without one. */
-  async serveUi(...args: string[]): Promise<{ line?: string; code?: number; stderr?: string }> {
+  async serveUi(...args: string[]): Promise<{ line?: string; pid?: number; code?: number; stderr?: string }> {
     return await this.#ask({ serve: args });
   }
 

@@ -2,8 +2,8 @@
  * Runs inside the systemd test-bed for the ui tier, which runs outside it (Chromium is the host's): one
  * JSON request a line on stdin, one JSON answer a line on stdout.
  * - `{ id, run: [program, …args] }` → `{ id, code, stdout, stderr }`
- * - `{ id, serve: […args] }` starts `servitor ui --no-open …args` → `{ id, line }`, its first line (or
- *   `{ id, code, stderr }` when it ended without one); it runs until the test-bed ends.
+ * - `{ id, serve: […args] }` starts `servitor ui --no-open …args` → `{ id, line, pid }`, its first line (or
+ *   `{ id, code, stderr }` when it ended without one), with its `pid`; it runs until the test-bed ends.
  * Its stdin closing ends it, and with it the test-bed.
  */
 import { fileURLToPath } from "node:url";
@@ -50,7 +50,7 @@ async function serve(id: number, args: string[]) {
     const { code } = await child.status;
     return answer({ id, code, stderr: await stderr });
   }
-  answer({ id, line: first.value });
+  answer({ id, line: first.value, pid: child.pid });
   // Its later output is drained, so that the server never blocks on a full pipe.
   for await (const _ of reader) { /* dropped */ }
 }

@@ -332,6 +332,20 @@ Deno.test({
         assertMatch(refused.stderr.trim(), /^servitor: managing system services needs root[^\n]*$/);
       });
 
+      await t.step("Ctrl-C ends the server, with a page and a service's output still open", async () => {
+        await page.goto(`${origin}/#/service/${name}`);
+        await page.waitForSelector(`pre[data-stream="stdout"]`);
+        assertEquals((await bed.run("kill", "-INT", String(served.pid))).code, 0);
+        const ended = await bed.run(
+          "timeout",
+          "10",
+          "sh",
+          "-c",
+          `while kill -0 ${served.pid} 2>/dev/null; do sleep 0.1; done`,
+        );
+        assertEquals(ended.code, 0, "still running 10 s after SIGINT");
+      });
+
       await page.close();
     } finally {
       await browser.close();
