@@ -162,6 +162,7 @@ Deno.test("-h of every command prints its usage and exits 0 with no service mana
     [["get", "-h"], /^nssm's verbs/],
     [["STATUS", "--help"], /^nssm's verbs/],
     [["host", "-h"], /^Usage: servitor host --service <name>/],
+    [["ui", "-h"], /^Usage: servitor ui \[--port N\]/],
   ];
   for (const [args, usage] of cases) {
     const { code, stdout, stderr } = await servitorWith(none, ...args);
