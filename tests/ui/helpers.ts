@@ -4,6 +4,7 @@
  * outside and reaches it at 127.0.0.1. One booted test-bed and one browser serve the whole tier.
  */
 import { fileURLToPath } from "node:url";
+import type { Page } from "puppeteer-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
 const testbed = fileURLToPath(new URL("../testbed/testbed.sh", import.meta.url));
@@ -160,4 +161,30 @@ export async function rawRequest(
     text += decoder.decode(buffer.subarray(0, read), { stream: true });
   }
   return { status: Number(text.match(/^HTTP\/1\.1 (\d{3})/)?.[1] ?? 0), text };
+}
+
+/** What the page's code below reads of the browser's globals (the tests are type-checked without the DOM). */
+type PageGlobals = { document: { querySelector(selector: string): { textContent: string | null } | null } };
+
+/**
+ * Waits, in the page (puppeteer's polling on each frame), until the text of `selector` matches `pattern`;
+ * returns that text.
+ */
+export async function waitForText(
+  page: Page,
+  selector: string,
+  pattern: RegExp,
+  timeout = 20_000,
+): Promise<string> {
+  const handle = await page.waitForFunction(
+    (selector: string, source: string, flags: string) => {
+      const text = (globalThis as unknown as PageGlobals).document.querySelector(selector)?.textContent ?? "";
+      return new RegExp(source, flags).test(text) ? text : false;
+    },
+    { timeout },
+    selector,
+    pattern.source,
+    pattern.flags,
+  );
+  return await handle.jsonValue() as string;
 }

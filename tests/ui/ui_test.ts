@@ -6,8 +6,7 @@
 import { fileURLToPath } from "node:url";
 import puppeteer from "puppeteer-core";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
-import { eventually } from "../servitor.ts";
-import { CHROMIUM, rawRequest, Testbed, unavailable } from "./helpers.ts";
+import { CHROMIUM, rawRequest, Testbed, unavailable, waitForText } from "./helpers.ts";
 
 const ticker = fileURLToPath(new URL("../systemd/fixtures/ticker.sh", import.meta.url));
 
@@ -70,10 +69,11 @@ Deno.test({
           });
           assertEquals((await bed.run("systemctl", "is-active", `${name}.service`)).stdout.trim(), "active");
           // Live: the program's pid arrives with the stream, no reload.
-          await eventually(
-            () => page.$eval(`tr[data-service="${name}"] .program-pid`, (cell) => cell.textContent ?? ""),
-            (pid) => /^\d+$/.test(pid.trim()),
-          );
+          const row = `tr[data-service="${name}"]`;
+          await waitForText(page, `${row} .program-pid`, /^\d+$/);
+          // The program's tree, from /proc: its memory at once, its CPU from the second sample on.
+          await waitForText(page, `${row} .memory`, /^\d+(\.\d)? (kB|MB)$/);
+          await waitForText(page, `${row} .cpu`, /^\d+\.\d%$/);
         },
       );
 
@@ -96,11 +96,11 @@ Deno.test({
         await page.click(`tr[data-service="${name}"] a`);
         assertEquals(new URL(page.url()).hash, `#/service/${name}`);
         await page.waitForSelector(`[data-state="running"]`);
-        const output = () => page.$eval(`pre[data-stream="stdout"]`, (pre) => pre.textContent ?? "");
+        const stdout = `pre[data-stream="stdout"]`;
         const ticks = (text: string) => [...text.matchAll(/^tick (\d+)$/gm)].map((match) => Number(match[1]));
-        const first = Math.max(...ticks(await eventually(output, (text) => ticks(text).length > 0)));
-        // Lines written after the page opened arrive without a reload.
-        await eventually(output, (text) => Math.max(...ticks(text)) >= first + 5);
+        const last = Math.max(...ticks(await waitForText(page, stdout, /^tick \d+$/m)));
+        // Lines written after the page opened arrive without a reload (the ticker writes one each 0.2 s).
+        await waitForText(page, stdout, new RegExp(`^tick ${last + 5}$`, "m"));
         await page.click(`button[aria-label="stop ${name}"]`);
         await page.waitForSelector(`[data-state="stopped"]`, { timeout: 30_000 });
         assertEquals((await bed.run("systemctl", "is-active", `${name}.service`)).stdout.trim(), "inactive");
@@ -142,8 +142,13 @@ Deno.test({
           );
 
           await page.click("xpath/.//button[text()='Apply']");
-          await eventually(review, (text) => text.includes(`${name}: update`), 30_000);
-          assertMatch(await review(), new RegExp(`^${name}: updated \\(displayName\\)$`, "m"));
+          const applied = await waitForText(
+            page,
+            "[data-review]",
+            new RegExp(`^${name}: update`, "m"),
+            30_000,
+          );
+          assertMatch(applied, new RegExp(`^${name}: updated \\(displayName\\)$`, "m"));
           const description = await bed.run(
             "systemctl",
             "show",
@@ -183,7 +188,7 @@ Deno.test({
         await page.type("#setting-arguments", "/dev/null");
         await page.select("#setting-start", "manual");
         await page.click("xpath/.//button[text()='Apply']");
-        const created = await eventually(review, (text) => text.includes(`${installed2}: `), 30_000);
+        const created = await waitForText(page, "[data-review]", new RegExp(`^${installed2}: `, "m"), 30_000);
         assertMatch(created, new RegExp(`^${installed2}: created$`, "m"));
         assertEquals(
           (await bed.run("systemctl", "show", "-p", "LoadState", "--value", `${installed2}.service`)).stdout
