@@ -22,6 +22,7 @@ Usage:
   servitor apply <file.yaml | directory | -> [--check] [--diff] [--json] [--prune] [--restart]
   servitor export <name>… | --all [--json]
   servitor list --json                 every servitor service's status, as ManageService status --json
+  servitor ui [--port N] [--no-open] [--user]
   servitor schema                      the JSON Schema of a service's stored configuration
   servitor --version
   servitor -h | --help
@@ -82,6 +83,13 @@ export async function main(args: string[]): Promise<number> {
       if (args.slice(1).some(isHelp)) return say(exportUsage);
       const options = parseExportArgs(args.slice(1));
       return await withContext((context) => runExport(options, context), { user: options.user });
+    }
+    case "ui": {
+      const { parseUiArgs, uiUsage } = await import("../ui/options.ts");
+      if (args.slice(1).some(isHelp)) return say(uiUsage);
+      const options = parseUiArgs(args.slice(1));
+      const { runUi } = await import("../ui/command.ts");
+      return await withContext((context) => runUi(options, context), { user: options.user });
     }
     case "installservice": {
       const { installUsage, parseInstallArgs } = await import("./install_options.ts");

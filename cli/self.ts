@@ -16,6 +16,8 @@ export const PERMISSIONS = [
   "--allow-env",
   "--allow-run",
   "--allow-sys",
+  // `servitor ui` listens there, and only there.
+  "--allow-net=127.0.0.1",
 ];
 
 /** The program and leading arguments that run servitor. `standalone` is `Deno.build.standalone`. */

@@ -5,8 +5,10 @@
  * - host: the host supervising real Linux processes, run here.
  * - windows: tests/windows, run by the Windows deno.exe under Wine, against Wine's own SCM.
  * - systemd: tests/systemd, run inside a systemd booted in its own namespaces.
+ * - ui: tests/ui, `servitor ui` inside the systemd test-bed, driven by Debian's Chromium from here
+ *   (installed when missing, as the test-bed installs debootstrap; nothing downloads a browser).
  *
- * The last two need the test-bed (tests/testbed/testbed.sh: root, and Debian's mirror the first time).
+ * The last three need the test-bed (tests/testbed/testbed.sh: root, and Debian's mirror the first time).
  * Where it can't run, their tests are listed as skipped, with one loud line saying why.
  */
 import { join } from "node:path";
@@ -89,6 +91,28 @@ async function testbedUnavailable(): Promise<string | null> {
   return null;
 }
 
+const CHROMIUM = "/usr/bin/chromium";
+
+/** Why the ui tier can't run (no Chromium, and it could not be installed), or null when it can. */
+async function chromiumUnavailable(): Promise<string | null> {
+  if (await Deno.stat(CHROMIUM).then(() => true, () => false)) return null;
+  console.log(`\n=== installing Debian's chromium for the ui tier`);
+  const startedAt = Date.now();
+  const apt = (...args: string[]) =>
+    new Deno.Command("apt-get", {
+      args,
+      env: { DEBIAN_FRONTEND: "noninteractive" },
+      stdin: "null",
+      stdout: "null",
+      stderr: "inherit",
+    }).output();
+  const installed = (await apt("update", "-qq")).success &&
+    (await apt("install", "-y", "-qq", "--no-install-recommends", "chromium")).success;
+  if (!installed) return "Debian's chromium is missing and could not be installed (apt-get install chromium)";
+  console.log(`chromium: ${CHROMIUM} (installed in ${seconds(startedAt)})`);
+  return null;
+}
+
 const results = new Map<string, Counts>();
 const reports = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "servitor-test-" });
 try {
@@ -112,14 +136,15 @@ try {
 
   const unavailable = await testbedUnavailable();
   if (unavailable) {
-    console.error(`\n!!! WINDOWS AND SYSTEMD TIERS SKIPPED: ${unavailable}\n`);
+    console.error(`\n!!! WINDOWS, SYSTEMD AND UI TIERS SKIPPED: ${unavailable}\n`);
     // Run on Linux outside the test-bed, every test of those tiers reports itself ignored: that counts them.
-    for (const name of ["windows", "systemd"]) {
+    for (const name of ["windows", "systemd", "ui"]) {
       const report = `${reports}/${name}-skipped.xml`;
       const counts = await tier(
         name,
         [deno, "test", "-A", `--junit-path=${report}`, `tests/${name}`],
         report,
+        { SERVITOR_UI_SKIP: unavailable },
       );
       results.set(name, { passed: 0, failed: counts.failed, skipped: counts.skipped + counts.passed });
     }
@@ -162,6 +187,18 @@ try {
         bind,
       ),
     );
+    // Run here: its test boots one systemd test-bed for the UI server, and drives Chromium from outside.
+    const noChromium = await chromiumUnavailable();
+    if (noChromium) console.error(`\n!!! UI TIER SKIPPED: ${noChromium}\n`);
+    results.set(
+      "ui",
+      await tier(
+        "ui",
+        [deno, "test", "-A", `--junit-path=${reports}/ui.xml`, "tests/ui"],
+        `${reports}/ui.xml`,
+        noChromium ? { SERVITOR_UI_SKIP: noChromium } : {},
+      ),
+    );
   }
 } finally {
   await Deno.remove(reports, { recursive: true });
@@ -176,4 +213,4 @@ for (const [name, counts] of results) {
   total.skipped += counts.skipped;
 }
 console.log(`total: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
-Deno.exit(total.failed > 0 || results.size < 4 ? 1 : 0);
+Deno.exit(total.failed > 0 || results.size < 5 ? 1 : 0);

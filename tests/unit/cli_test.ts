@@ -140,7 +140,8 @@ Deno.test("a symbolic link named InstallService keeps its name on Linux (argv[0]
 Deno.test("deno task compile and compile:linux run npm's deno with exactly the permissions the host runs with", async () => {
   const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
   for (const task of ["compile", "compile:linux"]) {
-    const words: string[] = config.tasks[task].split(/\s+/);
+    // A task with dependencies (the page's bundle) is an object with its command.
+    const words: string[] = (config.tasks[task].command ?? config.tasks[task]).split(/\s+/);
     // A bare `deno` in a task is node_modules/.bin/deno, which Deno's task runner runs as a JavaScript bin.
     assertEquals(words.slice(0, 2), ["./node_modules/.bin/deno", "compile"], task);
     const permissions = words.filter((word) => /^(--allow-|-A$|--allow-all)/.test(word));
@@ -161,6 +162,7 @@ Deno.test("-h of every command prints its usage and exits 0 with no service mana
     [["get", "-h"], /^nssm's verbs/],
     [["STATUS", "--help"], /^nssm's verbs/],
     [["host", "-h"], /^Usage: servitor host --service <name>/],
+    [["ui", "-h"], /^Usage: servitor ui \[--port N\]/],
   ];
   for (const [args, usage] of cases) {
     const { code, stdout, stderr } = await servitorWith(none, ...args);

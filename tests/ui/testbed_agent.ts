@@ -1,0 +1,71 @@
+/**
+ * Runs inside the systemd test-bed for the ui tier, which runs outside it (Chromium is the host's): one
+ * JSON request a line on stdin, one JSON answer a line on stdout.
+ * - `{ id, run: [program, …args] }` → `{ id, code, stdout, stderr }`
+ * - `{ id, serve: […args] }` starts `servitor ui --no-open …args` → `{ id, line, pid }`, its first line (or
+ *   `{ id, code, stderr }` when it ended without one), with its `pid`; it runs until the test-bed ends.
+ * Its stdin closing ends it, and with it the test-bed.
+ */
+import { fileURLToPath } from "node:url";
+
+const main = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+function answer(value: unknown) {
+  Deno.stdout.writeSync(encoder.encode(`${JSON.stringify(value)}\n`));
+}
+
+async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let buffered = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buffered += chunk;
+    let end;
+    while ((end = buffered.indexOf("\n")) >= 0) {
+      yield buffered.slice(0, end);
+      buffered = buffered.slice(end + 1);
+    }
+  }
+}
+
+async function serve(id: number, args: string[]) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", main, "ui", "--no-open", ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // Its stderr goes on to the test's, and is kept for the answer should it end without a first line.
+  let stderrText = "";
+  const stderr = (async () => {
+    for await (const chunk of child.stderr) {
+      stderrText += decoder.decode(chunk, { stream: true });
+      Deno.stderr.writeSync(chunk);
+    }
+    return stderrText;
+  })();
+  const reader = lines(child.stdout);
+  const first = await reader.next();
+  if (first.done) {
+    const { code } = await child.status;
+    return answer({ id, code, stderr: await stderr });
+  }
+  answer({ id, line: first.value, pid: child.pid });
+  // Its later output is drained, so that the server never blocks on a full pipe.
+  for await (const _ of reader) { /* dropped */ }
+}
+
+async function handle(request: { id: number; run?: string[]; serve?: string[] }) {
+  if (request.serve) return await serve(request.id, request.serve);
+  const [program, ...args] = request.run!;
+  try {
+    const { code, stdout, stderr } = await new Deno.Command(program, { args, stdin: "null" }).output();
+    answer({ id: request.id, code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) });
+  } catch (error) {
+    answer({ id: request.id, code: -1, stdout: "", stderr: String(error) });
+  }
+}
+
+answer({ ready: true });
+for await (const line of lines(Deno.stdin.readable)) handle(JSON.parse(line));
+Deno.exit(0);

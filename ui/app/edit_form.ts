@@ -1,0 +1,196 @@
+/// <reference lib="dom" />
+/**
+ * The edit (and install) form, generated from the JSON Schema of a service's settings (`servitor schema`):
+ * a field per setting by its type — text, a choice for an enum, a number, a box for a flag, one line per item
+ * for a list of strings, JSON for anything deeper — so a new setting appears here without page code.
+ * Review shows what `apply --check --diff` would; Apply applies it as `servitor apply` does.
+ * @module
+ */
+import { useEffect, useState } from "preact/hooks";
+import { html } from "htm/preact";
+
+interface PropertySchema {
+  type?: string;
+  enum?: string[];
+  items?: { type?: string };
+  description?: string;
+  default?: unknown;
+}
+
+type FieldKind = "text" | "choice" | "number" | "flag" | "lines" | "json";
+
+/** The field a setting gets, by its schema. */
+export function fieldKind(schema: PropertySchema): FieldKind {
+  if (schema.type === "string") return schema.enum ? "choice" : "text";
+  if (schema.type === "integer" || schema.type === "number") return "number";
+  if (schema.type === "boolean") return "flag";
+  if (schema.type === "array" && schema.items?.type === "string") return "lines";
+  return "json";
+}
+
+/** A stored value as its field's text. */
+function fieldText(kind: FieldKind, value: unknown): string {
+  if (value === undefined) return "";
+  if (kind === "lines") return (value as string[]).join("\n");
+  if (kind === "json") return JSON.stringify(value, null, 2);
+  return String(value);
+}
+
+/** The settings the fields say: an empty field is the default (left out, as apply's form leaves it). */
+function settingsOf(
+  properties: Record<string, PropertySchema>,
+  texts: Record<string, string>,
+): { settings: Record<string, unknown>; problems: string[] } {
+  const settings: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, schema] of Object.entries(properties)) {
+    const kind = fieldKind(schema);
+    const text = texts[key] ?? "";
+    if (kind === "flag") {
+      if ((text === "true") !== (schema.default === true)) settings[key] = text === "true";
+      continue;
+    }
+    if (text.trim() === "") continue;
+    if (kind === "number") settings[key] = Number(text);
+    else if (kind === "lines") settings[key] = text.split("\n").filter((line) => line !== "");
+    else if (kind === "json") {
+      try {
+        settings[key] = JSON.parse(text);
+      } catch {
+        problems.push(`${key}: not valid JSON`);
+      }
+    } else settings[key] = text;
+  }
+  return { settings, problems };
+}
+
+interface Outcome {
+  errors?: string[];
+  lines?: string[];
+  ok?: boolean;
+  error?: string;
+}
+
+export function EditForm({ name }: { name?: string }) {
+  const [properties, setProperties] = useState<Record<string, PropertySchema> | undefined>(undefined);
+  const [texts, setTexts] = useState<Record<string, string>>({});
+  const [outcome, setOutcome] = useState<Outcome | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const [loadError, setLoadError] = useState("");
+
+  useEffect(() => {
+    (async () => {
+      try {
+        const schema = await (await fetch("/api/schema")).json();
+        const stored = name ? await fetch(`/api/services/${encodeURIComponent(name)}/settings`) : undefined;
+        if (stored && !stored.ok) throw new Error((await stored.json()).error);
+        const values: Record<string, unknown> = stored ? await stored.json() : {};
+        const initial: Record<string, string> = {};
+        for (const [key, property] of Object.entries(schema.properties as Record<string, PropertySchema>)) {
+          const kind = fieldKind(property);
+          initial[key] = kind === "flag"
+            ? String((values[key] ?? property.default) === true)
+            : fieldText(kind, values[key]);
+        }
+        setTexts(initial);
+        setProperties(schema.properties);
+      } catch (error) {
+        setLoadError(error instanceof Error ? error.message : String(error));
+      }
+    })();
+  }, [name]);
+
+  async function send(apply: boolean) {
+    if (!properties) return;
+    const { settings, problems } = settingsOf(properties, texts);
+    if (problems.length > 0) return setOutcome({ errors: problems });
+    setBusy(true);
+    try {
+      const response = await fetch("/api/apply", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ settings, apply }),
+      });
+      setOutcome(await response.json());
+    } catch {
+      setOutcome({ error: "servitor ui is not answering (was it stopped?)" });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (loadError) return html`<p class="error" role="alert">${loadError}</p>`;
+  if (!properties) return html`<p class="status">Loading the settings…</p>`;
+  const set = (key: string, value: string) => {
+    setTexts({ ...texts, [key]: value });
+    setOutcome(undefined);
+  };
+  return html`
+    <p><a href=${name ? `#/service/${encodeURIComponent(name)}` : "#/"}>← Back</a></p>
+    <h1>${name ? `Edit ${name}` : "Install a service"}</h1>
+    <form class="settings" onSubmit=${(event: Event) => {
+      event.preventDefault();
+      send(false);
+    }}>
+      ${Object.entries(properties).map(([key, schema]) => {
+        const kind = fieldKind(schema);
+        const id = `setting-${key}`;
+        const help = schema.description ? html`<small id=${`${id}-help`}>${schema.description}</small>` : "";
+        const common = {
+          id,
+          name: key,
+          "aria-describedby": schema.description ? `${id}-help` : undefined,
+          readOnly: key === "name" && name !== undefined,
+        };
+        const placeholder = schema.default === undefined ? "" : `default: ${JSON.stringify(schema.default)}`;
+        const input = kind === "choice"
+          ? html`<select ...${common} value=${texts[key]} onChange=${(event: Event) =>
+            set(key, (event.target as HTMLSelectElement).value)}>
+            <option value="">${placeholder || "(not set)"}</option>
+            ${schema.enum!.map((value) => html`<option value=${value}>${value}</option>`)}
+          </select>`
+          : kind === "flag"
+          ? html`
+            <input type="checkbox" ...${common} checked=${texts[key] === "true"}
+              onChange=${(event: Event) => set(key, String((event.target as HTMLInputElement).checked))} />
+          `
+          : kind === "lines" || kind === "json"
+          ? html`
+            <textarea ...${common} rows=${kind === "json" ? 4 : 2} placeholder=${kind === "lines"
+              ? "one a line"
+              : placeholder}
+              value=${texts[key]} onInput=${(event: Event) =>
+                set(key, (event.target as HTMLTextAreaElement).value)} />
+          `
+          : html`
+            <input type=${kind === "number" ? "number" : "text"} ...${common} value=${texts[key]}
+              placeholder=${placeholder}
+              onInput=${(event: Event) => set(key, (event.target as HTMLInputElement).value)} />
+          `;
+        return html`
+          <div class="field"
+            data-setting=${key}><label for=${id}>${key}${kind === "json"
+              ? " (JSON)"
+              : ""}</label>${input}${help}</div>
+        `;
+      })}
+      <div class="toolbar">
+        <button type="submit" disabled=${busy}>Review</button>
+        <button type="button" disabled=${busy} onClick=${() => send(true)}>Apply</button>
+        ${busy ? html`<span class="status" role="status">working…</span>` : ""}
+      </div>
+    </form>
+    ${outcome &&
+      html`<section aria-live="polite" class="review">
+      ${outcome.error ? html`<p class="error" role="alert">${outcome.error}</p>` : ""}
+      ${
+        (outcome.errors ?? []).length > 0
+          ? html`<div role="alert">${
+            outcome.errors!.map((error) => html`<p class="error">${error}</p>`)
+          }</div>`
+          : ""
+      }
+      ${(outcome.lines ?? []).length > 0 ? html`<pre data-review>${outcome.lines!.join("\n")}</pre>` : ""}
+    </section>`}
+  `;
+}

@@ -1,0 +1,78 @@
+/**
+ * The edit form's server side: a service's settings in apply's form (what `servitor export` prints), and
+ * Review and Apply of settings the page sends — exactly `servitor apply`'s path: the same reading and
+ * checks (readDesiredState, machineErrors), the same plan and `--check --diff` lines, and Apply carried out
+ * through the lifecycle (lifecycleTarget: the service's lock, rollback, restart pending).
+ * @module
+ */
+import type { CliContext } from "../cli/context.ts";
+import {
+  carryOut,
+  type CurrentService,
+  inputErrorLine,
+  machineErrors,
+  planApply,
+  planLines,
+} from "../cli/apply.ts";
+import { lifecycleTarget } from "../cli/apply_target.ts";
+import { minimalSettings, readDesiredState } from "../service/desired.ts";
+import { readStoredService } from "../service/lifecycle.ts";
+
+/** How long Apply waits for a service's lock and state, as apply's default --timeout. */
+const APPLY_TIMEOUT_MS = 30_000;
+
+/** `name`'s stored settings as apply takes them: only what differs from the defaults. */
+export async function serviceSettings(context: CliContext, name: string): Promise<Record<string, unknown>> {
+  return minimalSettings((await readStoredService(context, name)).spec);
+}
+
+export interface ReviewOutcome {
+  /** The input's errors, each `file:line: key: message`; nothing was planned when there are any. */
+  errors: string[];
+  /** apply's lines: one per service, its changes as -old/+new, and the summary. */
+  lines: string[];
+  /** Whether an Apply changed what it was asked to without failing. */
+  ok: boolean;
+}
+
+function isFile(file: string): boolean {
+  try {
+    return Deno.statSync(file).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reviews `settings` (one service, apply's form) against the machine, or with `apply` carries the plan
+ * out; an Apply is written to the audit log as made in the UI.
+ */
+export async function reviewOrApply(
+  context: CliContext,
+  settings: unknown,
+  apply: boolean,
+): Promise<ReviewOutcome> {
+  const state = readDesiredState([{ file: "form", text: JSON.stringify(settings) }]);
+  const errors = [...state.errors, ...machineErrors(state.services, context.windows, isFile)];
+  if (errors.length > 0) return { errors: errors.map(inputErrorLine), lines: [], ok: false };
+  const lines: string[] = [];
+  const quiet: CliContext = { ...context, say: (line) => lines.push(line), done: (line) => lines.push(line) };
+  const target = lifecycleTarget(quiet, APPLY_TIMEOUT_MS);
+  const current = new Map<string, CurrentService>();
+  for (const service of state.services) {
+    const found = await target.current(service.spec.name);
+    if (found) current.set(found.spec.name, found);
+  }
+  const plans = planApply(state.services, current, [], { prune: false, windows: context.windows });
+  if (!apply) return { errors: [], lines: planLines(plans, { diff: true, check: true }), ok: true };
+  const outcomes = await carryOut(plans, target, { restart: false });
+  const shown = planLines(outcomes, { diff: true, check: false });
+  for (const outcome of outcomes) {
+    context.audit(
+      `ui: apply ${outcome.name}: ${
+        outcome.error ? `failed to ${outcome.action}: ${outcome.error}` : outcome.action
+      }`,
+    );
+  }
+  return { errors: [], lines: shown, ok: outcomes.every((outcome) => !outcome.error) };
+}

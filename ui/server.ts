@@ -1,0 +1,194 @@
+/**
+ * `servitor ui`'s server: the page's files, the services as JSON, their live stream and the actions on
+ * one, behind the gate (ui/security.ts), on the loopback address only. A bad request gets its status and
+ * one line; nothing a page sends ends the server.
+ * @module
+ */
+import type { CliContext } from "../cli/context.ts";
+import { describeFailure } from "../cli/errors.ts";
+import { serviceJsonSchema, serviceNameProblem } from "../service/schema.ts";
+import { reviewOrApply, serviceSettings } from "./edit.ts";
+import type { Asset } from "./assets.ts";
+import { LiveList } from "./events.ts";
+import { followOutput, type Stream } from "./output.ts";
+import { Gate, plain, SECURITY_HEADERS } from "./security.ts";
+import { act, isAction, isServitorService, type ServiceRow, serviceRows } from "./services.ts";
+import { LOOPBACK } from "./options.ts";
+import { UsageSampler } from "./process_usage.ts";
+
+/** The largest request body read; the actions need none, so anything bigger is refused unread. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface UiServer {
+  /** The address to open, with its one-time token. */
+  url: string;
+  port: number;
+  finished: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+function json(status: number, value: unknown): Response {
+  return new Response(JSON.stringify(value), {
+    status,
+    headers: { ...SECURITY_HEADERS, "content-type": "application/json; charset=utf-8" },
+  });
+}
+
+/** A request's JSON body, read up to the cap; or the answer refusing it (too big, not JSON). */
+async function readJson(request: Request): Promise<unknown> {
+  const tooBig = () => json(413, { error: `a request body may be ${MAX_BODY_BYTES} bytes at most` });
+  if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) return tooBig();
+  if (!request.body) return json(400, { error: "the request has no body" });
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body) {
+    size += chunk.length;
+    // A body without a length (chunked) is counted as it comes.
+    if (size > MAX_BODY_BYTES) return tooBig();
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return json(400, { error: "the request body is not valid JSON" });
+  }
+}
+
+/** The service name of an address's part, or the answer refusing it. */
+function serviceName(part: string): string | Response {
+  let name: string;
+  try {
+    name = decodeURIComponent(part);
+  } catch {
+    return json(400, { error: "the service name in the address is not valid" });
+  }
+  const problem = serviceNameProblem(name);
+  return problem ? json(400, { error: `'${name}' can't be a service name: ${problem}` }) : name;
+}
+
+/** Serves the page on 127.0.0.1:`port` (0: a free one) for `context`'s services. */
+export function serveUi(context: CliContext, assets: Map<string, Asset>, port: number): UiServer {
+  // CPU percent is the change since the last sample: the live list's once-a-second poll keeps one sampler.
+  const usage = new UsageSampler();
+  // Stopping waits for every open answer: the event streams are ended first.
+  const ending = new AbortController();
+  const live = new LiveList<ServiceRow[]>(() => serviceRows(context, usage));
+  const gate = new Gate(LOOPBACK);
+
+  async function route(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const method = request.method;
+    const asset = assets.get(url.pathname);
+    if (asset) {
+      if (method !== "GET" && method !== "HEAD") {
+        return plain(405, "method not allowed", { allow: "GET, HEAD" });
+      }
+      return new Response(method === "HEAD" ? null : asset.body, {
+        headers: { ...SECURITY_HEADERS, "content-type": asset.type },
+      });
+    }
+    if (url.pathname === "/api/services") {
+      if (method !== "GET") return plain(405, "method not allowed", { allow: "GET" });
+      return json(200, await serviceRows(context));
+    }
+    if (url.pathname === "/api/events") {
+      if (method !== "GET") return plain(405, "method not allowed", { allow: "GET" });
+      return live.stream();
+    }
+    if (url.pathname === "/api/schema") {
+      if (method !== "GET") return plain(405, "method not allowed", { allow: "GET" });
+      return json(200, serviceJsonSchema());
+    }
+    if (url.pathname === "/api/apply") {
+      if (method !== "POST") return plain(405, "method not allowed", { allow: "POST" });
+      const body = await readJson(request);
+      if (body instanceof Response) return body;
+      const { settings, apply } = (body ?? {}) as { settings?: unknown; apply?: unknown };
+      if (typeof settings !== "object" || settings === null || Array.isArray(settings)) {
+        return json(400, { error: "the body must be { settings: {…}, apply: true | false }" });
+      }
+      const outcome = await reviewOrApply(context, settings, apply === true);
+      if (apply === true) live.refresh();
+      return json(outcome.errors.length > 0 ? 422 : outcome.ok ? 200 : 409, outcome);
+    }
+    const settings = url.pathname.match(/^\/api\/services\/([^/]+)\/settings$/);
+    if (settings) {
+      if (method !== "GET") return plain(405, "method not allowed", { allow: "GET" });
+      const name = serviceName(settings[1]);
+      if (typeof name !== "string") return name;
+      if (!await isServitorService(context, name)) {
+        return json(404, { error: `no servitor service named '${name}'` });
+      }
+      return json(200, await serviceSettings(context, name));
+    }
+    const output = url.pathname.match(/^\/api\/services\/([^/]+)\/(stdout|stderr)$/);
+    if (output) {
+      if (method !== "GET") return plain(405, "method not allowed", { allow: "GET" });
+      const name = serviceName(output[1]);
+      if (typeof name !== "string") return name;
+      if (!await isServitorService(context, name)) {
+        return json(404, { error: `no servitor service named '${name}'` });
+      }
+      return followOutput(context, name, output[2] as Stream, ending.signal);
+    }
+    const action = url.pathname.match(/^\/api\/services\/([^/]+)\/([a-z]+)$/);
+    if (action) {
+      if (method !== "POST") return plain(405, "method not allowed", { allow: "POST" });
+      // The actions take no body: one that says it is bigger than the cap is refused unread.
+      if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) {
+        return json(413, { error: `a request body may be ${MAX_BODY_BYTES} bytes at most` });
+      }
+      let name: string;
+      try {
+        name = decodeURIComponent(action[1]);
+      } catch {
+        return json(400, { error: "the service name in the address is not valid" });
+      }
+      const verb = action[2];
+      if (!isAction(verb)) {
+        return json(404, { error: `'${verb}' is not an action (start, stop, restart, continue)` });
+      }
+      const problem = serviceNameProblem(name);
+      if (problem) return json(400, { error: `'${name}' can't be a service name: ${problem}` });
+      if (!await isServitorService(context, name)) {
+        return json(404, { error: `no servitor service named '${name}'` });
+      }
+      live.refresh();
+      const outcome = await act(context, name, verb);
+      live.refresh();
+      return json(outcome.ok ? 200 : 409, outcome);
+    }
+    return plain(404, "not found");
+  }
+
+  const server = Deno.serve({
+    hostname: LOOPBACK,
+    port,
+    onListen: () => {},
+    handler: async (request) => {
+      try {
+        return gate.check(request) ?? await route(request);
+      } catch (error) {
+        return json(500, { error: describeFailure(error).line });
+      }
+    },
+    onError: (error) => json(500, { error: describeFailure(error).line }),
+  });
+  gate.port = server.addr.port;
+  return {
+    url: `${gate.origin}/?token=${gate.token}`,
+    port: server.addr.port,
+    finished: server.finished,
+    shutdown: async () => {
+      ending.abort();
+      live.close();
+      await server.shutdown();
+    },
+  };
+}
