@@ -75,9 +75,27 @@ export interface SystemFailure {
  * A service manager's failure, as one line for a person: the only failure a backend lets through the
  * ServiceManager interface, so nothing above a backend looks at a Win32 code or a systemctl exit status.
  * `system` keeps the system's own word where a line must quote it.
+ *
+ * @example Telling "there is no such service" from other failures of installSelf's removal
+ * ```ts
+ * import { ServiceManagerError, uninstallSelf } from "../mod.ts";
+ * try {
+ *   await uninstallSelf("Worker");
+ * } catch (error) {
+ *   if (!(error instanceof ServiceManagerError && error.failure === "no_such_service")) throw error;
+ * }
+ * ```
  */
 export class ServiceManagerError extends Error {
+  /** The system's own code and message, when the failure came from the system. */
   readonly system?: SystemFailure;
+  /**
+   * A failure of `failure`'s kind, said in one line.
+   *
+   * @param message the line a person reads.
+   * @param failure which kind of failure it is (what the exit code says).
+   * @param options the cause, and the system's own word.
+   */
   constructor(
     message: string,
     readonly failure: ManagerFailure,
