@@ -27,12 +27,12 @@ import { windowsCommandLine } from "../service/command_line.ts";
 import { HostExitCode } from "../service/vocabulary.ts";
 import { unreachable } from "../service/exhaustive.ts";
 import { programEnvironment, serviceEnvironment } from "./environment.ts";
-import { parseHealthTarget } from "../service/health.ts";
-import { runHealthCheck } from "./health_check.ts";
 import { hookEnvironment, type HookFacts, type HookOutput, hookOutputRedirected, runHook } from "./hooks.ts";
 import type { Launcher, Program, StreamTarget } from "./launcher.ts";
 import { type HostLog, openHostLog, type SystemLog } from "./log.ts";
 import { resolveOutputPath } from "./monikers.ts";
+import { parseHealthTarget } from "../service/health.ts";
+import { runHealthCheck } from "./health_check.ts";
 import { OutputWriter, rotateAtStart } from "./output.ts";
 import {
   type Effect,
