@@ -183,3 +183,29 @@ Deno.test("scheduled restart: restart_every restarts the program gracefully, Sto
   host.signal("SIGTERM");
   assertEquals(await host.exit(), 0);
 });
+
+Deno.test("scheduled restart: restart_at the next minute (local time) restarts the program then", async () => {
+  const next = new Date(Date.now() + 60_000);
+  const at = `${String(next.getHours()).padStart(2, "0")}:${String(next.getMinutes()).padStart(2, "0")}`;
+  await using service = await storedService(path.join(fixtures, "counts_starts.sh"), [], (spec, root) => {
+    spec.arguments = [path.join(root, "starts")];
+    spec.restartAt = at;
+  });
+  await using host = startHost(service.root, service.spec.name);
+  await eventually(() => readLines(path.join(service.root, "starts")), (lines) => lines.length === 2, 75_000);
+  assertMatch(host.stderr, new RegExp(`scheduled restart \\(at ${at}\\)`));
+  // Not before that minute, by the host's own clock (its log's timestamps carry their offset).
+  const [, day, time, offset] = /^(\S+) (\S+) (\S+) .*scheduled restart/m.exec(host.stderr)!;
+  const restartedAt = new Date(`${day}T${time}${offset}`);
+  const due = new Date(
+    next.getFullYear(),
+    next.getMonth(),
+    next.getDate(),
+    next.getHours(),
+    next.getMinutes(),
+  );
+  assertOk(restartedAt >= due, `restarted at ${restartedAt.toISOString()}, due ${due.toISOString()}`);
+  assertEquals(restartedAt.getMinutes(), due.getMinutes());
+  host.signal("SIGTERM");
+  assertEquals(await host.exit(), 0);
+});
