@@ -45,10 +45,17 @@ export async function runLinux(config: LinuxConfig): Promise<{ tables: Table[]; 
   const repsNote = (n: number) => `${n} repetitions${plan.quick ? " (quick run)" : ""}`;
 
   if (wanted("rest")) {
+    // What the health-checking hosts ask: a tiny HTTP server in this process (its CPU is not theirs).
+    const healthServer = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      () => new Response("ok"),
+    );
+    const healthUrl = `http://127.0.0.1:${healthServer.addr.port}/health`;
+    const resting = [servitor(), servitor("health", healthUrl), ...peers];
     for (const count of [1, plan.manyPrograms]) {
       say(`== at rest, ${count} program(s): ${plan.restWindows} windows of ${plan.restWindowMs / 1000} s`);
       const cliRows: Row[] = [];
-      const rows = await measureAtRest(supervisors, {
+      const rows = await measureAtRest(resting, {
         program,
         scratch,
         count,
@@ -91,6 +98,7 @@ export async function runLinux(config: LinuxConfig): Promise<{ tables: Table[]; 
         tables.push(await cliTable(program, cliRows, plan.cliReps));
       }
     }
+    await healthServer.shutdown();
   } else if (wanted("cli")) {
     tables.push(await cliTable(program, [], plan.cliReps));
   }

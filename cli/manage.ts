@@ -280,6 +280,8 @@ export interface HostStatus {
   counters?: { started: number; exits: number };
   /** Bytes of the program's output the host could not write (a full disk) and dropped. */
   outputDroppedBytes?: number;
+  /** With a health check: starting, healthy or unhealthy. */
+  health?: string;
 }
 
 /** The host's status.json while the service runs; empty when it is stopped or has said nothing. */
@@ -348,6 +350,7 @@ export async function statusReport(name: string, context: CliContext) {
       ? Math.round((Date.now() - startedAt) / 1000)
       : undefined,
     restarts: host.counters ? Math.max(0, host.counters.started - 1) : undefined,
+    health: host.health,
     lastExit: host.lastExit,
     nextStartAt: host.nextStartAt,
     reason: why.reason,
@@ -379,6 +382,7 @@ async function printStatus(name: string, context: CliContext, options: ManageOpt
     ["program pid", host.programPid?.toString()],
     ["uptime", report.uptimeSeconds === undefined ? undefined : `${report.uptimeSeconds} s`],
     ["restarts", report.restarts?.toString()],
+    ["health", report.health],
     ["start", installed.start],
     ["account", installed.account || "LocalSystem"],
     ["stdout", shown("stdout")],

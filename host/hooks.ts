@@ -46,6 +46,7 @@ const redirectedHooks: Record<HookEvent, boolean> = {
   "Rotate/Post": true,
   "Power/Change": true,
   "Power/Resume": true,
+  "Health/Unhealthy": true,
 };
 
 /** A Start/Pre hook exiting with this code aborts the start (the caller decides; NSSM_HOOK_STATUS_ABORT). */
@@ -152,8 +153,11 @@ function triggerFor(event: HookEvent, trigger: string | undefined): string {
     case "Start/Pre":
     case "Start/Post":
       return "START";
-    case "Stop/Pre":
-      return controlWord(trigger ?? "stop") === "SHUTDOWN" ? "SHUTDOWN" : "STOP";
+    case "Stop/Pre": {
+      // servitor's own restarts (beyond NSSM) say so: SCHEDULED, or HEALTH for an unhealthy program.
+      const word = controlWord(trigger ?? "stop");
+      return ["SHUTDOWN", "SCHEDULED", "HEALTH"].includes(word) ? word : "STOP";
+    }
     case "Exit/Post":
       return "";
     case "Rotate/Pre":
@@ -162,6 +166,8 @@ function triggerFor(event: HookEvent, trigger: string | undefined): string {
     case "Power/Change":
     case "Power/Resume":
       return "POWEREVENT";
+    case "Health/Unhealthy":
+      return "HEALTH";
     default:
       return unreachable(event);
   }

@@ -31,6 +31,8 @@ import { hookEnvironment, type HookFacts, type HookOutput, hookOutputRedirected,
 import type { Launcher, Program, StreamTarget } from "./launcher.ts";
 import { type HostLog, openHostLog, type SystemLog } from "./log.ts";
 import { resolveOutputPath } from "./monikers.ts";
+import { parseHealthTarget } from "../service/health.ts";
+import { runHealthCheck } from "./health_check.ts";
 import { OutputWriter, rotateAtStart } from "./output.ts";
 import {
   type Effect,
@@ -39,6 +41,7 @@ import {
   type SupervisorEvent,
   type SupervisorOptions,
   type SupervisorState,
+  type TimerName,
   transition,
 } from "./supervisor.ts";
 
@@ -224,6 +227,10 @@ class Host {
   #stoppedReported = true;
   /** Aborted when the host fails: hooks still running are killed rather than waited for. */
   #hooksAbort = new AbortController();
+  /** The timers `timer` effects set (health checks, scheduled restarts), beside the deadline's. */
+  #timers = new Map<TimerName, ReturnType<typeof setTimeout>>();
+  /** Aborted when the host ends: a health check in flight is not waited for. */
+  #checksAbort = new AbortController();
 
   constructor(
     readonly spec: ServiceSpec,
@@ -295,9 +302,15 @@ class Host {
 
   #step(event: SupervisorEvent): ControlAnswer | undefined {
     const { state, effects, answer } = transition(this.#state, event, this.#options);
+    const healthBefore = this.#state.health?.status;
     this.#state = state;
     this.#setTimer();
     for (const effect of effects) this.#carryOut(effect);
+    // status.json says the health as it changes, not only at the next report.
+    if (state.health?.status !== healthBefore && this.#lastStatus && state.failure === undefined) {
+      const status = this.#lastStatus;
+      this.#statusWrite = this.#track(this.#statusWrite.then(() => this.#writeStatusFile(status)));
+    }
     return answer;
   }
 
@@ -359,9 +372,28 @@ class Host {
       case "rotate":
         this.#run?.output?.rotateNow();
         break;
+      case "timer": {
+        clearTimeout(this.#timers.get(effect.timer));
+        this.#timers.delete(effect.timer);
+        if (effect.at === undefined) break;
+        const timer = effect.timer;
+        this.#timers.set(
+          timer,
+          setTimeout(
+            () => this.#dispatch({ kind: "timer", timer, now: Date.now() }),
+            Math.max(0, effect.at - Date.now()),
+          ),
+        );
+        break;
+      }
+      case "health_check":
+        this.#healthCheck(effect.run);
+        break;
       case "exit_host":
         clearTimeout(this.#timer);
         clearTimeout(this.#statusRefresh);
+        for (const timer of this.#timers.values()) clearTimeout(timer);
+        this.#checksAbort.abort();
         this.#finished({ code: effect.code, suicide: effect.suicide });
         break;
     }
@@ -410,6 +442,8 @@ class Host {
         ? new Date(state.run.startedAt).toISOString()
         : undefined,
       nextStartAt: phase.kind === "throttled" ? new Date(phase.until).toISOString() : undefined,
+      health: state.health?.status,
+      healthFailure: state.health?.lastFailure,
       lastExit: state.lastExit,
       counters: state.counters,
       outputDroppedBytes: this.#droppedBytes,
@@ -624,6 +658,37 @@ class Host {
       `the program (pid ${run.program.pid}) exited with code ${code}`,
     );
     this.#dispatch({ kind: "exited", code, now });
+  }
+
+  /** One health check of run `run`, cut at its timeout; a command check gets the hook variables. */
+  #healthCheck(run: number) {
+    const health = this.spec.health;
+    if (!health) return;
+    const target = parseHealthTarget(health.check);
+    const environment = target.kind === "cmd"
+      ? {
+        ...this.#programEnvironment(),
+        ...hookEnvironment("Health/Unhealthy", this.#facts(), health.timeoutMs),
+        NSSM_ACTION: "Check",
+        SERVITOR_ACTION: "Check",
+      }
+      : {};
+    this.#track(
+      runHealthCheck(target, {
+        timeoutMs: health.timeoutMs,
+        environment,
+        directory: this.#directory(),
+        signal: this.#checksAbort.signal,
+      }).then((result) =>
+        this.#dispatch({
+          kind: "health_result",
+          run,
+          ok: result.ok,
+          why: result.ok ? undefined : result.why,
+          now: Date.now(),
+        })
+      ),
+    );
   }
 
   /** Rotate/Pre is waited for (with its deadline); Rotate/Post is not. */

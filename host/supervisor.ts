@@ -18,6 +18,7 @@ import {
 import { exitActionFor, type HookEvent } from "../service/spec.ts";
 import { startHintMs, stopSteps, type TimingOptions } from "../service/timing.ts";
 import { unreachable } from "../service/exhaustive.ts";
+import { nextRestartAt, parseRestartTimes } from "../service/schedule.ts";
 import { nextThrottleCount, restartBudget, restartDelayMs } from "./throttle.ts";
 
 /** What the program is doing. */
@@ -37,6 +38,29 @@ export type Phase =
   /** The host failed: the program's tree is being killed (until its exit, or KILL_WAIT_MS), then STOPPED. */
   | { kind: "abandoning"; pid: number }
   | { kind: "stopped" };
+
+/** The program's health, while a health check watches it: `starting` through the grace after each start. */
+export type HealthStatus = "starting" | "healthy" | "unhealthy";
+
+export interface HealthState {
+  status: HealthStatus;
+  /** Failures in a row that counted (outside the grace period). */
+  failures: number;
+  /** Until when failures don't count (AppHealthStart after the start). */
+  graceUntil: number;
+  /** When the next check is due; undefined while one is in flight (checks never overlap). */
+  due?: number;
+  /** The run being checked (counters.started then): a late result from an earlier run is ignored. */
+  run: number;
+  /** Why the last check failed, for the lines and status. */
+  lastFailure?: string;
+}
+
+/** Why the supervisor itself is restarting the program: a graceful stop, then a start. */
+export type RestartReason = "health" | "scheduled";
+
+/** The host's timers beside the deadline, each set (or cleared) by a `timer` effect. */
+export type TimerName = "health" | "restart";
 
 export interface Counters {
   startRequested: number;
@@ -71,6 +95,12 @@ export interface SupervisorState {
   lastControl?: string;
   /** The one timer: when it passes, the host sends a `deadline` event. */
   deadline?: number;
+  /** The health check's state while the program runs (only with a health check). */
+  health?: HealthState;
+  /** When the next scheduled restart (restartEveryMs, restartAt) is due, while the program runs. */
+  restartDue?: number;
+  /** Set while the supervisor stops the program to start it again (unhealthy, or scheduled). */
+  restarting?: RestartReason;
   /** How the service ends once STOPPED is reported: exit code of the host and the SCM exit code. */
   outcome?: { exitCode: ServiceExitCode; hostExitCode: number };
   /**
@@ -90,6 +120,10 @@ export type SupervisorEvent =
   /** A stop method reached nothing (no console, no window): go on to the next without waiting. */
   | { kind: "stop_method_undelivered"; now: number }
   | { kind: "control"; control: SupervisorControl; now: number }
+  /** A `timer` effect's time came. */
+  | { kind: "timer"; timer: TimerName; now: number }
+  /** A health check of run `run` ended: ok, or failed and why (one line: status code, refused, timeout …). */
+  | { kind: "health_result"; run: number; ok: boolean; why?: string; now: number }
   /** The host itself failed; `reason` is what STOPPED says. */
   | { kind: "failed"; reason: string; now: number };
 
@@ -121,6 +155,10 @@ export type Effect =
   | { kind: "rotate" }
   /** A line for the host's log; `errorLog`: to the error log too, though not an error (why it is PAUSED). */
   | { kind: "log"; level: "info" | "warning" | "error"; message: string; errorLog?: boolean }
+  /** Sets timer `timer` to send a `timer` event at `at` (replacing any earlier one); no `at`: cleared. */
+  | { kind: "timer"; timer: TimerName; at?: number }
+  /** Runs the health check once, cut at its timeout; the host sends `health_result` with `run`. */
+  | { kind: "health_check"; run: number }
   /** The end: the host exits with `code`. A suicide exits without telling the service manager. */
   | { kind: "exit_host"; code: number; suicide: boolean };
 
@@ -222,14 +260,39 @@ export function transition(
   };
   const stoppedCleanly = () => finish({ kind: "win32", code: 0 }, 0);
 
-  /** Begins the graceful stop of a running program: Stop/Pre, then the escalation. */
+  /** The program no longer runs as it did: no more checks or scheduled restarts for this run. */
+  const stopWatching = () => {
+    if (next.health?.due !== undefined) {
+      next.health = { ...next.health, due: undefined };
+      effects.push({ kind: "timer", timer: "health" });
+    }
+    if (next.restartDue !== undefined) {
+      next.restartDue = undefined;
+      effects.push({ kind: "timer", timer: "restart" });
+    }
+  };
+
+  /** Schedules the next health check of the running program, an interval from now. */
+  const scheduleCheck = (health: HealthState, now: number) => {
+    const due = now + options.spec.health!.intervalMs;
+    next.health = { ...health, due };
+    effects.push({ kind: "timer", timer: "health", at: due });
+  };
+
+  /**
+   * Begins the graceful stop of a running program: Stop/Pre, then the escalation. The service manager
+   * hears STOP_PENDING only when the service is going down, not when the supervisor restarts the program.
+   */
   const beginStop = (pid: number, startedAt: number) => {
+    stopWatching();
     next.phase = { kind: "stop_pre", pid, startedAt };
     next.deadline = undefined;
-    effects.push(report(
-      "stop_pending",
-      (options.spec.hooks["Stop/Pre"] ? options.spec.hookDeadlineMs : 0) + stopHintMs(options, 0),
-    ));
+    if (next.wanted === "down") {
+      effects.push(report(
+        "stop_pending",
+        (options.spec.hooks["Stop/Pre"] ? options.spec.hookDeadlineMs : 0) + stopHintMs(options, 0),
+      ));
+    }
     effects.push({ kind: "hook", event: "Stop/Pre" });
   };
 
@@ -245,7 +308,7 @@ export function transition(
     }
     next.phase = { kind: "stopping", pid, startedAt, step };
     next.deadline = now + steps[step].waitMs;
-    effects.push(report("stop_pending", stopHintMs(options, step)));
+    if (next.wanted === "down") effects.push(report("stop_pending", stopHintMs(options, step)));
     effects.push({
       kind: "stop_method",
       method: steps[step].method,
@@ -259,8 +322,22 @@ export function transition(
       stoppedCleanly();
       return;
     }
-    const action = exitActionFor(options.spec, code);
-    const ran = `the program exited with code ${code} after ${seconds(runtimeMs)}`;
+    const ran = `the program exited with code ${code} after ${seconds(runtimeMs)}` +
+      (state.restarting === "health" ? " (stopped: it was unhealthy)" : "");
+    next.restarting = undefined;
+    if (state.restarting === "scheduled") {
+      // Its run was as long as the schedule made it: no throttle, and not a failure for the budget.
+      effects.push({
+        kind: "log",
+        level: "info",
+        message: `${ran} (a scheduled restart); starting it again`,
+      });
+      next.trigger = undefined;
+      beginStart();
+      return;
+    }
+    // Unhealthy: restarted whatever AppExit says of its code, throttled and budgeted as any exit.
+    const action = state.restarting === "health" ? "restart" : exitActionFor(options.spec, code);
     switch (action) {
       case "ignore":
         next.phase = { kind: "gone" };
@@ -398,17 +475,32 @@ export function transition(
       }
       break;
 
-    case "launched":
+    case "launched": {
       if (phase.kind !== "launching") break;
       next.counters.started++;
       next.phase = { kind: "running", pid: event.pid, startedAt: event.now };
       next.run = { startedAt: event.now };
       effects.push(report("running", 0));
+      const check = options.spec.health;
+      if (check) {
+        scheduleCheck({
+          status: "starting",
+          failures: 0,
+          graceUntil: event.now + check.startMs,
+          run: next.counters.started,
+        }, event.now);
+      }
+      const restartDue = nextScheduledRestart(options, event.now);
+      if (restartDue !== undefined) {
+        next.restartDue = restartDue;
+        effects.push({ kind: "timer", timer: "restart", at: restartDue });
+      }
       // RUNNING at once, but Start/Post waits until the program has outlived AppThrottle, as NSSM's: a
       // program that dies at once never runs it (the deadline below).
       next.deadline = event.now + options.spec.throttleMs;
       if (state.wanted === "down") beginStop(event.pid, event.now);
       break;
+    }
 
     case "launch_failed":
       if (phase.kind !== "launching") break;
@@ -420,6 +512,8 @@ export function transition(
         phase.kind !== "running" && phase.kind !== "stop_pre" && phase.kind !== "stopping"
       ) break;
       const runtimeMs = event.now - phase.startedAt;
+      stopWatching();
+      next.health = undefined;
       next.counters.exits++;
       next.lastExit = { code: event.code, runtimeMs };
       next.run = { startedAt: phase.startedAt, exitedAt: event.now };
@@ -458,10 +552,105 @@ export function transition(
       escalate(phase.pid, phase.startedAt, phase.step + 1, event.now);
       break;
 
+    case "timer":
+      if (phase.kind !== "running" || state.wanted === "down" || state.shuttingDown) break;
+      if (event.timer === "health") {
+        const health = state.health;
+        if (!health || health.due === undefined || event.now < health.due) break;
+        next.health = { ...health, due: undefined };
+        effects.push({ kind: "health_check", run: health.run });
+      } else {
+        if (state.restartDue === undefined || event.now < state.restartDue) break;
+        effects.push({
+          kind: "log",
+          level: "info",
+          message: `scheduled restart (${
+            scheduleText(options)
+          }): stopping the program, then starting it again`,
+        });
+        next.restarting = "scheduled";
+        next.trigger = "scheduled";
+        beginStop(phase.pid, phase.startedAt);
+      }
+      break;
+
+    case "health_result": {
+      const health = state.health;
+      const check = options.spec.health;
+      // Only the answer to the check in flight of this run counts.
+      if (
+        phase.kind !== "running" || !health || !check || health.run !== event.run || health.due !== undefined
+      ) {
+        break;
+      }
+      if (event.ok) {
+        if (health.status !== "healthy") {
+          effects.push({
+            kind: "log",
+            level: "info",
+            message: `health check ${check.check}: ${
+              health.status === "unhealthy" ? "healthy again" : "healthy"
+            }`,
+          });
+        }
+        scheduleCheck({ ...health, status: "healthy", failures: 0, lastFailure: undefined }, event.now);
+        break;
+      }
+      const why = event.why ?? "failed";
+      if (event.now < health.graceUntil) {
+        // Still starting up: a failure now doesn't count.
+        scheduleCheck({ ...health, lastFailure: why }, event.now);
+        break;
+      }
+      const failures = health.failures + 1;
+      if (failures < check.retries || health.status === "unhealthy") {
+        scheduleCheck({ ...health, failures, lastFailure: why }, event.now);
+        break;
+      }
+      next.health = { ...health, status: "unhealthy", failures, lastFailure: why };
+      const restart = check.action === "restart" && state.wanted === "up" && !state.shuttingDown;
+      effects.push({
+        kind: "log",
+        level: "error",
+        message: `health check ${check.check} failed ${failures} times in a row (last: ${why}): unhealthy` +
+          (restart ? "; restarting the program" : ""),
+      });
+      effects.push({ kind: "hook", event: "Health/Unhealthy" });
+      if (restart) {
+        next.restarting = "health";
+        next.trigger = "health";
+        beginStop(phase.pid, phase.startedAt);
+      } else {
+        scheduleCheck(next.health, event.now);
+      }
+      break;
+    }
+
     case "control":
       return control(state, next, effects, event.control, { beginStart, beginStop, stoppedCleanly }, options);
   }
   return { state: next, effects };
+}
+
+/** When the next scheduled restart of a program started at `now` is due: the earliest of both settings. */
+function nextScheduledRestart(options: SupervisorOptions, now: number): number | undefined {
+  const { restartEveryMs, restartAt } = options.spec;
+  const every = restartEveryMs === undefined ? undefined : now + restartEveryMs;
+  const at = restartAt === undefined
+    ? undefined
+    : nextRestartAt(new Date(now), parseRestartTimes(restartAt))?.getTime();
+  if (every === undefined) return at;
+  return at === undefined ? every : Math.min(every, at);
+}
+
+/** The schedule in words, for the log line that says why the program is restarted. */
+function scheduleText(options: SupervisorOptions): string {
+  const { restartEveryMs, restartAt } = options.spec;
+  const parts = [
+    restartEveryMs === undefined ? undefined : `every ${seconds(restartEveryMs)}`,
+    restartAt === undefined ? undefined : `at ${restartAt}`,
+  ];
+  return parts.filter(Boolean).join(", ");
 }
 
 function control(
@@ -507,6 +696,14 @@ function control(
           break;
         case "stop_pre":
         case "stopping":
+          // Stopping to restart it (unhealthy, scheduled): the same stop goes on, and now the service stops.
+          if (state.restarting) {
+            next.restarting = undefined;
+            effects.push(
+              report("stop_pending", stopHintMs(options, phase.kind === "stopping" ? phase.step : 0)),
+            );
+          }
+          break;
         case "abandoning":
         case "stopped":
           break; // already on the way down, or there

@@ -37,6 +37,8 @@ export const hookEvents = [
   "Rotate/Post",
   "Power/Change",
   "Power/Resume",
+  /** servitor only: the health check found the program unhealthy (NSSM has no health checks). */
+  "Health/Unhealthy",
 ] as const;
 /** How an output file is opened (AppStdoutCreationDisposition): appended to, or emptied first. */
 export const outputDispositions = ["append", "replace"] as const;

@@ -53,6 +53,7 @@ const synchronousHooks: Record<HookEvent, boolean> = {
   "Rotate/Post": false,
   "Power/Change": false,
   "Power/Resume": false,
+  "Health/Unhealthy": false,
 };
 
 /** Whether a hook is waited for before the host goes on (NSSM's *asterisk). */

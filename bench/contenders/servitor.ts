@@ -18,13 +18,22 @@ const main = path.join(project, "cli", "main.ts");
 /** `YYYY-MM-DD HH:MM:SS.mmm ` before each line (AppTimestampLog). */
 export const TIMESTAMP_BYTES = 24;
 
-export function servitor(variant: "plain" | "rotate" | "timestamps" = "plain"): Contender {
+/**
+ * `health`: each service with an HTTP health check of `healthUrl` every 10 s (AppHealthCheck's default
+ * interval), for the cost of checking at rest.
+ */
+export function servitor(
+  variant: "plain" | "rotate" | "timestamps" | "health" = "plain",
+  healthUrl?: string,
+): Contender {
   return {
     id: variant === "plain" ? "servitor" : `servitor-${variant}`,
     label: variant === "plain"
       ? "servitor host"
       : variant === "rotate"
       ? "servitor host, online rotation"
+      : variant === "health"
+      ? "servitor host, an HTTP health check every 10 s"
       : "servitor host, timestamps",
     settings:
       "`deno run -A cli/main.ts host --service NAME --config-root ROOT` per service; NSSM's defaults " +
@@ -40,6 +49,16 @@ export function servitor(variant: "plain" | "rotate" | "timestamps" = "plain"): 
         spec.logDirectory = path.join(dir, service.name);
         spec.output.stdout = outFile(service.name);
         spec.output.timestamp = variant === "timestamps";
+        if (variant === "health" && healthUrl) {
+          spec.health = {
+            check: healthUrl,
+            intervalMs: 10_000,
+            timeoutMs: 3_000,
+            retries: 3,
+            startMs: 30_000,
+            action: "restart",
+          };
+        }
         if (variant === "rotate" && service.rotateBytes !== undefined) {
           spec.output.rotation.online = true;
           spec.output.rotation.bytes = service.rotateBytes;

@@ -114,6 +114,23 @@ Deno.test("a Stop/Pre hook is triggered by STOP, or by SHUTDOWN when the system 
   assertEquals(preshutdown.SERVITOR_TRIGGER, "SHUTDOWN");
 });
 
+Deno.test("servitor's own restarts say why to Stop/Pre (SCHEDULED, HEALTH); Health/Unhealthy is triggered by HEALTH", () => {
+  const running = { ...base, applicationPid: 456, applicationStartedAt: 1_000_000 };
+  const scheduled = hookEnvironment("Stop/Pre", { ...running, trigger: "scheduled" }, 1);
+  assertEquals([scheduled.NSSM_TRIGGER, scheduled.SERVITOR_TRIGGER, scheduled.NSSM_LAST_CONTROL], [
+    "SCHEDULED",
+    "SCHEDULED",
+    "START",
+  ]);
+  assertEquals(hookEnvironment("Stop/Pre", { ...running, trigger: "health" }, 1).SERVITOR_TRIGGER, "HEALTH");
+  const unhealthy = hookEnvironment("Health/Unhealthy", running, 1);
+  assertEquals([unhealthy.SERVITOR_EVENT, unhealthy.SERVITOR_ACTION, unhealthy.SERVITOR_TRIGGER], [
+    "Health",
+    "Unhealthy",
+    "HEALTH",
+  ]);
+});
+
 Deno.test("an Exit/Post hook has a blank trigger and pid, the unsigned exit code and the run's length", () => {
   const environment = hookEnvironment("Exit/Post", {
     ...base,

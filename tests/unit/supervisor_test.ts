@@ -581,3 +581,196 @@ Deno.test("a host that fails with no program running reports STOPPED 254 at once
   assertEquals(driver.take(), []);
   assertEquals(driver.state.phase.kind, "stopped");
 });
+
+// Health checks and scheduled restarts (issue 15): the checks' timers and results are events, as a host
+// carrying out the effects would send them.
+
+function withHealth(change: Partial<NonNullable<ServiceSpec["health"]>> = {}) {
+  return options((spec) => {
+    spec.health = {
+      check: "http://127.0.0.1:8080/health",
+      intervalMs: 10_000,
+      timeoutMs: 3_000,
+      retries: 3,
+      startMs: 0,
+      action: "restart",
+      ...change,
+    };
+  });
+}
+
+/** Lets the health timer fire and answers the check it asks for: `undefined` for ok, else why it failed. */
+function check(driver: Driver, failure?: string): Effect[] {
+  const due = driver.state.health?.due;
+  if (due === undefined) throw new Error("no check is due");
+  driver.now = due;
+  driver.take();
+  driver.send({ kind: "timer", timer: "health", now: due });
+  const asked = driver.take().find((e) => e.kind === "health_check");
+  if (asked?.kind !== "health_check") throw new Error("the timer asked for no check");
+  driver.send({
+    kind: "health_result",
+    run: asked.run,
+    ok: failure === undefined,
+    why: failure,
+    now: due + 5,
+  });
+  return driver.take();
+}
+
+const healthLines = (effects: Effect[]) =>
+  effects.flatMap((e) => e.kind === "log" && e.message.startsWith("health check") ? [e.message] : []);
+
+Deno.test("health: failures within the grace after a start don't count; the first one after it does", () => {
+  const driver = new Driver(withHealth({ startMs: 30_000, retries: 1 }));
+  driver.start();
+  assertEquals(driver.state.health?.status, "starting");
+  for (let i = 0; i < 2; i++) assertEquals(healthLines(check(driver, "HTTP 503")), []);
+  assertEquals(driver.state.health?.status, "starting");
+  assertEquals(driver.state.phase.kind, "running");
+  const effects = check(driver, "HTTP 503"); // at 30 s: the grace is over
+  assertEquals(driver.state.health?.status, "unhealthy");
+  assertEquals(healthLines(effects).length, 1);
+});
+
+Deno.test("health: unhealthy after `retries` failures in a row: one error line naming how, the hook, a graceful stop", () => {
+  const driver = new Driver(withHealth());
+  driver.start();
+  assertEquals(healthLines(check(driver, "HTTP 500")), []);
+  assertEquals(healthLines(check(driver, "connection refused")), []);
+  assertEquals(driver.state.health?.status, "starting");
+  const effects = check(driver, "HTTP 500");
+  assertEquals(driver.state.health?.status, "unhealthy");
+  const lines = effects.filter((e) => e.kind === "log" && e.level === "error");
+  assertEquals(lines.length, 1);
+  assertOk(
+    lines[0].kind === "log" &&
+      /http:\/\/127\.0\.0\.1:8080\/health failed 3 times.*HTTP 500.*restarting/.test(lines[0].message),
+    JSON.stringify(lines),
+  );
+  assertOk(effects.some((e) => e.kind === "hook" && e.event === "Health/Unhealthy"));
+  assertOk(effects.some((e) => e.kind === "stop_method" && e.method === "interrupt"), "the usual escalation");
+  assertEquals(driver.state.trigger, "health", "Stop/Pre's trigger says why");
+  // The service stays RUNNING to the service manager: only the program restarts.
+  assertEquals(effects.filter((e) => e.kind === "report"), []);
+});
+
+Deno.test("health: a success between failures starts the count again", () => {
+  const driver = new Driver(withHealth());
+  driver.start();
+  check(driver, "timeout after 3.0 s");
+  check(driver, "timeout after 3.0 s");
+  assertEquals(healthLines(check(driver)), ["health check http://127.0.0.1:8080/health: healthy"]);
+  check(driver, "timeout after 3.0 s");
+  check(driver, "timeout after 3.0 s");
+  assertEquals(driver.state.health?.status, "healthy");
+  assertEquals(driver.state.phase.kind, "running");
+});
+
+Deno.test("health: action none only says so, keeps checking, and says when it is healthy again", () => {
+  const driver = new Driver(withHealth({ action: "none", retries: 2 }));
+  driver.start();
+  const lines: string[] = [];
+  lines.push(...healthLines(check(driver)));
+  for (let i = 0; i < 4; i++) lines.push(...healthLines(check(driver, "exit code 2")));
+  assertEquals(driver.state.phase.kind, "running", "not stopped");
+  assertEquals(driver.state.health?.status, "unhealthy");
+  lines.push(...healthLines(check(driver)));
+  assertEquals(lines.length, 3, "one line per change of health: " + JSON.stringify(lines));
+  assertOk(/failed 2 times in a row \(last: exit code 2\): unhealthy$/.test(lines[1]), lines[1]);
+  assertOk(lines[2].endsWith("healthy again"), lines[2]);
+});
+
+Deno.test("health: checks never overlap — no check is asked while one is in flight, and a late answer of an earlier run is ignored", () => {
+  const driver = new Driver(withHealth({ retries: 1 }));
+  driver.start();
+  const due = driver.state.health!.due!;
+  driver.now = due;
+  driver.take();
+  driver.send({ kind: "timer", timer: "health", now: due });
+  driver.send({ kind: "timer", timer: "health", now: due + 20_000 });
+  assertEquals(driver.take().filter((e) => e.kind === "health_check").length, 1);
+  driver.send({ kind: "health_result", run: 0, ok: false, why: "HTTP 500", now: due + 1 });
+  assertEquals(driver.state.health?.status, "starting", "an answer for another run counts for nothing");
+  assertEquals(driver.state.phase.kind, "running");
+});
+
+Deno.test("health: the restart of an unhealthy program is counted, throttled, and budgeted as any exit, whatever AppExit says", () => {
+  const driver = new Driver(withHealth({ retries: 1, intervalMs: 200 }));
+  driver.options.spec.exit.default = "exit";
+  driver.options.spec.restartBudget = { restarts: 2, seconds: 60 };
+  driver.start();
+  const unhealthyThenExit = () => {
+    check(driver, "HTTP 500");
+    assertEquals(driver.state.phase.kind, "stopping");
+    driver.now += 50;
+    driver.send({ kind: "exited", code: 0, now: driver.now });
+  };
+  unhealthyThenExit();
+  assertEquals(driver.state.phase.kind, "launching", "restarted at once the first time");
+  driver.launchIfAsked(101);
+  assertEquals(driver.state.counters.started, 2);
+  unhealthyThenExit();
+  assertEquals(driver.state.phase.kind, "throttled", "a run shorter than AppThrottle: throttled");
+  assertOk(driver.reports().includes("paused"));
+  driver.waitOut();
+  driver.launchIfAsked(102);
+  unhealthyThenExit();
+  assertEquals(driver.state.phase.kind, "stopped", "the restart budget is spent");
+  assertEquals(driver.state.outcome?.hostExitCode, HostExitCode.restartBudgetSpent);
+});
+
+Deno.test("health: a stop while the unhealthy program is being stopped stops the service instead", () => {
+  const driver = new Driver(withHealth({ retries: 1 }));
+  driver.start();
+  check(driver, "HTTP 500");
+  assertEquals(driver.send({ kind: "control", control: "stop", now: driver.now }), "handled");
+  assertOk(driver.reports().includes("stop_pending"));
+  driver.send({ kind: "exited", code: 0, now: driver.now + 10 });
+  assertEquals(driver.state.phase.kind, "stopped");
+});
+
+Deno.test("scheduled restart: every N ms, a graceful stop with trigger scheduled, then a start without throttling", () => {
+  const driver = new Driver(options((spec) => spec.restartEveryMs = 2_000));
+  driver.start();
+  const timer = driver.take().find((e) => e.kind === "timer" && e.timer === "restart");
+  assertEquals(timer, { kind: "timer", timer: "restart", at: 2_000 });
+  driver.now = 1_999;
+  driver.send({ kind: "timer", timer: "restart", now: driver.now });
+  assertEquals(driver.state.phase.kind, "running", "not before it is due");
+  driver.now = 2_000;
+  driver.send({ kind: "timer", timer: "restart", now: driver.now });
+  const effects = driver.take();
+  assertOk(effects.some((e) => e.kind === "log" && e.message.startsWith("scheduled restart (every 2.0 s)")));
+  assertEquals(driver.state.trigger, "scheduled");
+  assertOk(driver.hooks.some((hook) => hook.startsWith("Stop/Pre")));
+  assertEquals(effects.filter((e) => e.kind === "report"), [], "the service stays RUNNING");
+  driver.now = 2_100;
+  driver.send({ kind: "exited", code: 1, now: driver.now });
+  assertEquals(driver.state.phase.kind, "launching");
+  driver.launchIfAsked();
+  assertEquals(driver.state.counters.started, 2);
+  assertEquals(driver.take().find((e) => e.kind === "timer" && e.timer === "restart"), {
+    kind: "timer",
+    timer: "restart",
+    at: 4_100,
+  });
+});
+
+Deno.test("scheduled restart: at a local time of day, and never during a stop or a shutdown", () => {
+  const start = new Date(2026, 0, 1, 2, 59).getTime();
+  const driver = new Driver(options((spec) => spec.restartAt = "03:00,15:00"), start);
+  driver.start();
+  const at = new Date(2026, 0, 1, 3, 0).getTime();
+  assertEquals(driver.take().find((e) => e.kind === "timer" && e.timer === "restart"), {
+    kind: "timer",
+    timer: "restart",
+    at,
+  });
+  driver.send({ kind: "control", control: "shutdown", now: at - 10 });
+  driver.send({ kind: "timer", timer: "restart", now: at });
+  assertOk(!driver.take().some((e) => e.kind === "log" && e.message.startsWith("scheduled restart")));
+  assertEquals(driver.state.restarting, undefined);
+  driver.send({ kind: "exited", code: 0, now: at + 10 });
+  assertEquals(driver.state.phase.kind, "stopped");
+});
