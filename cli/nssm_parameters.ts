@@ -438,16 +438,21 @@ export function canonicalAffinity(text: string): string {
 }
 
 /** Hook names as nssm writes them, in its order (events Start, Stop, Exit, Power, Rotate). */
-const hookOrder: readonly HookEvent[] = [
-  "Start/Pre",
-  "Start/Post",
-  "Stop/Pre",
-  "Exit/Post",
-  "Power/Change",
-  "Power/Resume",
-  "Rotate/Pre",
-  "Rotate/Post",
-];
+const hookRank: Record<HookEvent, number> = {
+  "Start/Pre": 0,
+  "Start/Post": 1,
+  "Stop/Pre": 2,
+  "Exit/Post": 3,
+  "Power/Change": 4,
+  "Power/Resume": 5,
+  "Rotate/Pre": 6,
+  "Rotate/Post": 7,
+  // servitor's own, after NSSM's.
+  "Health/Unhealthy": 8,
+};
+const hookOrder: readonly HookEvent[] = (Object.keys(hookRank) as HookEvent[]).sort((a, b) =>
+  hookRank[a] - hookRank[b]
+);
 
 function hookEvent(text: string): HookEvent {
   const slash = text.indexOf("/");

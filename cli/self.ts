@@ -16,8 +16,9 @@ export const PERMISSIONS = [
   "--allow-env",
   "--allow-run",
   "--allow-sys",
-  // `servitor ui` listens there, and only there.
-  "--allow-net=127.0.0.1",
+  // A health check asks the address it names (http, https, tcp); `servitor ui` listens on 127.0.0.1 only,
+  // which it checks itself.
+  "--allow-net",
 ];
 
 /** The program and leading arguments that run servitor. `standalone` is `Deno.build.standalone`. */
