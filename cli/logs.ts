@@ -136,7 +136,8 @@ async function readNew(position: Position, onLine: (line: string) => void) {
   for (const line of lines) onLine(line.endsWith("\r") ? line.slice(0, -1) : line);
 }
 
-async function readAt(handle: Deno.FsFile, offset: number, length: number): Promise<Uint8Array> {
+/** Up to `length` bytes of `handle` from `offset` (fewer at the end of the file). */
+export async function readAt(handle: Deno.FsFile, offset: number, length: number): Promise<Uint8Array> {
   await handle.seek(offset, Deno.SeekMode.Start);
   const bytes = new Uint8Array(length);
   let read = 0;

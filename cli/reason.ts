@@ -7,6 +7,7 @@
  * run, as does an error-log line older than the STOPPED the host wrote after it.
  * @module
  */
+import { readAt } from "./logs.ts";
 import type { ServiceState } from "../service/vocabulary.ts";
 import path from "path";
 import type { ManagedStatus } from "../service/manager.ts";
@@ -108,15 +109,7 @@ async function readErrorLine(file: string, service: string): Promise<Said<string
     using handle = await Deno.open(file);
     const { size, mtime } = await handle.stat();
     const length = Math.min(size, 65_536);
-    await handle.seek(size - length, Deno.SeekMode.Start);
-    const bytes = new Uint8Array(length);
-    let read = 0;
-    while (read < length) {
-      const count = await handle.read(bytes.subarray(read));
-      if (count === null) break;
-      read += count;
-    }
-    const line = lastLine(new TextDecoder().decode(bytes.subarray(0, read)));
+    const line = lastLine(new TextDecoder().decode(await readAt(handle, size - length, length)));
     return line ? { word: logMessage(line, service), at: mtime?.getTime() ?? 0 } : undefined;
   } catch {
     return undefined;
