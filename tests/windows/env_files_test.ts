@@ -7,7 +7,7 @@ import path from "path";
 import { assertEquals, assertOk } from "../assert.ts";
 import { notWindows, waitForState } from "./helpers.ts";
 import { eventuallyLines, readLines, sleep } from "../helpers.ts";
-import { hostedService } from "./hosted.ts";
+import { hostedService, refusedStart } from "./hosted.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
 
@@ -40,18 +40,7 @@ test("a missing environment file stops the service with 251 and names the file, 
   using hosted = await hostedService("servitor_env_file_missing", Deno.execPath(), printer, (spec) => {
     spec.envFiles = [missing];
   });
-  try {
-    hosted.service.start();
-  } catch {
-    // Wine answers a start whose first status is STOPPED with 1053: the state and code tell.
-  }
-  const stopped = await waitForState(hosted.service, "stopped", 30_000);
-  assertEquals(stopped.exitCode, { kind: "service_specific", code: 251 });
-  const errors = await eventuallyLines(
-    hosted.errorLog,
-    (lines) => lines.some((l) => l.includes("cannot start")),
-  );
-  const line = errors.find((l) => l.includes("cannot start"))!;
+  const { line } = await refusedStart(hosted, 251);
   assertOk(line.includes(`environment file ${missing} can't be read (no such file)`), line);
   await sleep(3_000);
   assertEquals(

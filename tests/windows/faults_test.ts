@@ -10,7 +10,7 @@ import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { isProcessRunning, terminateProcessById } from "../../ffi/process.ts";
 import { rotatedFiles } from "../../host/rotation.ts";
 import { notWindows, waitForState } from "./helpers.ts";
-import { hostedService, startTolerantly } from "./hosted.ts";
+import { hostedService, refusedStart, startTolerantly } from "./hosted.ts";
 import { eventually, eventuallyLines, readLines, sleep } from "../helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
@@ -97,14 +97,7 @@ test("a service whose working directory is gone stops with 251, names it, and is
     spec.directory = work;
   });
   await Deno.remove(work);
-  startTolerantly(hosted.service);
-  const stopped = await waitForState(hosted.service, "stopped", 30_000);
-  assertEquals(stopped.exitCode, { kind: "service_specific", code: 251 });
-  const errors = await eventuallyLines(
-    hosted.errorLog,
-    (lines) => lines.some((l) => l.includes("cannot start")),
-  );
-  const line = errors.find((l) => l.includes("cannot start"))!;
+  const { line } = await refusedStart(hosted, 251);
   assertMatch(line, /work/, `the error log names the directory: ${line}`);
   // Given time to loop, it does not.
   await sleep(5_000);

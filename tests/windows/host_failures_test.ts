@@ -6,7 +6,7 @@ import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { terminateProcessById } from "../../ffi/process.ts";
 import { assertAllEnd, notWindows, waitForState } from "./helpers.ts";
-import { hostedService, main, startTolerantly } from "./hosted.ts";
+import { hostedService, main, refusedStart } from "./hosted.ts";
 import { eventuallyLines, readLines, sleep } from "../helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
@@ -16,15 +16,7 @@ test("a service whose program does not exist stops with code 251, says which pro
   const dir = await Deno.makeTempDir({ prefix: "servitor-missing-" });
   const program = path.win32.join(dir, "no-such-program.exe");
   using hosted = await hostedService("servitor_missing_program", program, [], () => {});
-  startTolerantly(hosted.service);
-  const stopped = await waitForState(hosted.service, "stopped", 30_000);
-  assertEquals(stopped.exitCode, { kind: "service_specific", code: 251 });
-
-  const errors = await eventuallyLines(
-    hosted.errorLog,
-    (lines) => lines.some((l) => l.includes("cannot start")),
-  );
-  const line = errors.find((l) => l.includes("cannot start"))!;
+  const { line } = await refusedStart(hosted, 251);
   assertOk(line.includes("no-such-program.exe"), `the error log names the program: ${line}`);
   assertOk(/check Application/.test(line), `the error log says what to check: ${line}`);
 
@@ -43,15 +35,7 @@ test("a service whose program does not exist stops with code 251, says which pro
 test("a service whose stored configuration is garbage stops with code 250 and an error-log line naming the file", async () => {
   using hosted = await hostedService("servitor_corrupt_spec", Deno.execPath(), [], () => {});
   await Deno.writeTextFile(hosted.specFile, "name: [broken\n\u0001\u0002 not: : yaml {{\n");
-  startTolerantly(hosted.service);
-  const stopped = await waitForState(hosted.service, "stopped", 30_000);
-  assertEquals(stopped.exitCode, { kind: "service_specific", code: 250 });
-
-  const errors = await eventuallyLines(
-    hosted.errorLog,
-    (lines) => lines.some((l) => l.includes("cannot start")),
-  );
-  const line = errors.find((l) => l.includes("cannot start"))!;
+  const { line, lines: errors } = await refusedStart(hosted, 250);
   assertOk(
     line.includes(hosted.name) && line.includes("service.yaml"),
     `the error log names the service's service.yaml: ${line}`,
@@ -97,13 +81,7 @@ test("the error log shows a Windows path as written: not in quotes, its backslas
   const dir = await Deno.makeTempDir({ prefix: "servitor-missing-" });
   const program = path.win32.join(dir, "no-such-program.exe");
   using hosted = await hostedService("servitor_error_log_path", program, [], () => {});
-  startTolerantly(hosted.service);
-  await waitForState(hosted.service, "stopped", 30_000);
-  const errors = await eventuallyLines(
-    hosted.errorLog,
-    (lines) => lines.some((l) => l.includes("cannot start")),
-  );
-  const line = errors.find((l) => l.includes("cannot start"))!;
+  const { line } = await refusedStart(hosted);
   assertOk(line.includes(`${hosted.name}: cannot start ${program}: `), line);
   assertOk(!line.includes("\\\\") && !line.endsWith('"'), line);
 });

@@ -7,8 +7,10 @@ import { ServiceControlManager } from "../../ffi/scm.ts";
 import { windowsCommandLine } from "../../service/command_line.ts";
 import { defaultSpec, type ServiceSpec } from "../../service/spec.ts";
 import { writeSpec } from "../../service/store.ts";
-import { uniqueName } from "./helpers.ts";
-import { sleep } from "../helpers.ts";
+import { uniqueName, waitForState } from "./helpers.ts";
+import { eventuallyLines, sleep } from "../helpers.ts";
+import { assertEquals } from "../assert.ts";
+import type { Service } from "../../ffi/scm.ts";
 
 /** servitor's command line, run from source. */
 export const main = path.win32.join(import.meta.dirname!, "..", "..", "cli", "main.ts");
@@ -99,4 +101,20 @@ export function startTolerantly(service: { start(): void }): void {
   } catch {
     // Asserted next: the state and exit code.
   }
+}
+
+/**
+ * Starts a service whose host refuses to run it (startTolerantly), waits until the SCM shows it STOPPED —
+ * with the service-specific `code` when given — and for the error log's "cannot start" line; returns that
+ * line and the log's lines.
+ */
+export async function refusedStart(
+  hosted: { service: Service; errorLog: string },
+  code?: number,
+): Promise<{ line: string; lines: string[] }> {
+  startTolerantly(hosted.service);
+  const stopped = await waitForState(hosted.service, "stopped", 30_000);
+  if (code !== undefined) assertEquals(stopped.exitCode, { kind: "service_specific", code });
+  const lines = await eventuallyLines(hosted.errorLog, (all) => all.some((l) => l.includes("cannot start")));
+  return { line: lines.find((l) => l.includes("cannot start"))!, lines };
 }
