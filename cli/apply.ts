@@ -425,7 +425,9 @@ export async function runApply(
   const run = async () => {
     const servitorServices = options.prune ? await target.servitorServices() : [];
     const current = new Map<string, CurrentService>();
-    for (const name of [...state.services.map((service) => service.spec.name), ...servitorServices]) {
+    // A described service that is servitor's is asked about once (each question is a service-manager call).
+    const names = new Set([...state.services.map((service) => service.spec.name), ...servitorServices]);
+    for (const name of names) {
       const found = await target.current(name);
       if (found) current.set(found.spec.name, found);
     }
