@@ -79,6 +79,8 @@ export function EditForm({ name }: { name?: string }) {
   const [loadError, setLoadError] = useState("");
 
   useEffect(() => {
+    // An answer that comes after the form has gone (another page, another service) is dropped.
+    let current = true;
     (async () => {
       try {
         const schema = await (await fetch("/api/schema")).json();
@@ -92,12 +94,16 @@ export function EditForm({ name }: { name?: string }) {
             ? String((values[key] ?? property.default) === true)
             : fieldText(kind, values[key]);
         }
+        if (!current) return;
         setTexts(initial);
         setProperties(schema.properties);
       } catch (error) {
-        setLoadError(error instanceof Error ? error.message : String(error));
+        if (current) setLoadError(error instanceof Error ? error.message : String(error));
       }
     })();
+    return () => {
+      current = false;
+    };
   }, [name]);
 
   async function send(apply: boolean) {

@@ -89,9 +89,11 @@ function App() {
 
   const allShownSelected = shown.length > 0 && chosen.length === shown.length;
   if (route.startsWith("#/edit/")) {
-    return html`<${EditForm} name=${decodeURIComponent(route.slice("#/edit/".length))} />`;
+    // Keyed by the route: each form is a new one, so another service's settings (or the install form's blanks)
+    // never show, typed into, until its own settings arrive and replace them.
+    return html`<${EditForm} key=${route} name=${decodeURIComponent(route.slice("#/edit/".length))} />`;
   }
-  if (route === "#/install") return html`<${EditForm} />`;
+  if (route === "#/install") return html`<${EditForm} key=${route} />`;
   const opened = route.startsWith("#/service/")
     ? decodeURIComponent(route.slice("#/service/".length))
     : undefined;
