@@ -54,6 +54,9 @@ const symbols = {
   GetProcessAffinityMask: { parameters: ["pointer", "buffer", "buffer"], result: "i32" },
   SetProcessAffinityMask: { parameters: ["pointer", "usize"], result: "i32" },
   GetPriorityClass: { parameters: ["pointer"], result: "u32" },
+  GetProcessTimes: { parameters: ["pointer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  // psapi's GetProcessMemoryInfo, exported by kernel32 since Windows 7.
+  K32GetProcessMemoryInfo: { parameters: ["pointer", "buffer", "u32"], result: "i32" },
   SetPriorityClass: { parameters: ["pointer", "u32"], result: "i32" },
   CreateToolhelp32Snapshot: { parameters: ["u32", "u32"], result: "pointer" },
   Process32FirstW: { parameters: ["pointer", "buffer"], result: "i32" },

@@ -1,6 +1,6 @@
 /**
  * `servitor ui` under Wine, against its real SCM: the page's server lists a service InstallService made,
- * starts and stops it through the SCM, shows its settings and its output, behind the same gate as on Linux.
+ * starts and stops it through the SCM, measures its program (working set, CPU), shows its settings and its output, behind the same gate as on Linux.
  * Driven by plain HTTP from here (no browser runs inside the test-bed; the page itself is the ui tier's).
  */
 import path from "path";
@@ -42,7 +42,7 @@ async function serveUi() {
 }
 
 Deno.test({
-  name: "servitor ui under the SCM: lists, starts, shows and stops a service, behind its gate",
+  name: "servitor ui under the SCM: lists, starts, measures, shows and stops a service, behind its gate",
   ignore: notWindows,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -103,6 +103,30 @@ Deno.test({
         (now) => now?.state === "running" && now.programPid !== undefined,
       );
       assertOk(running?.programPid);
+
+      // The live list measures the program's tree through Win32: its working set, and CPU from the second
+      // sample on (an event is sent only when a row changed, so the first with a CPU figure is waited for).
+      const events = (await get("/api/events")).body!.pipeThrough(new TextDecoderStream()).getReader();
+      let measured: (Row & { memoryBytes?: number; cpuPercent?: number }) | undefined;
+      let buffered = "";
+      while (measured?.cpuPercent === undefined) {
+        const { value, done } = await events.read();
+        if (done) break;
+        buffered += value;
+        const blocks = buffered.split("\n\n");
+        buffered = blocks.pop()!;
+        for (const event of blocks) {
+          const data = event.split("\n").find((line) => line.startsWith("data: "));
+          const rows = data ? JSON.parse(data.slice(6)) as typeof measured[] : [];
+          measured = rows.find((each) => each?.name.toLowerCase() === name.toLowerCase()) ?? measured;
+        }
+      }
+      await events.cancel();
+      assertOk(
+        (measured?.memoryBytes ?? 0) > 10 * 1024 * 1024,
+        `a Deno program's working set: ${measured?.memoryBytes}`,
+      );
+      assertOk((measured?.cpuPercent ?? -1) >= 0);
 
       const settings = await (await get(`/api/services/${name}/settings`)).json();
       assertEquals(JSON.stringify(settings).includes(fixture.replaceAll("\\", "\\\\")), true);
