@@ -6,10 +6,15 @@ import * as W from "./constants.ts";
 import { check, unless } from "./error.ts";
 import { kernel32 } from "./kernel32.ts";
 import {
+  cpuRateFor,
+  decodeCpuRateHardCap,
+  decodeJobMemoryLimit,
   decodeJobProcessIdList,
+  encodeCpuRateHardCap,
   encodeJobLimits,
   type JobLimits,
   JOBOBJECT_BASIC_PROCESS_ID_LIST_HEADER_SIZE,
+  JOBOBJECT_CPU_RATE_CONTROL_INFORMATION_SIZE,
   JOBOBJECT_EXTENDED_LIMIT_INFORMATION_SIZE,
 } from "./structs.ts";
 import { Handle, rawOf } from "./handle.ts";
@@ -47,6 +52,58 @@ export class Job implements Disposable {
       throw error;
     }
     return job;
+  }
+
+  /**
+   * A hard cap on the job's CPU (JobObjectCpuRateControlInformation, Windows 8 and later): `percent` of ONE
+   * core, turned into the share of all `processors` that CpuRate counts in.
+   */
+  capCpu(percent: number, processors: number): void {
+    const information = encodeCpuRateHardCap(cpuRateFor(percent, processors));
+    check(
+      "SetInformationJobObject",
+      kernel32().SetInformationJobObject(
+        rawOf(this.#handle),
+        W.JobObjectCpuRateControlInformation,
+        information,
+        JOBOBJECT_CPU_RATE_CONTROL_INFORMATION_SIZE,
+      ),
+    );
+  }
+
+  /**
+   * The job's memory limit in bytes and its CPU hard cap as CpuRate (hundredths of a percent of all
+   * processors), as the system holds them; undefined where none is set.
+   */
+  limits(): { memoryBytes?: number; cpuRate?: number } {
+    const extended = new Uint8Array(JOBOBJECT_EXTENDED_LIMIT_INFORMATION_SIZE);
+    check(
+      "QueryInformationJobObject",
+      kernel32().QueryInformationJobObject(
+        rawOf(this.#handle),
+        W.JobObjectExtendedLimitInformation,
+        extended,
+        extended.length,
+        null,
+      ),
+    );
+    const rate = new Uint8Array(JOBOBJECT_CPU_RATE_CONTROL_INFORMATION_SIZE);
+    // ERROR_INVALID_PARAMETER: a system without CPU rate control (before Windows 8, Wine 10) has no cap.
+    const capped = unless([W.ERROR_INVALID_PARAMETER], () =>
+      check(
+        "QueryInformationJobObject",
+        kernel32().QueryInformationJobObject(
+          rawOf(this.#handle),
+          W.JobObjectCpuRateControlInformation,
+          rate,
+          rate.length,
+          null,
+        ),
+      )) !== undefined;
+    return {
+      memoryBytes: decodeJobMemoryLimit(extended),
+      cpuRate: capped ? decodeCpuRateHardCap(rate) : undefined,
+    };
   }
 
   /** AssignProcessToJobObject: before the process runs (created suspended), so all it starts is in the job. */

@@ -19,6 +19,7 @@ import type { Handle } from "../ffi/handle.ts";
 import { duplicateStandardHandle, openForAppending, openForReading, openNul } from "../ffi/std_handles.ts";
 import { createPipe, PipeReader } from "../ffi/pipe.ts";
 import { Job } from "../ffi/job.ts";
+import { cpuRateFor } from "../ffi/structs.ts";
 import { descendants, listProcesses } from "../ffi/toolhelp.ts";
 import { affinityMask } from "../ffi/priority.ts";
 import { postCloseToWindows, postQuitToThreads } from "../ffi/user32.ts";
@@ -27,6 +28,7 @@ import {
   LaunchError,
   type LaunchOptions,
   type Program,
+  type ResourceLimits,
   type StreamTarget,
 } from "./launcher.ts";
 import type { StopMethod } from "../service/vocabulary.ts";
@@ -38,12 +40,61 @@ const readerGraceMs = 1000;
 /** The exit code a program stopped by TerminateProcess (or by disposal) reports. */
 export const KILLED_EXIT_CODE = 1;
 
+/** The limits every program's job gets, once `limit` has found that this system takes them. */
+let jobLimits: ResourceLimits = {};
+
 export const windowsLauncher: Launcher = {
   methods: ["interrupt", "close", "quit", "kill"],
   launch(options: LaunchOptions): Program {
     return launch(options);
   },
+  limit(limits: ResourceLimits): string | undefined {
+    // Each tried once on a job of no process and read back: a limit the system refuses (CPU rate control
+    // before Windows 8 and under Wine 10) or takes without keeping (Wine 10's job memory limit) is said so,
+    // rather than fail every start; the other still holds.
+    const refused: string[] = [];
+    jobLimits = {};
+    for (const [name, limit] of limitsApart(limits)) {
+      try {
+        using job = limitedJob(limit);
+        const kept = job.limits();
+        const wanted = limit.cpuPercent !== undefined
+          ? kept.cpuRate === cpuRateFor(limit.cpuPercent, navigator.hardwareConcurrency)
+          : kept.memoryBytes === limit.memoryBytes;
+        if (!wanted) refused.push(`the ${name} is not enforced: the job object did not keep it`);
+        Object.assign(jobLimits, limit);
+      } catch (error) {
+        if (!(error instanceof Win32Error)) throw error;
+        refused.push(`the ${name} is not enforced: ${error.message}`);
+      }
+    }
+    return refused.length ? refused.join("; ") : undefined;
+  },
 };
+
+/** The limits one at a time, each with its name for a person. */
+function limitsApart(limits: ResourceLimits): [string, ResourceLimits][] {
+  return [
+    ...(limits.memoryBytes !== undefined
+      ? [["memory limit", { memoryBytes: limits.memoryBytes }] as [string, ResourceLimits]]
+      : []),
+    ...(limits.cpuPercent !== undefined
+      ? [["CPU cap", { cpuPercent: limits.cpuPercent }] as [string, ResourceLimits]]
+      : []),
+  ];
+}
+
+/** servitor's job for one run of the program: killed on close, no breakaway, and the limits. */
+function limitedJob(limits: ResourceLimits): Job {
+  const job = Job.create({ killOnClose: true, breakaway: "none", memoryBytes: limits.memoryBytes });
+  try {
+    if (limits.cpuPercent !== undefined) job.capCpu(limits.cpuPercent, navigator.hardwareConcurrency);
+  } catch (error) {
+    job.close();
+    throw error;
+  }
+  return job;
+}
 
 function launch(options: LaunchOptions): Program {
   // A program started while the host still ignores Ctrl-C from an earlier stop would inherit that.
@@ -104,7 +155,7 @@ function launch(options: LaunchOptions): Program {
     const [output, stdout] = stream(options.stdout, "output");
     const [error, stderr] = stream(options.stderr, "error");
 
-    job = Job.create({ killOnClose: true, breakaway: "none" });
+    job = limitedJob(jobLimits);
     try {
       child = createProcess({
         commandLine: windowsCommandLine(options.program, options.arguments),
@@ -168,7 +219,7 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-class WindowsProgram implements Program {
+export class WindowsProgram implements Program {
   readonly pid: number;
   readonly stdout: ReadableStream<Uint8Array> | null;
   readonly stderr: ReadableStream<Uint8Array> | null;
@@ -254,6 +305,19 @@ class WindowsProgram implements Program {
       default:
         return unreachable(method);
     }
+  }
+
+  /**
+   * Windows refuses the allocations of a job past its memory limit rather than kill it; telling that from
+   * another failure needs the job's completion port (JOB_OBJECT_MSG_JOB_MEMORY_LIMIT), not read yet.
+   */
+  exceededMemoryLimit(): boolean {
+    return false;
+  }
+
+  /** The job's limits as the system holds them (JobObjectExtendedLimitInformation, CpuRateControl). */
+  jobLimits(): { memoryBytes?: number; cpuRate?: number } {
+    return this.#job.limits();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

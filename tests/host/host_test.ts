@@ -350,6 +350,7 @@ Deno.test("a failure while the host watches the program stops the service with 2
   // The program runs for real; releasing it after its exit fails, as a handle the system refuses to close.
   const launcher: Launcher = {
     methods: posixLauncher.methods,
+    limit: () => undefined,
     launch(options) {
       const program = posixLauncher.launch(options);
       return {
@@ -358,6 +359,7 @@ Deno.test("a failure while the host watches the program stops the service with 2
         stderr: program.stderr,
         exited: program.exited,
         stop: (method, tree) => program.stop(method, tree),
+        exceededMemoryLimit: () => false,
         async [Symbol.asyncDispose]() {
           await program[Symbol.asyncDispose]();
           throw new Error("CloseHandle failed (simulated)");
