@@ -3,7 +3,7 @@
  * machine, written to bench/results/latest.md and latest.json (quick.* or partial.* for a `--quick` or
  * `--only` run) and, for a full run, into the README's Benchmarks section.
  *
- *   deno task bench [--quick] [--only rest,cli,restart,stop,throughput,systemd,wine|wine:scm,…] [--render]
+ *   deno task bench [--quick] [--only rest,cli,restart,health,stop,throughput,systemd,wine|wine:scm,…] [--render]
  *
  * The Linux measures run in a PID namespace of their own (bench/linux.ts), the systemd ones in the
  * test-bed's booted systemd (bench/systemd_side.ts), the Windows ones under Wine in the test-bed
@@ -37,7 +37,7 @@ function parseArgs(args: string[]) {
     else if (args[i].startsWith("--only=")) only = args[i].slice(7).split(",").filter(Boolean);
     else {
       console.error(
-        `bench: unknown option ${args[i]} (--quick, --only rest,cli,restart,stop,throughput,wine)`,
+        `bench: unknown option ${args[i]} (--quick, --only rest,cli,restart,health,stop,throughput,wine)`,
       );
       Deno.exit(2);
     }
