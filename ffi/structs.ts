@@ -361,6 +361,50 @@ export function decodeJobMemoryLimit(bytes: Uint8Array): number | undefined {
   return Number(view(bytes).getBigUint64(JOB_MEMORY_LIMIT_OFFSET, true));
 }
 
+// JOBOBJECT_ASSOCIATE_COMPLETION_PORT on x64: CompletionKey 0, CompletionPort 8; 16 bytes.
+export const JOBOBJECT_ASSOCIATE_COMPLETION_PORT_SIZE = 16;
+
+/** Encodes a JOBOBJECT_ASSOCIATE_COMPLETION_PORT: the key the job's messages carry, and the port's handle. */
+export function encodeJobCompletionPort(key: bigint, port: bigint): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(JOBOBJECT_ASSOCIATE_COMPLETION_PORT_SIZE);
+  view(bytes).setBigUint64(0, key, true);
+  view(bytes).setBigUint64(8, port, true);
+  return bytes;
+}
+
+/** A job's message (JOB_OBJECT_MSG_*), as a completion port hands it on. */
+export type JobMessageKind =
+  | "new_process"
+  | "exit_process"
+  | "abnormal_exit_process"
+  | "active_process_zero"
+  | "process_memory_limit"
+  | "job_memory_limit"
+  | "other";
+
+/** JOB_OBJECT_MSG_* by number (the completion's "bytes transferred"). */
+const jobMessages: Record<number, JobMessageKind> = {
+  4: "active_process_zero",
+  6: "new_process",
+  7: "exit_process",
+  8: "abnormal_exit_process",
+  9: "process_memory_limit",
+  10: "job_memory_limit",
+};
+
+/**
+ * The kind of a job's message by its JOB_OBJECT_MSG_* number.
+ *
+ * @example
+ * ```ts
+ * import { jobMessageKind } from "./structs.ts";
+ * jobMessageKind(10); // "job_memory_limit"
+ * ```
+ */
+export function jobMessageKind(message: number): JobMessageKind {
+  return jobMessages[message] ?? "other";
+}
+
 // JOBOBJECT_CPU_RATE_CONTROL_INFORMATION: ControlFlags 0, CpuRate 4 (a union with Weight and Min/MaxRate).
 export const JOBOBJECT_CPU_RATE_CONTROL_INFORMATION_SIZE = 8;
 export const JOB_OBJECT_CPU_RATE_CONTROL_ENABLE = 0x1;

@@ -112,6 +112,11 @@ export interface ProgramGroup {
   procsFiles: string[];
   /** How many processes the kernel has killed in the program's group for exceeding its memory, so far. */
   oomKills(): number;
+  /**
+   * Makes the program's group again, with its limits, before a start: systemd's v1 hierarchies lose an
+   * empty group below a unit's (seen with cpu under systemd 257). Throws LimitsUnavailable.
+   */
+  renew(): void;
 }
 
 /** The limits could not be put in place: `reason` says why, for the one log line. */
@@ -202,30 +207,43 @@ export function prepareProgramGroup(
     }
     const memory = groups.find((group) => group.controller === "memory");
     const cpu = groups.find((group) => group.controller === "cpu");
-    if (memory && limits.memoryBytes !== undefined) {
-      // Swap counts too: a limit the program could swap past would only slow the machine down.
-      if (v1("memory")) {
-        write(memory.folder, "memory.limit_in_bytes", String(limits.memoryBytes));
-        writeIfThere(memory.folder, "memory.memsw.limit_in_bytes", String(limits.memoryBytes));
-      } else {
-        write(memory.folder, "memory.max", String(limits.memoryBytes));
-        writeIfThere(memory.folder, "memory.swap.max", "0");
-        // The whole tree goes when one of it is killed: a program is not left half-killed.
-        writeIfThere(memory.folder, "memory.oom.group", "1");
+    const apply = () => {
+      for (const group of groups) files.mkdir(group.folder);
+      if (memory && limits.memoryBytes !== undefined) {
+        // Swap counts too: a limit the program could swap past would only slow the machine down.
+        if (v1("memory")) {
+          write(memory.folder, "memory.limit_in_bytes", String(limits.memoryBytes));
+          writeIfThere(memory.folder, "memory.memsw.limit_in_bytes", String(limits.memoryBytes));
+        } else {
+          write(memory.folder, "memory.max", String(limits.memoryBytes));
+          writeIfThere(memory.folder, "memory.swap.max", "0");
+          // The whole tree goes when one of it is killed: a program is not left half-killed.
+          writeIfThere(memory.folder, "memory.oom.group", "1");
+        }
       }
-    }
-    if (cpu && limits.cpuPercent !== undefined) {
-      if (v1("cpu")) {
-        write(cpu.folder, "cpu.cfs_period_us", String(CPU_PERIOD_US));
-        write(cpu.folder, "cpu.cfs_quota_us", String(cpuQuotaUs(limits.cpuPercent)));
-      } else write(cpu.folder, "cpu.max", cpuMax(limits.cpuPercent));
-    }
+      if (cpu && limits.cpuPercent !== undefined) {
+        if (v1("cpu")) {
+          write(cpu.folder, "cpu.cfs_period_us", String(CPU_PERIOD_US));
+          write(cpu.folder, "cpu.cfs_quota_us", String(cpuQuotaUs(limits.cpuPercent)));
+        } else write(cpu.folder, "cpu.max", cpuMax(limits.cpuPercent));
+      }
+    };
+    apply();
     const events = memory
       ? path.posix.join(memory.folder, v1("memory") ? "memory.oom_control" : "memory.events")
       : undefined;
     return {
       procsFiles: [...new Set(groups.map((group) => path.posix.join(group.folder, "cgroup.procs")))],
       oomKills: () => events ? oomKillCount(readOr(files, events)) : 0,
+      renew: () => {
+        try {
+          apply();
+        } catch (error) {
+          throw new LimitsUnavailable(
+            `the program's control group could not be made: ${(error as Error).message}`,
+          );
+        }
+      },
     };
   } catch (error) {
     if (error instanceof LimitsUnavailable) throw error;

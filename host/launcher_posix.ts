@@ -34,15 +34,14 @@ const niceness: Record<Priority, number> = {
   idle: 19,
 };
 
-/** The limits every program gets, once `limit` has found that the host can put them in place. */
-let groupLimits: ResourceLimits | undefined;
+/** The program's control group with its limits, once `limit` has made it (one host, one program). */
+let programGroup: ProgramGroup | undefined;
 
 export const posixLauncher: Launcher = {
   methods: POSIX_STOP_METHODS,
   limit(limits: ResourceLimits): string | undefined {
     try {
-      prepareProgramGroup(limits);
-      groupLimits = limits;
+      programGroup = prepareProgramGroup(limits);
       return undefined;
     } catch (error) {
       if (!(error instanceof LimitsUnavailable)) throw error;
@@ -58,7 +57,8 @@ export const posixLauncher: Launcher = {
     if (redirect) {
       command = ["/bin/sh", "-c", redirect.script, "servitor-output", ...redirect.files, ...command];
     }
-    const group = groupLimits ? programGroup(options.program, groupLimits) : undefined;
+    const group = programGroup;
+    if (group) renew(group, options.program);
     if (group) command = [...joinGroups(group.procsFiles), ...command];
     const deathSignal = setpriv();
     if (deathSignal) command = [deathSignal, "--pdeathsig", "KILL", "--", ...command];
@@ -91,14 +91,10 @@ export const posixLauncher: Launcher = {
   },
 };
 
-/**
- * The program's group, made again (with its limits) before each start: systemd's v1 hierarchies lose an
- * empty group below a unit's (seen with cpu under systemd 257), and the kernel's v2 ones keep it. A group
- * that can't be made now fails this start, rather than run the program without its limits.
- */
-function programGroup(program: string, limits: ResourceLimits): ProgramGroup {
+/** The program's group made again before a start; one that can't be fails the start, never runs unlimited. */
+function renew(group: ProgramGroup, program: string): void {
   try {
-    return prepareProgramGroup(limits);
+    group.renew();
   } catch (error) {
     if (!(error instanceof LimitsUnavailable)) throw error;
     throw new LaunchError(`cannot start ${program}: ${error.reason}`, { cause: error });

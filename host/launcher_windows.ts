@@ -89,6 +89,8 @@ function limitedJob(limits: ResourceLimits): Job {
   const job = Job.create({ killOnClose: true, breakaway: "none", memoryBytes: limits.memoryBytes });
   try {
     if (limits.cpuPercent !== undefined) job.capCpu(limits.cpuPercent, navigator.hardwareConcurrency);
+    // The job's messages tell a program refused memory by its limit from one that failed otherwise.
+    if (limits.memoryBytes !== undefined) job.listen();
   } catch (error) {
     job.close();
     throw error;
@@ -228,6 +230,7 @@ export class WindowsProgram implements Program {
   #job: Job;
   #readers: PipeReader[];
   #disposed = false;
+  #messages: { kind: string; processId: number }[] = [];
 
   constructor(child: ChildProcess, job: Job, stdout?: PipeReader, stderr?: PipeReader) {
     this.#child = child;
@@ -308,11 +311,19 @@ export class WindowsProgram implements Program {
   }
 
   /**
-   * Windows refuses the allocations of a job past its memory limit rather than kill it; telling that from
-   * another failure needs the job's completion port (JOB_OBJECT_MSG_JOB_MEMORY_LIMIT), not read yet.
+   * Windows refuses the allocations of a job past its memory limit rather than kill it; the job then posts
+   * JOB_OBJECT_MSG_JOB_MEMORY_LIMIT to its completion port, read here once the program has exited.
    */
   exceededMemoryLimit(): boolean {
-    return false;
+    return this.jobMessages().some((message) =>
+      message.kind === "job_memory_limit" || message.kind === "process_memory_limit"
+    );
+  }
+
+  /** Every message the job has posted so far (with a memory limit; none without). */
+  jobMessages(): { kind: string; processId: number }[] {
+    if (!this.#disposed) this.#messages.push(...this.#job.messages());
+    return [...this.#messages];
   }
 
   /** The job's limits as the system holds them (JobObjectExtendedLimitInformation, CpuRateControl). */

@@ -33,7 +33,9 @@ import {
   decodeJobLimitFlags,
   decodeJobMemoryLimit,
   encodeCpuRateHardCap,
+  encodeJobCompletionPort,
   encodeJobLimits,
+  jobMessageKind,
 } from "../../ffi/structs.ts";
 
 /** The LimitsUnavailable `fn` throws. */
@@ -127,6 +129,12 @@ Deno.test("cgroup v2: the host moves to <cg>/host, the controllers go to the chi
     assertEquals(group.oomKills(), 0);
     Deno.writeTextFileSync(files.at(`${unit}/program/memory.events`), "oom 1\noom_kill 1\n");
     assertEquals(group.oomKills(), 1);
+    // Before the next start: the same group (the host, now in <cg>/host, is not delegated again below it).
+    group.renew();
+    assertEquals(Deno.readTextFileSync(files.at(`${unit}/program/cpu.max`)), "150000 100000");
+    assertEquals([...Deno.readDirSync(files.at(`${unit}/host`))].map((entry) => entry.name), [
+      "cgroup.procs",
+    ]);
 
     // Without Delegate=yes the unit's group has no controllers to hand on.
     Deno.writeTextFileSync(files.at(`${unit}/cgroup.controllers`), "pids\n");
@@ -166,6 +174,10 @@ Deno.test("cgroup v1 (hybrid): a program group below the host's in the memory an
       "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n",
     );
     assertEquals(group.oomKills(), 3);
+    // systemd removes an empty group below the unit's: made again, with its limits, before the next start.
+    Deno.removeSync(files.at(`${cpu}/program`), { recursive: true });
+    group.renew();
+    assertEquals(Deno.readTextFileSync(files.at(`${cpu}/program/cpu.cfs_quota_us`)), "50000");
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
@@ -298,4 +310,19 @@ Deno.test("the job's limits: JobMemoryLimit at 120 with its flag, a CPU hard cap
   assertEquals(cpuRateFor(200, 2), 10_000);
   assertEquals(cpuRateFor(800, 2), 10_000, "never more than the machine");
   assertEquals(cpuRateFor(0.001, 64), 1, "never nothing");
+});
+
+Deno.test("the job's completion port: key then port in 16 bytes; its messages by JOB_OBJECT_MSG_* number", () => {
+  const bytes = encodeJobCompletionPort(7n, 0x1234n);
+  assertEquals(bytes.length, 16);
+  assertEquals([...bytes], [7, 0, 0, 0, 0, 0, 0, 0, 0x34, 0x12, 0, 0, 0, 0, 0, 0]);
+  assertEquals([6, 7, 8, 9, 10, 4, 1].map(jobMessageKind), [
+    "new_process",
+    "exit_process",
+    "abnormal_exit_process",
+    "process_memory_limit",
+    "job_memory_limit",
+    "active_process_zero",
+    "other",
+  ]);
 });

@@ -8,6 +8,7 @@ import { assertEquals, assertOk } from "../assert.ts";
 import { windowsLauncher, WindowsProgram } from "../../host/launcher_windows.ts";
 import { cpuRateFor } from "../../ffi/structs.ts";
 import { notWindows } from "./helpers.ts";
+import { eventually } from "../helpers.ts";
 
 const test = (name: string, fn: () => void | Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
 
@@ -51,14 +52,27 @@ test("the program's job holds its memory limit and its CPU cap, or one line says
   });
 });
 
-test("a program allocating past its job's memory limit: refused on Windows, not under Wine", async () => {
+test("a program allocating past its job's memory limit: refused and told on Windows, neither under Wine", async () => {
   windowsLauncher.limit({ memoryBytes: 64 * 1024 ** 2 });
   await using program = launchEval(
     "const held = []; for (let i = 0; i < 10; i++) held.push(new Uint8Array(20e6).fill(1)); console.log('held 200 MB')",
   );
   const [out, code] = await Promise.all([new Response(program.stdout).text(), program.exited]);
+  // The job's messages reach its completion port: the program's start and exit, and on Windows the
+  // refused allocation, which is how the host tells a program past its memory limit.
+  const messages = await eventually(
+    () => (program as WindowsProgram).jobMessages(),
+    (all) => all.some((message) => message.kind === "exit_process" && message.processId === program.pid),
+    20_000,
+    "the job's messages",
+  );
+  assertOk(messages.some((message) => message.kind === "new_process" && message.processId === program.pid));
   // Wine 10 neither keeps the limit (above) nor refuses an allocation for it.
-  if (underWine) assertEquals([out.trim(), code], ["held 200 MB", 0]);
-  else assertOk(code !== 0 && !out.includes("held"), `refused: exit ${code}, ${out}`);
-  assertOk(!program.exceededMemoryLimit(), "not told apart from another failure yet (no completion port)");
+  if (underWine) {
+    assertEquals([out.trim(), code], ["held 200 MB", 0]);
+    assertEquals(program.exceededMemoryLimit(), false);
+  } else {
+    assertOk(code !== 0 && !out.includes("held"), `refused: exit ${code}, ${out}`);
+    assertEquals(program.exceededMemoryLimit(), true);
+  }
 });
