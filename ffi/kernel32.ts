@@ -17,6 +17,10 @@ const symbols = {
   AssignProcessToJobObject: { parameters: ["pointer", "pointer"], result: "i32" },
   TerminateJobObject: { parameters: ["pointer", "u32"], result: "i32" },
   IsProcessInJob: { parameters: ["pointer", "pointer", "buffer"], result: "i32" },
+  // FileHandle, ExistingCompletionPort, CompletionKey, NumberOfConcurrentThreads
+  CreateIoCompletionPort: { parameters: ["pointer", "pointer", "usize", "u32"], result: "pointer" },
+  // CompletionPort, lpNumberOfBytesTransferred, lpCompletionKey, lpOverlapped, dwMilliseconds
+  GetQueuedCompletionStatus: { parameters: ["pointer", "buffer", "buffer", "buffer", "u32"], result: "i32" },
 
   // Processes (ffi/process.ts)
   CreateProcessW: {

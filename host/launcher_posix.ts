@@ -11,8 +11,10 @@ import {
   LaunchError,
   type LaunchOptions,
   type Program,
+  type ResourceLimits,
   type StreamTarget,
 } from "./launcher.ts";
+import { LimitsUnavailable, prepareProgramGroup, type ProgramGroup } from "./cgroups.ts";
 import type { StopMethod } from "../service/vocabulary.ts";
 import type { Priority } from "../service/spec.ts";
 
@@ -32,8 +34,20 @@ const niceness: Record<Priority, number> = {
   idle: 19,
 };
 
+/** The program's control group with its limits, once `limit` has made it (one host, one program). */
+let programGroup: ProgramGroup | undefined;
+
 export const posixLauncher: Launcher = {
   methods: POSIX_STOP_METHODS,
+  limit(limits: ResourceLimits): string | undefined {
+    try {
+      programGroup = prepareProgramGroup(limits);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof LimitsUnavailable)) throw error;
+      return `the memory and CPU limits are not enforced: ${error.reason}`;
+    }
+  },
   launch(options: LaunchOptions): Program {
     // Each wrapper execs what follows it, so the pid is the program's, and the affinity and the output files
     // hold from its first instruction.
@@ -43,6 +57,9 @@ export const posixLauncher: Launcher = {
     if (redirect) {
       command = ["/bin/sh", "-c", redirect.script, "servitor-output", ...redirect.files, ...command];
     }
+    const group = programGroup;
+    if (group) renew(group, options.program);
+    if (group) command = [...joinGroups(group.procsFiles), ...command];
     const deathSignal = setpriv();
     if (deathSignal) command = [deathSignal, "--pdeathsig", "KILL", "--", ...command];
     let child: Deno.ChildProcess;
@@ -70,9 +87,31 @@ export const posixLauncher: Launcher = {
         // Raising priority needs privileges; the program runs at the priority it got rather than not at all.
       }
     }
-    return new PosixProgram(child);
+    return new PosixProgram(child, group);
   },
 };
+
+/** The program's group made again before a start; one that can't be fails the start, never runs unlimited. */
+function renew(group: ProgramGroup, program: string): void {
+  try {
+    group.renew();
+  } catch (error) {
+    if (!(error instanceof LimitsUnavailable)) throw error;
+    throw new LaunchError(`cannot start ${program}: ${error.reason}`, { cause: error });
+  }
+}
+
+/**
+ * A shell that writes itself into each group's cgroup.procs ("0": the writer), then execs what follows: the
+ * program is in its group from its first instruction, and so is all it starts. A group it can't join fails
+ * the start (exit 125, the line on stderr) rather than run the program without its limits.
+ */
+export function joinGroups(procsFiles: readonly string[]): string[] {
+  const script = `n=$1; shift; while [ "$n" -gt 0 ]; do ` +
+    `echo 0 >"$1" || { echo "servitor: cannot join the control group $1" >&2; exit 125; }; ` +
+    `shift; n=$((n-1)); done; exec "$@"`;
+  return ["/bin/sh", "-c", script, "servitor-limits", String(procsFiles.length), ...procsFiles];
+}
 
 /**
  * setpriv (util-linux), to launch the program with PR_SET_PDEATHSIG SIGKILL: should the host itself be
@@ -154,9 +193,13 @@ class PosixProgram implements Program {
   readonly stderr: ReadableStream<Uint8Array> | null;
   readonly exited: Promise<number>;
   #child: Deno.ChildProcess;
+  #group: ProgramGroup | undefined;
+  #oomKillsAtStart: number;
 
-  constructor(child: Deno.ChildProcess) {
+  constructor(child: Deno.ChildProcess, group: ProgramGroup | undefined) {
     this.#child = child;
+    this.#group = group;
+    this.#oomKillsAtStart = group?.oomKills() ?? 0;
     this.pid = child.pid;
     this.stdout = streamOrNull(() => child.stdout);
     this.stderr = streamOrNull(() => child.stderr);
@@ -168,6 +211,10 @@ class PosixProgram implements Program {
     const signal = signals[method];
     if (!signal) return Promise.resolve(false);
     return Promise.resolve(send(tree ? -this.pid : this.pid, signal));
+  }
+
+  exceededMemoryLimit(): boolean {
+    return this.#group !== undefined && this.#group.oomKills() > this.#oomKillsAtStart;
   }
 
   async [Symbol.asyncDispose]() {
