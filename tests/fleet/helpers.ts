@@ -110,6 +110,8 @@ export async function playbook(
       ANSIBLE_COLLECTIONS_PATH: await collections(),
       ANSIBLE_PIPELINING: "true",
       ANSIBLE_NOCOLOR: "true",
+      // The controller sees the checkout itself: no bytecode written into it.
+      PYTHONDONTWRITEBYTECODE: "1",
     },
     stdin: "null",
   }).output();
