@@ -1,9 +1,9 @@
 /**
  * libc.so.6: the one datagram servitor sends on Linux, sd_notify(3)'s message to systemd. Deno's stable API
  * has no unix datagram socket (Deno.listenDatagram needs --unstable-net in 2.9.5), and a message sent from
- * this very process is the only kind systemd takes under the default NotifyAccess=main. And the kernel's own
+ * this very process is the only kind systemd takes under the default NotifyAccess=main. The kernel's own
  * files of this process and its control groups (/proc/self, /sys/fs/cgroup), which Deno lets only
- * --allow-all read or write.
+ * --allow-all read or write. And a pipe's capacity (fcntl F_SETPIPE_SZ), which Deno.Command does not set.
  * @module
  */
 
@@ -16,6 +16,8 @@ const MSG_NOSIGNAL = 0x4000;
 /** sizeof(struct sockaddr_un): sa_family_t (2 bytes) then sun_path[108]. */
 const SOCKADDR_UN_SIZE = 110;
 const SUN_PATH_OFFSET = 2;
+/** fcntl(2)'s command to set a pipe's capacity (Linux 2.6.35; <linux/fcntl.h>: F_LINUX_SPECIFIC_BASE + 7). */
+const F_SETPIPE_SZ = 1031;
 
 /** open(2)'s flags and mkdir(2)'s errno for an existing folder, as glibc's headers on x86_64 and aarch64. */
 const O_RDONLY = 0;
@@ -33,6 +35,8 @@ const symbols = {
   // fd, buf, len, flags, dest_addr, addrlen
   sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
+  // fd, cmd, arg (an int for F_SETPIPE_SZ)
+  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
@@ -157,4 +161,14 @@ function concat(chunks: Uint8Array[]): Uint8Array<ArrayBuffer> {
     at += chunk.length;
   }
   return all;
+}
+
+/**
+ * Sets the capacity of the pipe open as `fd` in this process to at least `bytes` (the kernel rounds up to a
+ * power of two of pages; unprivileged, at most /proc/sys/fs/pipe-max-size). Returns the new capacity, or
+ * undefined when it was refused (the pipe keeps the capacity it had).
+ */
+export function setPipeCapacity(fd: number, bytes: number): number | undefined {
+  const capacity = libc().fcntl(fd, F_SETPIPE_SZ, bytes);
+  return capacity < 0 ? undefined : capacity;
 }

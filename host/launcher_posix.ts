@@ -17,6 +17,7 @@ import {
 import { LimitsUnavailable, prepareProgramGroup, type ProgramGroup } from "./cgroups.ts";
 import type { StopMethod } from "../service/vocabulary.ts";
 import type { Priority } from "../service/spec.ts";
+import { libcAvailable, setPipeCapacity } from "../ffi/libc.ts";
 
 const signals: Partial<Record<StopMethod, Deno.Signal>> = {
   interrupt: "SIGINT",
@@ -80,6 +81,8 @@ export const posixLauncher: Launcher = {
       throw new LaunchError(launchFailure(options, error), { cause: error });
     }
     if (options.stdinPath) feedStdin(child, options.stdinPath);
+    const piped = [options.stdout, options.stderr].flatMap((target, i) => target === "pipe" ? [i + 1] : []);
+    if (piped.length > 0) widenPipes(child.pid, piped);
     if (options.priority !== "normal") {
       try {
         os.setPriority(child.pid, niceness[options.priority]);
@@ -134,6 +137,42 @@ function setpriv(): string | undefined {
   return setprivPath;
 }
 let setprivPath: string | undefined | null = null;
+
+/**
+ * What the pipes from the program's stdout and stderr hold (Linux's default is 64 KiB, the pipe-max-size
+ * an unprivileged process may ask for 1 MiB): a fast writer then waits for the host less often, and each
+ * read of the host's takes up to this much at once rather than 64 KiB — fewer trips through the event loop
+ * per byte (online rotation's throughput, measured by bench/).
+ */
+const PIPE_CAPACITY = 1024 * 1024;
+
+/**
+ * Gives the program's output pipes {@link PIPE_CAPACITY}. Deno.Command hands out no file descriptor: the
+ * host's end of each is the descriptor of its own that is the same pipe (`pipe:[inode]` in /proc) as the
+ * program's fd 1 or 2. Speed only: a pipe that can't be widened (no --allow-ffi, a program gone already)
+ * works as it is.
+ */
+function widenPipes(pid: number, programFds: number[]): void {
+  try {
+    if (!libcAvailable()) return;
+    const pipes = new Set(
+      programFds.map((fd) => Deno.readLinkSync(`/proc/${pid}/fd/${fd}`)).filter((link) =>
+        link.startsWith("pipe:")
+      ),
+    );
+    for (const entry of Deno.readDirSync("/proc/self/fd")) {
+      let link: string;
+      try {
+        link = Deno.readLinkSync(`/proc/self/fd/${entry.name}`);
+      } catch {
+        continue; // the listing's own descriptor, closed already
+      }
+      if (pipes.has(link)) setPipeCapacity(Number(entry.name), PIPE_CAPACITY);
+    }
+  } catch {
+    // the program ended already, or /proc can't be read: the pipes keep Linux's default
+  }
+}
 
 function denoStdio(target: StreamTarget): "piped" | "null" | "inherit" {
   // A file is opened by the redirecting shell; Deno.Command can't hand a file to a child.
