@@ -28,6 +28,7 @@ const EEXIST = 17;
 const symbols = {
   open: { parameters: ["buffer", "i32"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  readlink: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   mkdir: { parameters: ["buffer", "u32"], result: "i32" },
   strerror: { parameters: ["i32"], result: "pointer" },
@@ -133,6 +134,13 @@ export function readKernelFile(path: string): string {
   } finally {
     c.close(fd);
   }
+}
+
+/** Where a kernel link (/proc/PID/fd/N) points, read through libc; undefined when there is no such link. */
+export function readKernelLink(path: string): string | undefined {
+  const buffer = new Uint8Array(4096);
+  const count = Number(libc().readlink(cString(path), buffer, BigInt(buffer.length)));
+  return count < 0 ? undefined : new TextDecoder().decode(buffer.subarray(0, count));
 }
 
 /** Writes `text` to a kernel file (/sys/fs/cgroup) in one write(2), as those files take one value a write. */

@@ -255,6 +255,26 @@ Deno.test("under systemd, SIGHUP (user control 128) rotates the output now, at a
   assertEquals(all, all.map((_, i) => `line ${i + 1}`), "every line once, in order, none split");
 });
 
+Deno.test("with online rotation the program's stdout pipe holds 1 MiB (the host widened it), so a fast writer waits less", async () => {
+  await using service = await storedService(Deno.execPath(), [
+    "run",
+    "--allow-ffi",
+    `${fixtures}pipe_capacity.ts`,
+  ], (spec) => {
+    spec.output.stdout = "out.log";
+    spec.output.rotation.online = true;
+  });
+  await using host = startHost(service.root, service.spec.name);
+  const file = path.join(service.logs, "out.log");
+  const lines = await eventually(
+    () => readLines(file),
+    (lines) => lines.some((line) => line.startsWith("stdout")),
+  );
+  assertEquals(lines.find((line) => line.startsWith("stdout")), `stdout pipe capacity ${1024 * 1024}`);
+  host.signal("SIGINT");
+  assertEquals(await host.exit(), 0);
+});
+
 Deno.test("under a service manager the program writes its log itself: both streams in one file, an awkward path, and the host's own lines", async () => {
   const awkward = `logs "quoted" $HOME \`x\` ü`;
   await using service = await storedService(sh("chatty.sh"), [], (spec) => {
