@@ -40,15 +40,33 @@ const services = {
 
 const names = () => hosts.map((host) => host.name);
 
-function assertRan(run: PlaybookRun, expected: Record<string, { changed?: number; failures?: number }>) {
+/** Each failed or unreachable result of a run (not ignored ones): host, task and servitor's line. */
+function failures(run: PlaybookRun): string[] {
+  const lines: string[] = [];
+  for (const play of run.plays) {
+    for (const { task, hosts } of play.tasks) {
+      for (const [host, result] of Object.entries(hosts)) {
+        if ((result.failed && !result.ignored) || result.unreachable) {
+          lines.push(`${host}: ${task.name}: ${result.msg ?? JSON.stringify(result).slice(0, 500)}`);
+        }
+      }
+    }
+  }
+  return lines;
+}
+
+function assertRan(
+  run: PlaybookRun,
+  expected: Record<string, { changed?: number; failures?: number; unreachable?: number }>,
+) {
   for (const [host, counts] of Object.entries(expected)) {
     const stats = run.stats[host];
     assertOk(stats, `${host} is not in the play's stats: ${JSON.stringify(run.stats)}\n${run.stderr}`);
-    for (const [key, value] of Object.entries(counts)) {
+    for (const [key, value] of Object.entries({ unreachable: 0, ...counts })) {
       assertEquals(
         stats[key as "changed"],
         value,
-        `${host}: ${key} ${JSON.stringify(run.stats)}\n${JSON.stringify(run.plays, null, 1).slice(0, 4000)}`,
+        `${host}: ${key}; stats ${JSON.stringify(run.stats)}; failed:\n${failures(run).join("\n")}`,
       );
     }
   }
@@ -190,6 +208,8 @@ Deno.test({
       "the module's edges: no config, not servitor's, a failed start, stop and start, info",
       async () => {
         const run = await playbook(edges);
+        // The failures the tasks expect are ignored (ignore_errors): none of the others failed.
+        assertRan(run, { fleet1: { failures: 0 }, fleet2: { failures: 0 } });
         for (const host of names()) {
           const only = (task: string) => taskResults(run, task, host)[0];
           assertEquals(
@@ -222,13 +242,13 @@ Deno.test({
     );
 
     await t.step("state absent removes every service from both hosts", async () => {
-      const all = await servicesFile({ ...services, OnlyHere: {} });
+      const all = await servicesFile({ ...services, OnlyHere: {}, NoDirectory: {} });
       const run = await playbook(install, {
         extraVars: { target_group: "fleet", services_file: all, service_state: "absent" },
       });
       assertRan(run, { fleet1: { changed: 1, failures: 0 }, fleet2: { changed: 1, failures: 0 } });
       for (const host of names()) {
-        for (const name of [...Object.keys(services), "OnlyHere"]) {
+        for (const name of [...Object.keys(services), "OnlyHere", "NoDirectory"]) {
           assertEquals(await statusOn(host, name), undefined, `${name} is still on ${host}`);
         }
         const listed = await onHost(host, "/usr/local/bin/servitor", "list", "--json");

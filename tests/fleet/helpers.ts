@@ -109,6 +109,9 @@ export async function playbook(
       ANSIBLE_CALLBACK_PLUGINS: callbackPlugins,
       ANSIBLE_COLLECTIONS_PATH: await collections(),
       ANSIBLE_PIPELINING: "true",
+      // ssh's connection (ProxyCommand, nsenter, socat, sshd) may take more than the default 10 s on a
+      // machine loaded by other test runs.
+      ANSIBLE_TIMEOUT: "60",
       ANSIBLE_NOCOLOR: "true",
       // The controller sees the checkout itself: no bytecode written into it.
       PYTHONDONTWRITEBYTECODE: "1",

@@ -52,7 +52,8 @@ class CallbackModule(CallbackBase):
         self._record(result)
 
     def v2_runner_on_failed(self, result, ignore_errors=False, **kwargs):
-        self._record(result, failed=True)
+        # A failure the task expects (ignore_errors) is marked so: the stats count it as ignored.
+        self._record(result, failed=True, ignored=bool(ignore_errors))
 
     def v2_runner_on_unreachable(self, result, **kwargs):
         self._record(result, unreachable=True)
