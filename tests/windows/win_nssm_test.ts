@@ -231,6 +231,7 @@ Deno.test({
       await nssm(["remove", names.nssm, "confirm"]).catch(() => {});
       await servitor(["stop", names.servitor]).catch(() => {});
       await servitor(["remove", names.servitor, "confirm"]).catch(() => {});
+      await Deno.remove(root, { recursive: true }).catch(() => {});
     }
   },
 });
