@@ -26,6 +26,9 @@
  *   `*SERVICE_STOPPED*`, and the pending and paused states (a PAUSED service is stopped, then started).
  * - Whether the service exists is asked of the SCM (Get-Service, lines 198–206, 403), not of nssm.
  *
+ * The SCM's own settings (display name, description, start type) are read from the SCM, as NSSM reads them:
+ * a change another tool made there is seen and set back.
+ *
  * The order of a run (lines 400–541): absent → `stop` (when Get-Service says it is not Stopped), `remove
  * <service> confirm`. Otherwise `install <service> <application>` when it does not exist, then Application,
  * DisplayName, Description, AppDirectory (the application's folder unless given), AppParameters (a list is
@@ -143,8 +146,20 @@ export interface Run {
   state: "present" | "started" | "restarted" | "stopped" | "absent";
   what: string;
   changed: boolean;
+  /**
+   * What another tool changed through the SCM before this run (as ansible.windows.win_service does, which
+   * the module's own EXAMPLES pair with it): the display name, the description, the start type.
+   */
+  outside?: { displayName: string; description: string; start: "auto" | "demand" };
   steps: Step[];
 }
+
+/** The values win_service left (its `display_name`, `description`, `start_mode: auto`), as nssm reads them. */
+const changedOutside: Update[] = [
+  { ...updates.find((update) => update.parameter === "DisplayName")!, initially: ["Renamed {} elsewhere"] },
+  { ...updates.find((update) => update.parameter === "Description")!, initially: ["Described elsewhere"] },
+  { ...updates.find((update) => update.parameter === "Start")!, initially: ["SERVICE_AUTO_START"] },
+];
 
 /**
  * The get (and the set or reset when the value read is not the one wanted) that Update-NssmServiceParameter
@@ -205,6 +220,13 @@ export const runs: Run[] = [
     what: "the same task again: every parameter read back as it was set, nothing set",
     changed: false,
     steps: [...inPlace(false, settled), ...inPlace(true, settled)],
+  },
+  {
+    state: "present",
+    what: "after win_service changed the display name, description and start type: each read and set back",
+    changed: true,
+    outside: { displayName: "Renamed {} elsewhere", description: "Described elsewhere", start: "auto" },
+    steps: [...inPlace(false, withEdits(changedOutside)), ...inPlace(true, withEdits(changedOutside))],
   },
   {
     state: "started",

@@ -12,6 +12,7 @@
 import path from "path";
 import { assertEquals, assertOk } from "../assert.ts";
 import { cliContext } from "../../cli/lifecycle_context.ts";
+import { ServiceControlManager } from "../../ffi/scm.ts";
 import { nssmCommand } from "../../cli/nssm.ts";
 import { connectServiceManager } from "../../service/connect.ts";
 import { describeFailure } from "../../cli/errors.ts";
@@ -148,6 +149,15 @@ Deno.test({
       // settled values run 2 read; its service stays stopped, see askNssm), servitor every time.
       const asked = new Map<string, Result>();
       for (const [index, run] of runs.entries()) {
+        if (run.outside) {
+          const { displayName, description, start } = run.outside;
+          for (const name of [names.nssm, names.servitor]) {
+            using scm = ServiceControlManager.connect();
+            using service = scm.open(name);
+            service.changeConfig({ startType: start, displayName: fill(displayName, name) });
+            service.changeConfig2({ description });
+          }
+        }
         for (const step of run.steps) {
           const label = `run ${index + 1} (${run.state}: ${run.what}): ${
             step.args.join(" ")
