@@ -130,9 +130,58 @@ run_wine() {
 # as --net) on a fresh overlay, after $instance_setup (bash, $merged the overlay) has run in its mount
 # namespace; sets booted_pid (its PID as seen here) and booted_unshare. Must be called from PID 1 of an outer
 # PID namespace (see the end of this file): however that ends, the kernel ends every process below it.
+# The folder, in every cgroup hierarchy mounted, of the group systemd's own hierarchy (name=systemd, or v2's
+# alone) says this process is in: systemd uses that one path in every hierarchy.
+cgroup_folders() {
+  local base
+  base=$(awk -F: '$2 == "name=systemd" { print $3; found = 1; exit } $2 == "" { v2 = $3 }
+    END { if (!found) print v2 }' /proc/self/cgroup)
+  base=${base%/}
+  awk -v base="$base" '{
+      for (i = 1; i <= NF && $i != "-"; i++) {}
+      if ($(i + 1) == "cgroup" || $(i + 1) == "cgroup2") print $5 base
+    }' /proc/self/mountinfo
+}
+
+# Every booted instance, ended (its namespace's PID 1 killed, so all in it), then the control groups they
+# were given removed, deepest first.
+booted_unshares=()
+booted_cgroups=()
+end_booted() {
+  ((${#booted_unshares[@]})) || return 0
+  kill -KILL "${booted_unshares[@]}" 2>/dev/null || true
+  wait "${booted_unshares[@]}" 2>/dev/null || true
+  # A group empties a moment after its processes are reaped.
+  local folder group left
+  for _ in $(seq 50); do
+    left=0
+    for folder in $(cgroup_folders); do
+      for group in "${booted_cgroups[@]}"; do
+        [[ -d $folder/$group ]] || continue
+        find "$folder/$group" -depth -type d -exec rmdir {} + 2>/dev/null || true
+        [[ -d $folder/$group ]] && left=1
+      done
+    done
+    ((left)) || break
+    sleep 0.1
+  done
+}
+
 boot_systemd() {
   local ready
   ready=$(mktemp)
+  # A control group of its own in every hierarchy: systemd takes the group it starts in as its root and
+  # makes system.slice/<unit> below it. Two instances in one group (a fleet's hosts, or the systemd and ui
+  # tiers side by side) would share those folders — one's stop of a unit removed the folder the other's
+  # start of the same unit was using ("failed because of unavailable resources").
+  testbed_cgroup=servitor-testbed-$(od -An -N6 -tx1 /dev/urandom | tr -d " \n")
+  booted_cgroups+=("$testbed_cgroup")
+  export testbed_cgroup
+  local join_cgroup
+  join_cgroup="$(declare -f cgroup_folders)"'
+    for folder in $(cgroup_folders); do
+      mkdir -p "$folder/$testbed_cgroup" 2>/dev/null && echo 0 >"$folder/$testbed_cgroup/cgroup.procs" 2>/dev/null || true
+    done'
   unshare --mount --pid --fork --kill-child --uts --ipc "$@" --propagation private -- \
     bash -euc "$overlay_setup"'
     mount -t proc proc "$merged/proc"
@@ -147,10 +196,12 @@ boot_systemd() {
     # never reaches PID 1'"'"'s view, and $CREDENTIALS_DIRECTORY is empty. Shared here, inside a namespace
     # made private: a peer group of its own, nothing propagates to the host.
     mount --make-rshared "$merged"
+    '"$join_cgroup"'
     echo ok >"$1"
     exec chroot "$merged" /lib/systemd/systemd --system --log-target=null
   ' testbed "$ready" >/dev/null 2>&1 &
   booted_unshare=$!
+  booted_unshares+=("$booted_unshare")
   booted_pid=""
   for _ in $(seq 100); do
     booted_pid=$(pgrep -P "$booted_unshare" || true)
@@ -168,9 +219,9 @@ boot_systemd() {
 run_systemd() {
   build >/dev/null
   export rootfs project
-  boot_systemd
   # Killing PID 1 of the namespace kills everything in it; unshare returns once all of it is reaped.
-  trap 'kill -KILL "$booted_unshare" 2>/dev/null; wait "$booted_unshare" 2>/dev/null || true' EXIT
+  trap end_booted EXIT
+  boot_systemd
   local status=0
   nsenter -t "$booted_pid" -m -p -r -w /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
     LANG=C.UTF-8 bash -c 'cd "$0" && exec "$@"' "$PWD_OUTSIDE" "$@" || status=$?
@@ -205,7 +256,7 @@ run_fleet() {
   shift
   build >/dev/null
   fleet_keys=$(mktemp -d)
-  trap 'rm -rf "$fleet_keys"' EXIT
+  trap 'end_booted; rm -rf "$fleet_keys"' EXIT
   export rootfs project fleet_keys fleet_host
   local hosts="" inventory="$fleet_keys/inventory.yml"
   printf '%s\n' "# testbed.sh fleet: this run's hosts" "all:" "  children:" "    fleet:" "      hosts:" \
