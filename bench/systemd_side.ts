@@ -11,17 +11,25 @@ import { STOP_TIMEOUT_MS } from "./contenders/contender.ts";
 import { measureCommand } from "./measures/cli.ts";
 import { measureRestart, measureStop } from "./measures/latency.ts";
 import { measureDesiredState } from "./measures/desired_state.ts";
+import { measureUi } from "./measures/ui.ts";
 import type { Plan } from "./plan.ts";
 import type { Row, Table } from "./report.ts";
 
 export interface SystemdConfig {
   plan: Plan;
+  /** Only these steps (latency, status, desired-state, ui: `--only systemd:ui`); all when absent or empty. */
+  only?: string[];
   program: string;
   scratch: string;
   out: string;
 }
 
 const say = (line: string) => console.log(line);
+
+/** How many services the UI measure lists (the issue's goal is for 50). */
+export function uiServices(plan: Plan): number {
+  return plan.quick ? 10 : 50;
+}
 
 async function latency(config: SystemdConfig): Promise<Table> {
   const { plan, program } = config;
@@ -135,12 +143,22 @@ if (import.meta.main) {
       reps: config.plan.cliReps,
       say,
     });
-  for (
-    const [name, step] of [["latency", latency], ["status", commands], [
-      "desired state",
-      desiredState,
-    ]] as const
-  ) {
+  const ui = (config: SystemdConfig) =>
+    measureUi({
+      program: config.program,
+      scratch: path.join(config.scratch, "systemd"),
+      services: uiServices(config.plan),
+      windows: config.plan.restWindows,
+      windowMs: config.plan.restWindowMs,
+      settleMs: 3000,
+      say,
+    });
+  const steps = [["latency", latency], ["status", commands], ["desired state", desiredState], [
+    "ui",
+    ui,
+  ]] as const;
+  for (const [name, step] of steps) {
+    if (config.only?.length && !config.only.includes(name.replace(" ", "-"))) continue;
     try {
       tables.push(await step(config));
     } catch (error) {

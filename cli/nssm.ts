@@ -610,7 +610,7 @@ async function status(args: readonly string[], context: CliContext, code: boolea
   const name = await serviceNamed(args[0], context, code ? 0 : NSSM.noService);
   const managed = await context.manager.status(name);
   const spec = await readSpec(context.configRoot, name).catch(() => undefined);
-  const [text, number] = nssmState(shownState(managed, await readHostStatus(spec, managed, context)));
+  const [text, number] = nssmState(shownState(managed, readHostStatus(spec, managed, context)));
   context.say(text);
   return code ? number : ExitCode.ok;
 }

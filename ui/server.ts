@@ -12,7 +12,7 @@ import type { Asset } from "./assets.ts";
 import { LiveList } from "./events.ts";
 import { followOutput, type Stream } from "./output.ts";
 import { Gate, plain, SECURITY_HEADERS } from "./security.ts";
-import { act, isAction, isServitorService, type ServiceRow, serviceRows } from "./services.ts";
+import { act, isAction, isServitorService, type ServiceRow, serviceRows, ServiceSurvey } from "./services.ts";
 import { LOOPBACK } from "./options.ts";
 import { UsageSampler } from "./process_usage.ts";
 
@@ -78,7 +78,8 @@ export function serveUi(context: CliContext, assets: Map<string, Asset>, port: n
   const usage = new UsageSampler();
   // Stopping waits for every open answer: the event streams are ended first.
   const ending = new AbortController();
-  const live = new LiveList<ServiceRow[]>(() => serviceRows(context, usage));
+  const survey = new ServiceSurvey(context, usage);
+  const live = new LiveList<ServiceRow[]>(() => survey.rows());
   const gate = new Gate(LOOPBACK);
 
   async function route(request: Request): Promise<Response> {
@@ -114,7 +115,10 @@ export function serveUi(context: CliContext, assets: Map<string, Asset>, port: n
         return json(400, { error: "the body must be { settings: {…}, apply: true | false }" });
       }
       const outcome = await reviewOrApply(context, settings, apply === true);
-      if (apply === true) live.refresh();
+      if (apply === true) {
+        survey.forget();
+        live.refresh();
+      }
       return json(outcome.errors.length > 0 ? 422 : outcome.ok ? 200 : 409, outcome);
     }
     const settings = url.pathname.match(/^\/api\/services\/([^/]+)\/settings$/);
@@ -161,6 +165,7 @@ export function serveUi(context: CliContext, assets: Map<string, Asset>, port: n
       }
       live.refresh();
       const outcome = await act(context, name, verb);
+      survey.forget(name);
       live.refresh();
       return json(outcome.ok ? 200 : 409, outcome);
     }

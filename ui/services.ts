@@ -6,8 +6,12 @@
  */
 import type { CliContext } from "../cli/context.ts";
 import { describeFailure } from "../cli/errors.ts";
-import { statusReport } from "../cli/manage.ts";
-import { type UsageSampler } from "./process_usage.ts";
+import path from "path";
+import { reportOf } from "../cli/manage.ts";
+import type { InstalledService, ManagedStatus, SurveyedService } from "../service/manager.ts";
+import type { ServiceSpec } from "../service/spec.ts";
+import { readSpec, serviceDirectory, SPEC_FILE } from "../service/store.ts";
+import type { UsageSampler } from "./process_usage.ts";
 import { listServitorServices, restartService, startService, stopService } from "../service/lifecycle.ts";
 
 /** One row of the services table. */
@@ -27,12 +31,59 @@ export interface ServiceRow {
   memoryBytes?: number;
 }
 
-/** Every servitor service's row, by name; with `usage`, the CPU and memory of each running program's tree. */
-export async function serviceRows(context: CliContext, usage?: UsageSampler): Promise<ServiceRow[]> {
-  const names = (await listServitorServices(context)).map((service) => service.name).sort();
-  const rows: ServiceRow[] = await Promise.all(names.map(async (name) => {
+/**
+ * Every servitor service's row, by name, for the live list: what the service manager says of all of them in
+ * one question (ServiceManager.survey), each stored spec read again only when its file changed, and with
+ * `usage`, the CPU and memory of each running program's tree. One instance keeps its caches across polls.
+ */
+export class ServiceSurvey {
+  readonly #specs = new Map<string, { mtime: number; spec: ServiceSpec | undefined }>();
+  /** start type and account where the survey doesn't say them (the SCM): asked once a service. */
+  readonly #installed = new Map<string, Pick<InstalledService, "start" | "account">>();
+
+  constructor(readonly context: CliContext, readonly usage?: UsageSampler) {}
+
+  /** Forgets what was asked once (after a change made here, say). */
+  forget(name?: string): void {
+    if (name === undefined) this.#installed.clear();
+    else this.#installed.delete(name);
+  }
+
+  async rows(): Promise<ServiceRow[]> {
+    const { context } = this;
+    const surveyed = await surveyServices(context);
+    const stored = await Promise.all(surveyed.map((service) => this.#spec(service.name)));
+    const rows: ServiceRow[] = await Promise.all(surveyed.flatMap((service, index) => {
+      const spec = stored[index];
+      return spec === null ? [] : [this.#row(service, spec)];
+    }));
+    rows.sort((a, b) => a.name.localeCompare(b.name));
+    for (const name of this.#specs.keys()) {
+      if (!surveyed.some((service) => service.name === name)) this.#specs.delete(name);
+    }
+    if (!this.usage) return rows;
+    const programs = rows.flatMap((row) => row.programPid === undefined ? [] : [row.programPid]);
+    const sampled = this.usage.sample(programs);
+    return rows.map((row) => {
+      const tree = row.programPid === undefined ? undefined : sampled.get(row.programPid);
+      return tree ? { ...row, cpuPercent: tree.cpuPercent, memoryBytes: tree.memoryBytes } : row;
+    });
+  }
+
+  async #row(service: SurveyedService, spec: ServiceSpec | undefined): Promise<ServiceRow> {
+    const { name } = service;
     try {
-      const { report } = await statusReport(name, context);
+      const installed = service.start !== undefined && service.account !== undefined
+        ? { start: service.start, account: service.account }
+        : this.#installed.get(name) ?? await this.context.manager.query(name);
+      this.#installed.set(name, installed);
+      const { report } = await reportOf(
+        name,
+        service.status,
+        { ...installed, displayName: service.displayName },
+        spec,
+        this.context,
+      );
       return {
         name,
         displayName: report.displayName,
@@ -46,17 +97,50 @@ export async function serviceRows(context: CliContext, usage?: UsageSampler): Pr
         account: report.account,
       };
     } catch (error) {
-      // Removed between the listing and its status, or a manager that failed: the row says which.
+      // Removed between the survey and its query, or a manager that failed: the row says which.
       return { name, state: "unknown", reason: describeFailure(error).line };
     }
+  }
+
+  /**
+   * The stored spec of `name`, parsed again only when its file's mtime changed; undefined when it can't be
+   * read; null when there is no service.yaml (not servitor's service).
+   */
+  async #spec(name: string): Promise<ServiceSpec | undefined | null> {
+    const { configRoot, windows } = this.context;
+    const file = path.join(serviceDirectory(configRoot, name, windows), SPEC_FILE);
+    let stat: Deno.FileInfo;
+    try {
+      // Synchronously: one small stat a service, every second — as async operations they cost more.
+      stat = Deno.statSync(file);
+    } catch {
+      return null;
+    }
+    if (!stat.isFile) return null;
+    const mtime = stat.mtime?.getTime() ?? 0;
+    const known = this.#specs.get(name);
+    if (known && known.mtime === mtime) return known.spec;
+    const spec = await readSpec(configRoot, name).catch(() => undefined);
+    this.#specs.set(name, { mtime, spec });
+    return spec;
+  }
+}
+
+/** Every service of the manager with its status: one survey, or (a manager without one) a question each. */
+async function surveyServices(context: CliContext): Promise<SurveyedService[]> {
+  if (context.manager.survey) return await context.manager.survey();
+  const listed = await context.manager.list();
+  return await Promise.all(listed.map(async (service) => {
+    const status = await context.manager.status(service.name).catch((): ManagedStatus => ({
+      state: service.state,
+    }));
+    return { ...service, status };
   }));
-  if (!usage) return rows;
-  const programs = rows.flatMap((row) => row.programPid === undefined ? [] : [row.programPid]);
-  const sampled = await usage.sample(programs);
-  return rows.map((row) => {
-    const tree = row.programPid === undefined ? undefined : sampled.get(row.programPid);
-    return tree ? { ...row, cpuPercent: tree.cpuPercent, memoryBytes: tree.memoryBytes } : row;
-  });
+}
+
+/** Every servitor service's row, once (the JSON list). */
+export async function serviceRows(context: CliContext): Promise<ServiceRow[]> {
+  return await new ServiceSurvey(context).rows();
 }
 
 export const actions = ["start", "stop", "restart", "continue"] as const;
