@@ -43,6 +43,24 @@ function isFile(file: string): boolean {
   }
 }
 
+/** One thing wrong with a form's settings: the setting's key path (absent for the whole), and what. */
+export interface FieldIssue {
+  key?: string;
+  message: string;
+}
+
+/**
+ * What is wrong with `settings`, by key, as the form is typed: the checks Review and `servitor apply` make
+ * (readDesiredState's schema, then machineErrors), without planning anything.
+ */
+export function checkSettings(context: CliContext, settings: unknown): FieldIssue[] {
+  const state = readDesiredState([{ file: "form", text: JSON.stringify(settings) }]);
+  const errors = state.errors.length > 0
+    ? state.errors
+    : machineErrors(state.services, context.windows, isFile);
+  return errors.map(({ key, message }) => ({ key, message }));
+}
+
 /**
  * Reviews `settings` (one service, apply's form) against the machine, or with `apply` carries the plan
  * out; an Apply is written to the audit log as made in the UI.

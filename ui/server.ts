@@ -7,7 +7,7 @@
 import type { CliContext } from "../cli/context.ts";
 import { describeFailure } from "../cli/errors.ts";
 import { serviceJsonSchema, serviceNameProblem } from "../service/schema.ts";
-import { reviewOrApply, serviceSettings } from "./edit.ts";
+import { checkSettings, reviewOrApply, serviceSettings } from "./edit.ts";
 import type { Asset } from "./assets.ts";
 import { LiveList } from "./events.ts";
 import { followOutput, type Stream } from "./output.ts";
@@ -105,6 +105,16 @@ export function serveUi(context: CliContext, assets: Map<string, Asset>, port: n
     if (url.pathname === "/api/schema") {
       if (method !== "GET") return plain(405, "method not allowed", { allow: "GET" });
       return json(200, serviceJsonSchema());
+    }
+    if (url.pathname === "/api/check") {
+      if (method !== "POST") return plain(405, "method not allowed", { allow: "POST" });
+      const body = await readJson(request);
+      if (body instanceof Response) return body;
+      const { settings } = (body ?? {}) as { settings?: unknown };
+      if (typeof settings !== "object" || settings === null || Array.isArray(settings)) {
+        return json(400, { error: "the body must be { settings: {…} }" });
+      }
+      return json(200, { issues: checkSettings(context, settings) });
     }
     if (url.pathname === "/api/apply") {
       if (method !== "POST") return plain(405, "method not allowed", { allow: "POST" });

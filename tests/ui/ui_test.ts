@@ -166,9 +166,19 @@ Deno.test({
       );
 
       await t.step(
-        "Edit: a value the schema refuses is named with its key, and nothing changes",
+        "Edit: a value the schema refuses is named under its field as typed, and by Review; nothing changes",
         async () => {
           await replaceText("#setting-throttleMs", "-5");
+          // As typed, before any Review: the field's own problem, in the words of the schema's rules.
+          await waitForText(
+            page,
+            '[data-setting="throttleMs"] [data-issue]',
+            /whole number of 0 or more, not -5/,
+          );
+          assertEquals(
+            await page.$eval("#setting-throttleMs", (element) => element.getAttribute("aria-invalid")),
+            "true",
+          );
           await page.click("button[type=submit]");
           await page.waitForSelector(".review [role=alert]");
           const alert = await page.$eval(".review [role=alert]", (element) => element.textContent ?? "");
@@ -281,6 +291,7 @@ Deno.test({
         assertEquals(huge.status, 413);
         // The form's Review and Apply: bodies that are not JSON, not settings, or too big.
         assertEquals((await post("/api/apply", "{not json")).status, 400);
+        assertEquals((await post("/api/check", "[1, 2]")).status, 400);
         assertEquals((await post("/api/apply", "[1, 2]")).status, 400);
         assertEquals((await post("/api/apply", JSON.stringify({ settings: "name: x" }))).status, 400);
         const invalid = await post(
