@@ -12,7 +12,13 @@ import type { InstalledService, ManagedStatus, SurveyedService } from "../servic
 import type { ServiceSpec } from "../service/spec.ts";
 import { readSpec, serviceDirectory, SPEC_FILE } from "../service/store.ts";
 import type { UsageSampler } from "./process_usage.ts";
-import { listServitorServices, restartService, startService, stopService } from "../service/lifecycle.ts";
+import {
+  listServitorServices,
+  removeService,
+  restartService,
+  startService,
+  stopService,
+} from "../service/lifecycle.ts";
 
 /** One row of the services table. */
 export interface ServiceRow {
@@ -143,7 +149,8 @@ export async function serviceRows(context: CliContext): Promise<ServiceRow[]> {
   return await new ServiceSurvey(context).rows();
 }
 
-export const actions = ["start", "stop", "restart", "continue"] as const;
+/** What the page does to a service: the list's actions on many, and rotate and remove on one. */
+export const actions = ["start", "stop", "restart", "continue", "rotate", "remove"] as const;
 export type Action = typeof actions[number];
 
 export function isAction(word: string): word is Action {
@@ -170,9 +177,14 @@ export async function act(
     if (action === "start") await startService(quiet, name);
     else if (action === "stop") await stopService(quiet, name);
     else if (action === "restart") await restartService(quiet, name);
-    else {
-      await context.manager.control(name, "continue");
-      lines.push(`'${name}': continue sent`);
+    else if (action === "remove") {
+      // As `ManageService X remove`: the stored configuration stays, for a reinstall.
+      await removeService(quiet, name, {});
+      lines.push(`'${name}' is removed (reinstall with: ManageService ${name} reinstall)`);
+    } else {
+      // continue and rotate are controls, sent as `ManageService X continue|rotate` sends them.
+      await context.manager.control(name, action);
+      lines.push(`'${name}': ${action} sent`);
     }
     context.audit(`ui: ManageService ${name} ${action}: done`);
     return { ok: true, lines };

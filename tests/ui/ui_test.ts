@@ -101,6 +101,16 @@ Deno.test({
         const last = Math.max(...ticks(await waitForText(page, stdout, /^tick \d+$/m)));
         // Lines written after the page opened arrive without a reload (the ticker writes one each 0.2 s).
         await waitForText(page, stdout, new RegExp(`^tick ${last + 5}$`, "m"));
+        // The error log, followed as the output is: a line the host would write shows up.
+        const errorLog = `/var/log/servitor/${name}/${name}_ERROR_LOG.txt`;
+        await bed.run("sh", "-c", `echo 'a line of the error log' >> ${errorLog}`);
+        await waitForText(page, `pre[data-stream="error-log"]`, /^a line of the error log$/m);
+        // Rotate is ManageService's rotate control, sent to the host (audited below).
+        await page.click(`button[aria-label="rotate ${name}"]`);
+        await page.waitForFunction(() =>
+          !(globalThis as unknown as { document: { querySelector(s: string): unknown } }).document
+            .querySelector("button[aria-label^='rotate']:disabled")
+        );
         await page.click(`button[aria-label="stop ${name}"]`);
         await page.waitForSelector(`[data-state="stopped"]`, { timeout: 30_000 });
         assertEquals((await bed.run("systemctl", "is-active", `${name}.service`)).stdout.trim(), "inactive");
@@ -209,12 +219,69 @@ Deno.test({
         await page.waitForSelector(`tr[data-service="${installed2}"] [data-state="stopped"]`);
       });
 
+      await t.step(
+        "Export gives the service's YAML; Import reviews a changed copy's diff, then applies it",
+        async () => {
+          const exported = await page.evaluate(
+            async (service: string) => await (await fetch(`/api/services/${service}/export`)).text(),
+            installed2,
+          );
+          assertMatch(exported, new RegExp(`^name: ${installed2}$`, "m"));
+          const file = await Deno.makeTempFile({ suffix: ".yaml" });
+          try {
+            await Deno.writeTextFile(file, `${exported.trimEnd()}\ndescription: Imported by the page\n`);
+            await page.goto(`${origin}/#/import`);
+            const input = await page.waitForSelector("#import-file");
+            await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(file);
+            const reviewed = await waitForText(page, "[data-review]", new RegExp(`^${installed2}: `, "m"));
+            assertMatch(reviewed, /\+.*Imported by the page/);
+            assertOk(
+              !(await bed.run("cat", `/etc/servitor/${installed2}/service.yaml`)).stdout.includes("Imported"),
+            );
+            await page.click("xpath/.//button[text()='Apply']");
+            await waitForText(page, "[data-review]", new RegExp(`^${installed2}: updated`, "m"), 30_000);
+            assertMatch(
+              (await bed.run("cat", `/etc/servitor/${installed2}/service.yaml`)).stdout,
+              /Imported by the page/,
+            );
+          } finally {
+            await Deno.remove(file);
+          }
+        },
+      );
+
+      await t.step("Remove, once confirmed, takes the service out of systemd and the list", async () => {
+        await page.goto(`${origin}/#/service/${installed2}`);
+        await page.click(`button[aria-label="remove ${installed2}"]`);
+        const confirm = await page.waitForSelector("button[data-confirm-remove]");
+        assertEquals(await confirm!.evaluate((button) => button.textContent), `Remove ${installed2}`);
+        await confirm!.click();
+        await page.waitForFunction(() =>
+          (globalThis as unknown as { location: { hash: string } }).location.hash === "#/"
+        );
+        assertEquals(
+          (await bed.run("systemctl", "show", "-p", "LoadState", "--value", `${installed2}.service`)).stdout
+            .trim(),
+          "not-found",
+        );
+        await page.waitForFunction(
+          (service: string) =>
+            !(globalThis as unknown as { document: { querySelector(s: string): unknown } }).document
+              .querySelector(`tr[data-service="${service}"]`),
+          {},
+          installed2,
+        );
+      });
+
       await t.step("the page's changes are in the audit log, marked as made in the UI", async () => {
         const log = (await bed.run("cat", "/etc/servitor/servitor.log")).stdout;
         assertOk(log.includes(`ui: ManageService ${name} start: done`), log);
         assertOk(log.includes(`ui: ManageService ${name} stop: done`), log);
         assertOk(log.includes(`ui: apply ${name}: update`), log);
         assertOk(log.includes(`ui: apply ${installed2}: create`), log);
+        assertOk(log.includes(`ui: ManageService ${name} rotate: done`), log);
+        assertOk(log.includes(`ui: apply ${installed2}: update`), log);
+        assertOk(log.includes(`ui: ManageService ${installed2} remove: done`), log);
       });
 
       const cookie = `servitor_ui=${(await page.cookies())[0].value}`;
