@@ -2,8 +2,9 @@
  * Runs inside the systemd test-bed for the ui tier, which runs outside it (Chromium is the host's): one
  * JSON request a line on stdin, one JSON answer a line on stdout.
  * - `{ id, run: [program, …args] }` → `{ id, code, stdout, stderr }`
- * - `{ id, serve: […args] }` starts `servitor ui --no-open …args` → `{ id, line, pid }`, its first line (or
- *   `{ id, code, stderr }` when it ended without one), with its `pid`; it runs until the test-bed ends.
+ * - `{ id, serve: […args] }` starts `servitor …args` (`ui --no-open …`, or nssm's `edit <name>`) →
+ *   `{ id, line, pid }`, its first line (or `{ id, code, stderr }` when it ended without one), with its
+ *   `pid`; it runs until the test-bed ends.
  * Its stdin closing ends it, and with it the test-bed.
  */
 import { fileURLToPath } from "node:url";
@@ -30,7 +31,7 @@ async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string
 
 async function serve(id: number, args: string[]) {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", main, "ui", "--no-open", ...args],
+    args: ["run", "--allow-all", main, ...args],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

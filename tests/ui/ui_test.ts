@@ -199,6 +199,31 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "nssm's `edit <name>` serves the page at that service's form (no xdg-open here: the address is printed)",
+        async () => {
+          const served = await bed.serve("edit", name);
+          assertMatch(
+            served.line ?? "",
+            new RegExp(`^http://127\\.0\\.0\\.1:\\d+/\\?token=[0-9a-f]{32,}#/edit/${name}$`),
+            served.stderr,
+          );
+          const other = await browser.newPage();
+          try {
+            await other.goto(served.line!);
+            // The token's redirect keeps the fragment: the form of that service, its settings filled in.
+            assertEquals(new URL(other.url()).hash, `#/edit/${name}`);
+            await other.waitForSelector("#setting-program");
+            assertEquals(
+              await other.$eval("#setting-program", (input) => (input as unknown as { value: string }).value),
+              ticker,
+            );
+          } finally {
+            await other.close();
+          }
+        },
+      );
+
       const installed2 = `${name}-new`;
       await t.step("Install from the form: the new service is in systemd and in the list", async () => {
         await page.goto(`${origin}/#/install`);
@@ -284,7 +309,9 @@ Deno.test({
         assertOk(log.includes(`ui: ManageService ${installed2} remove: done`), log);
       });
 
-      const cookie = `servitor_ui=${(await page.cookies())[0].value}`;
+      // Named with the port: the browser holds the cookie of the server nssm's edit started too.
+      const session = (await page.cookies()).find((each) => each.name === `servitor_ui_${port}`);
+      const cookie = `${session!.name}=${session!.value}`;
       const ask = (method: string, target: string, headers: Record<string, string>, body?: string) =>
         rawRequest(port, method, target, { host, ...headers }, body);
 
@@ -297,7 +324,10 @@ Deno.test({
           assertOk(!answer.text.includes(name), "no service named");
           assertOk(!/access-control-allow/i.test(answer.text), "no CORS header");
         }
-        assertEquals((await ask("GET", "/api/services", { cookie: "servitor_ui=guess" })).status, 401);
+        assertEquals(
+          (await ask("GET", "/api/services", { cookie: `servitor_ui_${port}=guess` })).status,
+          401,
+        );
       });
 
       await t.step("the token works once", async () => {

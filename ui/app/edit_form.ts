@@ -94,7 +94,7 @@ interface Outcome {
   error?: string;
 }
 
-export function EditForm({ name }: { name?: string }) {
+export function EditForm({ name, newName }: { name?: string; newName?: string }) {
   const [properties, setProperties] = useState<Record<string, PropertySchema> | undefined>(undefined);
   const [texts, setTexts] = useState<Record<string, string>>({});
   const [outcome, setOutcome] = useState<Outcome | undefined>(undefined);
@@ -142,6 +142,7 @@ export function EditForm({ name }: { name?: string }) {
             : fieldText(kind, values[key]);
         }
         if (!current) return;
+        if (!name && newName) initial.name = newName;
         setTexts(initial);
         setProperties(schema.properties);
       } catch (error) {

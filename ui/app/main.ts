@@ -97,6 +97,10 @@ function App() {
     return html`<${EditForm} key=${route} name=${decodeURIComponent(route.slice("#/edit/".length))} />`;
   }
   if (route === "#/install") return html`<${EditForm} key=${route} />`;
+  if (route.startsWith("#/install/")) {
+    // nssm's `install <name>`: the install form with the name filled in.
+    return html`<${EditForm} key=${route} newName=${decodeURIComponent(route.slice("#/install/".length))} />`;
+  }
   if (route === "#/import") return html`<${ImportPage} />`;
   const opened = route.startsWith("#/service/")
     ? decodeURIComponent(route.slice("#/service/".length))
