@@ -80,8 +80,8 @@ export function isNssmVerb(word: string): word is NssmVerb {
 export const nssmUsage =
   `nssm's verbs (servitor speaks nssm 2.24's command line; <service> may be the display name):
   servitor install <service> <program> [<arguments>…]
-  servitor install [<service>]            servitor's page at the install form (nssm's window)
-  servitor edit <service>                 servitor's page at the service's settings (nssm's window)
+  servitor install [<service>]            at a console: servitor's page at the install form (nssm's window)
+  servitor edit <service>                 at a console: servitor's page at the service's form (nssm's window)
   servitor remove <service> confirm
   servitor get <service> <parameter> [<subparameter>]
   servitor set <service> <parameter> [<subparameter>] <value>…
@@ -285,8 +285,13 @@ export function formRoute(verb: NssmVerb, args: readonly string[]): string | und
   return undefined;
 }
 
-/** Serves servitor's page (`servitor ui`) opened at `route`, until Ctrl-C, as nssm's window stays open. */
-async function openForm(route: string, context: CliContext): Promise<number> {
+/**
+ * Serves servitor's page (`servitor ui`) opened at `route`, until Ctrl-C, as nssm's window stays open —
+ * for a person at a console. A script (no terminal on stdin) would wait for ever on a page nobody opens:
+ * it gets nssm's exit code for a window it can't show (1) and `line` instead.
+ */
+async function openForm(route: string, context: CliContext, line: string): Promise<number> {
+  if (!Deno.stdin.isTerminal()) throw new NssmFailure(line, NSSM.failed);
   const { runUi } = await import("../ui/command.ts");
   return await runUi({ port: 0, open: true, user: false, route }, context);
 }
@@ -301,7 +306,12 @@ async function editWindow(args: readonly string[], context: CliContext): Promise
       NSSM.failed,
     );
   }
-  return await openForm(formRoute("edit", [name])!, context);
+  return await openForm(
+    formRoute("edit", [name])!,
+    context,
+    `edit ${name}: at a console servitor opens its page at the service's settings; here, use get and set ` +
+      "(dump shows every setting)",
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -311,7 +321,12 @@ async function install(args: readonly string[], context: CliContext): Promise<nu
   const form = formRoute("install", args);
   if (form !== undefined) {
     if (args[0] !== undefined) checkServiceName(args[0]);
-    return await openForm(form, context);
+    return await openForm(
+      form,
+      context,
+      `install${args[0] === undefined ? "" : ` ${args[0]}`}: which program? install <service> <program> ` +
+        "[<arguments>…] (at a console servitor opens its page at the install form)",
+    );
   }
   const [name, program, ...programArgs] = args;
   checkServiceName(name);

@@ -127,9 +127,14 @@ export class Testbed {
     return this.serve("ui", "--no-open", ...args);
   }
 
-  /** Starts `servitor ARGS…` inside, a command that serves the page (nssm's `edit <name>`), as serveUi. */
+  /** Starts `servitor ARGS…` inside, as serveUi. */
   async serve(...args: string[]): Promise<Served> {
     return await this.#ask({ serve: args }) as Served;
+  }
+
+  /** Starts `servitor ARGS…` inside on a terminal of its own, as a person at a console (nssm's `edit`). */
+  async serveAtConsole(...args: string[]): Promise<Served> {
+    return await this.#ask({ serve: args, console: true }) as Served;
   }
 
   /** Ends the test-bed and everything in it. */

@@ -200,9 +200,13 @@ Deno.test({
       );
 
       await t.step(
-        "nssm's `edit <name>` serves the page at that service's form (no xdg-open here: the address is printed)",
+        "nssm's `edit <name>` at a console serves the page at that service's form (no xdg-open here: the address is printed)",
         async () => {
-          const served = await bed.serve("edit", name);
+          // From a script (no terminal) it would serve a page nobody opens: it says so, exit 1, as NSSM can't.
+          const scripted = await bed.servitor("edit", name);
+          assertEquals(scripted.code, 1, scripted.stderr);
+          assertMatch(scripted.stderr, /at a console servitor opens its page/);
+          const served = await bed.serveAtConsole("edit", name);
           assertMatch(
             served.line ?? "",
             new RegExp(`^http://127\\.0\\.0\\.1:\\d+/\\?token=[0-9a-f]{32,}#/edit/${name}$`),
