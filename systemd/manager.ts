@@ -68,9 +68,9 @@ const CONTROL_SIGNALS: Partial<Record<ManagerControl, Deno.Signal>> = {
   continue: "SIGUSR2",
   rotate: "SIGHUP",
 };
-/** What status() asks systemd. */
 /** How often a survey shows every unit even when no state moved (what a state doesn't show: an enable). */
 const FULL_SURVEY_MS = 30_000;
+/** What status() asks systemd. */
 const STATUS_PROPERTIES = ["LoadState", "ActiveState", "MainPID", "ExecMainCode", "ExecMainStatus"];
 /**
  * Result= values after a start that failed because the host ended on its own (with a code, by a signal, or

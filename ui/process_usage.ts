@@ -68,12 +68,21 @@ function pageBytes(): number {
 export class UsageSampler {
   readonly #last = new Map<number, { ticks: number; at: number }>();
   #pageBytes: number | undefined;
+  #pids: Set<number> | undefined;
 
   /** The usage of each tree rooted at `roots`; an empty map where there is no /proc. */
+  /**
+   * Whether `pid` was alive at the last sample; undefined where there is no /proc to say (nor a sample).
+   */
+  alive(pid: number): boolean | undefined {
+    return this.#pids?.has(pid);
+  }
+
   sample(roots: number[]): Map<number, TreeUsage> {
     const usage = new Map<number, TreeUsage>();
-    if (Deno.build.os !== "linux" || roots.length === 0) return usage;
+    if (Deno.build.os !== "linux") return usage;
     const stats = readStats();
+    this.#pids = new Set(stats.keys());
     this.#pageBytes ??= pageBytes();
     const children = new Map<number, number[]>();
     for (const [pid, { parent }] of stats) children.set(parent, [...children.get(parent) ?? [], pid]);

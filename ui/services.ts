@@ -42,22 +42,47 @@ export interface ServiceRow {
  * one question (ServiceManager.survey), each stored spec read again only when its file changed, and with
  * `usage`, the CPU and memory of each running program's tree. One instance keeps its caches across polls.
  */
+/**
+ * How long the live list keeps a survey of the service manager: asking systemd costs a `systemctl`
+ * process (about 7 ms of CPU for 50 units), more than all else a poll does.
+ */
+const SURVEY_EVERY_MS = 3000;
+
 export class ServiceSurvey {
   readonly #specs = new Map<string, { mtime: number; spec: ServiceSpec | undefined }>();
   /** start type and account where the survey doesn't say them (the SCM): asked once a service. */
   readonly #installed = new Map<string, Pick<InstalledService, "start" | "account">>();
 
+  /** The manager's last survey, and when it was made. */
+  #surveyed: { at: number; services: SurveyedService[] } | undefined;
+
   constructor(readonly context: CliContext, readonly usage?: UsageSampler) {}
 
-  /** Forgets what was asked once (after a change made here, say). */
+  /** Forgets what was asked (after a change made here, say): the next rows ask the manager again. */
   forget(name?: string): void {
     if (name === undefined) this.#installed.clear();
     else this.#installed.delete(name);
+    this.#surveyed = undefined;
+  }
+
+  /**
+   * The manager's survey, asked again after SURVEY_EVERY_MS — or at once when a host it said runs is gone
+   * from /proc (a stop or a crash shows within a second; a start from elsewhere within SURVEY_EVERY_MS).
+   * What changes with the program (status.json, its CPU and memory) is read at every poll all the same.
+   */
+  async #survey(): Promise<SurveyedService[]> {
+    const last = this.#surveyed;
+    const hostGone = last?.services.some((service) =>
+      service.status.pid !== undefined && this.usage?.alive(service.status.pid) === false
+    );
+    if (last && !hostGone && Date.now() - last.at < SURVEY_EVERY_MS) return last.services;
+    const services = await surveyServices(this.context);
+    this.#surveyed = { at: Date.now(), services };
+    return services;
   }
 
   async rows(): Promise<ServiceRow[]> {
-    const { context } = this;
-    const surveyed = await surveyServices(context);
+    const surveyed = await this.#survey();
     const stored = await Promise.all(surveyed.map((service) => this.#spec(service.name)));
     const rows: ServiceRow[] = await Promise.all(surveyed.flatMap((service, index) => {
       const spec = stored[index];
