@@ -332,6 +332,8 @@ export async function reportOf(
   installed: Pick<InstalledService, "displayName" | "start" | "account">,
   spec: ServiceSpec | undefined,
   context: CliContext,
+  /** outputFiles false: without stdoutFile and stderrFile (resolving them reads the environment, twice). */
+  options: { outputFiles?: boolean } = {},
 ) {
   const logDirectory = spec ? logDirectoryFor(spec, context.configRoot, context.windows) : undefined;
   const host = readHostStatus(spec, status, context);
@@ -349,7 +351,9 @@ export async function reportOf(
   const hostPid = status.state === "stopped" ? undefined : status.pid;
   const file = (stream: "stdout" | "stderr") =>
     spec && logDirectory ? outputFile(spec, stream, logDirectory, context.windows, hostPid) : undefined;
-  const files = { stdout: file("stdout"), stderr: file("stderr") };
+  const files = options.outputFiles === false
+    ? { stdout: undefined, stderr: undefined }
+    : { stdout: file("stdout"), stderr: file("stderr") };
   // A path the host names at each start shows as its spec.
   const shown = (stream: "stdout" | "stderr") =>
     files[stream] ??

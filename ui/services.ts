@@ -114,6 +114,7 @@ export class ServiceSurvey {
         { ...installed, displayName: service.displayName },
         spec,
         this.context,
+        { outputFiles: false },
       );
       return {
         name,
