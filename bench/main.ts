@@ -3,7 +3,7 @@
  * machine, written to bench/results/latest.md and latest.json (quick.* or partial.* for a `--quick` or
  * `--only` run) and, for a full run, into the README's Benchmarks section.
  *
- *   deno task bench [--quick] [--only rest,cli,restart,health,stop,throughput,systemd|systemd:cpu,…,wine|wine:scm,…] [--render]
+ *   deno task bench [--quick] [--only rest,cli,restart,health,stop,throughput,systemd|systemd:cpu,systemd:ui,…,wine|wine:scm,…] [--render]
  *
  * The Linux measures run in a PID namespace of their own (bench/linux.ts), the systemd ones in the
  * test-bed's booted systemd (bench/systemd_side.ts), the Windows ones under Wine in the test-bed
@@ -20,7 +20,8 @@ import { type Machine, renderResults, type Results, type Table, withReadmeSectio
 import { readTargets } from "./targets.ts";
 import { renderHeadline } from "./headline.ts";
 import type { WineConfig } from "./wine/side.ts";
-import type { SystemdConfig } from "./systemd_side.ts";
+import { type SystemdConfig, uiServices } from "./systemd_side.ts";
+import { openUiPage } from "./ui_page.ts";
 
 const here = import.meta.dirname!;
 const project = path.resolve(here, "..");
@@ -137,6 +138,12 @@ async function runSystemdPart(config: SystemdConfig, scratch: string, cache: str
   }
   const file = path.join(scratch, "systemd-config.json");
   await Deno.writeTextFile(file, JSON.stringify(config));
+  // The page's bundle is made here: the test-bed can't reach the registry for deno bundle's esbuild.
+  await shown(Deno.execPath(), ["task", "--quiet", "ui:build"]);
+  // The UI measure's page, opened here in the machine's Chromium when the inside asks for it.
+  const pageEnded = new AbortController();
+  const page = openUiPage(path.join(scratch, "systemd", "ui"), uiServices(config.plan), pageEnded.signal)
+    .catch((error) => skipped.push(`the UI measure's page: ${(error as Error).message}`));
   await shown(testbed, [
     "systemd",
     Deno.execPath(),
@@ -147,6 +154,8 @@ async function runSystemdPart(config: SystemdConfig, scratch: string, cache: str
   ], {
     SERVITOR_TESTBED_BIND: `${scratch}:${cache}`,
   });
+  pageEnded.abort();
+  await page;
   try {
     const result = JSON.parse(await Deno.readTextFile(config.out)) as { tables: Table[]; skipped: string[] };
     skipped.push(...result.skipped);
@@ -188,7 +197,7 @@ if (import.meta.main && parseArgs(Deno.args).render) {
   const { quick, only } = parseArgs(Deno.args);
   // `--only wine` runs every Wine measure; `--only wine:scm,wine:cli` some of them.
   const wineOnly = only.filter((measure) => measure.startsWith("wine:")).map((measure) => measure.slice(5));
-  // `--only systemd` runs every measure under systemd; `--only systemd:cpu` some of them.
+  // `--only systemd` runs every measure under systemd; `--only systemd:cpu,systemd:ui` some of them.
   const systemdOnly = only.filter((measure) => measure.startsWith("systemd:")).map((measure) =>
     measure.slice(8)
   );
@@ -199,7 +208,8 @@ if (import.meta.main && parseArgs(Deno.args).render) {
   const plan = makePlan(quick);
   const skipped: string[] = [];
   const about = await machine();
-  const base = path.join("/var/tmp", "servitor-bench");
+  // SERVITOR_BENCH_DIR: another place, so that two runs on one machine don't clear each other's scratch.
+  const base = Deno.env.get("SERVITOR_BENCH_DIR") ?? path.join("/var/tmp", "servitor-bench");
   const cache = path.join(base, "build");
   const scratch = path.join(base, "run");
   await Deno.remove(scratch, { recursive: true }).catch(() => {});

@@ -6,7 +6,7 @@
  */
 import type { ServiceState } from "../service/vocabulary.ts";
 import path from "path";
-import type { ManagedStatus } from "../service/manager.ts";
+import type { InstalledService, ManagedStatus } from "../service/manager.ts";
 import { logDirectoryFor, readSpec } from "../service/store.ts";
 import { putBack, removeService, startService, stopService, withServiceLock } from "../service/lifecycle.ts";
 import { windowsCommandLine } from "../service/command_line.ts";
@@ -286,14 +286,19 @@ export interface HostStatus {
 }
 
 /** The host's status.json while the service runs; empty when it is stopped or has said nothing. */
-export async function readHostStatus(
+export function readHostStatus(
   spec: ServiceSpec | undefined,
   status: ManagedStatus,
   context: CliContext,
-): Promise<HostStatus> {
+): HostStatus {
   if (!spec || status.state === "stopped") return {};
   const file = path.join(logDirectoryFor(spec, context.configRoot, context.windows), "status.json");
-  return await Deno.readTextFile(file).then(JSON.parse).catch(() => ({}));
+  try {
+    // Synchronously: the UI's live list reads every running service's, every second.
+    return JSON.parse(Deno.readTextFileSync(file));
+  } catch {
+    return {};
+  }
 }
 
 /**
@@ -314,8 +319,25 @@ export type StatusReport = Awaited<ReturnType<typeof statusReport>>["report"];
 export async function statusReport(name: string, context: CliContext) {
   const [status, installed] = await Promise.all([context.manager.status(name), context.manager.query(name)]);
   const spec: ServiceSpec | undefined = await readSpec(context.configRoot, name).catch(() => undefined);
+  return { ...await reportOf(name, status, installed, spec, context), installed };
+}
+
+/**
+ * The report of `name` from what the manager said of it (its status; of its installation, what a list
+ * shows) and its stored spec: the part of statusReport a live list, which asks the manager once for every
+ * service (ServiceManager.survey), shares.
+ */
+export async function reportOf(
+  name: string,
+  status: ManagedStatus,
+  installed: Pick<InstalledService, "displayName" | "start" | "account">,
+  spec: ServiceSpec | undefined,
+  context: CliContext,
+  /** outputFiles false: without stdoutFile and stderrFile (resolving them reads the environment, twice). */
+  options: { outputFiles?: boolean } = {},
+) {
   const logDirectory = spec ? logDirectoryFor(spec, context.configRoot, context.windows) : undefined;
-  const host = await readHostStatus(spec, status, context);
+  const host = readHostStatus(spec, status, context);
   const state = shownState(status, host);
   // Stopped with a failure, or paused: the host's last word, and where the full log is.
   const why: ServiceReason = owesReason(state, status)
@@ -330,7 +352,9 @@ export async function statusReport(name: string, context: CliContext) {
   const hostPid = status.state === "stopped" ? undefined : status.pid;
   const file = (stream: "stdout" | "stderr") =>
     spec && logDirectory ? outputFile(spec, stream, logDirectory, context.windows, hostPid) : undefined;
-  const files = { stdout: file("stdout"), stderr: file("stderr") };
+  const files = options.outputFiles === false
+    ? { stdout: undefined, stderr: undefined }
+    : { stdout: file("stdout"), stderr: file("stderr") };
   // A path the host names at each start shows as its spec.
   const shown = (stream: "stdout" | "stderr") =>
     files[stream] ??
@@ -364,7 +388,7 @@ export async function statusReport(name: string, context: CliContext) {
     logDirectory,
     exitCode: status.state === "stopped" ? status.exitCode : undefined,
   };
-  return { report, status, installed, spec, host, shown, why };
+  return { report, status, spec, host, shown, why };
 }
 
 async function printStatus(name: string, context: CliContext, options: ManageOptions) {

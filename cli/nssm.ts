@@ -80,6 +80,8 @@ export function isNssmVerb(word: string): word is NssmVerb {
 export const nssmUsage =
   `nssm's verbs (servitor speaks nssm 2.24's command line; <service> may be the display name):
   servitor install <service> <program> [<arguments>…]
+  servitor install [<service>]            at a console: servitor's page at the install form (nssm's window)
+  servitor edit <service>                 at a console: servitor's page at the service's form (nssm's window)
   servitor remove <service> confirm
   servitor get <service> <parameter> [<subparameter>]
   servitor set <service> <parameter> [<subparameter>] <value>…
@@ -165,7 +167,7 @@ export async function nssmCommand(args: readonly string[], context: CliContext):
 
 /**
  * The verbs that change a service or its store, which hold its lock (service/lock.ts) while they work. Not
- * `edit`: it opens no window and changes nothing.
+ * `edit`, nor `install` without a program: they open the page, which locks each service as it applies.
  */
 const changingVerbs: readonly NssmVerb[] = [
   "install",
@@ -185,7 +187,8 @@ async function locked(
   context: CliContext,
   work: () => Promise<number>,
 ): Promise<number> {
-  if (!changingVerbs.includes(verb) || args[0] === undefined) return await work();
+  // The page opened for a form takes each service's lock itself, when it applies.
+  if (!changingVerbs.includes(verb) || args[0] === undefined || formRoute(verb, args)) return await work();
   const name = verb === "install" ? args[0] : await resolveService(args[0], context).catch(() => undefined);
   return await withServiceLock(context, name ?? args[0], undefined, work);
 }
@@ -269,12 +272,45 @@ async function storedSpec(name: string, context: CliContext): Promise<NssmSpec |
   return await readSpec(context.configRoot, name);
 }
 
-/** edit opens nssm's window on a service that exists; servitor has none. */
+/**
+ * Where nssm opens its window — `install` with no program (the name filled in when given), `edit <service>`
+ * — servitor opens its page at that form: the page's route, or undefined when the verb's arguments are a
+ * command line of their own (install with a program; edit with none names no service: nssm's usage).
+ */
+export function formRoute(verb: NssmVerb, args: readonly string[]): string | undefined {
+  if (verb === "install" && args.length <= 1) {
+    return args[0] === undefined ? "/install" : `/install/${encodeURIComponent(args[0])}`;
+  }
+  if (verb === "edit" && args.length === 1) return `/edit/${encodeURIComponent(args[0])}`;
+  return undefined;
+}
+
+/**
+ * Serves servitor's page (`servitor ui`) opened at `route`, until Ctrl-C, as nssm's window stays open —
+ * for a person at a console. A script (no terminal on stdin) would wait for ever on a page nobody opens:
+ * it gets nssm's exit code for a window it can't show (1) and `line` instead.
+ */
+async function openForm(route: string, context: CliContext, line: string): Promise<number> {
+  if (!Deno.stdin.isTerminal()) throw new NssmFailure(line, NSSM.failed);
+  const { runUi } = await import("../ui/command.ts");
+  return await runUi({ port: 0, open: true, user: false, route }, context);
+}
+
+/** edit opens nssm's window on a service that exists; servitor opens its page at the service's form. */
 async function editWindow(args: readonly string[], context: CliContext): Promise<number> {
-  if (args[0] !== undefined) await serviceNamed(args[0], context);
-  throw new NssmFailure(
-    "edit opens nssm's window, and servitor has none: use get and set (dump shows every setting)",
-    NSSM.failed,
+  if (args[0] === undefined) throw usage("edit <service>: which service?");
+  const name = await serviceNamed(args[0], context);
+  if (!await isServitors(name, context)) {
+    throw new NssmFailure(
+      `edit ${name}: servitor has no stored settings of this service, so no form to open (install it with servitor)`,
+      NSSM.failed,
+    );
+  }
+  return await openForm(
+    formRoute("edit", [name])!,
+    context,
+    `edit ${name}: at a console servitor opens its page at the service's settings; here, use get and set ` +
+      "(dump shows every setting)",
   );
 }
 
@@ -282,14 +318,17 @@ async function editWindow(args: readonly string[], context: CliContext): Promise
 // install, remove
 
 async function install(args: readonly string[], context: CliContext): Promise<number> {
-  const [name, program, ...programArgs] = args;
-  if (name === undefined) throw usage("install <service> <program> [<arguments>…]: which service?");
-  if (program === undefined) {
-    throw new NssmFailure(
-      `install ${name}: which program? install <service> <program> [<arguments>…] (servitor has no window to ask in)`,
-      NSSM.failed,
+  const form = formRoute("install", args);
+  if (form !== undefined) {
+    if (args[0] !== undefined) checkServiceName(args[0]);
+    return await openForm(
+      form,
+      context,
+      `install${args[0] === undefined ? "" : ` ${args[0]}`}: which program? install <service> <program> ` +
+        "[<arguments>…] (at a console servitor opens its page at the install form)",
     );
   }
+  const [name, program, ...programArgs] = args;
   checkServiceName(name);
   const cwd = Deno.cwd();
   const resolved = resolveProgram(program, cwd, Deno.env.toObject(), context.windows);
@@ -629,7 +668,7 @@ async function status(args: readonly string[], context: CliContext, code: boolea
   const name = await serviceNamed(args[0], context, code ? 0 : NSSM.noService);
   const managed = await context.manager.status(name);
   const spec = await readSpec(context.configRoot, name).catch(() => undefined);
-  const [text, number] = nssmState(shownState(managed, await readHostStatus(spec, managed, context)));
+  const [text, number] = nssmState(shownState(managed, readHostStatus(spec, managed, context)));
   context.say(text);
   return code ? number : ExitCode.ok;
 }

@@ -144,8 +144,12 @@ export const ABOVE_NORMAL_PRIORITY_CLASS = 0x8000;
 export const HIGH_PRIORITY_CLASS = 0x80;
 export const REALTIME_PRIORITY_CLASS = 0x100;
 
-// ShowWindow / STARTUPINFOW.wShowWindow
+// ShowWindow / STARTUPINFOW.wShowWindow / ShellExecuteW's nShowCmd
 export const SW_HIDE = 0;
+export const SW_SHOWNORMAL = 1;
+
+// ShellExecuteW: a returned HINSTANCE above this is success; at or below, an error code (SE_ERR_*).
+export const SHELL_EXECUTE_SUCCEEDED_ABOVE = 32;
 
 // UpdateProcThreadAttribute
 export const PROC_THREAD_ATTRIBUTE_HANDLE_LIST = 0x20002;

@@ -335,6 +335,20 @@ function scmManager(): ServiceManager {
           state: entry.status.state,
         }))));
     },
+    /** One EnumServicesStatusExW: each service's status with it; start type and account are per service. */
+    survey() {
+      return Promise.resolve(withScm("", "read", (scm) =>
+        scm.list("all").map((entry) => ({
+          name: entry.name,
+          displayName: entry.displayName,
+          state: entry.status.state,
+          status: {
+            state: entry.status.state,
+            pid: entry.status.processId || undefined,
+            exitCode: entry.status.exitCode,
+          },
+        }))));
+    },
     processes(name: string) {
       const pid = withService(name, "read", (service) => service.queryStatus().processId);
       return Promise.resolve(pid ? [pid, ...descendants(pid, listProcesses())] : []);

@@ -33,6 +33,17 @@ export interface ListedService {
   state: ServiceState;
 }
 
+/**
+ * A listed service with what a live list shows of it — its status, start type and account — as one question
+ * to the manager answers them for every service at once (ServiceManager.survey).
+ */
+export interface SurveyedService extends ListedService {
+  status: ManagedStatus;
+  /** Absent where the manager's list doesn't say it (the SCM's: QueryServiceConfigW is per service). */
+  start?: ServiceSpec["start"];
+  account?: string;
+}
+
 /** How the service manager starts the host: the program and its arguments. */
 export interface HostCommand {
   program: string;
@@ -126,6 +137,11 @@ export interface ServiceManager {
   status(name: string): Promise<ManagedStatus>;
   query(name: string): Promise<InstalledService>;
   list(): Promise<ListedService[]>;
+  /**
+   * What list() gives and each service's status, from one question to the manager (one `systemctl show`
+   * for every unit, one EnumServicesStatusExW) rather than one a service: what a live list polls.
+   */
+  survey?(): Promise<SurveyedService[]>;
   /** The process ids of the service: the host and everything under it. */
   processes(name: string): Promise<number[]>;
   /**

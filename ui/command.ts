@@ -23,7 +23,9 @@ export async function runUi(options: UiOptions, context: CliContext): Promise<nu
       ExitCode.badValue,
     );
   }
-  console.log(server.url);
+  // A route is the address's fragment: it stays through the token's redirect, and never reaches the server.
+  const address = options.route ? `${server.url}#${options.route}` : server.url;
+  console.log(address);
   // Nothing a page does may end the server: a failure no request was waiting for is said, and it goes on.
   globalThis.addEventListener("unhandledrejection", (event) => {
     event.preventDefault();
@@ -32,7 +34,7 @@ export async function runUi(options: UiOptions, context: CliContext): Promise<nu
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT", "SIGBREAK"] : ["SIGINT", "SIGTERM"];
   const stop = () => server.shutdown();
   for (const signal of signals) Deno.addSignalListener(signal, stop);
-  if (options.open) openBrowser(server.url, context.warn);
+  if (options.open) openBrowser(address, context.warn);
   await server.finished;
   for (const signal of signals) Deno.removeSignalListener(signal, stop);
   return ExitCode.ok;

@@ -15,11 +15,24 @@ import {
   planLines,
 } from "../cli/apply.ts";
 import { lifecycleTarget } from "../cli/apply_target.ts";
+import { runExport } from "../cli/export.ts";
 import { minimalSettings, readDesiredState } from "../service/desired.ts";
 import { readStoredService } from "../service/lifecycle.ts";
 
 /** How long Apply waits for a service's lock and state, as apply's default --timeout. */
 const APPLY_TIMEOUT_MS = 30_000;
+
+/**
+ * What `servitor export NAME…` (or `--all`, with no names) prints: apply's YAML, through cli/export.ts.
+ */
+export async function exportYaml(context: CliContext, names: string[]): Promise<string> {
+  const lines: string[] = [];
+  await runExport(
+    { names, all: names.length === 0, json: false, user: false },
+    { ...context, say: (line) => lines.push(line) },
+  );
+  return `${lines.join("\n")}\n`;
+}
 
 /** `name`'s stored settings as apply takes them: only what differs from the defaults. */
 export async function serviceSettings(context: CliContext, name: string): Promise<Record<string, unknown>> {
@@ -43,16 +56,46 @@ function isFile(file: string): boolean {
   }
 }
 
+/** One thing wrong with a form's settings: the setting's key path (absent for the whole), and what. */
+export interface FieldIssue {
+  key?: string;
+  message: string;
+}
+
+/**
+ * What is wrong with `settings`, by key, as the form is typed: the checks Review and `servitor apply` make
+ * (readDesiredState's schema, then machineErrors), without planning anything.
+ */
+export function checkSettings(context: CliContext, settings: unknown): FieldIssue[] {
+  const state = readDesiredState([{ file: "form", text: JSON.stringify(settings) }]);
+  const errors = state.errors.length > 0
+    ? state.errors
+    : machineErrors(state.services, context.windows, isFile);
+  return errors.map(({ key, message }) => ({ key, message }));
+}
+
 /**
  * Reviews `settings` (one service, apply's form) against the machine, or with `apply` carries the plan
  * out; an Apply is written to the audit log as made in the UI.
  */
-export async function reviewOrApply(
+export function reviewOrApply(
   context: CliContext,
   settings: unknown,
   apply: boolean,
 ): Promise<ReviewOutcome> {
-  const state = readDesiredState([{ file: "form", text: JSON.stringify(settings) }]);
+  return reviewOrApplyText(context, { file: "form", text: JSON.stringify(settings) }, apply);
+}
+
+/**
+ * Reviews or applies a file as `servitor apply FILE` would (apply's YAML or JSON: one service, several
+ * documents, or a `services:` map); what is not in it is left alone (no --prune).
+ */
+export async function reviewOrApplyText(
+  context: CliContext,
+  source: { file: string; text: string },
+  apply: boolean,
+): Promise<ReviewOutcome> {
+  const state = readDesiredState([source]);
   const errors = [...state.errors, ...machineErrors(state.services, context.windows, isFile)];
   if (errors.length > 0) return { errors: errors.map(inputErrorLine), lines: [], ok: false };
   const lines: string[] = [];

@@ -1,11 +1,25 @@
 /**
- * Opens the default browser at the page. Linux: `xdg-open` when it is installed; otherwise the printed
- * line is all. Windows: not yet — ffi/shell32.ts has no ShellExecuteW (the line is printed there too).
+ * Opens the default browser at the page. Windows: the shell's "open" of the address (ShellExecuteW, in
+ * ffi/); Linux: `xdg-open` when it is installed; otherwise the printed line is all.
  * @module
  */
+import { describeFailure } from "../cli/errors.ts";
 
 /** Opens `url` in the browser when this system has a way to; says so when it has none. */
 export async function openBrowser(url: string, warn: (line: string) => void): Promise<void> {
+  if (Deno.build.os === "windows") {
+    try {
+      const { shellOpen } = await import("../ffi/shell_open.ts");
+      shellOpen(url);
+    } catch (error) {
+      warn(
+        `servitor ui: the browser could not be opened (${
+          describeFailure(error).line
+        }): open the address above`,
+      );
+    }
+    return;
+  }
   if (Deno.build.os !== "linux") {
     warn("servitor ui: open the address above in your browser");
     return;

@@ -19,6 +19,8 @@ export interface UiOptions {
   port: number;
   open: boolean;
   user: boolean;
+  /** The page's route to open at (`/edit/<name>`, `/install`): nssm's install and edit verbs. */
+  route?: string;
 }
 
 /** The loopback address the page is served on: the only one allowed. */

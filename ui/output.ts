@@ -1,5 +1,5 @@
 /**
- * A service's output, live: the last lines of its stdout or stderr file (where `ManageService X status`
+ * A service's output, live: the last lines of its stdout or stderr file (or of its error log) (where `ManageService X status`
  * says the host writes it), then each new line, as server-sent events. The file is looked at about once a
  * second while a page listens; a file that was rotated (another file now, or a shorter one) is followed from
  * its start.
@@ -7,15 +7,23 @@
  */
 import type { CliContext } from "../cli/context.ts";
 import { statusReport } from "../cli/manage.ts";
+import { reasonDirectory } from "../cli/reason.ts";
+import { errorLogPath } from "../host/log.ts";
+import { readSpec } from "../service/store.ts";
 
 /** How many lines a page is first shown. */
 export const TAIL_LINES = 200;
 const TAIL_BYTES = 64 * 1024;
 const encoder = new TextEncoder();
 
-export type Stream = "stdout" | "stderr";
+/** The program's output, or servitor's own error log of the service (`ManageService X logs --error_log`). */
+export type Stream = "stdout" | "stderr" | "error-log";
 
 async function outputFileOf(context: CliContext, name: string, stream: Stream): Promise<string | undefined> {
+  if (stream === "error-log") {
+    const spec = await readSpec(context.configRoot, name).catch(() => undefined);
+    return errorLogPath(reasonDirectory(name, spec, context.configRoot, context.windows), name);
+  }
   const { report } = await statusReport(name, context);
   return stream === "stdout" ? report.stdoutFile : report.stderrFile;
 }

@@ -1,10 +1,12 @@
 /**
  * CPU and memory of a program's whole process tree: the tree by each process's parent, its CPU as the change
  * of its processes' CPU time between two samples, its memory as the sum of their resident sets — from /proc
- * on Linux (stat's utime+stime, status's VmRSS), from Win32 on Windows (Toolhelp, GetProcessTimes, the
- * working set).
+ * on Linux (stat's parent, utime+stime and resident pages), from Win32 on Windows (Toolhelp,
+ * GetProcessTimes, the working set).
  * @module
  */
+import { listProcesses } from "../ffi/toolhelp.ts";
+import { processUsage } from "../ffi/process.ts";
 
 /** USER_HZ, the unit of /proc's times: 100 on every Linux architecture servitor runs on. */
 const TICKS_PER_SECOND = 100;
@@ -18,62 +20,87 @@ export interface TreeUsage {
 interface ProcessStat {
   parent: number;
   ticks: number;
+  /** Resident pages (rss, field 24). */
+  pages: number;
 }
 
 /** Parses /proc/PID/stat: the name in parentheses may hold spaces and parentheses itself. */
 export function parseStat(text: string): ProcessStat | undefined {
   const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  const [parent, utime, stime] = [fields[1], fields[11], fields[12]].map(Number);
-  if ([parent, utime, stime].some((value) => !Number.isFinite(value))) return undefined;
-  return { parent, ticks: utime + stime };
+  const [parent, utime, stime, pages] = [fields[1], fields[11], fields[12], fields[21]].map(Number);
+  if ([parent, utime, stime, pages].some((value) => !Number.isFinite(value))) return undefined;
+  return { parent, ticks: utime + stime, pages };
 }
 
-/** Where a sampler learns the process tree and each process's use: /proc on Linux, Win32 on Windows. */
-interface ProcessSource {
-  /** Every process's parent, now. */
-  parents(): Promise<Map<number, number>>;
-  /** CPU seconds so far and resident memory of `pid`; undefined once it has ended. */
-  usage(pid: number): Promise<{ cpuSeconds: number; memoryBytes: number } | undefined>;
+/**
+ * Every process's stat. Read synchronously: a few hundred small reads from /proc cost several times more
+ * CPU as async operations, and this runs every second while a page is open.
+ */
+function readStats(): Map<number, ProcessStat> {
+  const stats = new Map<number, ProcessStat>();
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    let text = "";
+    try {
+      text = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+    } catch { /* ended between the listing and the read */ }
+    const stat = parseStat(text);
+    if (stat) stats.set(Number(entry.name), stat);
+  }
+  return stats;
 }
 
-const procSource: ProcessSource = {
-  async parents() {
-    const parents = new Map<number, number>();
-    for await (const entry of Deno.readDir("/proc")) {
-      if (!/^\d+$/.test(entry.name)) continue;
-      // A process may end between the listing and the read.
-      const stat = parseStat(await Deno.readTextFile(`/proc/${entry.name}/stat`).catch(() => ""));
-      if (stat) parents.set(Number(entry.name), stat.parent);
+/**
+ * The size of a page, for stat's resident pages: this process's VmRSS over its resident pages (statm),
+ * asked once — 4 KiB on x86-64, 4, 16 or 64 KiB on arm64 kernels.
+ */
+function pageBytes(): number {
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const pages = Number(Deno.readTextFileSync("/proc/self/statm").split(" ")[1]);
+      const kib = Number(Deno.readTextFileSync("/proc/self/status").match(/^VmRSS:\s+(\d+) kB/m)?.[1]);
+      // The two reads may straddle a change of the resident set: a power of two is believed.
+      const size = Math.round((kib * 1024) / pages / 1024) * 1024;
+      if ([4096, 16384, 65536].includes(size)) return size;
     }
-    return parents;
-  },
-  async usage(pid) {
-    const stat = parseStat(await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => ""));
-    if (!stat) return undefined;
-    const status = await Deno.readTextFile(`/proc/${pid}/status`).catch(() => "");
-    const memoryBytes = Number(status.match(/^VmRSS:\s+(\d+) kB/m)?.[1] ?? 0) * 1024;
-    return { cpuSeconds: stat.ticks / TICKS_PER_SECOND, memoryBytes };
-  },
-};
+  } catch { /* no /proc: nothing is sampled anyway */ }
+  return 4096;
+}
 
-/** Toolhelp for the tree; GetProcessTimes and the working set for each process of it. */
-async function win32Source(): Promise<ProcessSource> {
-  const [{ listProcesses }, { processUsage }] = await Promise.all([
-    import("../ffi/toolhelp.ts"),
-    import("../ffi/process.ts"),
-  ]);
+/** One look at every process: each one's parent, and what a process of it has used so far. */
+interface ProcessTable {
+  parents: Map<number, number>;
+  usage(pid: number): { cpuSeconds: number; memoryBytes: number } | undefined;
+}
+
+let linuxPageBytes: number | undefined;
+
+/** /proc: stat's parent, utime+stime and resident pages. */
+function procTable(): ProcessTable {
+  const stats = readStats();
+  linuxPageBytes ??= pageBytes();
+  const page = linuxPageBytes;
   return {
-    parents() {
-      const parents = new Map<number, number>();
-      for (const { processId, parentProcessId } of listProcesses()) {
-        // The System Idle Process is its own parent.
-        if (processId !== parentProcessId) parents.set(processId, parentProcessId);
-      }
-      return Promise.resolve(parents);
+    parents: new Map([...stats].map(([pid, { parent }]) => [pid, parent])),
+    usage(pid) {
+      const stat = stats.get(pid);
+      return stat && { cpuSeconds: stat.ticks / TICKS_PER_SECOND, memoryBytes: stat.pages * page };
     },
+  };
+}
+
+/** Win32: a Toolhelp snapshot for the tree; GetProcessTimes and the working set of each process of it. */
+function win32Table(): ProcessTable {
+  const parents = new Map<number, number>();
+  for (const { processId, parentProcessId } of listProcesses()) {
+    // The System Idle Process is its own parent.
+    if (processId !== parentProcessId) parents.set(processId, parentProcessId);
+  }
+  return {
+    parents,
     usage(pid) {
       const used = processUsage(pid);
-      return Promise.resolve(used && { cpuSeconds: used.cpuSeconds, memoryBytes: used.workingSetBytes });
+      return used && { cpuSeconds: used.cpuSeconds, memoryBytes: used.workingSetBytes };
     },
   };
 }
@@ -81,25 +108,26 @@ async function win32Source(): Promise<ProcessSource> {
 /** Samples the trees of programs, remembering each one's last CPU time for the next sample's percent. */
 export class UsageSampler {
   readonly #last = new Map<number, { cpuSeconds: number; at: number }>();
-  #source?: Promise<ProcessSource>;
+  #pids: Set<number> | undefined;
+
+  /** Whether `pid` was alive at the last sample; undefined before the first. */
+  alive(pid: number): boolean | undefined {
+    return this.#pids?.has(pid);
+  }
 
   /** The usage of each tree rooted at `roots`. */
-  async sample(roots: number[]): Promise<Map<number, TreeUsage>> {
+  sample(roots: number[]): Map<number, TreeUsage> {
     const usage = new Map<number, TreeUsage>();
-    if (roots.length === 0) return usage;
-    this.#source ??= Deno.build.os === "windows" ? win32Source() : Promise.resolve(procSource);
-    const source = await this.#source;
-    const parents = await source.parents();
+    const table = Deno.build.os === "windows" ? win32Table() : procTable();
+    this.#pids = new Set(table.parents.keys());
     const children = new Map<number, number[]>();
-    for (const [pid, parent] of parents) children.set(parent, [...children.get(parent) ?? [], pid]);
+    for (const [pid, parent] of table.parents) children.set(parent, [...children.get(parent) ?? [], pid]);
     const now = performance.now();
     for (const root of roots) {
-      if (!parents.has(root)) continue;
+      if (!table.parents.has(root)) continue;
       const tree = [root];
       for (let i = 0; i < tree.length; i++) tree.push(...children.get(tree[i]) ?? []);
-      const used = (await Promise.all(tree.map((pid) => source.usage(pid)))).filter((each) =>
-        each !== undefined
-      );
+      const used = tree.map((pid) => table.usage(pid)).filter((each) => each !== undefined);
       if (used.length === 0) continue;
       const cpuSeconds = used.reduce((sum, each) => sum + each.cpuSeconds, 0);
       const memoryBytes = used.reduce((sum, each) => sum + each.memoryBytes, 0);

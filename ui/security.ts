@@ -9,7 +9,11 @@
  * @module
  */
 
-const COOKIE = "servitor_ui";
+/**
+ * The session cookie's name, with the port: a browser sends a host's cookies to every port of it, so two
+ * servers at once (`servitor ui` and nssm's `edit`, say) would overwrite each other's under one name.
+ */
+const cookieName = (port: number) => `servitor_ui_${port}`;
 
 /** Headers on every answer. */
 export const SECURITY_HEADERS: Record<string, string> = {
@@ -44,10 +48,10 @@ function sameSecret(a: string, b: string): boolean {
   return difference === 0;
 }
 
-function cookieOf(request: Request): string | undefined {
+function cookieOf(request: Request, name: string): string | undefined {
   for (const part of (request.headers.get("cookie") ?? "").split(";")) {
     const [key, ...value] = part.trim().split("=");
-    if (key === COOKIE) return value.join("=");
+    if (key === name) return value.join("=");
   }
   return undefined;
 }
@@ -94,11 +98,11 @@ export class Gate {
         headers: {
           ...SECURITY_HEADERS,
           location: `${url.pathname}${url.search}`,
-          "set-cookie": `${COOKIE}=${this.#session}; HttpOnly; SameSite=Strict; Path=/`,
+          "set-cookie": `${cookieName(this.port)}=${this.#session}; HttpOnly; SameSite=Strict; Path=/`,
         },
       });
     }
-    const cookie = cookieOf(request);
+    const cookie = cookieOf(request, cookieName(this.port));
     if (cookie === undefined || !sameSecret(cookie, this.#session)) {
       return plain(401, "unauthorized: open the address servitor ui printed");
     }

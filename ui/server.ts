@@ -4,15 +4,24 @@
  * one line; nothing a page sends ends the server.
  * @module
  */
+import path from "path";
 import type { CliContext } from "../cli/context.ts";
 import { describeFailure } from "../cli/errors.ts";
 import { serviceJsonSchema, serviceNameProblem } from "../service/schema.ts";
-import { reviewOrApply, serviceSettings } from "./edit.ts";
+import { checkSettings, exportYaml, reviewOrApply, reviewOrApplyText, serviceSettings } from "./edit.ts";
 import type { Asset } from "./assets.ts";
 import { LiveList } from "./events.ts";
 import { followOutput, type Stream } from "./output.ts";
 import { Gate, plain, SECURITY_HEADERS } from "./security.ts";
-import { act, isAction, isServitorService, type ServiceRow, serviceRows } from "./services.ts";
+import {
+  act,
+  actions,
+  isAction,
+  isServitorService,
+  type ServiceRow,
+  serviceRows,
+  ServiceSurvey,
+} from "./services.ts";
 import { LOOPBACK } from "./options.ts";
 import { UsageSampler } from "./process_usage.ts";
 
@@ -31,6 +40,20 @@ function json(status: number, value: unknown): Response {
   return new Response(JSON.stringify(value), {
     status,
     headers: { ...SECURITY_HEADERS, "content-type": "application/json; charset=utf-8" },
+  });
+}
+
+/** A YAML file to download (export's text), named `file`. */
+function yaml(file: string, text: string): Response {
+  return new Response(text, {
+    headers: {
+      ...SECURITY_HEADERS,
+      "content-type": "application/yaml; charset=utf-8",
+      // A service name may hold quotes or letters a header can't: a plain fallback, and the name as RFC 6266.
+      "content-disposition": `attachment; filename="${file.replace(/[^\w.-]/g, "_")}"; filename*=UTF-8''${
+        encodeURIComponent(file)
+      }`,
+    },
   });
 }
 
@@ -78,7 +101,8 @@ export function serveUi(context: CliContext, assets: Map<string, Asset>, port: n
   const usage = new UsageSampler();
   // Stopping waits for every open answer: the event streams are ended first.
   const ending = new AbortController();
-  const live = new LiveList<ServiceRow[]>(() => serviceRows(context, usage));
+  const survey = new ServiceSurvey(context, usage);
+  const live = new LiveList<ServiceRow[]>(() => survey.rows());
   const gate = new Gate(LOOPBACK);
 
   async function route(request: Request): Promise<Response> {
@@ -105,6 +129,16 @@ export function serveUi(context: CliContext, assets: Map<string, Asset>, port: n
       if (method !== "GET") return plain(405, "method not allowed", { allow: "GET" });
       return json(200, serviceJsonSchema());
     }
+    if (url.pathname === "/api/check") {
+      if (method !== "POST") return plain(405, "method not allowed", { allow: "POST" });
+      const body = await readJson(request);
+      if (body instanceof Response) return body;
+      const { settings } = (body ?? {}) as { settings?: unknown };
+      if (typeof settings !== "object" || settings === null || Array.isArray(settings)) {
+        return json(400, { error: "the body must be { settings: {…} }" });
+      }
+      return json(200, { issues: checkSettings(context, settings) });
+    }
     if (url.pathname === "/api/apply") {
       if (method !== "POST") return plain(405, "method not allowed", { allow: "POST" });
       const body = await readJson(request);
@@ -114,8 +148,42 @@ export function serveUi(context: CliContext, assets: Map<string, Asset>, port: n
         return json(400, { error: "the body must be { settings: {…}, apply: true | false }" });
       }
       const outcome = await reviewOrApply(context, settings, apply === true);
-      if (apply === true) live.refresh();
+      if (apply === true) {
+        survey.forget();
+        live.refresh();
+      }
       return json(outcome.errors.length > 0 ? 422 : outcome.ok ? 200 : 409, outcome);
+    }
+    if (url.pathname === "/api/import") {
+      if (method !== "POST") return plain(405, "method not allowed", { allow: "POST" });
+      const body = await readJson(request);
+      if (body instanceof Response) return body;
+      const { text, file, apply } = (body ?? {}) as { text?: unknown; file?: unknown; apply?: unknown };
+      if (typeof text !== "string") {
+        return json(400, { error: 'the body must be { text: "…", file: "name.yaml", apply: true | false }' });
+      }
+      // The file's own name is only shown in the lines (file:line: key: …), never opened.
+      const shownAs = typeof file === "string" && file.length > 0 ? path.basename(file) : "upload";
+      const outcome = await reviewOrApplyText(context, { file: shownAs, text }, apply === true);
+      if (apply === true) {
+        survey.forget();
+        live.refresh();
+      }
+      return json(outcome.errors.length > 0 ? 422 : outcome.ok ? 200 : 409, outcome);
+    }
+    if (url.pathname === "/api/export") {
+      if (method !== "GET") return plain(405, "method not allowed", { allow: "GET" });
+      return yaml("servitor-services.yaml", await exportYaml(context, []));
+    }
+    const exported = url.pathname.match(/^\/api\/services\/([^/]+)\/export$/);
+    if (exported) {
+      if (method !== "GET") return plain(405, "method not allowed", { allow: "GET" });
+      const name = serviceName(exported[1]);
+      if (typeof name !== "string") return name;
+      if (!await isServitorService(context, name)) {
+        return json(404, { error: `no servitor service named '${name}'` });
+      }
+      return yaml(`${name}.yaml`, await exportYaml(context, [name]));
     }
     const settings = url.pathname.match(/^\/api\/services\/([^/]+)\/settings$/);
     if (settings) {
@@ -127,7 +195,7 @@ export function serveUi(context: CliContext, assets: Map<string, Asset>, port: n
       }
       return json(200, await serviceSettings(context, name));
     }
-    const output = url.pathname.match(/^\/api\/services\/([^/]+)\/(stdout|stderr)$/);
+    const output = url.pathname.match(/^\/api\/services\/([^/]+)\/(stdout|stderr|error-log)$/);
     if (output) {
       if (method !== "GET") return plain(405, "method not allowed", { allow: "GET" });
       const name = serviceName(output[1]);
@@ -152,7 +220,7 @@ export function serveUi(context: CliContext, assets: Map<string, Asset>, port: n
       }
       const verb = action[2];
       if (!isAction(verb)) {
-        return json(404, { error: `'${verb}' is not an action (start, stop, restart, continue)` });
+        return json(404, { error: `'${verb}' is not an action (${actions.join(", ")})` });
       }
       const problem = serviceNameProblem(name);
       if (problem) return json(400, { error: `'${name}' can't be a service name: ${problem}` });
@@ -161,6 +229,7 @@ export function serveUi(context: CliContext, assets: Map<string, Asset>, port: n
       }
       live.refresh();
       const outcome = await act(context, name, verb);
+      survey.forget(name);
       live.refresh();
       return json(outcome.ok ? 200 : 409, outcome);
     }

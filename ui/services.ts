@@ -6,9 +6,19 @@
  */
 import type { CliContext } from "../cli/context.ts";
 import { describeFailure } from "../cli/errors.ts";
-import { statusReport } from "../cli/manage.ts";
-import { type UsageSampler } from "./process_usage.ts";
-import { listServitorServices, restartService, startService, stopService } from "../service/lifecycle.ts";
+import path from "path";
+import { reportOf } from "../cli/manage.ts";
+import type { InstalledService, ManagedStatus, SurveyedService } from "../service/manager.ts";
+import type { ServiceSpec } from "../service/spec.ts";
+import { readSpec, serviceDirectory, SPEC_FILE } from "../service/store.ts";
+import type { UsageSampler } from "./process_usage.ts";
+import {
+  listServitorServices,
+  removeService,
+  restartService,
+  startService,
+  stopService,
+} from "../service/lifecycle.ts";
 
 /** One row of the services table. */
 export interface ServiceRow {
@@ -27,12 +37,85 @@ export interface ServiceRow {
   memoryBytes?: number;
 }
 
-/** Every servitor service's row, by name; with `usage`, the CPU and memory of each running program's tree. */
-export async function serviceRows(context: CliContext, usage?: UsageSampler): Promise<ServiceRow[]> {
-  const names = (await listServitorServices(context)).map((service) => service.name).sort();
-  const rows: ServiceRow[] = await Promise.all(names.map(async (name) => {
+/**
+ * Every servitor service's row, by name, for the live list: what the service manager says of all of them in
+ * one question (ServiceManager.survey), each stored spec read again only when its file changed, and with
+ * `usage`, the CPU and memory of each running program's tree. One instance keeps its caches across polls.
+ */
+/**
+ * How long the live list keeps a survey of the service manager: asking systemd costs a `systemctl`
+ * process (about 7 ms of CPU for 50 units), more than all else a poll does.
+ */
+const SURVEY_EVERY_MS = 3000;
+
+export class ServiceSurvey {
+  readonly #specs = new Map<string, { mtime: number; spec: ServiceSpec | undefined }>();
+  /** start type and account where the survey doesn't say them (the SCM): asked once a service. */
+  readonly #installed = new Map<string, Pick<InstalledService, "start" | "account">>();
+
+  /** The manager's last survey, and when it was made. */
+  #surveyed: { at: number; services: SurveyedService[] } | undefined;
+
+  constructor(readonly context: CliContext, readonly usage?: UsageSampler) {}
+
+  /** Forgets what was asked (after a change made here, say): the next rows ask the manager again. */
+  forget(name?: string): void {
+    if (name === undefined) this.#installed.clear();
+    else this.#installed.delete(name);
+    this.#surveyed = undefined;
+  }
+
+  /**
+   * The manager's survey, asked again after SURVEY_EVERY_MS — or at once when a host it said runs is gone
+   * from /proc (a stop or a crash shows within a second; a start from elsewhere within SURVEY_EVERY_MS).
+   * What changes with the program (status.json, its CPU and memory) is read at every poll all the same.
+   */
+  async #survey(): Promise<SurveyedService[]> {
+    const last = this.#surveyed;
+    const hostGone = last?.services.some((service) =>
+      service.status.pid !== undefined && this.usage?.alive(service.status.pid) === false
+    );
+    if (last && !hostGone && Date.now() - last.at < SURVEY_EVERY_MS) return last.services;
+    const services = await surveyServices(this.context);
+    this.#surveyed = { at: Date.now(), services };
+    return services;
+  }
+
+  async rows(): Promise<ServiceRow[]> {
+    const surveyed = await this.#survey();
+    const stored = await Promise.all(surveyed.map((service) => this.#spec(service.name)));
+    const rows: ServiceRow[] = await Promise.all(surveyed.flatMap((service, index) => {
+      const spec = stored[index];
+      return spec === null ? [] : [this.#row(service, spec)];
+    }));
+    rows.sort((a, b) => a.name.localeCompare(b.name));
+    for (const name of this.#specs.keys()) {
+      if (!surveyed.some((service) => service.name === name)) this.#specs.delete(name);
+    }
+    if (!this.usage) return rows;
+    const programs = rows.flatMap((row) => row.programPid === undefined ? [] : [row.programPid]);
+    const sampled = this.usage.sample(programs);
+    return rows.map((row) => {
+      const tree = row.programPid === undefined ? undefined : sampled.get(row.programPid);
+      return tree ? { ...row, cpuPercent: tree.cpuPercent, memoryBytes: tree.memoryBytes } : row;
+    });
+  }
+
+  async #row(service: SurveyedService, spec: ServiceSpec | undefined): Promise<ServiceRow> {
+    const { name } = service;
     try {
-      const { report } = await statusReport(name, context);
+      const installed = service.start !== undefined && service.account !== undefined
+        ? { start: service.start, account: service.account }
+        : this.#installed.get(name) ?? await this.context.manager.query(name);
+      this.#installed.set(name, installed);
+      const { report } = await reportOf(
+        name,
+        service.status,
+        { ...installed, displayName: service.displayName },
+        spec,
+        this.context,
+        { outputFiles: false },
+      );
       return {
         name,
         displayName: report.displayName,
@@ -46,20 +129,54 @@ export async function serviceRows(context: CliContext, usage?: UsageSampler): Pr
         account: report.account,
       };
     } catch (error) {
-      // Removed between the listing and its status, or a manager that failed: the row says which.
+      // Removed between the survey and its query, or a manager that failed: the row says which.
       return { name, state: "unknown", reason: describeFailure(error).line };
     }
-  }));
-  if (!usage) return rows;
-  const programs = rows.flatMap((row) => row.programPid === undefined ? [] : [row.programPid]);
-  const sampled = await usage.sample(programs);
-  return rows.map((row) => {
-    const tree = row.programPid === undefined ? undefined : sampled.get(row.programPid);
-    return tree ? { ...row, cpuPercent: tree.cpuPercent, memoryBytes: tree.memoryBytes } : row;
-  });
+  }
+
+  /**
+   * The stored spec of `name`, parsed again only when its file's mtime changed; undefined when it can't be
+   * read; null when there is no service.yaml (not servitor's service).
+   */
+  async #spec(name: string): Promise<ServiceSpec | undefined | null> {
+    const { configRoot, windows } = this.context;
+    const file = path.join(serviceDirectory(configRoot, name, windows), SPEC_FILE);
+    let stat: Deno.FileInfo;
+    try {
+      // Synchronously: one small stat a service, every second — as async operations they cost more.
+      stat = Deno.statSync(file);
+    } catch {
+      return null;
+    }
+    if (!stat.isFile) return null;
+    const mtime = stat.mtime?.getTime() ?? 0;
+    const known = this.#specs.get(name);
+    if (known && known.mtime === mtime) return known.spec;
+    const spec = await readSpec(configRoot, name).catch(() => undefined);
+    this.#specs.set(name, { mtime, spec });
+    return spec;
+  }
 }
 
-export const actions = ["start", "stop", "restart", "continue"] as const;
+/** Every service of the manager with its status: one survey, or (a manager without one) a question each. */
+async function surveyServices(context: CliContext): Promise<SurveyedService[]> {
+  if (context.manager.survey) return await context.manager.survey();
+  const listed = await context.manager.list();
+  return await Promise.all(listed.map(async (service) => {
+    const status = await context.manager.status(service.name).catch((): ManagedStatus => ({
+      state: service.state,
+    }));
+    return { ...service, status };
+  }));
+}
+
+/** Every servitor service's row, once (the JSON list). */
+export async function serviceRows(context: CliContext): Promise<ServiceRow[]> {
+  return await new ServiceSurvey(context).rows();
+}
+
+/** What the page does to a service: the list's actions on many, and rotate and remove on one. */
+export const actions = ["start", "stop", "restart", "continue", "rotate", "remove"] as const;
 export type Action = typeof actions[number];
 
 export function isAction(word: string): word is Action {
@@ -86,9 +203,14 @@ export async function act(
     if (action === "start") await startService(quiet, name);
     else if (action === "stop") await stopService(quiet, name);
     else if (action === "restart") await restartService(quiet, name);
-    else {
-      await context.manager.control(name, "continue");
-      lines.push(`'${name}': continue sent`);
+    else if (action === "remove") {
+      // As `ManageService X remove`: the stored configuration stays, for a reinstall.
+      await removeService(quiet, name, {});
+      lines.push(`'${name}' is removed (reinstall with: ManageService ${name} reinstall)`);
+    } else {
+      // continue and rotate are controls, sent as `ManageService X continue|rotate` sends them.
+      await context.manager.control(name, action);
+      lines.push(`'${name}': ${action} sent`);
     }
     context.audit(`ui: ManageService ${name} ${action}: done`);
     return { ok: true, lines };

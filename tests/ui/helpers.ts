@@ -24,6 +24,14 @@ export interface Ran {
   stderr: string;
 }
 
+/** A page server started in the test-bed: its first line (the address), or how it ended without one. */
+export interface Served {
+  line?: string;
+  pid?: number;
+  code?: number;
+  stderr?: string;
+}
+
 /** A booted systemd test-bed, running commands for the tests (tests/ui/testbed_agent.ts). */
 export class Testbed {
   #next = 1;
@@ -107,8 +115,18 @@ export class Testbed {
   }
 
   /** Starts `servitor ui --no-open ARGS…` inside; its first line, or how it ended without one. */
-  async serveUi(...args: string[]): Promise<{ line?: string; pid?: number; code?: number; stderr?: string }> {
-    return await this.#ask({ serve: args });
+  serveUi(...args: string[]): Promise<Served> {
+    return this.serve("ui", "--no-open", ...args);
+  }
+
+  /** Starts `servitor ARGS…` inside, as serveUi. */
+  async serve(...args: string[]): Promise<Served> {
+    return await this.#ask({ serve: args }) as Served;
+  }
+
+  /** Starts `servitor ARGS…` inside on a terminal of its own, as a person at a console (nssm's `edit`). */
+  async serveAtConsole(...args: string[]): Promise<Served> {
+    return await this.#ask({ serve: args, console: true }) as Served;
   }
 
   /** Ends the test-bed and everything in it. */

@@ -2,8 +2,10 @@
  * Runs inside the systemd test-bed for the ui tier, which runs outside it (Chromium is the host's): one
  * JSON request a line on stdin, one JSON answer a line on stdout.
  * - `{ id, run: [program, …args] }` → `{ id, code, stdout, stderr }`
- * - `{ id, serve: […args] }` starts `servitor ui --no-open …args` → `{ id, line, pid }`, its first line (or
- *   `{ id, code, stderr }` when it ended without one), with its `pid`; it runs until the test-bed ends.
+ * - `{ id, serve: […args], console? }` starts `servitor …args` (`ui --no-open …`, or nssm's `edit <name>`,
+ *   which serves only at a console: `console` runs it on a terminal of its own through script(1)) →
+ *   `{ id, line, pid }`, its first line (or `{ id, code, stderr }` when it ended without one), with its
+ *   `pid`; it runs until the test-bed ends.
  * Its stdin closing ends it, and with it the test-bed.
  */
 import { fileURLToPath } from "node:url";
@@ -28,9 +30,17 @@ async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string
   }
 }
 
-async function serve(id: number, args: string[]) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", main, "ui", "--no-open", ...args],
+/** A word for sh, quoted. */
+const shellWord = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+
+async function serve(id: number, args: string[], console: boolean) {
+  const command = [Deno.execPath(), "run", "--allow-all", main, ...args];
+  // script(1) gives the command a terminal of its own (its lines then end in \r\n).
+  const [program, ...programArgs] = console
+    ? ["script", "-qec", command.map(shellWord).join(" "), "/dev/null"]
+    : command;
+  const child = new Deno.Command(program, {
+    args: programArgs,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -50,13 +60,13 @@ async function serve(id: number, args: string[]) {
     const { code } = await child.status;
     return answer({ id, code, stderr: await stderr });
   }
-  answer({ id, line: first.value, pid: child.pid });
+  answer({ id, line: first.value.replace(/\r$/, ""), pid: child.pid });
   // Its later output is drained, so that the server never blocks on a full pipe.
   for await (const _ of reader) { /* dropped */ }
 }
 
-async function handle(request: { id: number; run?: string[]; serve?: string[] }) {
-  if (request.serve) return await serve(request.id, request.serve);
+async function handle(request: { id: number; run?: string[]; serve?: string[]; console?: boolean }) {
+  if (request.serve) return await serve(request.id, request.serve, request.console === true);
   const [program, ...args] = request.run!;
   try {
     const { code, stdout, stderr } = await new Deno.Command(program, { args, stdin: "null" }).output();

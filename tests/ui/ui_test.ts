@@ -101,6 +101,16 @@ Deno.test({
         const last = Math.max(...ticks(await waitForText(page, stdout, /^tick \d+$/m)));
         // Lines written after the page opened arrive without a reload (the ticker writes one each 0.2 s).
         await waitForText(page, stdout, new RegExp(`^tick ${last + 5}$`, "m"));
+        // The error log, followed as the output is: a line the host would write shows up.
+        const errorLog = `/var/log/servitor/${name}/${name}_ERROR_LOG.txt`;
+        await bed.run("sh", "-c", `echo 'a line of the error log' >> ${errorLog}`);
+        await waitForText(page, `pre[data-stream="error-log"]`, /^a line of the error log$/m);
+        // Rotate is ManageService's rotate control, sent to the host (audited below).
+        await page.click(`button[aria-label="rotate ${name}"]`);
+        await page.waitForFunction(() =>
+          !(globalThis as unknown as { document: { querySelector(s: string): unknown } }).document
+            .querySelector("button[aria-label^='rotate']:disabled")
+        );
         await page.click(`button[aria-label="stop ${name}"]`);
         await page.waitForSelector(`[data-state="stopped"]`, { timeout: 30_000 });
         assertEquals((await bed.run("systemctl", "is-active", `${name}.service`)).stdout.trim(), "inactive");
@@ -166,9 +176,19 @@ Deno.test({
       );
 
       await t.step(
-        "Edit: a value the schema refuses is named with its key, and nothing changes",
+        "Edit: a value the schema refuses is named under its field as typed, and by Review; nothing changes",
         async () => {
           await replaceText("#setting-throttleMs", "-5");
+          // As typed, before any Review: the field's own problem, in the words of the schema's rules.
+          await waitForText(
+            page,
+            '[data-setting="throttleMs"] [data-issue]',
+            /whole number of 0 or more, not -5/,
+          );
+          assertEquals(
+            await page.$eval("#setting-throttleMs", (element) => element.getAttribute("aria-invalid")),
+            "true",
+          );
           await page.click("button[type=submit]");
           await page.waitForSelector(".review [role=alert]");
           const alert = await page.$eval(".review [role=alert]", (element) => element.textContent ?? "");
@@ -176,6 +196,35 @@ Deno.test({
           await page.click("xpath/.//button[text()='Apply']");
           await page.waitForSelector(".review [role=alert]");
           assertOk(!(await bed.run("cat", `/etc/servitor/${name}/service.yaml`)).stdout.includes("-5"));
+        },
+      );
+
+      await t.step(
+        "nssm's `edit <name>` at a console serves the page at that service's form (no xdg-open here: the address is printed)",
+        async () => {
+          // From a script (no terminal) it would serve a page nobody opens: it says so, exit 1, as NSSM can't.
+          const scripted = await bed.servitor("edit", name);
+          assertEquals(scripted.code, 1, scripted.stderr);
+          assertMatch(scripted.stderr, /at a console servitor opens its page/);
+          const served = await bed.serveAtConsole("edit", name);
+          assertMatch(
+            served.line ?? "",
+            new RegExp(`^http://127\\.0\\.0\\.1:\\d+/\\?token=[0-9a-f]{32,}#/edit/${name}$`),
+            served.stderr,
+          );
+          const other = await browser.newPage();
+          try {
+            await other.goto(served.line!);
+            // The token's redirect keeps the fragment: the form of that service, its settings filled in.
+            assertEquals(new URL(other.url()).hash, `#/edit/${name}`);
+            await other.waitForSelector("#setting-program");
+            assertEquals(
+              await other.$eval("#setting-program", (input) => (input as unknown as { value: string }).value),
+              ticker,
+            );
+          } finally {
+            await other.close();
+          }
         },
       );
 
@@ -199,15 +248,74 @@ Deno.test({
         await page.waitForSelector(`tr[data-service="${installed2}"] [data-state="stopped"]`);
       });
 
+      await t.step(
+        "Export gives the service's YAML; Import reviews a changed copy's diff, then applies it",
+        async () => {
+          const exported = await page.evaluate(
+            async (service: string) => await (await fetch(`/api/services/${service}/export`)).text(),
+            installed2,
+          );
+          assertMatch(exported, new RegExp(`^name: ${installed2}$`, "m"));
+          const file = await Deno.makeTempFile({ suffix: ".yaml" });
+          try {
+            await Deno.writeTextFile(file, `${exported.trimEnd()}\ndescription: Imported by the page\n`);
+            await page.goto(`${origin}/#/import`);
+            const input = await page.waitForSelector("#import-file");
+            await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(file);
+            const reviewed = await waitForText(page, "[data-review]", new RegExp(`^${installed2}: `, "m"));
+            assertMatch(reviewed, /\+.*Imported by the page/);
+            assertOk(
+              !(await bed.run("cat", `/etc/servitor/${installed2}/service.yaml`)).stdout.includes("Imported"),
+            );
+            await page.click("xpath/.//button[text()='Apply']");
+            await waitForText(page, "[data-review]", new RegExp(`^${installed2}: updated`, "m"), 30_000);
+            assertMatch(
+              (await bed.run("cat", `/etc/servitor/${installed2}/service.yaml`)).stdout,
+              /Imported by the page/,
+            );
+          } finally {
+            await Deno.remove(file);
+          }
+        },
+      );
+
+      await t.step("Remove, once confirmed, takes the service out of systemd and the list", async () => {
+        await page.goto(`${origin}/#/service/${installed2}`);
+        await page.click(`button[aria-label="remove ${installed2}"]`);
+        const confirm = await page.waitForSelector("button[data-confirm-remove]");
+        assertEquals(await confirm!.evaluate((button) => button.textContent), `Remove ${installed2}`);
+        await confirm!.click();
+        await page.waitForFunction(() =>
+          (globalThis as unknown as { location: { hash: string } }).location.hash === "#/"
+        );
+        assertEquals(
+          (await bed.run("systemctl", "show", "-p", "LoadState", "--value", `${installed2}.service`)).stdout
+            .trim(),
+          "not-found",
+        );
+        await page.waitForFunction(
+          (service: string) =>
+            !(globalThis as unknown as { document: { querySelector(s: string): unknown } }).document
+              .querySelector(`tr[data-service="${service}"]`),
+          {},
+          installed2,
+        );
+      });
+
       await t.step("the page's changes are in the audit log, marked as made in the UI", async () => {
         const log = (await bed.run("cat", "/etc/servitor/servitor.log")).stdout;
         assertOk(log.includes(`ui: ManageService ${name} start: done`), log);
         assertOk(log.includes(`ui: ManageService ${name} stop: done`), log);
         assertOk(log.includes(`ui: apply ${name}: update`), log);
         assertOk(log.includes(`ui: apply ${installed2}: create`), log);
+        assertOk(log.includes(`ui: ManageService ${name} rotate: done`), log);
+        assertOk(log.includes(`ui: apply ${installed2}: update`), log);
+        assertOk(log.includes(`ui: ManageService ${installed2} remove: done`), log);
       });
 
-      const cookie = `servitor_ui=${(await page.cookies())[0].value}`;
+      // Named with the port: the browser holds the cookie of the server nssm's edit started too.
+      const session = (await page.cookies()).find((each) => each.name === `servitor_ui_${port}`);
+      const cookie = `${session!.name}=${session!.value}`;
       const ask = (method: string, target: string, headers: Record<string, string>, body?: string) =>
         rawRequest(port, method, target, { host, ...headers }, body);
 
@@ -220,7 +328,10 @@ Deno.test({
           assertOk(!answer.text.includes(name), "no service named");
           assertOk(!/access-control-allow/i.test(answer.text), "no CORS header");
         }
-        assertEquals((await ask("GET", "/api/services", { cookie: "servitor_ui=guess" })).status, 401);
+        assertEquals(
+          (await ask("GET", "/api/services", { cookie: `servitor_ui_${port}=guess` })).status,
+          401,
+        );
       });
 
       await t.step("the token works once", async () => {
@@ -281,6 +392,7 @@ Deno.test({
         assertEquals(huge.status, 413);
         // The form's Review and Apply: bodies that are not JSON, not settings, or too big.
         assertEquals((await post("/api/apply", "{not json")).status, 400);
+        assertEquals((await post("/api/check", "[1, 2]")).status, 400);
         assertEquals((await post("/api/apply", "[1, 2]")).status, 400);
         assertEquals((await post("/api/apply", JSON.stringify({ settings: "name: x" }))).status, 400);
         const invalid = await post(

@@ -3,10 +3,12 @@
  * The edit (and install) form, generated from the JSON Schema of a service's settings (`servitor schema`):
  * a field per setting by its type — text, a choice for an enum, a number, a box for a flag, one line per item
  * for a list of strings, JSON for anything deeper — so a new setting appears here without page code.
- * Review shows what `apply --check --diff` would; Apply applies it as `servitor apply` does.
+ * Each field is checked as it is typed, by the server with the rules Review and `servitor apply` use
+ * (POST /api/check), its problems shown under it. Review shows what `apply --check --diff` would; Apply
+ * applies it as `servitor apply` does.
  * @module
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { html } from "htm/preact";
 
 interface PropertySchema {
@@ -40,9 +42,9 @@ function fieldText(kind: FieldKind, value: unknown): string {
 function settingsOf(
   properties: Record<string, PropertySchema>,
   texts: Record<string, string>,
-): { settings: Record<string, unknown>; problems: string[] } {
+): { settings: Record<string, unknown>; problems: FieldIssue[] } {
   const settings: Record<string, unknown> = {};
-  const problems: string[] = [];
+  const problems: FieldIssue[] = [];
   for (const [key, schema] of Object.entries(properties)) {
     const kind = fieldKind(schema);
     const text = texts[key] ?? "";
@@ -57,11 +59,32 @@ function settingsOf(
       try {
         settings[key] = JSON.parse(text);
       } catch {
-        problems.push(`${key}: not valid JSON`);
+        problems.push({ key, message: "not valid JSON" });
       }
     } else settings[key] = text;
   }
   return { settings, problems };
+}
+
+/** A problem the checks found: the setting's key path (`exit.codes.3`), or none for the whole form. */
+interface FieldIssue {
+  key?: string;
+  message: string;
+}
+
+/** How long typing pauses before the form is checked. */
+const CHECK_DELAY_MS = 250;
+
+/** The problems of each field (by a key path's first part), and those of no field. */
+function issuesByField(issues: FieldIssue[], fields: string[]): Map<string | undefined, string[]> {
+  const byField = new Map<string | undefined, string[]>();
+  for (const { key, message } of issues) {
+    const top = key?.split(".")[0];
+    const field = top !== undefined && fields.includes(top) ? top : undefined;
+    const said = field === undefined || key === top ? message : `${key}: ${message}`;
+    byField.set(field, [...byField.get(field) ?? [], field === undefined && key ? `${key}: ${said}` : said]);
+  }
+  return byField;
 }
 
 interface Outcome {
@@ -71,12 +94,36 @@ interface Outcome {
   error?: string;
 }
 
-export function EditForm({ name }: { name?: string }) {
+export function EditForm({ name, newName }: { name?: string; newName?: string }) {
   const [properties, setProperties] = useState<Record<string, PropertySchema> | undefined>(undefined);
   const [texts, setTexts] = useState<Record<string, string>>({});
   const [outcome, setOutcome] = useState<Outcome | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const [loadError, setLoadError] = useState("");
+  /** The fields typed in so far: only their problems are shown as the form is typed. */
+  const [touched, setTouched] = useState<Set<string>>(new Set());
+  const [issues, setIssues] = useState<FieldIssue[]>([]);
+  const checks = useRef<{ timer?: ReturnType<typeof setTimeout>; asked: number }>({ asked: 0 });
+
+  useEffect(() => {
+    if (!properties || touched.size === 0) return;
+    clearTimeout(checks.current.timer);
+    checks.current.timer = setTimeout(async () => {
+      const { settings, problems } = settingsOf(properties, texts);
+      const asked = ++checks.current.asked;
+      try {
+        const response = await fetch("/api/check", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ settings }),
+        });
+        const answer = await response.json();
+        // An answer to an earlier check, overtaken by typing, is dropped.
+        if (asked === checks.current.asked) setIssues([...problems, ...answer.issues ?? []]);
+      } catch { /* not answering: Review says so */ }
+    }, CHECK_DELAY_MS);
+    return () => clearTimeout(checks.current.timer);
+  }, [texts, properties]);
 
   useEffect(() => {
     // An answer that comes after the form has gone (another page, another service) is dropped.
@@ -95,6 +142,7 @@ export function EditForm({ name }: { name?: string }) {
             : fieldText(kind, values[key]);
         }
         if (!current) return;
+        if (!name && newName) initial.name = newName;
         setTexts(initial);
         setProperties(schema.properties);
       } catch (error) {
@@ -109,7 +157,9 @@ export function EditForm({ name }: { name?: string }) {
   async function send(apply: boolean) {
     if (!properties) return;
     const { settings, problems } = settingsOf(properties, texts);
-    if (problems.length > 0) return setOutcome({ errors: problems });
+    if (problems.length > 0) {
+      return setOutcome({ errors: problems.map(({ key, message }) => `${key}: ${message}`) });
+    }
     setBusy(true);
     try {
       const response = await fetch("/api/apply", {
@@ -129,8 +179,10 @@ export function EditForm({ name }: { name?: string }) {
   if (!properties) return html`<p class="status">Loading the settings…</p>`;
   const set = (key: string, value: string) => {
     setTexts({ ...texts, [key]: value });
+    if (!touched.has(key)) setTouched(new Set([...touched, key]));
     setOutcome(undefined);
   };
+  const shown = issuesByField(issues, Object.keys(properties));
   return html`
     <p><a href=${name ? `#/service/${encodeURIComponent(name)}` : "#/"}>← Back</a></p>
     <h1>${name ? `Edit ${name}` : "Install a service"}</h1>
@@ -138,14 +190,27 @@ export function EditForm({ name }: { name?: string }) {
       event.preventDefault();
       send(false);
     }}>
+      ${(shown.get(undefined) ?? []).length > 0 && touched.size > 0
+        ? html`<div class="field-errors" data-form-issues>${
+          shown.get(undefined)!.map((line) => html`<p class="error">${line}</p>`)
+        }</div>`
+        : ""}
       ${Object.entries(properties).map(([key, schema]) => {
         const kind = fieldKind(schema);
         const id = `setting-${key}`;
         const help = schema.description ? html`<small id=${`${id}-help`}>${schema.description}</small>` : "";
+        const fieldIssues = touched.has(key) ? shown.get(key) ?? [] : [];
+        const problem = fieldIssues.length > 0
+          ? html`<small class="error" id=${`${id}-error`} data-issue>${fieldIssues.join("; ")}</small>`
+          : "";
         const common = {
           id,
           name: key,
-          "aria-describedby": schema.description ? `${id}-help` : undefined,
+          "aria-describedby": [
+            fieldIssues.length > 0 ? `${id}-error` : "",
+            schema.description ? `${id}-help` : "",
+          ].filter(Boolean).join(" ") || undefined,
+          "aria-invalid": fieldIssues.length > 0 ? "true" : undefined,
           readOnly: key === "name" && name !== undefined,
         };
         const placeholder = schema.default === undefined ? "" : `default: ${JSON.stringify(schema.default)}`;
@@ -177,7 +242,7 @@ export function EditForm({ name }: { name?: string }) {
           <div class="field"
             data-setting=${key}><label for=${id}>${key}${kind === "json"
               ? " (JSON)"
-              : ""}</label>${input}${help}</div>
+              : ""}</label>${input}${problem}${help}</div>
         `;
       })}
       <div class="toolbar">

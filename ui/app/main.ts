@@ -11,6 +11,7 @@ import { html } from "htm/preact";
 import type { Action, ServiceRow } from "../services.ts";
 import { OutputPanel } from "./output_panel.ts";
 import { EditForm } from "./edit_form.ts";
+import { ImportPage } from "./import_page.ts";
 import { formatBytes, formatPercent, formatUptime, stateWord } from "./format.ts";
 
 const actions: Action[] = ["start", "stop", "restart", "continue"];
@@ -72,7 +73,7 @@ function App() {
     setSelected(next);
   }
 
-  async function run(action: Action, names = chosen.map((service) => service.name)) {
+  async function run(action: Action, names = chosen.map((service) => service.name)): Promise<string[]> {
     setErrors([]);
     setPending((before) => new Map([...before, ...names.map((name) => [name, action] as const)]));
     const failures = await Promise.all(names.map(async (name) => {
@@ -84,7 +85,9 @@ function App() {
       });
       return failure;
     }));
-    setErrors(failures.filter((failure): failure is string => failure !== undefined));
+    const failed = failures.filter((failure): failure is string => failure !== undefined);
+    setErrors(failed);
+    return failed;
   }
 
   const allShownSelected = shown.length > 0 && chosen.length === shown.length;
@@ -94,6 +97,11 @@ function App() {
     return html`<${EditForm} key=${route} name=${decodeURIComponent(route.slice("#/edit/".length))} />`;
   }
   if (route === "#/install") return html`<${EditForm} key=${route} />`;
+  if (route.startsWith("#/install/")) {
+    // nssm's `install <name>`: the install form with the name filled in.
+    return html`<${EditForm} key=${route} newName=${decodeURIComponent(route.slice("#/install/".length))} />`;
+  }
+  if (route === "#/import") return html`<${ImportPage} />`;
   const opened = route.startsWith("#/service/")
     ? decodeURIComponent(route.slice("#/service/".length))
     : undefined;
@@ -106,7 +114,8 @@ function App() {
   }
   return html`
     <h1>servitor</h1>
-    <p><a href="#/install">Install a service</a></p>
+    <p class="links"><a href="#/install">Install a service</a> · <a href="#/import">Import</a> · <a
+      href="/api/export" download>Export all (YAML)</a></p>
     <div class="toolbar" role="toolbar" aria-label="Actions on the selected services">
       <label for="filter" class="visually-hidden">Filter services</label>
       <input id="filter" type="search" placeholder="Filter services" value=${filter}
@@ -195,9 +204,15 @@ function ServicePage(
     service?: ServiceRow;
     pending?: Action;
     errors: string[];
-    run: (action: Action) => void;
+    run: (action: Action) => Promise<string[]>;
   },
 ) {
+  const [confirming, setConfirming] = useState(false);
+  async function remove() {
+    setConfirming(false);
+    // Gone from the service manager: back to the list, which no longer shows it.
+    if ((await run("remove")).length === 0) location.hash = "#/";
+  }
   useEffect(() => {
     document.title = `${name} · servitor`;
     return () => document.title = "servitor";
@@ -231,18 +246,32 @@ function ServicePage(
         <dt>Account</dt><dd>${service.account ?? "—"}</dd>
       </dl>
       <div class="toolbar" role="toolbar" aria-label=${`Actions on ${name}`}>
-        ${actions.map((action) =>
+        ${[...actions, "rotate" as const].map((action) =>
           html`
             <button type="button" disabled=${pending !== undefined} onClick=${() => run(action)}
               aria-label=${`${action} ${name}`}>${action[0].toUpperCase() + action.slice(1)}</button>
           `
         )}
+        <button type="button" disabled=${pending !== undefined || confirming} onClick=${() =>
+          setConfirming(true)} aria-label=${`remove ${name}`}>Remove…</button>
       </div>
+      ${confirming
+        ? html`
+          <div class="confirm" role="group" aria-label="Confirm the removal">
+            <p>Remove ${name}? It is stopped and taken out of the service manager; its stored configuration
+              stays (ManageService ${name} reinstall brings it back).</p>
+            <button type="button" class="danger" onClick=${remove} data-confirm-remove>${`Remove ${name}`}</button>
+            <button type="button" onClick=${() => setConfirming(false)}>Cancel</button>
+          </div>
+        `
+        : ""}
     `}
-    <p><a href=${`#/edit/${encodeURIComponent(name)}`}>Edit settings</a></p>
+    <p class="links"><a href=${`#/edit/${encodeURIComponent(name)}`}>Edit settings</a> · <a
+      href=${`/api/services/${encodeURIComponent(name)}/export`} download>Export (YAML)</a></p>
     <div role="alert">${errors.map((error) => html`<p class="error">${error}</p>`)}</div>
     <${OutputPanel} name=${name} stream="stdout" />
     <${OutputPanel} name=${name} stream="stderr" />
+    <${OutputPanel} name=${name} stream="error-log" />
   `;
 }
 

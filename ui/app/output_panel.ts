@@ -1,12 +1,16 @@
 /// <reference lib="dom" />
-/** A service's stdout or stderr, live from the server's event stream: its last lines, then each new one. */
+/**
+ * A service's stdout, stderr or error log, live from the server's event stream: its last lines, then each
+ * new one.
+ */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { html } from "htm/preact";
 
 /** The most lines a panel keeps. */
 const KEPT_LINES = 1000;
 
-export function OutputPanel({ name, stream }: { name: string; stream: "stdout" | "stderr" }) {
+export function OutputPanel({ name, stream }: { name: string; stream: "stdout" | "stderr" | "error-log" }) {
+  const title = stream === "error-log" ? "error log" : stream;
   const [lines, setLines] = useState<string[]>([]);
   const [note, setNote] = useState("");
   const end = useRef<HTMLPreElement>(null);
@@ -30,9 +34,9 @@ export function OutputPanel({ name, stream }: { name: string; stream: "stdout" |
 
   return html`
     <section class="output" aria-labelledby=${`${stream}-heading`}>
-      <h3 id=${`${stream}-heading`}>${stream}</h3>
+      <h3 id=${`${stream}-heading`}>${title}</h3>
       ${note ? html`<p class="status">${note}</p>` : ""}
-      <pre ref=${end} role="log" aria-label=${`${stream} of ${name}`} tabindex="0" data-stream=${stream}>${lines
+      <pre ref=${end} role="log" aria-label=${`${title} of ${name}`} tabindex="0" data-stream=${stream}>${lines
         .join("\n")}</pre>
     </section>
   `;
