@@ -91,3 +91,47 @@ test("the program runs in a control group of its own below the unit's, with its 
     await servitor("ManageService", name, "stop_and_remove", "--remove_install_args");
   }
 });
+
+test("--max_cpu holds a busy loop at or under its cap (25 % of a core, read from the kernel's own count of its CPU time)", async () => {
+  const name = uniqueUnit("servitor-busy");
+  await servitorOk(
+    ...[
+      "InstallService",
+      "/bin/sh",
+      "-c",
+      "while :; do :; done",
+      "--service_name",
+      name,
+      "--start",
+      "manual",
+    ],
+    ...["--max_cpu", "25"],
+  );
+  try {
+    await servitorOk("ManageService", name, "start");
+    const { programPid } = await eventually(
+      async () => JSON.parse((await servitorOk("ManageService", name, "status", "--json")).stdout),
+      (report) => report.programPid !== undefined,
+      20_000,
+      "the program's pid",
+    );
+    // utime + stime, in USER_HZ (100 a second), over a window of the wall clock: the cap is a ceiling, so
+    // a busy machine only lowers it — the window measures what the program was given, not how fast it is.
+    const cpuSeconds = async () => {
+      const fields = (await Deno.readTextFile(`/proc/${programPid}/stat`)).split(") ")[1].split(" ");
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    };
+    const [cpuBefore, wallBefore] = [await cpuSeconds(), performance.now()];
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const [cpuAfter, wallAfter] = [await cpuSeconds(), performance.now()];
+    const share = (cpuAfter - cpuBefore) / ((wallAfter - wallBefore) / 1000);
+    assertOk(share > 0, "the loop ran");
+    // The quota is 25 ms each 100 ms period; a period straddling the window's ends adds at most one more.
+    assertOk(
+      share <= 0.25 + 0.1,
+      `a busy loop under --max_cpu 25 used ${(share * 100).toFixed(1)} % of a core`,
+    );
+  } finally {
+    await servitor("ManageService", name, "stop_and_remove", "--remove_install_args");
+  }
+});
