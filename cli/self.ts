@@ -21,11 +21,22 @@ export const PERMISSIONS = [
   "--allow-net",
 ];
 
+/**
+ * The module `deno run` starts servitor from, given this module's own URL: cli/main.ts beside it when run
+ * from source, or — in the bundled build (`deno task bundle`), where every module is one file — that file
+ * itself, so that a service installed by the bundle runs the bundle, not the sources.
+ */
+export function entryModule(moduleUrl: string = import.meta.url): string {
+  return moduleUrl.endsWith("/cli/self.ts")
+    ? fileURLToPath(new URL("./main.ts", moduleUrl))
+    : fileURLToPath(moduleUrl);
+}
+
 /** The program and leading arguments that run servitor. `standalone` is `Deno.build.standalone`. */
 export function selfCommand(
   standalone: boolean = Deno.build.standalone,
   execPath: string = Deno.execPath(),
-  entry: string = fileURLToPath(new URL("./main.ts", import.meta.url)),
+  entry: string = entryModule(),
 ): { program: string; args: string[] } {
   return standalone
     ? { program: execPath, args: [] }
