@@ -200,7 +200,8 @@ if (import.meta.main && parseArgs(Deno.args).render) {
   const plan = makePlan(quick);
   const skipped: string[] = [];
   const about = await machine();
-  const base = path.join("/var/tmp", "servitor-bench");
+  // SERVITOR_BENCH_DIR: another place, so that two runs at once (two checkouts) don't delete each other's.
+  const base = Deno.env.get("SERVITOR_BENCH_DIR") ?? path.join("/var/tmp", "servitor-bench");
   const cache = path.join(base, "build");
   const scratch = path.join(base, "run");
   await Deno.remove(scratch, { recursive: true }).catch(() => {});

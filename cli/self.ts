@@ -6,7 +6,6 @@
  * @module
  */
 import path from "path";
-import { fileURLToPath } from "node:url";
 
 /** The permissions `deno task compile` grants; run from source, the host gets exactly the same. */
 export const PERMISSIONS = [
@@ -22,14 +21,16 @@ export const PERMISSIONS = [
 ];
 
 /**
- * The module `deno run` starts servitor from, given this module's own URL: cli/main.ts beside it when run
+ * The module `deno run` starts servitor from, given this module's own file: cli/main.ts beside it when run
  * from source, or — in the bundled build (`deno task bundle`), where every module is one file — that file
- * itself, so that a service installed by the bundle runs the bundle, not the sources.
+ * itself, so that a service installed by the bundle runs the bundle, not the sources. (import.meta.filename
+ * rather than node:url, which would cost the bundled build's every start its load: tens of ms under Wine.)
  */
-export function entryModule(moduleUrl: string = import.meta.url): string {
-  return moduleUrl.endsWith("/cli/self.ts")
-    ? fileURLToPath(new URL("./main.ts", moduleUrl))
-    : fileURLToPath(moduleUrl);
+export function entryModule(moduleFile: string = import.meta.filename!): string {
+  const paths = /^[A-Za-z]:\\/.test(moduleFile) ? path.win32 : path.posix;
+  return paths.basename(moduleFile) === "self.ts"
+    ? paths.join(paths.dirname(moduleFile), "main.ts")
+    : moduleFile;
 }
 
 /** The program and leading arguments that run servitor. `standalone` is `Deno.build.standalone`. */

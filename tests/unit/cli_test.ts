@@ -107,13 +107,10 @@ Deno.test("a service installed through a copy named InstallService.exe starts: i
 });
 
 Deno.test("a service installed from the sources runs cli/main.ts, one installed by the bundled build runs the bundle", () => {
-  assertEquals(entryModule("file:///opt/servitor/cli/self.ts"), "/opt/servitor/cli/main.ts");
-  assertEquals(entryModule("file:///opt/servitor/dist/servitor.js"), "/opt/servitor/dist/servitor.js");
-  const fromBundle = selfCommand(
-    false,
-    "/usr/bin/deno",
-    entryModule("file:///opt/servitor/dist/servitor.js"),
-  );
+  assertEquals(entryModule("/opt/servitor/cli/self.ts"), "/opt/servitor/cli/main.ts");
+  assertEquals(entryModule("C:\\servitor\\cli\\self.ts"), "C:\\servitor\\cli\\main.ts");
+  assertEquals(entryModule("/opt/servitor/dist/servitor.js"), "/opt/servitor/dist/servitor.js");
+  const fromBundle = selfCommand(false, "/usr/bin/deno", entryModule("/opt/servitor/dist/servitor.js"));
   assertEquals(fromBundle.args, ["run", ...PERMISSIONS, "/opt/servitor/dist/servitor.js"]);
 });
 
