@@ -14,7 +14,7 @@ import { servitor } from "./contenders/servitor.ts";
 import { supervisord } from "./contenders/supervisord.ts";
 import { measureAtRest } from "./measures/at_rest.ts";
 import { measureCommand, type TimedCommand } from "./measures/cli.ts";
-import { measureRestart, measureStop } from "./measures/latency.ts";
+import { measureHealthRestart, measureRestart, measureStop } from "./measures/latency.ts";
 import { measureThroughput } from "./measures/throughput.ts";
 import { STOP_TIMEOUT_MS } from "./contenders/contender.ts";
 import type { Row, Table } from "./report.ts";
@@ -124,6 +124,31 @@ export async function runLinux(config: LinuxConfig): Promise<{ tables: Table[]; 
         "`#!/bin/sh` run script that execs it, as their documentation does; servitor and supervisord start " +
         "it directly. s6-supervise (2.11.3) and supervisord (4.2.5) started the replacement 1 s after every " +
         "exit here, though each run lasted 2 s; supervisord reaps its children on its 1 s main-loop tick.",
+      ],
+    });
+  }
+
+  if (wanted("health")) {
+    say(`== health restart: ${plan.latencyReps} restarts`);
+    const row = await measureHealthRestart((check) => servitor("unhealthy", check), {
+      program,
+      scratch,
+      reps: plan.latencyReps,
+      say,
+    });
+    tables.push({
+      id: "health-restart",
+      title: "Health restart (Linux): the check that makes the program unhealthy → its replacement's start",
+      columns: [{ key: "restart", label: "restart", unit: "ms" }],
+      rows: [row],
+      notes: [
+        `${
+          repsNote(plan.latencyReps)
+        }. A \`cmd:\` check that fails (AppHealthRetries 1, every 200 ms, counted ` +
+        "after 2 s of grace, past AppThrottle); the failure's time is the check's own clock reading as it " +
+        "fails, the start the program's own. Between them: the host hearing the check end, the stop " +
+        "escalation's SIGINT (the program exits on it at once) and the launch. servitor alone: no other " +
+        "supervisor here checks health.",
       ],
     });
   }

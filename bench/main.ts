@@ -3,7 +3,7 @@
  * machine, written to bench/results/latest.md and latest.json (quick.* or partial.* for a `--quick` or
  * `--only` run) and, for a full run, into the README's Benchmarks section.
  *
- *   deno task bench [--quick] [--only rest,cli,restart,stop,throughput,systemd,wine|wine:scm,…] [--render]
+ *   deno task bench [--quick] [--only rest,cli,restart,health,stop,throughput,systemd|systemd:cpu,…,wine|wine:scm,…] [--render]
  *
  * The Linux measures run in a PID namespace of their own (bench/linux.ts), the systemd ones in the
  * test-bed's booted systemd (bench/systemd_side.ts), the Windows ones under Wine in the test-bed
@@ -37,7 +37,7 @@ function parseArgs(args: string[]) {
     else if (args[i].startsWith("--only=")) only = args[i].slice(7).split(",").filter(Boolean);
     else {
       console.error(
-        `bench: unknown option ${args[i]} (--quick, --only rest,cli,restart,stop,throughput,wine)`,
+        `bench: unknown option ${args[i]} (--quick, --only rest,cli,restart,health,stop,throughput,wine)`,
       );
       Deno.exit(2);
     }
@@ -194,8 +194,13 @@ if (import.meta.main && parseArgs(Deno.args).render) {
   const { quick, only } = parseArgs(Deno.args);
   // `--only wine` runs every Wine measure; `--only wine:scm,wine:cli` some of them.
   const wineOnly = only.filter((measure) => measure.startsWith("wine:")).map((measure) => measure.slice(5));
+  // `--only systemd` runs every measure under systemd; `--only systemd:cpu` some of them.
+  const systemdOnly = only.filter((measure) => measure.startsWith("systemd:")).map((measure) =>
+    measure.slice(8)
+  );
   const wanted = (measure: string) =>
-    only.length === 0 || only.includes(measure) || (measure === "wine" && wineOnly.length > 0);
+    only.length === 0 || only.includes(measure) || (measure === "wine" && wineOnly.length > 0) ||
+    (measure === "systemd" && systemdOnly.length > 0);
   const startedAt = Date.now();
   const plan = makePlan(quick);
   const skipped: string[] = [];
@@ -211,7 +216,9 @@ if (import.meta.main && parseArgs(Deno.args).render) {
   const windows = wanted("wine") && (await ensure([mingw], say)).length > 0;
   const built = await build(cache, windows);
   const tables: Table[] = [];
-  const linuxMeasures = only.filter((measure) => !measure.startsWith("wine") && measure !== "systemd");
+  const linuxMeasures = only.filter((measure) =>
+    !measure.startsWith("wine") && !measure.startsWith("systemd")
+  );
   if (only.length === 0 || linuxMeasures.length > 0) {
     tables.push(
       ...await runLinuxPart({
@@ -248,7 +255,7 @@ if (import.meta.main && parseArgs(Deno.args).render) {
   if (wanted("systemd")) {
     tables.push(
       ...await runSystemdPart(
-        { plan, program: built.program, scratch, out: path.join(scratch, "systemd.json") },
+        { plan, program: built.program, scratch, out: path.join(scratch, "systemd.json"), only: systemdOnly },
         scratch,
         cache,
         skipped,

@@ -6,7 +6,9 @@
  * @module
  */
 import path from "path";
-import { servitorUnderSystemd, systemdUnit } from "./contenders/systemd.ts";
+import { servitorCli, servitorUnderSystemd, systemdUnit } from "./contenders/systemd.ts";
+import { liveThreadsCpuNs, nowUs, sleep, waitUntil } from "./proc.ts";
+import { summarize } from "./stats.ts";
 import { STOP_TIMEOUT_MS } from "./contenders/contender.ts";
 import { measureCommand } from "./measures/cli.ts";
 import { measureRestart, measureStop } from "./measures/latency.ts";
@@ -19,6 +21,8 @@ export interface SystemdConfig {
   program: string;
   scratch: string;
   out: string;
+  /** The measures to run (latency, status, desired, cpu); all when empty or absent. */
+  only?: string[];
 }
 
 const say = (line: string) => console.log(line);
@@ -122,6 +126,63 @@ async function commands(config: SystemdConfig): Promise<Table> {
   }
 }
 
+/**
+ * `--max_cpu` holding a busy loop (a shell's `while :; do :; done`) near its cap: the loop's CPU over
+ * consecutive windows, with the cap enforced by the host's delegated control group.
+ */
+async function cpuCap(config: SystemdConfig): Promise<Table> {
+  const { plan } = config;
+  const windows = plan.quick ? 3 : 5;
+  const windowMs = plan.quick ? 2_000 : 5_000;
+  const rows: Row[] = [];
+  for (const cap of [25, 50]) {
+    say(`== under systemd: a busy loop under --max_cpu ${cap}`);
+    const name = `servitor-cpu-${cap}-${Date.now().toString(36)}`;
+    await servitorCli([
+      ...["InstallService", "/bin/sh", "--service_name", name, "--start", "manual", "--max_cpu", String(cap)],
+      ...["--", "-c", "while :; do :; done"],
+    ]);
+    try {
+      await servitorCli(["ManageService", name, "start"]);
+      let pid: number | undefined;
+      await waitUntil(
+        async () => {
+          const status = JSON.parse(await servitorCli(["ManageService", name, "status", "--json"]));
+          pid = status.programPid;
+          return pid !== undefined;
+        },
+        "the loop's pid in status",
+        20_000,
+        200,
+      );
+      await sleep(500);
+      const samples: number[] = [];
+      for (let window = 0; window < windows; window++) {
+        const [cpu, at] = [liveThreadsCpuNs(pid!)!, nowUs()];
+        await sleep(windowMs);
+        samples.push(((liveThreadsCpuNs(pid!)! - cpu) / 1000 / (nowUs() - at)) * 100);
+      }
+      say(`  --max_cpu ${cap}: ${samples.map((sample) => sample.toFixed(1)).join(", ")} % of a core`);
+      rows.push({ id: `cap-${cap}`, contender: `--max_cpu ${cap}`, figures: { cpu: summarize(samples) } });
+    } finally {
+      await servitorCli(["ManageService", name, "stop_and_remove", "--remove_install_args"]).catch(() => {});
+    }
+  }
+  return {
+    id: "systemd-cpu-cap",
+    title: "CPU cap under systemd: a busy loop's CPU under --max_cpu",
+    columns: [{ key: "cpu", label: "CPU", unit: "% of a core" }],
+    rows,
+    notes: [
+      `${windows} consecutive windows of ${windowMs / 1000} s${plan.quick ? " (quick run)" : ""}, half a ` +
+      "second after the loop started. The cap is the program's control group's CFS quota per 100 ms period " +
+      "(cpu.max, or cpu.cfs_quota_us on the test-bed's v1 hybrid layout), below the unit's delegated group. " +
+      "CPU: the loop's run time (/proc/PID/task/*/schedstat) over the window's wall time. A cap is a " +
+      "ceiling: on a busy machine the loop gets less than its cap (the load average is in the header).",
+    ],
+  };
+}
+
 if (import.meta.main) {
   const config = JSON.parse(await Deno.readTextFile(Deno.args[0])) as SystemdConfig;
   await Deno.mkdir(path.join(config.scratch, "systemd"), { recursive: true });
@@ -135,12 +196,12 @@ if (import.meta.main) {
       reps: config.plan.cliReps,
       say,
     });
-  for (
-    const [name, step] of [["latency", latency], ["status", commands], [
-      "desired state",
-      desiredState,
-    ]] as const
-  ) {
+  const steps = [["latency", latency], ["status", commands], ["desired state", desiredState], [
+    "cpu",
+    cpuCap,
+  ]] as const;
+  for (const [name, step] of steps) {
+    if (config.only?.length && !config.only.includes(name.split(" ")[0])) continue;
     try {
       tables.push(await step(config));
     } catch (error) {

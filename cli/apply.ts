@@ -135,12 +135,14 @@ async function readAllStdin(): Promise<string> {
 
 /**
  * What the schema can't know, checked on the machine the files are applied to: paths that must be absolute
- * are, and the program exists.
+ * are, the program exists, and a CPU cap is no more than the machine's `cores` have (InstallService's
+ * --max_cpu check).
  */
 export function machineErrors(
   services: readonly DesiredService[],
   windows: boolean,
   isFile: (file: string) => boolean,
+  cores: number = navigator.hardwareConcurrency,
 ): InputError[] {
   const paths = windows ? path.win32 : path.posix;
   const errors: InputError[] = [];
@@ -159,6 +161,14 @@ export function machineErrors(
       if (value !== undefined && !paths.isAbsolute(value)) {
         at(key, `${JSON.stringify(value)} is not an absolute path here`);
       }
+    }
+    if (spec.maxCpuPercent !== undefined && spec.maxCpuPercent > 100 * cores) {
+      at(
+        "maxCpuPercent",
+        `${spec.maxCpuPercent}% of one core is more than this machine has (${cores} cores: at most ${
+          100 * cores
+        })`,
+      );
     }
   }
   return errors;

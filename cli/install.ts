@@ -4,6 +4,7 @@
  * binary is servitor's own host. Nothing half-done: a failure after the store was written rolls it back.
  * @module
  */
+import { existsSync } from "node:fs";
 import path from "path";
 import YAML from "yaml";
 import { defaultSpec, type ServiceSpec } from "../service/spec.ts";
@@ -57,15 +58,6 @@ function fileExists(file: string): boolean {
   }
 }
 
-function pathExists(file: string): boolean {
-  try {
-    Deno.statSync(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Program arguments that name existing relative paths, made absolute: the service runs from System32 (or /),
  * so a relative path would point elsewhere. Returns the arguments and a line for each change.
@@ -74,7 +66,7 @@ export function absoluteArguments(
   args: readonly string[],
   cwd: string,
   windows: boolean,
-  exists: (file: string) => boolean = pathExists,
+  exists: (file: string) => boolean = existsSync,
 ): { args: string[]; notes: string[] } {
   const paths = windows ? path.win32 : path.posix;
   const notes: string[] = [];

@@ -19,6 +19,7 @@ import { ExitCode } from "./exit_codes.ts";
 import { owesReason, readReason, reasonDirectory, type ServiceReason } from "./reason.ts";
 import { followFile, lastLines } from "./logs.ts";
 import { errorLogPath } from "../host/log.ts";
+import { exceededMemoryText, type LastExit } from "../host/supervisor.ts";
 
 export const runModes = [
   "start",
@@ -276,7 +277,7 @@ export interface HostStatus {
   programPid?: number;
   programStartedAt?: string;
   nextStartAt?: string;
-  lastExit?: { code: number; runtimeMs: number };
+  lastExit?: LastExit;
   counters?: { started: number; exits: number };
   /** Bytes of the program's output the host could not write (a full disk) and dropped. */
   outputDroppedBytes?: number;
@@ -383,6 +384,7 @@ async function printStatus(name: string, context: CliContext, options: ManageOpt
     ["uptime", report.uptimeSeconds === undefined ? undefined : `${report.uptimeSeconds} s`],
     ["restarts", report.restarts?.toString()],
     ["health", report.health],
+    ["last exit", lastExitText(host.lastExit)],
     ["start", installed.start],
     ["account", installed.account || "LocalSystem"],
     ["stdout", shown("stdout")],
@@ -402,6 +404,16 @@ async function printStatus(name: string, context: CliContext, options: ManageOpt
     ],
   ];
   for (const [label, value] of rows) if (value) context.say(`${label.padEnd(12)} ${value}`);
+}
+
+/**
+ * The last run's end, shown when it went past a limit: a program restarted at once is RUNNING again, and
+ * this row is where a person sees why it had to be.
+ */
+function lastExitText(exit: LastExit | undefined): string | undefined {
+  if (exit?.exceededMemoryLimit === undefined) return undefined;
+  return `code ${exit.code} after ${(exit.runtimeMs / 1000).toFixed(1)} s: ` +
+    exceededMemoryText(exit.exceededMemoryLimit);
 }
 
 interface LogsOptions {

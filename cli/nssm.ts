@@ -17,7 +17,7 @@
  */
 import type { ServiceState } from "../service/vocabulary.ts";
 import path from "path";
-import { ServiceManagerError, systemSentence } from "../service/manager.ts";
+import { type InstalledService, ServiceManagerError, systemSentence } from "../service/manager.ts";
 import { defaultSpec } from "../service/spec.ts";
 import { parseSpec, readSpec, serviceDirectory, SPEC_FILE, stringifySpec } from "../service/store.ts";
 import { checkServiceName, type CliContext, INSTALL_FILE } from "./context.ts";
@@ -400,9 +400,9 @@ async function edit(
   const request = editArguments(mode, args);
   const { parameter } = request;
   const name = await serviceNamed(args[0], context);
-  const spec = await storedSpec(name, context);
+  const stored = await storedSpec(name, context);
 
-  if (!spec) {
+  if (!stored) {
     if (mode !== "get" || !foreignParameters.includes(parameter.name)) {
       throw new NssmFailure(
         mode === "get"
@@ -414,6 +414,8 @@ async function edit(
     context.say(await foreignValue(parameter.name, name, context));
     return ExitCode.ok;
   }
+  const installed = await context.manager.query(name);
+  const spec = asInstalled(stored, installed);
 
   const meaningless = context.manager.ignoredSettings?.[parameter.name];
   if (meaningless && mode !== "reset") {
@@ -423,12 +425,9 @@ async function edit(
     );
   }
   if (mode === "get") {
-    const imagePath = parameter.name === "ImagePath"
-      ? (await context.manager.query(name)).command
-      : undefined;
     let value: string;
     try {
-      value = parameter.get(spec, request.subparameter, { imagePath });
+      value = parameter.get(spec, request.subparameter, { imagePath: installed.command });
     } catch (error) {
       if (error instanceof ParameterError) {
         throw editFailure("get", parameter.name, name, error.message, error.nssmText);
@@ -464,6 +463,23 @@ async function edit(
       : `Reset parameter "${parameter.name}" for service "${name}" to its default.`,
   );
   return ExitCode.ok;
+}
+
+/**
+ * The stored spec with the display name, description and start type the service manager holds now, which is
+ * where nssm reads and keeps them: a change made there (sc.exe, Ansible's win_service, NSSM) is what get and
+ * dump show — so a tool that compares (win_nssm) sees it and sets its own value back — and a set of another
+ * parameter keeps it (and stores it) instead of putting the stored value back. The account and the
+ * dependencies stay the store's: the service manager names accounts its own way (systemd's root, User=), and
+ * Wine's QueryServiceConfigW gives no dependencies back.
+ */
+function asInstalled(spec: NssmSpec, installed: InstalledService): NssmSpec {
+  return {
+    ...spec,
+    displayName: installed.displayName,
+    description: installed.description,
+    start: installed.start,
+  };
 }
 
 /** What the service manager itself says about a service servitor does not manage. */
@@ -557,7 +573,10 @@ async function dump(args: readonly string[], context: CliContext): Promise<numbe
   const self = servitorCommand();
   const servitor = [self.program, ...self.args].map(nssmQuote).join(" ");
   const quoted = (value: string) => value === "" ? '""' : nssmQuote(value);
-  const spec = await storedSpec(name, context) ?? await foreignSpec(name, context);
+  const stored = await storedSpec(name, context);
+  const spec = stored
+    ? asInstalled(stored, await context.manager.query(name))
+    : await foreignSpec(name, context);
   context.say(`${servitor} install ${quoted(target)} ${nssmQuote(spec.program)}`);
   for (const { parameter, entry } of dumpEntries(spec, target)) {
     if (spec.program === "" && !foreignParameters.includes(parameter)) continue;

@@ -14,12 +14,13 @@ import type { ManagedStatus } from "../service/manager.ts";
 import { defaultSpec, type ServiceSpec } from "../service/spec.ts";
 import { logDirectoryFor, readSpec } from "../service/store.ts";
 import { errorLogPath } from "../host/log.ts";
+import { exceededMemoryText } from "../host/supervisor.ts";
 
 /** What status.json says, as far as the reason goes. */
 export interface HostWord {
   state?: string;
   reason?: string;
-  lastExit?: { code: number };
+  lastExit?: { code: number; exceededMemoryLimit?: number };
 }
 
 /** A file's last word and when the file was last written (ms since the epoch). */
@@ -87,7 +88,10 @@ export function chooseReason(
     if (host.state !== "stopped") return undefined; // the host ended without a word: killed, or crashed
     return host.reason ??
       (host.lastExit && host.lastExit.code !== 0
-        ? `the program exited with code ${host.lastExit.code}`
+        ? `the program exited with code ${host.lastExit.code}` +
+          (host.lastExit.exceededMemoryLimit !== undefined
+            ? ` — ${exceededMemoryText(host.lastExit.exceededMemoryLimit)}`
+            : "")
         : undefined);
   }
   return errorLine?.word;

@@ -188,6 +188,8 @@ export const TH32CS_SNAPTHREAD = 0x4;
 // Job object information classes
 export const JobObjectBasicProcessIdList = 3;
 export const JobObjectExtendedLimitInformation = 9;
+export const JobObjectCpuRateControlInformation = 15;
+export const JobObjectAssociateCompletionPortInformation = 7;
 
 // Consoles
 export const CTRL_C_EVENT = 0;

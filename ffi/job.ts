@@ -6,10 +6,19 @@ import * as W from "./constants.ts";
 import { check, unless } from "./error.ts";
 import { kernel32 } from "./kernel32.ts";
 import {
+  cpuRateFor,
+  decodeCpuRateHardCap,
+  decodeJobMemoryLimit,
   decodeJobProcessIdList,
+  encodeCpuRateHardCap,
+  encodeJobCompletionPort,
   encodeJobLimits,
   type JobLimits,
+  type JobMessageKind,
+  jobMessageKind,
+  JOBOBJECT_ASSOCIATE_COMPLETION_PORT_SIZE,
   JOBOBJECT_BASIC_PROCESS_ID_LIST_HEADER_SIZE,
+  JOBOBJECT_CPU_RATE_CONTROL_INFORMATION_SIZE,
   JOBOBJECT_EXTENDED_LIMIT_INFORMATION_SIZE,
 } from "./structs.ts";
 import { Handle, rawOf } from "./handle.ts";
@@ -23,6 +32,8 @@ import { type ChildProcess, processHandleOf } from "./process.ts";
  */
 export class Job implements Disposable {
   #handle: Handle;
+  /** The completion port the job's messages go to, once `listen` has made it. */
+  #port: Handle | undefined;
 
   private constructor(handle: Handle) {
     this.#handle = handle;
@@ -47,6 +58,108 @@ export class Job implements Disposable {
       throw error;
     }
     return job;
+  }
+
+  /**
+   * A hard cap on the job's CPU (JobObjectCpuRateControlInformation, Windows 8 and later): `percent` of ONE
+   * core, turned into the share of all `processors` that CpuRate counts in.
+   */
+  capCpu(percent: number, processors: number): void {
+    const information = encodeCpuRateHardCap(cpuRateFor(percent, processors));
+    check(
+      "SetInformationJobObject",
+      kernel32().SetInformationJobObject(
+        rawOf(this.#handle),
+        W.JobObjectCpuRateControlInformation,
+        information,
+        JOBOBJECT_CPU_RATE_CONTROL_INFORMATION_SIZE,
+      ),
+    );
+  }
+
+  /**
+   * The job's memory limit in bytes and its CPU hard cap as CpuRate (hundredths of a percent of all
+   * processors), as the system holds them; undefined where none is set.
+   */
+  limits(): { memoryBytes?: number; cpuRate?: number } {
+    const extended = new Uint8Array(JOBOBJECT_EXTENDED_LIMIT_INFORMATION_SIZE);
+    check(
+      "QueryInformationJobObject",
+      kernel32().QueryInformationJobObject(
+        rawOf(this.#handle),
+        W.JobObjectExtendedLimitInformation,
+        extended,
+        extended.length,
+        null,
+      ),
+    );
+    const rate = new Uint8Array(JOBOBJECT_CPU_RATE_CONTROL_INFORMATION_SIZE);
+    // ERROR_INVALID_PARAMETER: a system without CPU rate control (before Windows 8, Wine 10) has no cap.
+    const capped = unless([W.ERROR_INVALID_PARAMETER], () =>
+      check(
+        "QueryInformationJobObject",
+        kernel32().QueryInformationJobObject(
+          rawOf(this.#handle),
+          W.JobObjectCpuRateControlInformation,
+          rate,
+          rate.length,
+          null,
+        ),
+      )) !== undefined;
+    return {
+      memoryBytes: decodeJobMemoryLimit(extended),
+      cpuRate: capped ? decodeCpuRateHardCap(rate) : undefined,
+    };
+  }
+
+  /**
+   * Makes a completion port (CreateIoCompletionPort) and has the job post its messages to it
+   * (JobObjectAssociateCompletionPortInformation), for `messages` to read: the only way Windows tells that
+   * the job's memory limit refused an allocation.
+   */
+  listen(): void {
+    const invalid = Deno.UnsafePointer.create(0xFFFF_FFFF_FFFF_FFFFn); // INVALID_HANDLE_VALUE: no file
+    const port = new Handle(
+      check("CreateIoCompletionPort", kernel32().CreateIoCompletionPort(invalid, null, 0n, 1)),
+    );
+    try {
+      const information = encodeJobCompletionPort(0n, Deno.UnsafePointer.value(rawOf(port)));
+      check(
+        "SetInformationJobObject",
+        kernel32().SetInformationJobObject(
+          rawOf(this.#handle),
+          W.JobObjectAssociateCompletionPortInformation,
+          information,
+          JOBOBJECT_ASSOCIATE_COMPLETION_PORT_SIZE,
+        ),
+      );
+    } catch (error) {
+      port.close();
+      throw error;
+    }
+    this.#port = port;
+  }
+
+  /** The job's messages posted since the last call, without waiting (GetQueuedCompletionStatus, 0 ms). */
+  messages(): { kind: JobMessageKind; processId: number }[] {
+    if (!this.#port) return [];
+    const messages: { kind: JobMessageKind; processId: number }[] = [];
+    const message = new Uint32Array(1);
+    const key = new BigUint64Array(1);
+    // For a job's message, the OVERLAPPED pointer is the process id it is about.
+    const processId = new BigUint64Array(1);
+    for (;;) {
+      const ok = kernel32().GetQueuedCompletionStatus(
+        rawOf(this.#port),
+        new Uint8Array(message.buffer),
+        new Uint8Array(key.buffer),
+        new Uint8Array(processId.buffer),
+        0,
+      );
+      // FALSE with WAIT_TIMEOUT: nothing (more) queued.
+      if (!ok) return messages;
+      messages.push({ kind: jobMessageKind(message[0]), processId: Number(processId[0]) });
+    }
   }
 
   /** AssignProcessToJobObject: before the process runs (created suspended), so all it starts is in the job. */
@@ -97,6 +210,8 @@ export class Job implements Disposable {
 
   /** Closes the job's handle: with KILL_ON_JOB_CLOSE, whatever is still in it ends. */
   close(): void {
+    this.#port?.close();
+    this.#port = undefined;
     this.#handle.close();
   }
 

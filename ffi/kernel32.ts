@@ -17,6 +17,10 @@ const symbols = {
   AssignProcessToJobObject: { parameters: ["pointer", "pointer"], result: "i32" },
   TerminateJobObject: { parameters: ["pointer", "u32"], result: "i32" },
   IsProcessInJob: { parameters: ["pointer", "pointer", "buffer"], result: "i32" },
+  // FileHandle, ExistingCompletionPort, CompletionKey, NumberOfConcurrentThreads
+  CreateIoCompletionPort: { parameters: ["pointer", "pointer", "usize", "u32"], result: "pointer" },
+  // CompletionPort, lpNumberOfBytesTransferred, lpCompletionKey, lpOverlapped, dwMilliseconds
+  GetQueuedCompletionStatus: { parameters: ["pointer", "buffer", "buffer", "buffer", "u32"], result: "i32" },
 
   // Processes (ffi/process.ts)
   CreateProcessW: {
@@ -54,6 +58,9 @@ const symbols = {
   GetProcessAffinityMask: { parameters: ["pointer", "buffer", "buffer"], result: "i32" },
   SetProcessAffinityMask: { parameters: ["pointer", "usize"], result: "i32" },
   GetPriorityClass: { parameters: ["pointer"], result: "u32" },
+  GetProcessTimes: { parameters: ["pointer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  // psapi's GetProcessMemoryInfo, exported by kernel32 since Windows 7.
+  K32GetProcessMemoryInfo: { parameters: ["pointer", "buffer", "u32"], result: "i32" },
   SetPriorityClass: { parameters: ["pointer", "u32"], result: "i32" },
   CreateToolhelp32Snapshot: { parameters: ["u32", "u32"], result: "pointer" },
   Process32FirstW: { parameters: ["pointer", "buffer"], result: "i32" },

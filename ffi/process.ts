@@ -257,6 +257,48 @@ export function processSettings(
   return { priority: priorityClassName(value), affinity: masks[0] };
 }
 
+/** What a process has used: CPU time (kernel and user) and its working set, now. */
+export interface ProcessUsage {
+  cpuSeconds: number;
+  workingSetBytes: number;
+}
+
+// PROCESS_MEMORY_COUNTERS: cb 0, PageFaultCount 4, PeakWorkingSetSize 8, WorkingSetSize 16 …; 72 bytes.
+const PROCESS_MEMORY_COUNTERS_SIZE = 72;
+
+/** GetProcessTimes and GetProcessMemoryInfo of `pid`; `undefined` when it has ended or may not be read. */
+export function processUsage(pid: number): ProcessUsage | undefined {
+  let handle: Handle | null;
+  try {
+    handle = openProcess(pid, W.PROCESS_QUERY_LIMITED_INFORMATION);
+  } catch (error) {
+    // Another account's process (a service running as SYSTEM, seen by a person): not ours to measure.
+    if (error instanceof Win32Error && error.code === W.ERROR_ACCESS_DENIED) return undefined;
+    throw error;
+  }
+  if (!handle) return undefined;
+  using _handle = handle;
+  // FILETIMEs, in 100 ns units: creation, exit, kernel, user.
+  const times = new BigUint64Array(4);
+  const bytes = new Uint8Array(times.buffer);
+  if (
+    !kernel32().GetProcessTimes(
+      rawOf(handle),
+      bytes.subarray(0, 8),
+      bytes.subarray(8, 16),
+      bytes.subarray(16, 24),
+      bytes.subarray(24, 32),
+    )
+  ) return undefined;
+  const counters = new Uint8Array(PROCESS_MEMORY_COUNTERS_SIZE);
+  new DataView(counters.buffer).setUint32(0, PROCESS_MEMORY_COUNTERS_SIZE, true);
+  const memory = kernel32().K32GetProcessMemoryInfo(rawOf(handle), counters, PROCESS_MEMORY_COUNTERS_SIZE);
+  return {
+    cpuSeconds: Number(times[2] + times[3]) / 1e7,
+    workingSetBytes: memory ? Number(new DataView(counters.buffer).getBigUint64(16, true)) : 0,
+  };
+}
+
 /** TerminateProcess by id; false when there is no such process (any more). */
 export function terminateProcessById(pid: number, exitCode: number): boolean {
   using handle = openProcess(pid, W.PROCESS_TERMINATE | W.SYNCHRONIZE);

@@ -327,6 +327,9 @@ export const JOB_OBJECT_LIMIT_AFFINITY = 0x10;
 export const JOB_OBJECT_LIMIT_BREAKAWAY_OK = 0x800;
 export const JOB_OBJECT_LIMIT_SILENT_BREAKAWAY_OK = 0x1000;
 export const JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE = 0x2000;
+/** The job's processes together may commit at most JobMemoryLimit (offset 120). */
+export const JOB_OBJECT_LIMIT_JOB_MEMORY = 0x200;
+const JOB_MEMORY_LIMIT_OFFSET = 120;
 
 /** The job limits servitor sets. */
 export interface JobLimits {
@@ -334,6 +337,8 @@ export interface JobLimits {
   killOnClose: boolean;
   /** Children may leave the job; servitor's own job allows none. */
   breakaway: "none" | "on_request" | "silent";
+  /** The committed memory all the job's processes together may have (JOB_OBJECT_LIMIT_JOB_MEMORY). */
+  memoryBytes?: number;
 }
 
 /** Encodes a JOBOBJECT_EXTENDED_LIMIT_INFORMATION. */
@@ -342,8 +347,101 @@ export function encodeJobLimits(limits: JobLimits): Uint8Array<ArrayBuffer> {
   let flags = limits.killOnClose ? JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE : 0;
   if (limits.breakaway === "on_request") flags |= JOB_OBJECT_LIMIT_BREAKAWAY_OK;
   if (limits.breakaway === "silent") flags |= JOB_OBJECT_LIMIT_SILENT_BREAKAWAY_OK;
+  if (limits.memoryBytes !== undefined) {
+    flags |= JOB_OBJECT_LIMIT_JOB_MEMORY;
+    view(bytes).setBigUint64(JOB_MEMORY_LIMIT_OFFSET, BigInt(limits.memoryBytes), true);
+  }
   view(bytes).setUint32(16, flags, true);
   return bytes;
+}
+
+/** Reads the JobMemoryLimit of a JOBOBJECT_EXTENDED_LIMIT_INFORMATION; undefined when its flag is not set. */
+export function decodeJobMemoryLimit(bytes: Uint8Array): number | undefined {
+  if ((decodeJobLimitFlags(bytes) & JOB_OBJECT_LIMIT_JOB_MEMORY) === 0) return undefined;
+  return Number(view(bytes).getBigUint64(JOB_MEMORY_LIMIT_OFFSET, true));
+}
+
+// JOBOBJECT_ASSOCIATE_COMPLETION_PORT on x64: CompletionKey 0, CompletionPort 8; 16 bytes.
+export const JOBOBJECT_ASSOCIATE_COMPLETION_PORT_SIZE = 16;
+
+/** Encodes a JOBOBJECT_ASSOCIATE_COMPLETION_PORT: the key the job's messages carry, and the port's handle. */
+export function encodeJobCompletionPort(key: bigint, port: bigint): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(JOBOBJECT_ASSOCIATE_COMPLETION_PORT_SIZE);
+  view(bytes).setBigUint64(0, key, true);
+  view(bytes).setBigUint64(8, port, true);
+  return bytes;
+}
+
+/** A job's message (JOB_OBJECT_MSG_*), as a completion port hands it on. */
+export type JobMessageKind =
+  | "new_process"
+  | "exit_process"
+  | "abnormal_exit_process"
+  | "active_process_zero"
+  | "process_memory_limit"
+  | "job_memory_limit"
+  | "other";
+
+/** JOB_OBJECT_MSG_* by number (the completion's "bytes transferred"). */
+const jobMessages: Record<number, JobMessageKind> = {
+  4: "active_process_zero",
+  6: "new_process",
+  7: "exit_process",
+  8: "abnormal_exit_process",
+  9: "process_memory_limit",
+  10: "job_memory_limit",
+};
+
+/**
+ * The kind of a job's message by its JOB_OBJECT_MSG_* number.
+ *
+ * @example
+ * ```ts
+ * import { jobMessageKind } from "./structs.ts";
+ * jobMessageKind(10); // "job_memory_limit"
+ * ```
+ */
+export function jobMessageKind(message: number): JobMessageKind {
+  return jobMessages[message] ?? "other";
+}
+
+// JOBOBJECT_CPU_RATE_CONTROL_INFORMATION: ControlFlags 0, CpuRate 4 (a union with Weight and Min/MaxRate).
+export const JOBOBJECT_CPU_RATE_CONTROL_INFORMATION_SIZE = 8;
+export const JOB_OBJECT_CPU_RATE_CONTROL_ENABLE = 0x1;
+export const JOB_OBJECT_CPU_RATE_CONTROL_HARD_CAP = 0x4;
+
+/**
+ * Encodes a hard cap of the job's CPU: `rate` is in hundredths of a percent of ALL the machine's
+ * processors (1 … 10000), as JOBOBJECT_CPU_RATE_CONTROL_INFORMATION's CpuRate is.
+ */
+export function encodeCpuRateHardCap(rate: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(JOBOBJECT_CPU_RATE_CONTROL_INFORMATION_SIZE);
+  const v = view(bytes);
+  v.setUint32(0, JOB_OBJECT_CPU_RATE_CONTROL_ENABLE | JOB_OBJECT_CPU_RATE_CONTROL_HARD_CAP, true);
+  v.setUint32(4, rate, true);
+  return bytes;
+}
+
+/**
+ * CpuRate for a cap of `percent` of ONE core on a machine of `processors`: hundredths of a percent of all
+ * of them, at least 1 and at most 10000 (the whole machine).
+ *
+ * @example
+ * ```ts
+ * import { cpuRateFor } from "./structs.ts";
+ * cpuRateFor(50, 4); // 1250: half a core of four is 12.5 % of the machine
+ * ```
+ */
+export function cpuRateFor(percent: number, processors: number): number {
+  return Math.min(10_000, Math.max(1, Math.round((percent * 100) / processors)));
+}
+
+/** Decodes a JOBOBJECT_CPU_RATE_CONTROL_INFORMATION's hard cap; undefined when the job has none. */
+export function decodeCpuRateHardCap(bytes: Uint8Array): number | undefined {
+  const v = view(bytes);
+  const flags = v.getUint32(0, true);
+  const capped = JOB_OBJECT_CPU_RATE_CONTROL_ENABLE | JOB_OBJECT_CPU_RATE_CONTROL_HARD_CAP;
+  return (flags & capped) === capped ? v.getUint32(4, true) : undefined;
 }
 
 /** Reads the LimitFlags of a JOBOBJECT_EXTENDED_LIMIT_INFORMATION. */

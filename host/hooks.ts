@@ -81,6 +81,8 @@ export interface HookFacts {
   };
   /** The program's last exit code; NSSM keeps it until the next exit. */
   exitCode?: number;
+  /** The memory limit in bytes that the last run was killed for exceeding (SERVITOR_EXCEEDED_LIMIT). */
+  exceededMemoryLimit?: number;
   /** ms epoch. */
   hostStartedAt: number;
   /** When the program last started, ms epoch. */
@@ -241,6 +243,11 @@ export function hookEnvironment(
   for (const name of hookVariableNames) {
     environment[`NSSM_${name}`] = values[name];
     environment[`SERVITOR_${name}`] = values[name];
+  }
+  // Beyond NSSM: which limit the last run was killed for, as InstallService names it, with its value;
+  // set where NSSM_EXITCODE is (after the run, until the next).
+  if (!running && !startPre && facts.exceededMemoryLimit !== undefined) {
+    environment.SERVITOR_EXCEEDED_LIMIT = `max_memory=${facts.exceededMemoryLimit}`;
   }
   return environment;
 }

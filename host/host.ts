@@ -37,6 +37,7 @@ import { runHealthCheck } from "./health_check.ts";
 import { OutputWriter, rotateAtStart } from "./output.ts";
 import {
   type Effect,
+  exceededMemoryText,
   initialState,
   type SupervisorControl,
   type SupervisorEvent,
@@ -267,6 +268,7 @@ class Host {
         return { code: HostExitCode.internal, suicide: false };
       }
       this.#reportStatus = statusReporter(this.#session, { maxIntervalMs: PENDING_REPORT_INTERVAL_MS });
+      this.#limitResources();
       this.#dispatch({ kind: "start", now: Date.now() });
       const outcome = await finished;
       if (!outcome.suicide) {
@@ -280,6 +282,17 @@ class Host {
       globalThis.removeEventListener("error", uncaught);
       globalThis.removeEventListener("unhandledrejection", uncaught);
     }
+  }
+
+  /**
+   * maxMemoryBytes and maxCpuPercent, put in place once for every run of the program. Where they can't be
+   * (Linux without a delegated control group), one line says so and the program runs without them.
+   */
+  #limitResources() {
+    const { maxMemoryBytes, maxCpuPercent } = this.spec;
+    if (maxMemoryBytes === undefined && maxCpuPercent === undefined) return;
+    const notice = this.platform.launcher.limit({ memoryBytes: maxMemoryBytes, cpuPercent: maxCpuPercent });
+    if (notice) this.log.write("warning", notice, { errorLog: true });
   }
 
   /** HandlerEx, or a signal: the supervisor decides, synchronously, whether the control is taken. */
@@ -521,6 +534,7 @@ class Host {
       lastControl: state.lastControl,
       counters: { ...state.counters, throttled: state.hookThrottleCount },
       exitCode: state.lastExit?.code,
+      exceededMemoryLimit: state.lastExit?.exceededMemoryLimit,
       hostStartedAt: this.#startedAt,
       applicationStartedAt: state.run?.startedAt,
       applicationExitedAt: state.run?.exitedAt,
@@ -652,15 +666,17 @@ class Host {
   async #watch(run: Run, pumps: (Promise<void> | undefined)[]) {
     const code = await run.program.exited;
     const now = Date.now();
+    const exceededMemoryLimit = run.program.exceededMemoryLimit();
     await run.program[Symbol.asyncDispose]();
     await Promise.allSettled(pumps);
     await run.output?.[Symbol.asyncDispose]();
     if (this.#run === run) this.#run = undefined;
     this.log.write(
       code === 0 ? "info" : "warning",
-      `the program (pid ${run.program.pid}) exited with code ${code}`,
+      `the program (pid ${run.program.pid}) exited with code ${code}` +
+        (exceededMemoryLimit ? `: ${exceededMemoryText(this.spec.maxMemoryBytes ?? 0)}` : ""),
     );
-    this.#dispatch({ kind: "exited", code, now });
+    this.#dispatch({ kind: "exited", code, exceededMemoryLimit, now });
   }
 
   /** One health check of run `run`, cut at its timeout; a command check gets the hook variables. */

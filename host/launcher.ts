@@ -6,6 +6,13 @@
 import type { Priority } from "../service/spec.ts";
 import type { StopMethod } from "../service/vocabulary.ts";
 
+/** The limits of the program's whole tree; undefined: no limit. */
+export interface ResourceLimits {
+  memoryBytes?: number;
+  /** Percent of one core: 50 is half a core, 200 two cores. */
+  cpuPercent?: number;
+}
+
 /**
  * Where a standard stream goes. "pipe": to the host, which writes it to the output files; `{ file }`: the
  * program writes that file itself, appending (as NSSM hands its program the file when nothing has to pass
@@ -45,6 +52,8 @@ export interface Program extends AsyncDisposable {
    * method could be delivered at all (no console, no window: false), so the caller can skip its wait.
    */
   stop(method: StopMethod, tree: boolean): Promise<boolean>;
+  /** Once it has exited: whether it was killed (or its allocation refused) for exceeding its memory limit. */
+  exceededMemoryLimit(): boolean;
 }
 
 /** The platform's way to start programs. */
@@ -53,6 +62,11 @@ export interface Launcher {
   readonly methods: readonly StopMethod[];
   /** Starts the program; throws a LaunchError when it can't be started. */
   launch(options: LaunchOptions): Program;
+  /**
+   * Holds every program launched from now on to `limits`. Returns the one line to log when they can't be
+   * enforced here (the programs then run without them), else undefined.
+   */
+  limit(limits: ResourceLimits): string | undefined;
 }
 
 /** The program could not be started: `message` says why in words a person can act on. */

@@ -19,6 +19,7 @@ import type { Handle } from "../ffi/handle.ts";
 import { duplicateStandardHandle, openForAppending, openForReading, openNul } from "../ffi/std_handles.ts";
 import { createPipe, PipeReader } from "../ffi/pipe.ts";
 import { Job } from "../ffi/job.ts";
+import { cpuRateFor } from "../ffi/structs.ts";
 import { descendants, listProcesses } from "../ffi/toolhelp.ts";
 import { affinityMask } from "../ffi/priority.ts";
 import { postCloseToWindows, postQuitToThreads } from "../ffi/user32.ts";
@@ -27,6 +28,7 @@ import {
   LaunchError,
   type LaunchOptions,
   type Program,
+  type ResourceLimits,
   type StreamTarget,
 } from "./launcher.ts";
 import type { StopMethod } from "../service/vocabulary.ts";
@@ -38,12 +40,63 @@ const readerGraceMs = 1000;
 /** The exit code a program stopped by TerminateProcess (or by disposal) reports. */
 export const KILLED_EXIT_CODE = 1;
 
+/** The limits every program's job gets, once `limit` has found that this system takes them. */
+let jobLimits: ResourceLimits = {};
+
 export const windowsLauncher: Launcher = {
   methods: ["interrupt", "close", "quit", "kill"],
   launch(options: LaunchOptions): Program {
     return launch(options);
   },
+  limit(limits: ResourceLimits): string | undefined {
+    // Each tried once on a job of no process and read back: a limit the system refuses (CPU rate control
+    // before Windows 8 and under Wine 10) or takes without keeping (Wine 10's job memory limit) is said so,
+    // rather than fail every start; the other still holds.
+    const refused: string[] = [];
+    jobLimits = {};
+    for (const [name, limit] of limitsApart(limits)) {
+      try {
+        using job = limitedJob(limit);
+        const kept = job.limits();
+        const wanted = limit.cpuPercent !== undefined
+          ? kept.cpuRate === cpuRateFor(limit.cpuPercent, navigator.hardwareConcurrency)
+          : kept.memoryBytes === limit.memoryBytes;
+        if (!wanted) refused.push(`the ${name} is not enforced: the job object did not keep it`);
+        Object.assign(jobLimits, limit);
+      } catch (error) {
+        if (!(error instanceof Win32Error)) throw error;
+        refused.push(`the ${name} is not enforced: ${error.message}`);
+      }
+    }
+    return refused.length ? refused.join("; ") : undefined;
+  },
 };
+
+/** The limits one at a time, each with its name for a person. */
+function limitsApart(limits: ResourceLimits): [string, ResourceLimits][] {
+  return [
+    ...(limits.memoryBytes !== undefined
+      ? [["memory limit", { memoryBytes: limits.memoryBytes }] as [string, ResourceLimits]]
+      : []),
+    ...(limits.cpuPercent !== undefined
+      ? [["CPU cap", { cpuPercent: limits.cpuPercent }] as [string, ResourceLimits]]
+      : []),
+  ];
+}
+
+/** servitor's job for one run of the program: killed on close, no breakaway, and the limits. */
+function limitedJob(limits: ResourceLimits): Job {
+  const job = Job.create({ killOnClose: true, breakaway: "none", memoryBytes: limits.memoryBytes });
+  try {
+    if (limits.cpuPercent !== undefined) job.capCpu(limits.cpuPercent, navigator.hardwareConcurrency);
+    // The job's messages tell a program refused memory by its limit from one that failed otherwise.
+    if (limits.memoryBytes !== undefined) job.listen();
+  } catch (error) {
+    job.close();
+    throw error;
+  }
+  return job;
+}
 
 function launch(options: LaunchOptions): Program {
   // A program started while the host still ignores Ctrl-C from an earlier stop would inherit that.
@@ -104,7 +157,7 @@ function launch(options: LaunchOptions): Program {
     const [output, stdout] = stream(options.stdout, "output");
     const [error, stderr] = stream(options.stderr, "error");
 
-    job = Job.create({ killOnClose: true, breakaway: "none" });
+    job = limitedJob(jobLimits);
     try {
       child = createProcess({
         commandLine: windowsCommandLine(options.program, options.arguments),
@@ -168,7 +221,7 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-class WindowsProgram implements Program {
+export class WindowsProgram implements Program {
   readonly pid: number;
   readonly stdout: ReadableStream<Uint8Array> | null;
   readonly stderr: ReadableStream<Uint8Array> | null;
@@ -177,6 +230,7 @@ class WindowsProgram implements Program {
   #job: Job;
   #readers: PipeReader[];
   #disposed = false;
+  #messages: { kind: string; processId: number }[] = [];
 
   constructor(child: ChildProcess, job: Job, stdout?: PipeReader, stderr?: PipeReader) {
     this.#child = child;
@@ -254,6 +308,27 @@ class WindowsProgram implements Program {
       default:
         return unreachable(method);
     }
+  }
+
+  /**
+   * Windows refuses the allocations of a job past its memory limit rather than kill it; the job then posts
+   * JOB_OBJECT_MSG_JOB_MEMORY_LIMIT to its completion port, read here once the program has exited.
+   */
+  exceededMemoryLimit(): boolean {
+    return this.jobMessages().some((message) =>
+      message.kind === "job_memory_limit" || message.kind === "process_memory_limit"
+    );
+  }
+
+  /** Every message the job has posted so far (with a memory limit; none without). */
+  jobMessages(): { kind: string; processId: number }[] {
+    if (!this.#disposed) this.#messages.push(...this.#job.messages());
+    return [...this.#messages];
+  }
+
+  /** The job's limits as the system holds them (JobObjectExtendedLimitInformation, CpuRateControl). */
+  jobLimits(): { memoryBytes?: number; cpuRate?: number } {
+    return this.#job.limits();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -66,7 +66,7 @@ export class OutputWriter implements AsyncDisposable {
   readonly #timestamp: boolean;
   readonly #online: boolean;
   readonly #pumps = new Set<Promise<void>>();
-  readonly #readers = new Set<ChunkReader>();
+  readonly #readers = new Set<LineReader>();
   #echoBroken = false;
   #closed = false;
 
@@ -161,26 +161,25 @@ export class OutputWriter implements AsyncDisposable {
   }
 
   async #pump(state: StreamState, readable: ReadableStream<Uint8Array>): Promise<void> {
-    const reader = chunkReader(readable);
+    const reader = lineReader(readable);
     this.#readers.add(reader);
     try {
       for (;;) {
-        let chunk: Uint8Array | undefined;
+        let fresh: Uint8Array | undefined;
         try {
-          chunk = await reader.read();
-          if (chunk === undefined) break;
+          fresh = await reader.read();
+          if (fresh === undefined) break;
         } catch (error) {
           this.#options.onError(`reading the program's ${state.name} failed: ${messageOf(error)}`);
           break;
         }
-        // Both are done before the next read, which may reuse the chunk's memory.
-        if (this.#options.echo) await this.#echo(state.name, chunk);
-        if (state.file) await this.#take(state, chunk);
+        // Both are done before the next read, which may reuse the bytes' memory.
+        if (this.#options.echo) await this.#echo(state.name, fresh);
+        reader.keep(state.file ? await this.#take(state, reader.pending()) : reader.pending().length);
       }
-      if (state.file && state.carry.length > 0) {
+      const rest = reader.pending();
+      if (state.file && rest.length > 0) {
         // The stream ended in mid-line: what there is of the line is written, and nothing will continue it.
-        const rest = state.carry;
-        state.carry = empty;
         await this.#write(state, rest);
       }
       await state.file?.endStream(state.name);
@@ -191,33 +190,18 @@ export class OutputWriter implements AsyncDisposable {
   }
 
   /**
-   * Writes the complete lines of carry + chunk and keeps the partial line after them (copied: the chunk's
-   * memory is read into again). The chunk itself is not copied: the carried start of a line is joined only
-   * with the rest of that line, and the lines after it are written from the chunk as they are.
+   * Writes the complete lines of what is pending (the carried start of a line, then what was just read) in
+   * one write, and resolves to where the partial line after them begins — kept for the next read, unless it
+   * has grown too long to hold on to, when it is written too.
    */
-  async #take(state: StreamState, chunk: Uint8Array): Promise<void> {
-    let body = chunk;
-    if (state.carry.length > 0) {
-      const end = chunk.indexOf(newline);
-      const joined = concat(state.carry, end === -1 ? chunk : chunk.subarray(0, end + 1));
-      state.carry = empty;
-      if (end === -1 && joined.length < maxPartialLine) {
-        state.carry = joined;
-        return;
-      }
-      // A whole line, or a partial one grown too long to hold on to.
-      await this.#write(state, joined);
-      if (end === -1) return;
-      body = chunk.subarray(end + 1);
+  async #take(state: StreamState, pending: Uint8Array): Promise<number> {
+    const last = pending.lastIndexOf(newline);
+    if (pending.length - (last + 1) >= maxPartialLine) {
+      await this.#write(state, pending);
+      return pending.length;
     }
-    const last = body.lastIndexOf(newline);
-    const partial = body.length - (last + 1);
-    if (partial >= maxPartialLine) {
-      await this.#write(state, body);
-      return;
-    }
-    state.carry = body.slice(last + 1);
-    if (last !== -1) await this.#write(state, body.subarray(0, last + 1));
+    if (last !== -1) await this.#write(state, pending.subarray(0, last + 1));
+    return last + 1;
   }
 
   #write(state: StreamState, data: Uint8Array): Promise<void> {
@@ -299,16 +283,12 @@ async function afterRotation(
 interface StreamState {
   name: OutputStream;
   file?: OutputFile;
-  /** The partial line read but not written yet. */
-  carry: Uint8Array;
   /** Whether the next byte written starts a line (false after a forced partial line). */
   atLineStart: boolean;
 }
 
-const empty = new Uint8Array(0);
-
 function newStreamState(name: OutputStream, file: OutputFile | undefined): StreamState {
-  return { name, file, carry: empty, atLineStart: true };
+  return { name, file, atLineStart: true };
 }
 
 /**
@@ -584,21 +564,36 @@ function samePath(a: string, b: string): boolean {
   return a === b || (Deno.build.os === "windows" && a.toLowerCase() === b.toLowerCase());
 }
 
-/** A stream read a chunk at a time; undefined at its end. */
-interface ChunkReader {
+/**
+ * A stream read a chunk at a time, the partial line at the end of what was read carried over: what is
+ * pending after a read is that line's start followed by the new bytes, in one piece, so the whole lines in it
+ * go to the file in one write.
+ */
+interface LineReader {
+  /** Reads the next bytes (undefined at the stream's end); they are also the end of {@link pending}. */
   read(): Promise<Uint8Array | undefined>;
+  /** What was carried over, then what the last read gave. Valid until the next read. */
+  pending(): Uint8Array;
+  /** The pending bytes from `from` on are carried over to the next read; the ones before it are done. */
+  keep(from: number): void;
   cancel(): Promise<void>;
   release(): void;
 }
 
-/** What one read of a byte stream may take: more than Deno's 64 KiB chunks, fewer trips through the loop. */
-const readBufferBytes = 256 * 1024;
+/**
+ * What one read of a byte stream may take: as much as the program's pipe holds (launcher_posix.ts widens it
+ * to 1 MiB), fewer trips through the loop per byte — 10–20 % less of the host's CPU per GiB than 256 KiB
+ * (bench/'s throughput measure). Its pages are touched only as far as reads fill it: a program that writes
+ * little costs little of it.
+ */
+const readBufferBytes = 1024 * 1024;
 
 /**
- * Reads a byte stream (a Linux child's pipe) into one buffer, read into again for each chunk — no buffer
- * allocated per read — and any other stream (the Windows pipe reader's) chunk by chunk as it comes.
+ * Reads a byte stream (a Linux child's pipe) into one buffer, each read landing right after the carried
+ * partial line — no buffer allocated per read, no copy but the partial line's few bytes to the front — and
+ * any other stream (the Windows pipe reader's) chunk by chunk as it comes, joined to the carried line.
  */
-function chunkReader(readable: ReadableStream<Uint8Array>): ChunkReader {
+function lineReader(readable: ReadableStream<Uint8Array>): LineReader {
   let byob: ReadableStreamBYOBReader | undefined;
   try {
     byob = readable.getReader({ mode: "byob" });
@@ -607,24 +602,49 @@ function chunkReader(readable: ReadableStream<Uint8Array>): ChunkReader {
   }
   if (byob) {
     const reader = byob;
+    // The carried line is shorter than maxPartialLine, so a read always has room for more than it.
     let buffer = new Uint8Array(readBufferBytes);
+    let carried = 0;
+    let end = 0;
     return {
       async read() {
-        const { done, value } = await reader.read(buffer);
+        // A cancelled read gives nothing back, not even the buffer handed over: the carried line is kept
+        // aside too (a few bytes), to be written at the end.
+        const aside = carried > 0 ? buffer.slice(0, carried) : undefined;
+        const { done, value } = await reader.read(buffer.subarray(carried));
+        // The buffer was handed over for the read; its memory, the carried bytes in it, comes back as the
+        // value's.
+        if (value !== undefined) buffer = new Uint8Array(value.buffer);
+        else buffer = aside ?? new Uint8Array(0);
         if (done || value === undefined) return undefined;
-        // The buffer was handed over for the read; its memory comes back as the value's.
-        buffer = new Uint8Array(value.buffer);
+        end = carried + value.length;
         return value;
+      },
+      pending: () => buffer.subarray(0, end),
+      keep(from) {
+        buffer.copyWithin(0, from, end);
+        carried = end - from;
+        end = carried;
       },
       cancel: () => reader.cancel(),
       release: () => reader.releaseLock(),
     };
   }
   const reader = readable.getReader();
+  let carried: Uint8Array = new Uint8Array(0);
+  let pending: Uint8Array = carried;
   return {
     async read() {
       const { done, value } = await reader.read();
-      return done ? undefined : value;
+      if (done) return undefined;
+      pending = carried.length === 0 ? value : concat(carried, value);
+      return value;
+    },
+    pending: () => pending,
+    keep(from) {
+      // Copied: the chunk's memory is the reader's.
+      carried = pending.slice(from);
+      pending = carried;
     },
     cancel: () => reader.cancel(),
     release: () => reader.releaseLock(),

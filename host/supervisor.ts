@@ -69,6 +69,14 @@ export interface Counters {
   exits: number;
 }
 
+/** How the program's last run ended. */
+export interface LastExit {
+  code: number;
+  runtimeMs: number;
+  /** It was killed (or its allocations refused) for exceeding its memory limit: maxMemoryBytes. */
+  exceededMemoryLimit?: number;
+}
+
 export interface SupervisorState {
   wanted: "up" | "down";
   /** Set by shutdown and preshutdown: from then on nothing restarts. */
@@ -84,7 +92,7 @@ export interface SupervisorState {
   hookThrottleCount: number;
   /** When recent restarts happened, for the restart budget. */
   restarts: number[];
-  lastExit?: { code: number; runtimeMs: number };
+  lastExit?: LastExit;
   /**
    * The program's current or last run of this start, ms epoch: hooks reckon NSSM_APPLICATION_RUNTIME from it
    * (after an exit, the run's length). Cleared when a new start begins: it has no run yet.
@@ -115,7 +123,8 @@ export type SupervisorEvent =
   | { kind: "hook_done"; event: HookEvent; exitCode?: number; now: number }
   | { kind: "launched"; pid: number; now: number }
   | { kind: "launch_failed"; message: string; now: number }
-  | { kind: "exited"; code: number; now: number }
+  /** The program exited; `exceededMemoryLimit`: killed for going past its memory limit. */
+  | { kind: "exited"; code: number; exceededMemoryLimit?: boolean; now: number }
   | { kind: "deadline"; now: number }
   /** A stop method reached nothing (no console, no window): go on to the next without waiting. */
   | { kind: "stop_method_undelivered"; now: number }
@@ -224,6 +233,32 @@ function report(
   return { kind: "report", state, waitHintMs, accepts: acceptedControls(state), ...more };
 }
 
+/**
+ * "exceeded its memory limit of 64 MiB": what status, the error log and the hooks say of a program killed
+ * for going past maxMemoryBytes.
+ *
+ * @example
+ * ```ts
+ * import { exceededMemoryText } from "./supervisor.ts";
+ * exceededMemoryText(64 * 1024 * 1024); // "it exceeded its memory limit of 64 MiB"
+ * ```
+ */
+export function exceededMemoryText(bytes: number): string {
+  return `it exceeded its memory limit of ${formatSize(bytes)}`;
+}
+
+/** Bytes in the largest binary unit that keeps a whole number, as --max_memory takes them (64 MiB, 1.5 GiB). */
+export function formatSize(bytes: number): string {
+  const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 
 /** The next state and effects for an event. Pure: the same input always gives the same output. */
@@ -322,8 +357,10 @@ export function transition(
       stoppedCleanly();
       return;
     }
+    const limit = state.lastExit?.exceededMemoryLimit;
     const ran = `the program exited with code ${code} after ${seconds(runtimeMs)}` +
-      (state.restarting === "health" ? " (stopped: it was unhealthy)" : "");
+      (state.restarting === "health" ? " (stopped: it was unhealthy)" : "") +
+      (limit !== undefined ? ` — ${exceededMemoryText(limit)}` : "");
     next.restarting = undefined;
     if (state.restarting === "scheduled") {
       // Its run was as long as the schedule made it: no throttle, and not a failure for the budget.
@@ -379,7 +416,13 @@ export function transition(
         if (next.throttleCount > 0) next.counters.throttled++;
         const delay = restartDelayMs(next.throttleCount, options.spec.restartDelayMs);
         if (delay === 0) {
-          effects.push({ kind: "log", level: "warning", message: `${ran}; restarting it` });
+          // Past its memory limit is a failure a person must hear of, even when the restart is at once.
+          effects.push({
+            kind: "log",
+            level: "warning",
+            message: `${ran}; restarting it`,
+            ...(limit !== undefined ? { errorLog: true } : {}),
+          });
           beginStart();
           return;
         }
@@ -515,7 +558,13 @@ export function transition(
       stopWatching();
       next.health = undefined;
       next.counters.exits++;
-      next.lastExit = { code: event.code, runtimeMs };
+      next.lastExit = {
+        code: event.code,
+        runtimeMs,
+        ...(event.exceededMemoryLimit && options.spec.maxMemoryBytes !== undefined
+          ? { exceededMemoryLimit: options.spec.maxMemoryBytes }
+          : {}),
+      };
       next.run = { startedAt: phase.startedAt, exitedAt: event.now };
       next.phase = { kind: "exit_post", code: event.code, runtimeMs };
       next.deadline = undefined;

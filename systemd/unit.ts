@@ -351,6 +351,9 @@ function hostLines(spec: ServiceSpec, host: HostCommand, user: boolean): string[
     ...(restart.force.length ? [`RestartForceExitStatus=${restart.force.join(" ")}`] : []),
     ...(restart.delayMs !== undefined ? [`RestartSec=${restart.delayMs}ms`] : []),
     "KillMode=mixed",
+    // The host puts the program in a control group of its own below the unit's, with its memory and CPU
+    // limits (host/cgroups.ts); systemd hands the unit's group to it only when delegated.
+    ...(spec.maxMemoryBytes !== undefined || spec.maxCpuPercent !== undefined ? ["Delegate=yes"] : []),
     `TimeoutStartSec=${startTimeoutMs(spec)}ms`,
     `TimeoutStopSec=${stopTimeoutMs(spec)}ms`,
   ];

@@ -10,8 +10,10 @@
  * - systemd: tests/systemd, run inside a systemd booted in its own namespaces.
  * - ui: tests/ui, `servitor ui` inside the systemd test-bed, driven by Debian's Chromium from here
  *   (installed when missing, as the test-bed installs debootstrap; nothing downloads a browser).
+ * - fleet: tests/fleet, ansible-playbook (Debian's ansible-core, in the test-bed's rootfs) over ssh to two
+ *   systemd test-beds with networks of their own (testbed.sh fleet 2).
  *
- * The last three need the test-bed (tests/testbed/testbed.sh: root, and Debian's mirror the first time).
+ * The last four need the test-bed (tests/testbed/testbed.sh: root, and Debian's mirror the first time).
  * Where it can't run, their tests are listed as skipped, with one loud line saying why.
  */
 import { join } from "node:path";
@@ -177,9 +179,9 @@ try {
 
   const unavailable = await testbedUnavailable();
   if (unavailable) {
-    console.error(`\n!!! WINDOWS, SYSTEMD AND UI TIERS SKIPPED: ${unavailable}\n`);
+    console.error(`\n!!! WINDOWS, SYSTEMD, UI AND FLEET TIERS SKIPPED: ${unavailable}\n`);
     // Run on Linux outside the test-bed, every test of those tiers reports itself ignored: that counts them.
-    for (const name of ["windows", "systemd", "ui"]) {
+    for (const name of ["windows", "systemd", "ui", "fleet"]) {
       const report = `${reports}/${name}-skipped.xml`;
       const counts = await tier(
         name,
@@ -244,6 +246,15 @@ try {
         noChromium ? { SERVITOR_UI_SKIP: noChromium } : {},
       ),
     );
+    results.set(
+      "fleet",
+      await tier(
+        "fleet",
+        [testbed, "fleet", "2", deno, "test", "-A", `--junit-path=${reports}/fleet.xml`, "tests/fleet"],
+        `${reports}/fleet.xml`,
+        bind,
+      ),
+    );
   }
 } finally {
   await Deno.remove(reports, { recursive: true });
@@ -258,4 +269,4 @@ for (const [name, counts] of results) {
   total.skipped += counts.skipped;
 }
 console.log(`total: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
-Deno.exit(total.failed > 0 || results.size < 6 ? 1 : 0);
+Deno.exit(total.failed > 0 || results.size < 7 ? 1 : 0);

@@ -22,7 +22,7 @@ export interface ServiceRow {
   reason?: string;
   start?: string;
   account?: string;
-  /** Of the program's whole process tree (Linux; not yet on Windows). */
+  /** Of the program's whole process tree. */
   cpuPercent?: number;
   memoryBytes?: number;
 }

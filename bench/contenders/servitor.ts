@@ -20,10 +20,12 @@ export const TIMESTAMP_BYTES = 24;
 
 /**
  * `health`: each service with an HTTP health check of `healthUrl` every 10 s (AppHealthCheck's default
- * interval), for the cost of checking at rest.
+ * interval), for the cost of checking at rest. `unhealthy`: a check (`healthUrl`, a `cmd:` that fails)
+ * every 200 ms that counts after 2 s of grace (past AppThrottle, so no restart is throttled) and restarts
+ * the program at its first failure.
  */
 export function servitor(
-  variant: "plain" | "rotate" | "timestamps" | "health" = "plain",
+  variant: "plain" | "rotate" | "timestamps" | "health" | "unhealthy" = "plain",
   healthUrl?: string,
 ): Contender {
   return {
@@ -34,6 +36,8 @@ export function servitor(
       ? "servitor host, online rotation"
       : variant === "health"
       ? "servitor host, an HTTP health check every 10 s"
+      : variant === "unhealthy"
+      ? "servitor host, a failing command check every 200 ms"
       : "servitor host, timestamps",
     settings:
       "`deno run -A cli/main.ts host --service NAME --config-root ROOT` per service; NSSM's defaults " +
@@ -56,6 +60,16 @@ export function servitor(
             timeoutMs: 3_000,
             retries: 3,
             startMs: 30_000,
+            action: "restart",
+          };
+        }
+        if (variant === "unhealthy" && healthUrl) {
+          spec.health = {
+            check: healthUrl,
+            intervalMs: 200,
+            timeoutMs: 3_000,
+            retries: 1,
+            startMs: 2_000,
             action: "restart",
           };
         }

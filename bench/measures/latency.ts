@@ -60,6 +60,44 @@ export async function measureRestart(
   }
 }
 
+/**
+ * Health restart: the time from the failed check that makes the program unhealthy (the check's own clock
+ * reading as it fails) to its replacement's start (the program's own), through the stop escalation's
+ * first step (SIGINT, which the program exits on at once) and the launch.
+ */
+export async function measureHealthRestart(
+  contender: (check: string) => Contender,
+  options: LatencyOptions,
+): Promise<Row> {
+  const dir = path.join(options.scratch, "health-restart");
+  await Deno.mkdir(dir, { recursive: true });
+  const mark = path.join(dir, "mark");
+  const failures = path.join(dir, "failures");
+  const check = `cmd:echo $(($(date +%s%N) / 1000)) >>'${failures}'; exit 1`;
+  const subject = contender(check);
+  const supervised = await subject.start(dir, options.program, [{ name: "unhealthy", args: ["idle", mark] }]);
+  try {
+    const starts = (await waitForMarks(mark, "start", options.reps + 1, (options.reps + 1) * 10_000 + 20_000))
+      .filter((record) => record.kind === "start");
+    const failed = (await Deno.readTextFile(failures)).split("\n").filter(Boolean).map(Number);
+    const gaps = starts.slice(1, options.reps + 1).map((start) =>
+      (start.us - Math.max(...failed.filter((us) => us <= start.us))) / 1000
+    );
+    options.say(`  ${subject.label}: ${gaps.map((gap) => gap.toFixed(1)).join(", ")} ms`);
+    return { id: subject.id, contender: subject.label, figures: { restart: summarize(gaps) } };
+  } catch (error) {
+    return {
+      id: subject.id,
+      contender: subject.label,
+      figures: { restart: undefined },
+      note: (error as Error).message,
+    };
+  } finally {
+    await supervised.close();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
 export async function measureStop(
   contender: Contender,
   mode: "idle" | "stubborn",

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { defaultSpec, type ServiceSpec } from "../../service/spec.ts";
 import { writeSpec } from "../../service/store.ts";
 import { sleep } from "../helpers.ts";
+import { PERMISSIONS } from "../../cli/self.ts";
 
 const main = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
 export const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -40,7 +41,9 @@ export function startHost(root: string, name: string, options: { underSystemd?: 
   delete env.INVOCATION_ID;
   if (options.underSystemd) env.INVOCATION_ID = "0123456789abcdef0123456789abcdef";
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", main, "host", "--service", name, "--config-root", root],
+    // The permissions a service's command line gives the host, not --allow-all: what Deno refuses it
+    // (/proc/self, a child's /proc entries) must be refused here too.
+    args: ["run", ...PERMISSIONS, main, "host", "--service", name, "--config-root", root],
     env,
     clearEnv: true,
     stdin: "null",

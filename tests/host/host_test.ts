@@ -255,6 +255,26 @@ Deno.test("under systemd, SIGHUP (user control 128) rotates the output now, at a
   assertEquals(all, all.map((_, i) => `line ${i + 1}`), "every line once, in order, none split");
 });
 
+Deno.test("with online rotation the program's stdout pipe holds 1 MiB (the host widened it), so a fast writer waits less", async () => {
+  await using service = await storedService(Deno.execPath(), [
+    "run",
+    "--allow-ffi",
+    `${fixtures}pipe_capacity.ts`,
+  ], (spec) => {
+    spec.output.stdout = "out.log";
+    spec.output.rotation.online = true;
+  });
+  await using host = startHost(service.root, service.spec.name);
+  const file = path.join(service.logs, "out.log");
+  const lines = await eventually(
+    () => readLines(file),
+    (lines) => lines.some((line) => line.startsWith("stdout")),
+  );
+  assertEquals(lines.find((line) => line.startsWith("stdout")), `stdout pipe capacity ${1024 * 1024}`);
+  host.signal("SIGINT");
+  assertEquals(await host.exit(), 0);
+});
+
 Deno.test("under a service manager the program writes its log itself: both streams in one file, an awkward path, and the host's own lines", async () => {
   const awkward = `logs "quoted" $HOME \`x\` ü`;
   await using service = await storedService(sh("chatty.sh"), [], (spec) => {
@@ -350,6 +370,7 @@ Deno.test("a failure while the host watches the program stops the service with 2
   // The program runs for real; releasing it after its exit fails, as a handle the system refuses to close.
   const launcher: Launcher = {
     methods: posixLauncher.methods,
+    limit: () => undefined,
     launch(options) {
       const program = posixLauncher.launch(options);
       return {
@@ -358,6 +379,7 @@ Deno.test("a failure while the host watches the program stops the service with 2
         stderr: program.stderr,
         exited: program.exited,
         stop: (method, tree) => program.stop(method, tree),
+        exceededMemoryLimit: () => false,
         async [Symbol.asyncDispose]() {
           await program[Symbol.asyncDispose]();
           throw new Error("CloseHandle failed (simulated)");
@@ -409,4 +431,24 @@ Deno.test("a session that can report nothing at all still ends the host with 254
   const errorLog = await Deno.readTextFile(path.join(service.logs, `${service.spec.name}_ERROR_LOG.txt`));
   assertMatch(errorLog, /internal error: SetServiceStatus failed/);
   assertMatch(errorLog, /STOPPED could not be reported/);
+});
+
+Deno.test("limits where the host has no control group of its own (a console): one warning, and the program runs", async () => {
+  await using service = await storedService(sh("exit_with.sh"), [], (spec, root) => {
+    spec.arguments = [path.join(root, "runs"), "0"];
+    spec.exit.default = "ignore";
+    spec.maxMemoryBytes = 64 * 1024 ** 2;
+    spec.maxCpuPercent = 50;
+  });
+  await using host = startHost(service.root, service.spec.name);
+  await host.waitFor(/exited with code 0/);
+  const warning =
+    "the memory and CPU limits are not enforced: the host is not run by systemd, so it has no " +
+    "control group of its own";
+  assertOk(host.stderr.includes(warning), host.stderr);
+  assertEquals((await readLines(path.join(service.root, "runs"))).length, 1);
+  const errorLog = await Deno.readTextFile(path.join(service.logs, `${service.spec.name}_ERROR_LOG.txt`));
+  assertEquals(errorLog.split("\n").filter((line) => line.includes("not enforced")).length, 1, errorLog);
+  host.signal("SIGTERM");
+  assertEquals(await host.exit(), 0);
 });

@@ -9,6 +9,7 @@ import { defaultSpec, type OutputSpec, type RotationSpec } from "../../service/s
 import { OutputWriter, rotateAtStart } from "../../host/output.ts";
 import { rotatedFiles, rotatedName, rotateFile } from "../../host/rotation.ts";
 import { numberedLines } from "./fixtures/output_lines.ts";
+import { eventually } from "../helpers.ts";
 
 const fixture = new URL("./fixtures/output_lines.ts", import.meta.url).pathname;
 const decoder = new TextDecoder();
@@ -492,4 +493,30 @@ Deno.test("lines cut across reads, a line longer than 64 KiB and an unfinished l
     const stamp = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} /;
     assertOk(lines.every((line) => stamp.test(line)), "every line, the long one too, starts with one stamp");
     assertEquals(lines.map((line) => line.replace(stamp, "")).join("\n"), expected);
+  }));
+
+Deno.test("the start of a line read when the host stops reading is written, though the program still runs", () =>
+  withFolder(async (folder) => {
+    for (
+      const [name, spec] of [["plain", outputSpec()], [
+        "rotating",
+        outputSpec({ online: true, bytes: 4 }),
+      ]] as const
+    ) {
+      const file = path.join(folder, `${name}.log`);
+      // The program holds its stdout open: the writer is closed in the middle of a read, not at the end.
+      const child = new Deno.Command("sh", {
+        args: ["-c", "printf 'whole\\nhalf'; exec sleep 30"],
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      const writer = await OutputWriter.open({ stdout: file }, spec, { echo: false, onError: () => {} });
+      const pumped = writer.pump("stdout", child.stdout);
+      await eventually(() => contentsInOrder(file).then(joined), (text) => text === "whole\n", 20_000, name);
+      await writer[Symbol.asyncDispose]();
+      await pumped;
+      child.kill("SIGKILL");
+      await child.status;
+      assertEquals(joined(await contentsInOrder(file)), "whole\nhalf", name);
+    }
   }));

@@ -98,11 +98,11 @@ test(`nssm's verbs at once: of ${RACERS} install of one name one installs it; ${
   assertEquals(installs.filter((result) => result.code === 0).length, 1, installs.map(outcome).join("\n"));
   for (const loser of installs.filter((result) => result.code !== 0)) {
     assertEquals(loser.code, 5, outcome(loser));
-    // NSSM's words for a taken name, as a single install of it says them (cli_test.ts) — after the line
-    // saying whom it waited for, when the winner held the lock past a second (a loaded machine).
+    // NSSM's words for a taken name, as a single install of it says them (cli_test.ts) — after the lock's
+    // line naming the holder, when the wait was long enough to be told.
     assertMatch(
       loser.stderr,
-      /^(waiting for '[^'\n]+': .* is changing it…\n)?Error creating service!\nCreateService\(\): The specified service already exists\.\n/,
+      /^(waiting for '[^']+': .* is changing it…\n)?Error creating service!\nCreateService\(\): The specified service already exists\.\n/,
     );
   }
   assertEquals(await assertWhole(name), "installed");

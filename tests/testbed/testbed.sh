@@ -5,6 +5,8 @@
 #   testbed.sh build              make the cached rootfs if its recipe changed (prints its path)
 #   testbed.sh wine  CMD [ARG…]   run CMD inside the rootfs with a fresh, booted Wine prefix (WINEPREFIX set)
 #   testbed.sh systemd CMD [ARG…] boot systemd in its own namespaces, run CMD inside it, then end it all
+#   testbed.sh fleet N CMD [ARG…] boot N systemd hosts, each with its own network and sshd, and run CMD on
+#                                 an Ansible controller beside them (see run_fleet)
 #
 # The rootfs is read-only to the runs: each run sees it through an overlay whose upper layer is a tmpfs of
 # its own mount namespace, so runs are independent and nothing they write survives them. Each run is PID 1's
@@ -17,7 +19,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 project=$(cd "$here/../.." && pwd)
 cache=${SERVITOR_TESTBED_CACHE:-/var/cache/servitor-testbed}
 suite=trixie
-packages="wine64 wine systemd dbus ca-certificates procps"
+# ansible-core, openssh-server and socat: the fleet tier (ansible-playbook over ssh to booted instances).
+packages="wine64 wine systemd dbus ca-certificates procps ansible-core openssh-server python3 socat"
 deno_version=$(sed -n 's/.*"deno": *"\([0-9.]*\)".*/\1/p' "$project/package.json")
 
 
@@ -73,8 +76,11 @@ build() {
   ' >"$cache/wineboot.log" 2>&1 || die "wineboot failed: see $cache/wineboot.log"
   [[ -f $work/root/.wine/system.reg ]] || die "wineboot made no prefix: see $cache/wineboot.log"
 
-  # systemd boots in a container: no getty on a console we don't have.
+  # systemd boots in a container: no getty on a console we don't have. No sshd either, unless the fleet
+  # mode starts it in an instance's own network namespace: the other modes share the machine's network.
   rm -f "$work/etc/systemd/system/getty.target.wants/"* 2>/dev/null || true
+  rm -f "$work/etc/systemd/system/multi-user.target.wants/ssh.service" \
+    "$work/etc/systemd/system/sockets.target.wants/ssh.socket" "$work/etc/systemd/system/sshd.service"
   mv "$work" "$rootfs"
   # Older recipes' rootfs are of no further use.
   find "$cache" -maxdepth 1 -name 'rootfs-*' ! -path "$rootfs" -exec rm -rf {} +
@@ -120,15 +126,14 @@ run_wine() {
   ' testbed "$@"
 }
 
-run_systemd() {
-  build >/dev/null
-  # This function runs as PID 1 of an outer PID namespace (see the end of this file): however it ends, the
-  # kernel then ends every process below it, the booted systemd and its units included.
-  export rootfs project
+# Boots a systemd as PID 1 of namespaces of its own (mount, PID, UTS, IPC, and those the arguments add, such
+# as --net) on a fresh overlay, after $instance_setup (bash, $merged the overlay) has run in its mount
+# namespace; sets booted_pid (its PID as seen here) and booted_unshare. Must be called from PID 1 of an outer
+# PID namespace (see the end of this file): however that ends, the kernel ends every process below it.
+boot_systemd() {
   local ready
   ready=$(mktemp)
-  # systemd becomes PID 1 of the new namespace; the overlay lives in its mount namespace.
-  unshare --mount --pid --fork --kill-child --uts --ipc --propagation private -- \
+  unshare --mount --pid --fork --kill-child --uts --ipc "$@" --propagation private -- \
     bash -euc "$overlay_setup"'
     mount -t proc proc "$merged/proc"
     mount --rbind /dev "$merged/dev"
@@ -136,6 +141,7 @@ run_systemd() {
     mount -t tmpfs tmpfs "$merged/run"
     mount -t tmpfs tmpfs "$merged/tmp"
     '"$bind_shared"'
+    '"${instance_setup:-}"'
     # systemd in a container leaves mounts as it finds them, and LoadCredential= mounts each unit'"'"'s
     # credentials from a mount namespace of its own (systemd 257): without shared propagation that mount
     # never reaches PID 1'"'"'s view, and $CREDENTIALS_DIRECTORY is empty. Shared here, inside a namespace
@@ -144,21 +150,98 @@ run_systemd() {
     echo ok >"$1"
     exec chroot "$merged" /lib/systemd/systemd --system --log-target=null
   ' testbed "$ready" >/dev/null 2>&1 &
-  local unshare_pid=$! pid=""
-  # Killing PID 1 of the namespace kills everything in it; unshare returns once all of it is reaped.
-  trap 'kill -KILL "$unshare_pid" 2>/dev/null; wait "$unshare_pid" 2>/dev/null || true; rm -f "$ready"' EXIT
+  booted_unshare=$!
+  booted_pid=""
   for _ in $(seq 100); do
-    pid=$(pgrep -P "$unshare_pid" || true)
-    [[ -s $ready && -n $pid ]] && nsenter -t "$pid" -m -p -r -w systemctl show -p Version >/dev/null 2>&1 && break
-    pid=""
+    booted_pid=$(pgrep -P "$booted_unshare" || true)
+    [[ -s $ready && -n $booted_pid ]] &&
+      nsenter -t "$booted_pid" -m -p -r -w systemctl show -p Version >/dev/null 2>&1 && break
+    booted_pid=""
     sleep 0.1
   done
-  [[ -n $pid ]] || die "systemd did not come up within 10 s"
+  rm -f "$ready"
+  [[ -n $booted_pid ]] || die "systemd did not come up within 10 s"
   # Units that talk to D-Bus (systemd-run, most of systemctl) need the boot to have finished.
-  timeout 30 nsenter -t "$pid" -m -p -r -w systemctl is-system-running --wait >/dev/null 2>&1 || true
+  timeout 30 nsenter -t "$booted_pid" -m -p -r -w systemctl is-system-running --wait >/dev/null 2>&1 || true
+}
+
+run_systemd() {
+  build >/dev/null
+  export rootfs project
+  boot_systemd
+  # Killing PID 1 of the namespace kills everything in it; unshare returns once all of it is reaped.
+  trap 'kill -KILL "$booted_unshare" 2>/dev/null; wait "$booted_unshare" 2>/dev/null || true' EXIT
   local status=0
-  nsenter -t "$pid" -m -p -r -w /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
-    bash -c 'cd "$0" && exec "$@"' "$PWD_OUTSIDE" "$@" || status=$?
+  nsenter -t "$booted_pid" -m -p -r -w /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+    LANG=C.UTF-8 bash -c 'cd "$0" && exec "$@"' "$PWD_OUTSIDE" "$@" || status=$?
+  exit "$status"
+}
+
+# A fleet host, before its systemd boots: its name; sshd on the loopback address of its own network alone,
+# root let in by this run's key for this host only (the private half moved out for the controller); and
+# `servitor` on PATH, run from the project's source as a person runs it.
+fleet_setup='
+  ip link set lo up 2>/dev/null || true
+  echo "$fleet_host" >"$merged/etc/hostname"
+  printf "ListenAddress 127.0.0.1\nPasswordAuthentication no\nPermitRootLogin prohibit-password\n" \
+    >"$merged/etc/ssh/sshd_config.d/fleet.conf"
+  ln -s /usr/lib/systemd/system/ssh.service "$merged/etc/systemd/system/multi-user.target.wants/ssh.service"
+  mkdir -p -m 0700 "$merged/root/.ssh"
+  chroot "$merged" ssh-keygen -q -t ed25519 -N "" -C "fleet $fleet_host" -f /root/.ssh/fleet >/dev/null
+  mv "$merged/root/.ssh/fleet.pub" "$merged/root/.ssh/authorized_keys"
+  mv "$merged/root/.ssh/fleet" "$fleet_keys/$fleet_host"
+  printf "#!/bin/sh\nexec %s run --allow-all %s/cli/main.ts \"\$@\"\n" "$project/node_modules/.bin/deno" \
+    "$project" >"$merged/usr/local/bin/servitor"
+  chmod 755 "$merged/usr/local/bin/servitor"
+'
+
+# `fleet N CMD`: N hosts (fleet1 … fleetN), each a systemd booted in namespaces of its own, network too, and
+# CMD run on the controller — a chroot of the same rootfs (ansible-core), on the machine's network — with
+# /run/fleet/inventory.yml: Ansible reaches each host's sshd through a ProxyCommand that enters that host's
+# network namespace (nsenter); SERVITOR_FLEET_HOSTS says `name:pid …`, for looking inside with nsenter.
+run_fleet() {
+  local count=${1:-}
+  [[ $count =~ ^[1-9]$ ]] || die "usage: testbed.sh fleet N CMD [ARG…] (N from 1 to 9)"
+  shift
+  build >/dev/null
+  fleet_keys=$(mktemp -d)
+  trap 'rm -rf "$fleet_keys"' EXIT
+  export rootfs project fleet_keys fleet_host
+  local hosts="" inventory="$fleet_keys/inventory.yml"
+  printf '%s\n' "# testbed.sh fleet: this run's hosts" "all:" "  children:" "    fleet:" "      hosts:" \
+    >"$inventory"
+  for i in $(seq "$count"); do
+    fleet_host=fleet$i
+    instance_setup=$fleet_setup boot_systemd --net
+    nsenter -t "$booted_pid" -m -p -r -w systemctl start ssh.service >/dev/null ||
+      die "sshd did not start on $fleet_host"
+    hosts+="${hosts:+ }$fleet_host:$booted_pid"
+    cat >>"$inventory" <<EOF
+        $fleet_host:
+          # The name, not the address: ssh keys its shared connections (ControlPath) by it.
+          ansible_host: $fleet_host
+          ansible_python_interpreter: /usr/bin/python3
+          ansible_user: root
+          ansible_ssh_private_key_file: /run/fleet/$fleet_host
+          ansible_ssh_common_args: >-
+            -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR
+            -o ProxyCommand="nsenter --net=/proc/$booted_pid/ns/net socat - TCP:127.0.0.1:22"
+EOF
+  done
+  local status=0
+  SERVITOR_FLEET_HOSTS=$hosts unshare --mount --propagation private -- bash -euc "$overlay_setup"'
+    mount -t proc proc "$merged/proc"
+    mount --rbind /dev "$merged/dev"
+    mount -t tmpfs tmpfs "$merged/run"
+    mount -t tmpfs tmpfs "$merged/tmp"
+    mkdir -p "$merged/run/fleet"
+    mount --bind "$fleet_keys" "$merged/run/fleet"
+    '"$bind_shared"'
+    exec chroot "$merged" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
+      SERVITOR_TESTBED=fleet SERVITOR_FLEET_HOSTS="$SERVITOR_FLEET_HOSTS" \
+      SERVITOR_FLEET_INVENTORY=/run/fleet/inventory.yml ${TERM:+TERM=$TERM} \
+      bash -c "cd \"\$0\" && exec \"\$@\"" "$PWD_OUTSIDE" "$@"
+  ' testbed "$@" || status=$?
   exit "$status"
 }
 
@@ -170,13 +253,14 @@ export PWD_OUTSIDE=$PWD
 case ${1:-} in
   build) build ;;
   wine) shift; run_wine "$@" ;;
-  systemd)
+  systemd | fleet)
+    mode=$1
     shift
     if [[ -z ${SERVITOR_TESTBED_OUTER:-} ]]; then
       SERVITOR_TESTBED_OUTER=1 exec setpriv --pdeathsig KILL -- \
-        unshare --pid --fork --kill-child --mount --mount-proc --propagation private -- "$0" systemd "$@"
+        unshare --pid --fork --kill-child --mount --mount-proc --propagation private -- "$0" "$mode" "$@"
     fi
-    run_systemd "$@"
+    "run_$mode" "$@"
     ;;
-  *) die "usage: testbed.sh build | wine CMD [ARG…] | systemd CMD [ARG…]" ;;
+  *) die "usage: testbed.sh build | wine CMD [ARG…] | systemd CMD [ARG…] | fleet N CMD [ARG…]" ;;
 esac

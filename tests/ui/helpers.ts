@@ -3,6 +3,7 @@
  * which shares the host's network: Chromium (Debian's, at /usr/bin/chromium, never downloaded) runs
  * outside and reaches it at 127.0.0.1. One booted test-bed and one browser serve the whole tier.
  */
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Page } from "puppeteer-core";
 
@@ -15,16 +16,7 @@ const project = fileURLToPath(new URL("../..", import.meta.url));
 export const unavailable: string | undefined = Deno.env.get("SERVITOR_UI_SKIP") ??
   (Deno.uid() !== 0
     ? "the test-bed needs root"
-    : (exists(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM}`));
-
-function exists(file: string): boolean {
-  try {
-    Deno.statSync(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
+    : (existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM}`));
 
 export interface Ran {
   code: number;

@@ -88,6 +88,13 @@ Deno.test("a program must be an absolute path on this machine, and exist here", 
   assertEquals(errors.map((error) => `${error.line}:${error.key}`), ["4:program", "7:program"]);
   assertMatch(errors[0].message, /\/srv\/missing does not exist on this machine/);
   assertMatch(errors[1].message, /"C:\\\\c\.exe" is not an absolute path here/);
+  // A CPU cap beyond this machine's cores, as InstallService's --max_cpu refuses it.
+  const capped = desired(
+    "name: E\nprogram: /srv/a\nmaxCpuPercent: 300\n---\nname: F\nprogram: /srv/a\nmaxCpuPercent: 200\n",
+  );
+  const cpu = machineErrors(capped, false, () => true, 2);
+  assertEquals(cpu.map((error) => `${error.line}:${error.key}`), ["1:maxCpuPercent"]);
+  assertEquals(cpu[0].message, "300% of one core is more than this machine has (2 cores: at most 200)");
   // A relative path is the schema's error, wherever the file is read.
   assertMatch(
     readDesiredState([{ file: "f", text: "name: D\nprogram: bin/d\n" }]).errors[0].message,
