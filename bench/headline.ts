@@ -130,15 +130,25 @@ export function renderHeadline(tables: Table[]): string {
       },
     },
   ];
-  const wineColumns = ["servitor", "NSSM", "floor"];
+  const wineColumns = ["servitor", "servitor, bundled", "NSSM", "floor"];
   const wine: Line[] = [
     {
       label: "SCM start → RUNNING (ms)",
-      cells: each("wine-scm", "start", { servitor: "servitor", NSSM: "nssm", floor: "floor" }),
+      cells: each("wine-scm", "start", {
+        servitor: "servitor",
+        "servitor, bundled": "servitor-bundle",
+        NSSM: "nssm",
+        floor: "floor",
+      }),
     },
     {
       label: "SCM stop → STOPPED (ms)",
-      cells: each("wine-scm", "stop", { servitor: "servitor", NSSM: "nssm", floor: "floor" }),
+      cells: each("wine-scm", "stop", {
+        servitor: "servitor",
+        "servitor, bundled": "servitor-bundle",
+        NSSM: "nssm",
+        floor: "floor",
+      }),
     },
     {
       label: "private bytes (MiB)",
@@ -167,7 +177,12 @@ export function renderHeadline(tables: Table[]): string {
     },
     {
       label: "status command (ms)",
-      cells: each("wine-cli", "time", { servitor: "servitor-status", NSSM: "nssm-status", floor: "native" }),
+      cells: each("wine-cli", "time", {
+        servitor: "servitor-status",
+        "servitor, bundled": "servitor-bundle-status",
+        NSSM: "nssm-status",
+        floor: "native",
+      }),
     },
   ];
   return [

@@ -105,6 +105,12 @@ async function runWinePart(config: WineConfig, scratch: string, cache: string, s
     skipped.push("everything under Wine: the test-bed's rootfs could not be built (see the output)");
     return [];
   }
+  // The bundled build, which the Wine measures run beside the sources (bench/wine/wrappers.ts).
+  say("== the bundled build: deno task bundle");
+  if (!await shown(Deno.execPath(), ["task", "--quiet", "bundle"])) {
+    skipped.push("everything under Wine: `deno task bundle` failed (see the output)");
+    return [];
+  }
   const file = path.join(scratch, "wine-config.json");
   await Deno.writeTextFile(file, JSON.stringify(config));
   await shown(testbed, [

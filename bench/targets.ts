@@ -1,10 +1,13 @@
 /**
- * The targets issue 8 states, read against one run's tables: each becomes a line of the results with the
+ * The targets issues 8 and 17 state, read against one run's tables: each becomes a line of the results with the
  * reading and whether it is met. Pure; tables and rows are looked up by their ids.
  * @module
  */
 import { formatNumber, type Table, type Target } from "./report.ts";
 import type { Figure } from "./stats.ts";
+
+/** What issue 17 allows servitor's own start-up above Deno's, under Wine. */
+const START_MARGIN_MS = 100;
 
 type Lookup = (table: string, row: string, column: string) => Figure | undefined;
 
@@ -154,18 +157,38 @@ export function readTargets(tables: Table[]): Target[] {
     host && bare ? host.median - bare.median <= MEMORY_ABOVE_DENO_MIB : undefined,
   );
 
-  // SCM start, Wine.
-  const start = get("wine-scm", "servitor", "start");
+  // Start-up under Wine (issue 17), for each build: the bundled one is what a compiled exe loads.
   const floorStart = get("wine-scm", "floor", "start");
   const denoStart = get("wine-cli", "deno", "time");
-  add(
-    "SCM start within the C floor plus Deno's own start-up (Wine, StartServiceW → RUNNING)",
-    start && floorStart && denoStart
-      ? `servitor ${n(start)} ms; floor ${n(floorStart)} + Deno ${n(denoStart)} = ${
-        formatNumber(floorStart.median + denoStart.median)
-      } ms`
-      : undefined,
-    start && floorStart && denoStart ? start.median <= floorStart.median + denoStart.median : undefined,
-  );
+  for (
+    const [build, scmRow, statusRow] of [
+      ["the bundled build", "servitor-bundle", "servitor-bundle-status"],
+      ["from source", "servitor", "servitor-status"],
+    ]
+  ) {
+    const start = get("wine-scm", scmRow, "start");
+    add(
+      `SCM start, ${build}: within the C floor plus Deno's own start-up plus 100 ms (Wine, ` +
+        "StartServiceW → RUNNING)",
+      start && floorStart && denoStart
+        ? `servitor ${n(start)} ms; floor ${n(floorStart)} + Deno ${n(denoStart)} + 100 = ${
+          formatNumber(floorStart.median + denoStart.median + START_MARGIN_MS)
+        } ms`
+        : undefined,
+      start && floorStart && denoStart
+        ? start.median <= floorStart.median + denoStart.median + START_MARGIN_MS
+        : undefined,
+    );
+    const status = get("wine-cli", statusRow, "time");
+    add(
+      `\`ManageService X status\`, ${build}: within an empty deno.exe program's start-up plus 100 ms (Wine)`,
+      status && denoStart
+        ? `servitor ${n(status)} ms; empty deno.exe ${n(denoStart)} + 100 = ${
+          formatNumber(denoStart.median + START_MARGIN_MS)
+        } ms`
+        : undefined,
+      status && denoStart ? status.median <= denoStart.median + START_MARGIN_MS : undefined,
+    );
+  }
   return targets;
 }

@@ -3,23 +3,42 @@
  * root (OpenMSIStream's Services.log), through LogTape.
  * @module
  */
-import { configure, dispose, getLogger, getTextFormatter } from "@logtape/logtape";
-import { getFileSink } from "@logtape/file";
 import path from "path";
 import type { StoreSecurity } from "../service/lifecycle/store_files.ts";
 
 export const AUDIT_FILE = "servitor.log";
 
 /**
- * Opens the audit log at `root`; a log that can't be written is not a reason to fail the action. A root
- * made here is locked by `security` at once (Windows); one that can't be — a person without elevation —
- * is removed again rather than left for others to plant files in, and nothing is logged.
+ * Opens the audit log at `root`; a log that can't be written is not a reason to fail the action. The log —
+ * LogTape, and the root if missing — is opened at the first line written, so that a command that changes
+ * nothing (`status`, `list`) costs no more than it reads. A root made here is locked by `security` at once
+ * (Windows); one that can't be — a person without elevation — is removed again rather than left for others
+ * to plant files in, and nothing is logged. Lines are written in order, all of them by `close`.
  */
-export async function openAudit(
+export function openAudit(
   root: string,
   security?: StoreSecurity,
 ): Promise<{ write(line: string): void; close(): Promise<void> }> {
-  const none = { write() {}, close: () => Promise.resolve() };
+  let logger: Promise<((line: string) => void) | undefined> | undefined;
+  let written: Promise<void> = Promise.resolve();
+  return Promise.resolve({
+    write(line) {
+      const stamped = `${Deno.env.get("USERNAME") ?? Deno.env.get("USER") ?? "?"}: ${line}`;
+      logger ??= openLogger(root, security);
+      written = written.then(async () => (await logger)?.(stamped));
+    },
+    async close() {
+      if (!logger) return;
+      await written;
+      if (await logger) await (await import("@logtape/logtape")).dispose();
+    },
+  });
+}
+
+async function openLogger(
+  root: string,
+  security?: StoreSecurity,
+): Promise<((line: string) => void) | undefined> {
   try {
     if (!await exists(root)) {
       await Deno.mkdir(root, { recursive: true, mode: 0o700 });
@@ -27,9 +46,13 @@ export async function openAudit(
         await security?.lock(root);
       } catch {
         await Deno.remove(root).catch(() => {});
-        return none;
+        return undefined;
       }
     }
+    const [{ configure, getLogger, getTextFormatter }, { getFileSink }] = await Promise.all([
+      import("@logtape/logtape"),
+      import("@logtape/file"),
+    ]);
     await configure({
       reset: true,
       sinks: {
@@ -44,16 +67,11 @@ export async function openAudit(
         { category: ["logtape", "meta"], lowestLevel: "error", sinks: [] },
       ],
     });
+    const logger = getLogger(["servitor", "audit"]);
+    return (line) => logger.info("{line}", { line });
   } catch {
-    return none;
+    return undefined;
   }
-  const logger = getLogger(["servitor", "audit"]);
-  return {
-    write(line) {
-      logger.info("{line}", { line: `${Deno.env.get("USERNAME") ?? Deno.env.get("USER") ?? "?"}: ${line}` });
-    },
-    close: () => dispose(),
-  };
 }
 
 async function exists(directory: string): Promise<boolean> {

@@ -9,7 +9,7 @@ import path from "path";
 import YAML from "yaml";
 import { defaultSpec, type ServiceSpec } from "../service/spec.ts";
 import { parseSpec, readSpec } from "../service/store.ts";
-import { parseEnvFile } from "../service/env_file.ts";
+import { loadEnvFileParser, parseEnvFile } from "../service/env_file.ts";
 import { createService, putBack, removeService, withServiceLock } from "../service/lifecycle.ts";
 import { checkServiceName, type CliContext } from "./context.ts";
 import { CliError } from "./errors.ts";
@@ -177,6 +177,7 @@ export async function installService(args: string[], context: CliContext, cwd = 
  * file that isn't there yet may be made before the service starts, and its start says so if not.
  */
 async function checkEnvFiles(files: readonly string[]) {
+  if (files.length > 0) await loadEnvFileParser();
   for (const file of files) {
     let text: string;
     try {

@@ -6,7 +6,6 @@
  * @module
  */
 import path from "path";
-import { fileURLToPath } from "node:url";
 
 /** The permissions `deno task compile` grants; run from source, the host gets exactly the same. */
 export const PERMISSIONS = [
@@ -21,11 +20,24 @@ export const PERMISSIONS = [
   "--allow-net",
 ];
 
+/**
+ * The module `deno run` starts servitor from, given this module's own file: cli/main.ts beside it when run
+ * from source, or — in the bundled build (`deno task bundle`), where every module is one file — that file
+ * itself, so that a service installed by the bundle runs the bundle, not the sources. (import.meta.filename
+ * rather than node:url, which would cost the bundled build's every start its load: tens of ms under Wine.)
+ */
+export function entryModule(moduleFile: string = import.meta.filename!): string {
+  const paths = /^[A-Za-z]:\\/.test(moduleFile) ? path.win32 : path.posix;
+  return paths.basename(moduleFile) === "self.ts"
+    ? paths.join(paths.dirname(moduleFile), "main.ts")
+    : moduleFile;
+}
+
 /** The program and leading arguments that run servitor. `standalone` is `Deno.build.standalone`. */
 export function selfCommand(
   standalone: boolean = Deno.build.standalone,
   execPath: string = Deno.execPath(),
-  entry: string = fileURLToPath(new URL("./main.ts", import.meta.url)),
+  entry: string = entryModule(),
 ): { program: string; args: string[] } {
   return standalone
     ? { program: execPath, args: [] }

@@ -27,6 +27,7 @@ import { windowsCommandLine } from "../service/command_line.ts";
 import { HostExitCode } from "../service/vocabulary.ts";
 import { unreachable } from "../service/exhaustive.ts";
 import { programEnvironment, serviceEnvironment, withEnvFiles } from "./environment.ts";
+import { loadEnvFileParser } from "../service/env_file.ts";
 import { hookEnvironment, type HookFacts, type HookOutput, hookOutputRedirected, runHook } from "./hooks.ts";
 import type { Launcher, Program, StreamTarget } from "./launcher.ts";
 import { type HostLog, openHostLog, type SystemLog } from "./log.ts";
@@ -90,6 +91,8 @@ export async function runHost(options: HostOptions, platform: HostPlatform): Pro
       ? await refuseToStart(options, platform, `cannot start: ${error.message}`, HostExitCode.configuration)
       : await refuseToStart(options, platform, internalErrorText(error), HostExitCode.internal);
   }
+  // The environment files' parser, for this spec's whole run (hooks and every start read the files).
+  if (spec.envFiles?.length) await loadEnvFileParser();
   const logDirectory = logDirectoryFor(spec, options.configRoot, platform.windows);
   let log: HostLog;
   try {

@@ -5,9 +5,6 @@
  * @module
  */
 import path from "path";
-import { createReadStream, createWriteStream } from "node:fs";
-import { pipeline } from "node:stream/promises";
-import { createGzip } from "node:zlib";
 import type { RotationSpec } from "../service/spec.ts";
 import { compactTimestamp } from "./monikers.ts";
 
@@ -241,6 +238,13 @@ export async function compressRotated(rotated: string): Promise<string> {
   const partial = `${gz}.partial`;
   try {
     const stat = await Deno.stat(rotated);
+    // Imported here, only when a file is compressed: Node's zlib, fs and streams cost every start of the
+    // host (and of the bundled build, which loads its Node modules first) otherwise.
+    const [{ createReadStream, createWriteStream }, { pipeline }, { createGzip }] = await Promise.all([
+      import("node:fs"),
+      import("node:stream/promises"),
+      import("node:zlib"),
+    ]);
     await pipeline(createReadStream(rotated), createGzip(), createWriteStream(partial));
     if (stat.mtime) await Deno.utime(partial, stat.atime ?? stat.mtime, stat.mtime);
     await Deno.rename(partial, gz);

@@ -85,21 +85,21 @@ export function withServiceLock<T>(
  * Runs `work` holding the locks of all of `names` (`apply --prune`): taken one at a time in one order (of
  * their lock files' names), so two commands over overlapping sets never each wait for the other.
  */
-export function withServiceLocks<T>(
+export async function withServiceLocks<T>(
   context: LifecycleContext,
   names: readonly string[],
   timeoutMs: number | undefined,
   work: () => Promise<T>,
 ): Promise<T> {
-  const ordered = [...new Set(names)].sort((a, b) => {
-    const [ka, kb] = [lockKey(a, context.windows), lockKey(b, context.windows)];
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  });
+  const keyed = await Promise.all(
+    [...new Set(names)].map(async (name) => ({ name, key: await lockKey(name, context.windows) })),
+  );
+  const ordered = keyed.sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0).map(({ name }) => name);
   const take = (index: number): Promise<T> =>
     index === ordered.length
       ? work()
       : withServiceLock(context, ordered[index], timeoutMs, () => take(index + 1));
-  return take(0);
+  return await take(0);
 }
 
 /** A service as servitor stored it: its spec, and its install record when it has one. */

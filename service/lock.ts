@@ -11,8 +11,6 @@
  * @module
  */
 import path from "path";
-import { createHash } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { ServiceManagerError } from "./manager.ts";
 import { writeFileAtomically } from "./store.ts";
@@ -70,7 +68,7 @@ const QUIET_WAIT_MS = 1000;
  */
 export async function withServiceLock<T>(options: ServiceLockOptions, work: () => Promise<T>): Promise<T> {
   const directory = path.join(options.root, LOCK_DIRECTORY);
-  const key = lockKey(options.name, options.windows ?? Deno.build.os === "windows");
+  const key = await lockKey(options.name, options.windows ?? Deno.build.os === "windows");
   const lockFile = path.join(directory, `${key}.lock`);
   const holderFile = path.join(directory, `${key}.holder`);
   const outer = held.getStore();
@@ -83,7 +81,7 @@ export async function withServiceLock<T>(options: ServiceLockOptions, work: () =
     try {
       const holder: LockHolder = {
         pid: Deno.pid,
-        command: options.command ?? thisCommandLine(),
+        command: options.command ?? await thisCommandLine(),
         since: new Date().toISOString(),
       };
       await writeFileAtomically(holderFile, JSON.stringify(holder) + "\n");
@@ -150,13 +148,16 @@ export async function readHolder(file: string): Promise<LockHolder | undefined> 
  * @example
  * ```ts
  * import { lockKey } from "./lock.ts";
- * lockKey("My:Service", true) === lockKey("my:service", true); // true
+ * await lockKey("My:Service", true) === await lockKey("my:service", true); // true
  * ```
  */
-export function lockKey(name: string, windows: boolean): string {
+export async function lockKey(name: string, windows: boolean): Promise<string> {
   const folded = windows ? name.toUpperCase() : name;
   const readable = folded.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64);
-  const hash = createHash("sha256").update(folded).digest("hex").slice(0, 16);
+  // Web Crypto rather than node:crypto, whose load cost every start of the bundled build (which loads its
+  // Node modules first) some 60 ms under Wine.
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(folded)));
+  const hash = Array.from(digest.subarray(0, 8), (byte) => byte.toString(16).padStart(2, "0")).join("");
   return `${readable}-${hash}`;
 }
 
@@ -185,7 +186,7 @@ async function makeLockDirectory(
  * This process's command line: /proc/self/cmdline on Linux, else the executable, the main module (run from
  * source: Deno.args leaves it out, with deno's own flags) and the arguments.
  */
-export function thisCommandLine(): string {
+export async function thisCommandLine(): Promise<string> {
   let words: string[] | undefined;
   if (Deno.build.os === "linux") {
     try {
@@ -196,6 +197,8 @@ export function thisCommandLine(): string {
     }
   }
   if (!words) {
+    // Imported here: node:url costs the bundled build's every start its load otherwise.
+    const { fileURLToPath } = await import("node:url");
     const main = Deno.mainModule.startsWith("file:") ? fileURLToPath(Deno.mainModule) : Deno.mainModule;
     words = [Deno.execPath(), ...Deno.build.standalone ? [] : [main], ...Deno.args];
   }

@@ -4,6 +4,9 @@
  * - unit: pure logic, run here.
  * - host: the host supervising real Linux processes, run here.
  * - windows: tests/windows, run by the Windows deno.exe under Wine, against Wine's own SCM.
+ * - windows-bundle: the Windows tier's SCM-facing round trips (install, start, status, stop, remove; a
+ *   hosted program's output, restart and throttling) again against the bundled build, dist/servitor.js
+ *   (`deno task bundle`, built here first): what a compiled servitor.exe loads.
  * - systemd: tests/systemd, run inside a systemd booted in its own namespaces.
  * - ui: tests/ui, `servitor ui` inside the systemd test-bed, driven by Debian's Chromium from here
  *   (installed when missing, as the test-bed installs debootstrap; nothing downloads a browser).
@@ -115,6 +118,44 @@ async function chromiumUnavailable(): Promise<string | null> {
   return null;
 }
 
+/**
+ * The tests of the Windows tier that run again against the bundled build: what the SCM starts is then
+ * dist/servitor.js, as a compiled exe would run it. A few, so the tier costs under a minute more.
+ */
+const BUNDLE_TESTS = [
+  "install, start, status, stop, stop_and_restart, remove, reinstall, stop_and_reinstall, stop_and_remove",
+  "a console script as a service: RUNNING, output in %PROGRAM%.out.txt, restarted when killed, paused while throttled",
+];
+
+/** Builds the bundled build, then runs BUNDLE_TESTS under Wine with SERVITOR_UNDER_TEST=bundle. */
+async function bundleTier(env: Record<string, string>): Promise<Counts> {
+  console.log("\n=== the bundled build (deno task bundle)");
+  if (await run([deno, "task", "--quiet", "bundle"]) !== 0) {
+    console.error("!! deno task bundle failed: the windows-bundle tier can't run");
+    return { passed: 0, failed: 1, skipped: 0 };
+  }
+  const filter = `/^(${BUNDLE_TESTS.map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})$/`;
+  return await tier(
+    "windows-bundle",
+    [
+      testbed,
+      "wine",
+      "env",
+      "SERVITOR_UNDER_TEST=bundle",
+      "wine",
+      "/opt/deno-windows/deno.exe",
+      "test",
+      "-A",
+      `--junit-path=Z:${reports}/windows-bundle.xml`,
+      `--filter=${filter}`,
+      "tests/windows/cli_test.ts",
+      "tests/windows/host_test.ts",
+    ],
+    `${reports}/windows-bundle.xml`,
+    env,
+  );
+}
+
 const results = new Map<string, Counts>();
 const reports = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "servitor-test-" });
 try {
@@ -149,6 +190,9 @@ try {
         { SERVITOR_UI_SKIP: unavailable },
       );
       results.set(name, { passed: 0, failed: counts.failed, skipped: counts.skipped + counts.passed });
+      if (name === "windows") {
+        results.set("windows-bundle", { passed: 0, failed: 0, skipped: BUNDLE_TESTS.length });
+      }
     }
   } else {
     const bind = { SERVITOR_TESTBED_BIND: reports };
@@ -170,6 +214,7 @@ try {
         bind,
       ),
     );
+    results.set("windows-bundle", await bundleTier(bind));
     results.set(
       "systemd",
       await tier(
@@ -224,4 +269,4 @@ for (const [name, counts] of results) {
   total.skipped += counts.skipped;
 }
 console.log(`total: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
-Deno.exit(total.failed > 0 || results.size < 6 ? 1 : 0);
+Deno.exit(total.failed > 0 || results.size < 7 ? 1 : 0);

@@ -2,7 +2,22 @@
 import { fileURLToPath } from "node:url";
 import { assertEquals } from "./assert.ts";
 
-const main = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
+/**
+ * The build under test: the sources (cli/main.ts), or with SERVITOR_UNDER_TEST=bundle the bundled build
+ * (dist/servitor.js, `deno task bundle`) — what a compiled exe runs; tests/run.ts runs a few Windows-tier
+ * tests so. A service the CLI installs then runs the same build (cli/self.ts).
+ */
+export const underTest: "sources" | "bundle" = Deno.env.get("SERVITOR_UNDER_TEST") === "bundle"
+  ? "bundle"
+  : "sources";
+
+/** The module `deno run` starts for the build under test. */
+export const main = fileURLToPath(
+  new URL(underTest === "bundle" ? "../dist/servitor.js" : "../cli/main.ts", import.meta.url),
+);
+if (underTest === "bundle" && !(await Deno.stat(main).then((info) => info.isFile, () => false))) {
+  throw new Error(`SERVITOR_UNDER_TEST=bundle, but ${main} is missing: run 'deno task bundle' first`);
+}
 
 /** Runs `servitor ARGS…`; returns its exit code and output. */
 export async function servitor(...args: string[]) {

@@ -7,7 +7,10 @@
 import { CliError } from "../cli/errors.ts";
 import { ExitCode } from "../cli/exit_codes.ts";
 
-const bundleUrl = new URL("./dist/app.js", import.meta.url);
+// Taken from the project's root, one folder up both from ui/assets.ts and from the bundled build's
+// dist/servitor.js (which a compiled exe runs, with ui/app and ui/dist embedded beside it).
+const project = new URL("..", import.meta.url);
+const bundleUrl = new URL("./ui/dist/app.js", project);
 
 export interface Asset {
   body: Uint8Array<ArrayBuffer>;
@@ -24,10 +27,9 @@ async function ensureBundle(): Promise<void> {
   if (Deno.build.standalone) {
     throw new CliError("this build has no page: build it with 'deno task compile'", ExitCode.internal);
   }
-  const project = new URL("..", import.meta.url).pathname;
   const { success, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["task", "--quiet", "ui:build"],
-    cwd: project,
+    cwd: project.pathname,
     stdout: "null",
     stderr: "piped",
   }).output();
@@ -43,8 +45,8 @@ async function ensureBundle(): Promise<void> {
 export async function loadAssets(): Promise<Map<string, Asset>> {
   await ensureBundle();
   return new Map([
-    ["/", await file(new URL("./app/index.html", import.meta.url), "text/html; charset=utf-8")],
-    ["/app.css", await file(new URL("./app/style.css", import.meta.url), "text/css; charset=utf-8")],
+    ["/", await file(new URL("./ui/app/index.html", project), "text/html; charset=utf-8")],
+    ["/app.css", await file(new URL("./ui/app/style.css", project), "text/css; charset=utf-8")],
     ["/app.js", await file(bundleUrl, "text/javascript; charset=utf-8")],
   ]);
 }

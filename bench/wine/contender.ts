@@ -11,6 +11,7 @@ import { forceStopped, install, type Installed, stop, until, type WrapperKind } 
 export const wrapperLabels: Record<WrapperKind, string> = {
   floor: "C floor service",
   servitor: "servitor host",
+  "servitor-bundle": "servitor host, bundled build",
   nssm: "NSSM 2.24-101",
 };
 

@@ -20,6 +20,7 @@ import {
   install,
   type Installed,
   nssm,
+  servitorBundle,
   servitorMain,
   sleep,
   stop,
@@ -85,7 +86,7 @@ async function stopAndWait(installed: Installed, timeoutMs = 30_000): Promise<nu
 async function scmLatency(context: Context): Promise<Table> {
   say(`== SCM latency under Wine: ${context.plan.scmReps} starts and stops each`);
   const rows: Row[] = [];
-  for (const kind of ["floor", "servitor", "nssm"] as const) {
+  for (const kind of ["floor", "servitor", "servitor-bundle", "nssm"] as const) {
     const mark = path.join(context.scratch, `scm-${kind}.mark`);
     const installed = await install(
       kind,
@@ -138,8 +139,9 @@ async function scmLatency(context: Context): Promise<Table> {
     notes: [
       `${reps(context.plan.scmReps, context.quick)}, polled every millisecond (Wine's timers: about 2 ms). ` +
       "servitor's host and NSSM run the bench program (idle; it exits on Ctrl-C); the floor service runs " +
-      "nothing. servitor runs from source: `deno.exe run -A cli/main.ts host …` (`deno compile` needs " +
-      "Deno's download host), so its start includes Deno's own start-up and transpile cache lookup. NSSM " +
+      "nothing. servitor runs from source, `deno.exe run -A cli/main.ts host …`, and as the bundled build, " +
+      "`deno.exe run -A dist/servitor.js host …` (one module, as a compiled exe loads it; `deno compile` " +
+      "needs Deno's download host): each start includes Deno's own start-up. NSSM " +
       "reports RUNNING only once the program has run AppThrottle (1.5 s); servitor reports it as soon as " +
       "the program is started (README: where servitor differs from NSSM).",
     ],
@@ -471,6 +473,19 @@ async function commands(context: Context): Promise<Table> {
         args: ["run", "--allow-all", servitorMain, "ManageService", servitorService.name, "status"],
         env: { SERVITOR_CONFIG_ROOT: context.root },
       },
+      {
+        id: "servitor-bundle-version",
+        label: "`servitor --version`, bundled build",
+        program: deno,
+        args: ["run", "--allow-all", servitorBundle, "--version"],
+      },
+      {
+        id: "servitor-bundle-status",
+        label: "`servitor ManageService <name> status`, bundled build",
+        program: deno,
+        args: ["run", "--allow-all", servitorBundle, "ManageService", servitorService.name, "status"],
+        env: { SERVITOR_CONFIG_ROOT: context.root },
+      },
       { id: "nssm-status", label: "`nssm status <name>`", program: nssm, args: ["status", nssmService.name] },
     ];
     for (const command of list) rows.push(await measureCommand(command, context.plan.cliReps));
@@ -486,8 +501,9 @@ async function commands(context: Context): Promise<Table> {
     ratio: { column: "time", reference: "`nssm status <name>`" },
     notes: [
       `${reps(context.plan.cliReps, context.quick)} after one untimed run. servitor runs from source ` +
-      "(`deno.exe run -A cli/main.ts`); a compiled servitor.exe would skip the transpile cache lookup but " +
-      "not V8's start. The status commands ask a running service.",
+      "(`deno.exe run -A cli/main.ts`) and as the bundled build (`deno.exe run -A dist/servitor.js`: one " +
+      "module, no module graph read from node_modules, as a compiled servitor.exe). The status commands ask " +
+      "a running service.",
     ],
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The Windows services the Wine measures compare, each installed the way its users install it: servitor's
- * host (a stored spec, the host started by the SCM from source with deno.exe), NSSM 2.24-101 (`nssm install`
+ * host (a stored spec, the host started by the SCM with deno.exe, from source or the bundled build), NSSM 2.24-101 (`nssm install`
  * and `nssm set`, NSSM's defaults otherwise) and the C floor service (bench/floor_service.c). Run by the
  * Windows deno.exe under Wine.
  * @module
@@ -20,6 +20,8 @@ export function windowsPath(linux: string): string {
 
 const project = path.resolve(import.meta.dirname!, "..", "..");
 export const servitorMain = path.join(project, "cli", "main.ts");
+/** The bundled build (`deno task bundle`, which bench/main.ts runs before the Wine measures). */
+export const servitorBundle = path.join(project, "dist", "servitor.js");
 export const nssm = path.join(project, "node_modules", "winser-with-api", "bin", "nssm64.exe");
 
 /** What a wrapped service runs and where its output goes. */
@@ -32,7 +34,8 @@ export interface WrappedProgram {
   rotateBytes?: number;
 }
 
-export type WrapperKind = "servitor" | "nssm" | "floor";
+/** `servitor-bundle`: servitor's host run from the bundled build, dist/servitor.js, as a compiled exe runs it. */
+export type WrapperKind = "servitor" | "servitor-bundle" | "nssm" | "floor";
 
 export interface Installed {
   name: string;
@@ -66,7 +69,7 @@ export async function install(
   let service: Service;
   if (kind === "floor") {
     service = scm.create({ name, startType: "demand", binaryPath: windowsCommandLine(floorExe) });
-  } else if (kind === "servitor") {
+  } else if (kind === "servitor" || kind === "servitor-bundle") {
     const spec = defaultSpec(name, what!.program, what!.args);
     spec.logDirectory = path.join(root, name, "logs");
     if (what!.stdout) spec.output.stdout = what!.stdout;
@@ -81,7 +84,7 @@ export async function install(
       binaryPath: windowsCommandLine(Deno.execPath(), [
         "run",
         "--allow-all",
-        servitorMain,
+        kind === "servitor" ? servitorMain : servitorBundle,
         "host",
         "--service",
         name,

@@ -113,6 +113,27 @@ Deno.test("the targets read the run's medians and say which are short", () => {
   assertEquals(byClaim("Under Wine: the host within 5 MiB").met, false, "13 MiB above a bare deno.exe");
 });
 
+Deno.test("the start-up targets under Wine are read for each build: 100 ms above the floors at most", () => {
+  const targets = readTargets([
+    oneRowTable("wine-scm", {
+      floor: { start: [100] },
+      servitor: { start: [700] },
+      "servitor-bundle": { start: [550] },
+    }),
+    oneRowTable("wine-cli", {
+      deno: { time: [400] },
+      "servitor-status": { time: [650] },
+      "servitor-bundle-status": { time: [480] },
+    }),
+  ]);
+  const byClaim = (start: string) => targets.find((target) => target.claim.startsWith(start))!;
+  assertEquals(byClaim("SCM start, the bundled build").met, true);
+  assertMatch(byClaim("SCM start, the bundled build").reading, /550 .*= 600 ms$/);
+  assertEquals(byClaim("SCM start, from source").met, false);
+  assertEquals(byClaim("`ManageService X status`, the bundled build").met, true);
+  assertEquals(byClaim("`ManageService X status`, from source").met, false);
+});
+
 Deno.test("the headline puts servitor beside each peer, a dash where a figure is missing", () => {
   const headline = renderHeadline([
     oneRowTable("restart", { servitor: { restart: [5, 6, 7] }, runit: { restart: [4] } }),

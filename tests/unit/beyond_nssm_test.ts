@@ -1,8 +1,10 @@
 import { assertEquals, assertMatch, assertThrows } from "../assert.ts";
 import { parseHealthTarget } from "../../service/health.ts";
 import { nextRestartAt, parseRestartTimes } from "../../service/schedule.ts";
-import { EnvFileError, parseEnvFile } from "../../service/env_file.ts";
+import { EnvFileError, loadEnvFileParser, parseEnvFile } from "../../service/env_file.ts";
 import { parseSpec } from "../../service/store.ts";
+
+await loadEnvFileParser();
 
 Deno.test("health targets: http(s), tcp and cmd, and each bad one refused in one line", () => {
   assertEquals(parseHealthTarget("http://127.0.0.1:8080/health"), {

@@ -8,7 +8,7 @@ import type { CliContext } from "../../cli/context.ts";
 import type { ServiceManager } from "../../service/manager.ts";
 import { defaultSpec } from "../../service/spec.ts";
 import { commandLineFor, describeFailure, VERSION } from "../../cli/main.ts";
-import { invokedExecutable, PERMISSIONS, selfCommand, servitorCommand } from "../../cli/self.ts";
+import { entryModule, invokedExecutable, PERMISSIONS, selfCommand, servitorCommand } from "../../cli/self.ts";
 import { Win32Error } from "../../ffi/error.ts";
 import { scmFailure } from "../../scm/errors.ts";
 import { ServiceManagerError } from "../../service/manager.ts";
@@ -106,6 +106,14 @@ Deno.test("a service installed through a copy named InstallService.exe starts: i
   }
 });
 
+Deno.test("a service installed from the sources runs cli/main.ts, one installed by the bundled build runs the bundle", () => {
+  assertEquals(entryModule("/opt/servitor/cli/self.ts"), "/opt/servitor/cli/main.ts");
+  assertEquals(entryModule("C:\\servitor\\cli\\self.ts"), "C:\\servitor\\cli\\main.ts");
+  assertEquals(entryModule("/opt/servitor/dist/servitor.js"), "/opt/servitor/dist/servitor.js");
+  const fromBundle = selfCommand(false, "/usr/bin/deno", entryModule("/opt/servitor/dist/servitor.js"));
+  assertEquals(fromBundle.args, ["run", ...PERMISSIONS, "/opt/servitor/dist/servitor.js"]);
+});
+
 Deno.test("dump's commands through a copy named ManageService.exe run nssm's verbs, not ManageService", () => {
   const copy = "C:\\bin\\ManageService.exe";
   const dumped = servitorCommand(true, copy);
@@ -146,7 +154,9 @@ Deno.test("deno task compile and compile:linux run npm's deno with exactly the p
     assertEquals(words.slice(0, 2), ["./node_modules/.bin/deno", "compile"], task);
     const permissions = words.filter((word) => /^(--allow-|-A$|--allow-all)/.test(word));
     assertEquals(permissions.toSorted(), PERMISSIONS.toSorted(), task);
-    assertEquals(words.at(-1), "cli/main.ts", task);
+    // What a compiled exe runs is the bundled build, which the Windows tier tests under Wine's SCM.
+    assertEquals(words.at(-1), "dist/servitor.js", task);
+    assertEquals(config.tasks[task].dependencies, ["bundle"], task);
   }
 });
 

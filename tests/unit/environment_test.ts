@@ -1,6 +1,8 @@
 import { assertEquals, assertThrows } from "../assert.ts";
 import { programEnvironment, serviceEnvironment, withEnvFiles } from "../../host/environment.ts";
-import { EnvFileError } from "../../service/env_file.ts";
+import { EnvFileError, loadEnvFileParser } from "../../service/env_file.ts";
+
+await loadEnvFileParser();
 
 Deno.test("AppEnvironmentExtra adds to the service's environment, expanding what came before", () => {
   const env = programEnvironment(

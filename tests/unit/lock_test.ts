@@ -5,6 +5,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
+import { createHash } from "node:crypto";
 import { LOCK_DIRECTORY, lockKey, readHolder, withServiceLock } from "../../service/lock.ts";
 import { ServiceManagerError } from "../../service/manager.ts";
 
@@ -143,7 +144,7 @@ Deno.test("locks of different services don't wait for each other", async () => {
 
 Deno.test("the holder writes who it is while it holds the lock, and takes it back when done", async () => {
   await withRoot(async (root) => {
-    const holderFile = path.join(root, LOCK_DIRECTORY, `${lockKey("Worker", false)}.holder`);
+    const holderFile = path.join(root, LOCK_DIRECTORY, `${await lockKey("Worker", false)}.holder`);
     const before = Date.now();
     await withServiceLock({
       root,
@@ -193,14 +194,19 @@ Deno.test("two commands of one process on the same service take turns", async ()
   });
 });
 
-Deno.test("any service name gives a safe lock file name of its own; on Windows the same in any case", () => {
+Deno.test("any service name gives a safe lock file name of its own; on Windows the same in any case", async () => {
   const names = ["Worker", "worker", 'a:b*c?<>|"', "CON", "..", " trailing. ", "ünïcode", "x".repeat(256)];
-  const keys = names.map((name) => lockKey(name, false));
+  const keys = await Promise.all(names.map((name) => lockKey(name, false)));
   assertEquals(new Set(keys).size, names.length, "one each on Linux, where case counts");
   for (const key of keys) {
     assertMatch(key, /^[A-Za-z0-9_-]+-[0-9a-f]{16}$/);
     assertOk(`${key}.holder.new`.length <= 255, "fits a file name with its suffixes");
   }
-  assertEquals(lockKey("Worker", true), lockKey("WORKER", true));
-  assertOk(lockKey("Worker", true) !== lockKey("Worker2", true));
+  assertEquals(await lockKey("Worker", true), await lockKey("WORKER", true));
+  // The same names as before Web Crypto (node:crypto's sha256): a command of either version waits for the other.
+  assertEquals(
+    await lockKey("Worker", false),
+    `Worker-${createHash("sha256").update("Worker").digest("hex").slice(0, 16)}`,
+  );
+  assertOk(await lockKey("Worker", true) !== await lockKey("Worker2", true));
 });

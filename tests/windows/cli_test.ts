@@ -3,7 +3,7 @@
  */
 import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
-import { servitor, servitorOk } from "../servitor.ts";
+import { main, servitor, servitorOk } from "../servitor.ts";
 import { eventually } from "../helpers.ts";
 import { ServiceControlManager } from "../../ffi/scm.ts";
 import { defaultConfigRoot } from "../../service/store.ts";
@@ -88,6 +88,8 @@ test("install, start, status, stop, stop_and_restart, remove, reinstall, stop_an
   assertEquals(installed.displayName, "servitor round trip");
   assertEquals(installed.delayedAutoStart, true);
   assertMatch(installed.binaryPath, new RegExp(`^".*deno\\.exe" run .* host --service ${name}$`));
+  // The service runs the build that installed it: the sources, or the bundled build (SERVITOR_UNDER_TEST).
+  assertOk(installed.binaryPath.includes(` ${main} host `), installed.binaryPath);
 
   await servitorOk("ManageService", name, "start");
   const logs = path.win32.join(store(name), "logs");

@@ -1,6 +1,7 @@
 /**
  * A service run by servitor's host under Wine's SCM, for the Windows-tier tests of the host: its spec
- * stored with writeSpec in a temporary root, its ImagePath this same deno.exe running `cli/main.ts host`.
+ * stored with writeSpec in a temporary root, its ImagePath this same deno.exe running `cli/main.ts host`
+ * (or the bundled build's dist/servitor.js, with SERVITOR_UNDER_TEST=bundle: tests/servitor.ts).
  */
 import path from "path";
 import { ServiceControlManager } from "../../ffi/scm.ts";
@@ -11,9 +12,10 @@ import { uniqueName, waitForState } from "./helpers.ts";
 import { eventuallyLines, sleep } from "../helpers.ts";
 import { assertEquals } from "../assert.ts";
 import type { Service } from "../../ffi/scm.ts";
+import { main } from "../servitor.ts";
 
-/** servitor's command line, run from source. */
-export const main = path.win32.join(import.meta.dirname!, "..", "..", "cli", "main.ts");
+/** servitor's command line: the build under test (tests/servitor.ts), from source unless told otherwise. */
+export { main };
 
 /**
  * What the host writes to status.json (the parts the tests read). Some tests read it only where every
