@@ -7,18 +7,14 @@
  */
 import path from "path";
 
-/** The permissions `deno task compile` grants; run from source, the host gets exactly the same. */
-export const PERMISSIONS = [
-  "--allow-ffi",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-run",
-  "--allow-sys",
-  // A health check asks the address it names (http, https, tcp); `servitor ui` listens on 127.0.0.1 only,
-  // which it checks itself.
-  "--allow-net",
-];
+/**
+ * The permissions `deno task compile` grants; run from source, the host gets exactly the same. All of them:
+ * servitor runs any program as root or SYSTEM and calls the system through FFI — either alone is all
+ * access in Deno's own terms — and Deno 2 lets only --allow-all read /proc (a process's tree, its CPU and
+ * memory, its descriptors and control groups) or write /sys (the program's control group and its limits).
+ * A narrower list broke exactly those, and only in the compiled exe, never in a test run with --allow-all.
+ */
+export const PERMISSIONS = ["--allow-all"];
 
 /**
  * The module `deno run` starts servitor from, given this module's own file: cli/main.ts beside it when run

@@ -1,9 +1,8 @@
 /**
  * libc.so.6: the one datagram servitor sends on Linux, sd_notify(3)'s message to systemd. Deno's stable API
  * has no unix datagram socket (Deno.listenDatagram needs --unstable-net in 2.9.5), and a message sent from
- * this very process is the only kind systemd takes under the default NotifyAccess=main. The kernel's own
- * files of this process and its control groups (/proc/self, /sys/fs/cgroup), which Deno lets only
- * --allow-all read or write. And a pipe's capacity (fcntl F_SETPIPE_SZ), which Deno.Command does not set.
+ * this very process is the only kind systemd takes under the default NotifyAccess=main. And a pipe's
+ * capacity (fcntl F_SETPIPE_SZ), which Deno.Command does not set.
  * @module
  */
 
@@ -19,19 +18,7 @@ const SUN_PATH_OFFSET = 2;
 /** fcntl(2)'s command to set a pipe's capacity (Linux 2.6.35; <linux/fcntl.h>: F_LINUX_SPECIFIC_BASE + 7). */
 const F_SETPIPE_SZ = 1031;
 
-/** open(2)'s flags and mkdir(2)'s errno for an existing folder, as glibc's headers on x86_64 and aarch64. */
-const O_RDONLY = 0;
-const O_WRONLY = 1;
-const O_CLOEXEC = 0o2000000;
-const EEXIST = 17;
-
 const symbols = {
-  open: { parameters: ["buffer", "i32"], result: "i32" },
-  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-  readlink: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
-  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-  mkdir: { parameters: ["buffer", "u32"], result: "i32" },
-  strerror: { parameters: ["i32"], result: "pointer" },
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
   // fd, buf, len, flags, dest_addr, addrlen
   sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "isize" },
@@ -98,77 +85,6 @@ export function sendUnixDatagram(path: string, data: Uint8Array<ArrayBuffer>): v
   } finally {
     c.close(fd);
   }
-}
-
-/** A C string of `text`, NUL-terminated. */
-function cString(text: string): Uint8Array<ArrayBuffer> {
-  const bytes = new TextEncoder().encode(text);
-  const buffer = new Uint8Array(bytes.length + 1);
-  buffer.set(bytes);
-  return buffer;
-}
-
-/** `open(/sys/…): Permission denied (errno 13)`, read right after the call that failed. */
-function failure(call: string): Error {
-  const code = errno();
-  const text = libc().strerror(code);
-  const reason = text ? new Deno.UnsafePointerView(text).getCString() : "unknown error";
-  return new Error(`${call}: ${reason} (errno ${code})`);
-}
-
-/** The whole text of a kernel file (/proc, /sys), read through libc. Throws an Error naming errno. */
-export function readKernelFile(path: string): string {
-  const c = libc();
-  const fd = c.open(cString(path), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw failure(`open(${path})`);
-  try {
-    const chunks: Uint8Array[] = [];
-    const buffer = new Uint8Array(65_536);
-    for (;;) {
-      const count = Number(c.read(fd, buffer, BigInt(buffer.length)));
-      if (count < 0) throw failure(`read(${path})`);
-      if (count === 0) break;
-      chunks.push(buffer.slice(0, count));
-    }
-    return new TextDecoder().decode(concat(chunks));
-  } finally {
-    c.close(fd);
-  }
-}
-
-/** Where a kernel link (/proc/PID/fd/N) points, read through libc; undefined when there is no such link. */
-export function readKernelLink(path: string): string | undefined {
-  const buffer = new Uint8Array(4096);
-  const count = Number(libc().readlink(cString(path), buffer, BigInt(buffer.length)));
-  return count < 0 ? undefined : new TextDecoder().decode(buffer.subarray(0, count));
-}
-
-/** Writes `text` to a kernel file (/sys/fs/cgroup) in one write(2), as those files take one value a write. */
-export function writeKernelFile(path: string, text: string): void {
-  const c = libc();
-  const fd = c.open(cString(path), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) throw failure(`open(${path})`);
-  try {
-    const bytes = new TextEncoder().encode(text);
-    if (Number(c.write(fd, bytes, BigInt(bytes.length))) < 0) throw failure(`write(${path}, ${text})`);
-  } finally {
-    c.close(fd);
-  }
-}
-
-/** mkdir(2) with mode 755; a folder already there is fine. */
-export function makeKernelDirectory(path: string): void {
-  if (libc().mkdir(cString(path), 0o755) < 0 && errno() !== EEXIST) throw failure(`mkdir(${path})`);
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const all = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, at);
-    at += chunk.length;
-  }
-  return all;
 }
 
 /**

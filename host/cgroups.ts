@@ -13,7 +13,6 @@
  */
 import path from "path";
 import type { ResourceLimits } from "./launcher.ts";
-import { makeKernelDirectory, readKernelFile, writeKernelFile } from "../ffi/libc.ts";
 
 /** Where each cgroup hierarchy is mounted, from /proc/self/mountinfo. */
 export interface CgroupMounts {
@@ -133,8 +132,8 @@ export function oomKillCount(text: string): number {
 }
 
 /**
- * The operations on the control groups' files. The host's are libc's: Deno lets only --allow-all read
- * /proc/self or write below /sys. A test gives a folder of plain files.
+ * The operations on the control groups' files: the kernel's own for the host (which Deno lets only
+ * --allow-all read or write — the host's permissions, cli/self.ts), a folder of plain files for a test.
  */
 export interface KernelFiles {
   read(file: string): string;
@@ -143,7 +142,12 @@ export interface KernelFiles {
   mkdir(folder: string): void;
 }
 
-const libcFiles: KernelFiles = { read: readKernelFile, write: writeKernelFile, mkdir: makeKernelDirectory };
+const kernelFiles: KernelFiles = {
+  read: (file) => Deno.readTextFileSync(file),
+  // One write(2) of the whole value, as those files take it.
+  write: (file, text) => Deno.writeTextFileSync(file, text),
+  mkdir: (folder) => Deno.mkdirSync(folder, { recursive: true }),
+};
 
 /** What the host finds about itself: its mounts, its groups, and whether systemd runs it. */
 export interface HostPlace {
@@ -158,7 +162,7 @@ export interface HostPlace {
  */
 export function prepareProgramGroup(
   limits: ResourceLimits,
-  files: KernelFiles = libcFiles,
+  files: KernelFiles = kernelFiles,
   place: HostPlace = hostPlace(files),
 ): ProgramGroup {
   if (!place.underSystemd) {

@@ -17,7 +17,7 @@ import {
 import { LimitsUnavailable, prepareProgramGroup, type ProgramGroup } from "./cgroups.ts";
 import type { StopMethod } from "../service/vocabulary.ts";
 import type { Priority } from "../service/spec.ts";
-import { libcAvailable, readKernelLink, setPipeCapacity } from "../ffi/libc.ts";
+import { libcAvailable, setPipeCapacity } from "../ffi/libc.ts";
 
 const signals: Partial<Record<StopMethod, Deno.Signal>> = {
   interrupt: "SIGINT",
@@ -145,7 +145,6 @@ let setprivPath: string | undefined | null = null;
  * per byte (online rotation's throughput, measured by bench/).
  */
 const PIPE_CAPACITY = 1024 * 1024;
-const HIGHEST_FD_LOOKED_AT = 1024;
 
 /**
  * Gives the program's output pipes {@link PIPE_CAPACITY}. Deno.Command hands out no file descriptor: the
@@ -155,16 +154,23 @@ const HIGHEST_FD_LOOKED_AT = 1024;
  */
 function widenPipes(pid: number, programFds: number[]): void {
   if (!libcAvailable()) return;
-  // Through libc: Deno refuses /proc/self and a child's /proc entries to all but --allow-all.
-  const pipes = new Set(
-    programFds.map((fd) => readKernelLink(`/proc/${pid}/fd/${fd}`)).filter((link) =>
-      link?.startsWith("pipe:")
-    ),
-  );
-  // The host's own descriptors are few and low: the pipes' ends are among the first hundreds.
-  for (let fd = 3; fd < HIGHEST_FD_LOOKED_AT && pipes.size > 0; fd++) {
-    const link = readKernelLink(`/proc/self/fd/${fd}`);
-    if (link !== undefined && pipes.delete(link)) setPipeCapacity(fd, PIPE_CAPACITY);
+  try {
+    const pipes = new Set(
+      programFds.map((fd) => Deno.readLinkSync(`/proc/${pid}/fd/${fd}`)).filter((link) =>
+        link.startsWith("pipe:")
+      ),
+    );
+    for (const entry of Deno.readDirSync("/proc/self/fd")) {
+      let link: string;
+      try {
+        link = Deno.readLinkSync(`/proc/self/fd/${entry.name}`);
+      } catch {
+        continue; // the listing's own descriptor, closed already
+      }
+      if (pipes.delete(link)) setPipeCapacity(Number(entry.name), PIPE_CAPACITY);
+    }
+  } catch {
+    // the program ended already: its pipes are of no more use
   }
 }
 
