@@ -1,7 +1,8 @@
 /**
- * What the ui-tier tests share. The UI server runs inside the systemd test-bed (tests/testbed/testbed.sh),
- * which shares the host's network: Chromium (Debian's, at /usr/bin/chromium, never downloaded) runs
- * outside and reaches it at 127.0.0.1. One booted test-bed and one browser serve the whole tier.
+ * What the ui-tier tests share. The UI server runs inside a test-bed (tests/testbed/testbed.sh): the booted
+ * systemd, or Wine's SCM with the Windows deno.exe; both share the host's network, so Chromium (Debian's, at
+ * /usr/bin/chromium, never downloaded) runs outside and reaches it at 127.0.0.1. One test-bed and one browser
+ * serve each test file.
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -9,7 +10,6 @@ import type { Page } from "puppeteer-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
 const testbed = fileURLToPath(new URL("../testbed/testbed.sh", import.meta.url));
-const agent = fileURLToPath(new URL("./testbed_agent.ts", import.meta.url));
 const project = fileURLToPath(new URL("../..", import.meta.url));
 
 /** Why this tier can't run here (its tests then report themselves ignored), or undefined. */
@@ -32,9 +32,12 @@ export interface Served {
   stderr?: string;
 }
 
-/** A booted systemd test-bed, running commands for the tests (tests/ui/testbed_agent.ts). */
+/** A test-bed, running commands for the tests (tests/ui/testbed_agent.ts). */
 export class Testbed {
   #next = 1;
+  /** The deno the agent runs on, and servitor's cli/main.ts, in the test-bed's own form of paths. */
+  execPath = "";
+  main = "";
   readonly #waiting = new Map<number, (value: Record<string, unknown>) => void>();
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #done: Promise<unknown>;
@@ -55,7 +58,11 @@ export class Testbed {
           } catch {
             continue; // not the agent's (a line of the test-bed's own)
           }
-          if (message.ready) ready();
+          if (message.ready) {
+            this.execPath = message.execPath as string;
+            this.main = message.main as string;
+            ready();
+          }
           this.#waiting.get(message.id as number)?.(message);
           this.#waiting.delete(message.id as number);
         }
@@ -68,7 +75,7 @@ export class Testbed {
    * missing page itself, but deno bundle's esbuild comes from npm through Deno's cache, which the test-bed
    * has not (its HOME, and no CA for the registry's proxy): built here, it finds the bundle made.
    */
-  static async boot(): Promise<Testbed> {
+  static async boot(kind: "systemd" | "wine" = "systemd"): Promise<Testbed> {
     const build = await new Deno.Command(Deno.execPath(), {
       args: ["task", "--quiet", "ui:build"],
       cwd: project,
@@ -79,7 +86,11 @@ export class Testbed {
       throw new Error(`deno task ui:build failed: ${new TextDecoder().decode(build.stderr)}`);
     }
     const child = new Deno.Command(testbed, {
-      args: ["systemd", Deno.execPath(), "run", "--allow-all", agent],
+      // The agent by a path relative to the project, which the test-bed's run starts in: the same for
+      // Linux's deno and for Windows' (under Wine, Z:\ is /).
+      args: kind === "systemd"
+        ? ["systemd", Deno.execPath(), "run", "--allow-all", "tests/ui/testbed_agent.ts"]
+        : ["wine", "wine", "/opt/deno-windows/deno.exe", "run", "--allow-all", "tests/ui/testbed_agent.ts"],
       cwd: project,
       stdin: "piped",
       stdout: "piped",
@@ -111,7 +122,7 @@ export class Testbed {
 
   /** Runs `servitor ARGS…` inside the test-bed. */
   servitor(...args: string[]): Promise<Ran> {
-    return this.run(Deno.execPath(), "run", "--allow-all", `${project}/cli/main.ts`, ...args);
+    return this.run(this.execPath, "run", "--allow-all", this.main, ...args);
   }
 
   /** Starts `servitor ui --no-open ARGS…` inside; its first line, or how it ended without one. */

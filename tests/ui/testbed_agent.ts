@@ -1,6 +1,7 @@
 /**
- * Runs inside the systemd test-bed for the ui tier, which runs outside it (Chromium is the host's): one
- * JSON request a line on stdin, one JSON answer a line on stdout.
+ * Runs inside a test-bed for the ui tier — the systemd one, or Wine's with the Windows deno.exe — which runs
+ * outside it (Chromium is the host's): one JSON request a line on stdin, one JSON answer a line on stdout.
+ * - first, unasked: `{ ready, execPath, main }`, how servitor is run in there
  * - `{ id, run: [program, …args] }` → `{ id, code, stdout, stderr }`
  * - `{ id, serve: […args], console? }` starts `servitor …args` (`ui --no-open …`, or nssm's `edit <name>`,
  *   which serves only at a console: `console` runs it on a terminal of its own through script(1)) →
@@ -76,6 +77,6 @@ async function handle(request: { id: number; run?: string[]; serve?: string[]; c
   }
 }
 
-answer({ ready: true });
+answer({ ready: true, execPath: Deno.execPath(), main });
 for await (const line of lines(Deno.stdin.readable)) handle(JSON.parse(line));
 Deno.exit(0);
