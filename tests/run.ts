@@ -196,6 +196,10 @@ try {
     }
   } else {
     const bind = { SERVITOR_TESTBED_BIND: reports };
+    // The page's bundle, which `servitor ui` under Wine serves (and can't build there: esbuild comes from
+    // npm through Deno's cache, which the test-bed has not).
+    console.log("\n=== the page's bundle (deno task ui:build)");
+    if (await run([deno, "task", "--quiet", "ui:build"]) !== 0) console.error("!! deno task ui:build failed");
     results.set(
       "windows",
       await tier(
