@@ -3,9 +3,8 @@
  * (as NSSM opens its dialog); with a program, install stays nssm's command line.
  */
 import { assertEquals } from "../assert.ts";
-import { cliContext } from "../../cli/lifecycle_context.ts";
-import { formRoute, nssmCommand } from "../../cli/nssm.ts";
-import type { ServiceManager } from "../../service/manager.ts";
+import { formRoute } from "../../cli/nssm.ts";
+import { nssm } from "./nssm_fakes.ts";
 
 Deno.test("install without a program and edit <service> open the page at their form; other arguments don't", () => {
   assertEquals(formRoute("install", []), "/install");
@@ -19,45 +18,18 @@ Deno.test("install without a program and edit <service> open the page at their f
   assertEquals(formRoute("get", ["web"]), undefined);
 });
 
-function managerOf(existing: string[]): ServiceManager {
-  const no = () => Promise.reject(new Error("not asked in this test"));
-  return {
-    kind: "systemd",
-    create: no,
-    update: no,
-    remove: no,
-    exists: (name) => Promise.resolve(existing.includes(name)),
-    start: no,
-    control: no,
-    status: no,
-    query: no,
-    list: () => Promise.resolve(existing.map((name) => ({ name, displayName: name }) as never)),
-    processes: no,
-  };
-}
-
-async function nssm(existing: string[], ...args: string[]) {
-  const stderr: string[] = [];
-  const code = await nssmCommand(
-    args,
-    cliContext({
-      manager: managerOf(existing),
-      configRoot: "/nonexistent/servitor",
-      windows: false,
-      say: () => {},
-      warn: (line) => stderr.push(line),
-      audit: () => {},
-    }),
-  );
-  return { code, stderr: stderr.join("\n") };
+/** The code and the lines said on stderr, joined: each a single line here. */
+async function nssmForm(existing: string[], ...args: string[]) {
+  const { code, stderr } = await nssm(existing, ...args);
+  return { code, stderr: stderr.replace(/\n$/, "") };
 }
 
 Deno.test("edit with no service, or of a service servitor has no settings of, says so in one line and serves nothing", async () => {
-  assertEquals(await nssm([], "edit"), {
+  assertEquals(await nssmForm([], "edit"), {
     code: 1,
     stderr: "servitor: edit <service>: which service? (servitor edit -h)",
   });
-  const foreign = await nssm(["sshd"], "edit", "sshd");
+  const foreign = await nssmForm(["sshd"], "edit", "sshd");
   assertEquals(foreign.code, 1);
   assertEquals(
     foreign.stderr,
@@ -66,7 +38,7 @@ Deno.test("edit with no service, or of a service servitor has no settings of, sa
 });
 
 Deno.test("install <name> without a program refuses a name no service can have before serving anything", async () => {
-  const { code, stderr } = await nssm([], "install", "a/b");
+  const { code, stderr } = await nssmForm([], "install", "a/b");
   assertEquals(code, 8);
   assertEquals(stderr.split("\n").length, 1);
 });

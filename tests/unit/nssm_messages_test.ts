@@ -4,45 +4,8 @@
  * system's reason is Windows' English sentence, since the message is about the service, not the SCM.
  */
 import { assertEquals } from "../assert.ts";
-import { cliContext } from "../../cli/lifecycle_context.ts";
-import { nssmCommand } from "../../cli/nssm.ts";
-import type { ServiceManager } from "../../service/manager.ts";
+import { nssm } from "./nssm_fakes.ts";
 import { nssmParameters } from "../../cli/nssm_parameters.ts";
-
-/** A service manager that knows `existing` only, and is asked nothing else. */
-function managerOf(existing: string[]): ServiceManager {
-  const no = () => Promise.reject(new Error("not asked in this test"));
-  return {
-    kind: "systemd",
-    create: no,
-    update: no,
-    remove: no,
-    exists: (name) => Promise.resolve(existing.includes(name)),
-    start: no,
-    control: no,
-    status: no,
-    query: no,
-    list: () => Promise.resolve(existing.map((name) => ({ name, displayName: name }) as never)),
-    processes: no,
-  };
-}
-
-async function nssm(existing: string[], ...args: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const code = await nssmCommand(
-    args,
-    cliContext({
-      manager: managerOf(existing),
-      configRoot: "/nonexistent/servitor",
-      windows: false,
-      say: (line) => stdout.push(`${line}\n`),
-      warn: (line) => stderr.push(`${line}\n`),
-      audit: () => {},
-    }),
-  );
-  return { code, stdout: stdout.join(""), stderr: stderr.join("") };
-}
 
 const cantOpen = "Can't open service!\n" +
   "OpenService(): The specified service does not exist as an installed service.\n\n";
