@@ -8,14 +8,13 @@ import { eventually } from "../helpers.ts";
 import { ServiceControlManager } from "../../ffi/scm.ts";
 import { defaultConfigRoot } from "../../service/store.ts";
 import { directorySddl } from "../../ffi/security.ts";
-import { notWindows, uniqueName } from "./helpers.ts";
+import { installArgsService, notWindows, uniqueName } from "./helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
 /** Wine writes HKLM\Software\Wine into every prefix; Windows has no such key. */
 const underWine = !notWindows &&
   new Deno.Command("reg", { args: ["query", "HKLM\\Software\\Wine"], stdout: "null", stderr: "null" })
       .outputSync().code === 0;
-const fixture = path.win32.join(import.meta.dirname!, "fixtures", "cli_args.ts");
 
 function exists(name: string): boolean {
   using scm = ServiceControlManager.connect({ access: "read" });
@@ -40,19 +39,7 @@ test("a program with spaces and non-ASCII in its path receives exactly the argum
   const out = path.win32.join(dir, "args.json");
   const hard = ["two words", 'say "hi"', "ünïcode", "back\\slash\\", ""];
   const name = uniqueName("servitor_cli_args");
-  await servitorOk(
-    "InstallService",
-    program,
-    "run",
-    "--allow-all",
-    fixture,
-    out,
-    ...hard,
-    "--service_name",
-    name,
-    "--start",
-    "manual",
-  );
+  await installArgsService(name, out, ["--start", "manual"], { program, args: hard });
   try {
     await servitorOk("ManageService", name, "start");
     const received = await eventually(() => Deno.readTextFile(out).catch(() => ""), (text) => text !== "");
@@ -65,15 +52,7 @@ test("a program with spaces and non-ASCII in its path receives exactly the argum
 test("install, start, status, stop, stop_and_restart, remove, reinstall, stop_and_reinstall, stop_and_remove", async () => {
   const name = uniqueName("servitor_cli_trip");
   const out = path.win32.join(await Deno.makeTempDir(), "args.json");
-  const install = await servitorOk(
-    "InstallService",
-    Deno.execPath(),
-    "run",
-    "--allow-all",
-    fixture,
-    out,
-    "--service_name",
-    name,
+  const install = await installArgsService(name, out, [
     "--display_name",
     "servitor round trip",
     "--description",
@@ -82,7 +61,7 @@ test("install, start, status, stop, stop_and_restart, remove, reinstall, stop_an
     "delayed",
     "--stdout",
     "%SERVICE%.out.txt",
-  );
+  ]);
   assertMatch(install.stdout, /^program: .*deno\.exe$/m);
   const installed = config(name);
   assertEquals(installed.displayName, "servitor round trip");

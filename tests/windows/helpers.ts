@@ -5,7 +5,12 @@ import type { Service } from "../../ffi/scm.ts";
 import type { ServiceStatus } from "../../ffi/types.ts";
 import type { ServiceState } from "../../service/vocabulary.ts";
 import { isProcessRunning } from "../../ffi/process.ts";
+import { cliContext } from "../../cli/lifecycle_context.ts";
+import { nssmCommand } from "../../cli/nssm.ts";
+import { describeFailure } from "../../cli/errors.ts";
+import { connectServiceManager } from "../../service/connect.ts";
 import { eventually } from "../helpers.ts";
+import { servitorOk } from "../servitor.ts";
 
 /** Off Windows (a test-bed that could not run) every test of this tier reports itself ignored. */
 export const notWindows = Deno.build.os !== "windows";
@@ -24,6 +29,26 @@ export function denoServiceCommand(script: string, args: string[] = []): string 
     path.win32.join(import.meta.dirname!, "fixtures", script),
     ...args,
   ]);
+}
+
+/** A program that writes the arguments after its first to that file as JSON, then stays up, printing `tick N`. */
+export const cliArgsFixture = path.win32.join(import.meta.dirname!, "fixtures", "cli_args.ts");
+
+/**
+ * InstallService, run as a person runs it (asserting it worked), of a service that is fixtures/cli_args.ts
+ * run by `program` (this deno.exe unless given): it writes the arguments after its first, `argsFile`, to
+ * that file as JSON, then stays up, printing `tick N`. `options` are InstallService's, after the name.
+ */
+export function installArgsService(
+  name: string,
+  argsFile: string,
+  options: string[] = [],
+  { program = Deno.execPath(), args = [] as string[] } = {},
+) {
+  return servitorOk(
+    ...["InstallService", program, "run", "--allow-all", cliArgsFixture, argsFile, ...args],
+    ...["--service_name", name, ...options],
+  );
 }
 
 /** Polls the service until it is in `state`; throws with the last status after `timeoutMs`. */
@@ -102,4 +127,79 @@ export async function stopAtConsole(
     throw new Error(`the person at the console could not do it (exit ${person.code}): ${outcome.error}`);
   }
   return outcome;
+}
+
+/** NSSM 2.24-101 (nssm64.exe from the npm package winser-with-api): the oracle nssm's verbs are compared with. */
+export const NSSM_EXE = path.win32.join(
+  import.meta.dirname!,
+  "..",
+  "..",
+  "node_modules",
+  "winser-with-api",
+  "bin",
+  "nssm64.exe",
+);
+
+/** What a run of nssm's verbs gave: its exit code and its words. */
+export interface VerbResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `program` with stdin from NUL (without, NSSM waits for input) and a minute at most: NSSM 2.24's
+ * `restart` under Wine once waited forever (a CI run found nssm64.exe restart still running after 8 minutes),
+ * so a hung oracle fails the test instead of hanging the tier. `args` is a list of arguments, or one command
+ * line given to CreateProcess as it is. The output is decoded as `encoding` (UTF-8 must be valid); `bytes` is
+ * stdout as written.
+ */
+export async function runProgram(
+  program: string,
+  args: string[] | string,
+  encoding: "utf-8" | "latin1" = "utf-8",
+): Promise<VerbResult & { bytes: Uint8Array }> {
+  const { code, stdout, stderr } = await new Deno.Command(program, {
+    args: typeof args === "string" ? [args] : args,
+    windowsRawArguments: typeof args === "string",
+    stdin: "null",
+    signal: AbortSignal.timeout(60_000),
+  }).output();
+  const decoder = new TextDecoder(encoding, { fatal: encoding === "utf-8" });
+  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr), bytes: stdout };
+}
+
+/** NSSM itself. It writes the ANSI code page: Latin-1 under the test-bed's Wine. */
+export function runNssm(args: string[] | string): Promise<VerbResult & { bytes: Uint8Array }> {
+  return runProgram(NSSM_EXE, args, "latin1");
+}
+
+/**
+ * servitor's nssm verb in this process: what `servitor <verb> …` runs (cli/nssm.ts's nssmCommand with the
+ * platform's service manager), its lines and its exit code as the process would give them — each `deno run`
+ * costs most of a second under Wine.
+ */
+export async function servitorVerb(args: string[]): Promise<VerbResult> {
+  const { manager, configRoot, windows } = await connectServiceManager();
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  let code: number;
+  try {
+    code = await nssmCommand(
+      args,
+      cliContext({
+        manager,
+        configRoot,
+        windows,
+        say: (line) => stdout.push(`${line}\n`),
+        warn: (line) => stderr.push(`${line}\n`),
+        audit: () => {},
+      }),
+    );
+  } catch (error) {
+    const { line, exitCode } = describeFailure(error);
+    stderr.push(`servitor: ${line}\n`);
+    code = exitCode;
+  }
+  return { code, stdout: stdout.join(""), stderr: stderr.join("") };
 }

@@ -8,7 +8,7 @@ import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { terminateProcessById } from "../../ffi/process.ts";
 import { descendants, listProcesses } from "../../ffi/toolhelp.ts";
 import { windowsCommandLine } from "../../service/command_line.ts";
-import { notWindows, waitForState } from "./helpers.ts";
+import { notWindows, runNssm, waitForState } from "./helpers.ts";
 import { hostedService } from "./hosted.ts";
 import { eventuallyLines, readLines, sleep } from "../helpers.ts";
 
@@ -154,27 +154,8 @@ test("a Start/Pre hook that exits 99 aborts the start: STOPPED with code 252, th
   assertEquals(hosted.service.queryStatus().state, "stopped");
 });
 
-const NSSM_EXE = path.win32.join(
-  import.meta.dirname!,
-  "..",
-  "..",
-  "node_modules",
-  "winser-with-api",
-  "bin",
-  "nssm64.exe",
-);
-
-/** NSSM itself, with stdin from NUL (without, it waits for input) and a minute at most. */
-async function nssm(...args: string[]): Promise<number> {
-  const { code } = await new Deno.Command(NSSM_EXE, {
-    args,
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-    signal: AbortSignal.timeout(60_000),
-  }).output();
-  return code;
-}
+/** NSSM itself: its exit code. */
+const nssm = async (...args: string[]) => (await runNssm(args)).code;
 
 /** What hook_runtime.cmd wrote: the NSSM_* times, after checking that any SERVITOR_* twins say the same. */
 function runtimeLine(line: string, twins: boolean) {

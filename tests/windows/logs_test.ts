@@ -7,19 +7,15 @@ import { assertEquals, assertOk } from "../assert.ts";
 import { servitor, servitorOk } from "../servitor.ts";
 import { eventually } from "../helpers.ts";
 import { defaultConfigRoot } from "../../service/store.ts";
-import { notWindows, uniqueName } from "./helpers.ts";
+import { installArgsService, notWindows, uniqueName } from "./helpers.ts";
 import { main } from "./hosted.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
-const fixture = path.win32.join(import.meta.dirname!, "fixtures", "cli_args.ts");
 
 test("logs -n shows a running service's last output lines, and -f follows the new ones", async () => {
   const name = uniqueName("servitor_logs");
   const args = path.win32.join(await Deno.makeTempDir(), "args.json");
-  await servitorOk(
-    ...["InstallService", Deno.execPath(), "run", "--allow-all", fixture, args],
-    ...["--service_name", name, "--start", "manual", "--stdout", "%SERVICE%.out.txt"],
-  );
+  await installArgsService(name, args, ["--start", "manual", "--stdout", "%SERVICE%.out.txt"]);
   let follower: Deno.ChildProcess | undefined;
   try {
     await servitorOk("ManageService", name, "start");

@@ -38,76 +38,25 @@ import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { ServiceControlManager } from "../../ffi/scm.ts";
 import { readSpec } from "../../service/store.ts";
-import { cliContext } from "../../cli/lifecycle_context.ts";
-import { nssmCommand } from "../../cli/nssm.ts";
 import { connectServiceManager } from "../../service/connect.ts";
-import { describeFailure } from "../../cli/errors.ts";
-import { notWindows, uniqueName } from "./helpers.ts";
+import { notWindows, runNssm, runProgram, servitorVerb, uniqueName, type VerbResult } from "./helpers.ts";
 import { eventually } from "../helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
 const project = path.win32.join(import.meta.dirname!, "..", "..");
-const NSSM_EXE = path.win32.join(project, "node_modules", "winser-with-api", "bin", "nssm64.exe");
 const MAIN = path.win32.join(project, "cli", "main.ts");
 const CMD = "C:\\windows\\system32\\cmd.exe";
 const PING = [CMD, "/c", "ping", "-n", "100", "127.0.0.1"];
 /** A program that runs a second and exits 3: shorter than AppThrottle. */
 const THROTTLED = [CMD, "/c", "ping -n 2 127.0.0.1 & exit 3"];
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Result = VerbResult;
 
-/** NSSM, with stdin from NUL (without, it waits for input). Its output is the ANSI code page. */
-async function nssm(...args: string[]): Promise<Result> {
-  // NSSM 2.24's `restart` under Wine once waited forever (a CI run found nssm64.exe restart still running
-  // after 8 minutes): NSSM is given a minute, so a hung oracle fails the test instead of hanging the tier.
-  const { code, stdout, stderr } = await new Deno.Command(NSSM_EXE, {
-    args,
-    stdin: "null",
-    signal: AbortSignal.timeout(60_000),
-  }).output();
-  const latin1 = new TextDecoder("latin1");
-  return { code, stdout: latin1.decode(stdout), stderr: latin1.decode(stderr) };
-}
-
+const nssm = (...args: string[]) => runNssm(args);
 /** servitor as a person runs it: a process of its own. */
-async function servitorProcess(...args: string[]): Promise<Result & { bytes: Uint8Array }> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    stdin: "null",
-  }).output();
-  const utf8 = new TextDecoder("utf-8", { fatal: true });
-  return { code, stdout: utf8.decode(stdout), stderr: utf8.decode(stderr), bytes: stdout };
-}
-
-/** servitor's verb in this process: what `servitor <verb> …` runs, with the platform's service manager. */
-async function servitor(...args: string[]): Promise<Result> {
-  const { manager, configRoot, windows } = await connectServiceManager();
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  let code: number;
-  try {
-    code = await nssmCommand(
-      args,
-      cliContext({
-        manager,
-        configRoot,
-        windows,
-        say: (line) => stdout.push(`${line}\n`),
-        warn: (line) => stderr.push(`${line}\n`),
-        audit: () => {},
-      }),
-    );
-  } catch (error) {
-    const { line, exitCode } = describeFailure(error);
-    stderr.push(`servitor: ${line}\n`);
-    code = exitCode;
-  }
-  return { code, stdout: stdout.join(""), stderr: stderr.join("") };
-}
+const servitorProcess = (...args: string[]) =>
+  runProgram(Deno.execPath(), ["run", "--allow-all", MAIN, ...args]);
+const servitor = (...args: string[]) => servitorVerb(args);
 
 /** Output as compared: NSSM's CRLF and \r\r\n as LF, the service's own name as <service>. */
 function normal(result: Result, name: string): Result {
@@ -704,12 +653,8 @@ test("list, list all, the errors of each verb, and servitor's output as UTF-8 in
     // As a process: the command line reaches the verbs, the exit codes reach the shell, the output is UTF-8.
     const display = "Dïsplay ü € {}";
     await nssm("set", pair.nssm, "DisplayName", display.replace("{}", pair.nssm));
-    const fromNssm = await new Deno.Command(NSSM_EXE, {
-      args: ["get", pair.nssm, "DisplayName"],
-      stdin: "null",
-    })
-      .output();
-    assertEquals([...fromNssm.stdout.slice(0, 12)], [
+    const fromNssm = await runNssm(["get", pair.nssm, "DisplayName"]);
+    assertEquals([...fromNssm.bytes.slice(0, 12)], [
       0x44,
       0xef,
       0x73,

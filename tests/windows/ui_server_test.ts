@@ -6,12 +6,10 @@
 import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { eventually } from "../helpers.ts";
-import { servitor, servitorOk } from "../servitor.ts";
+import { servitor } from "../servitor.ts";
 import { ServiceControlManager } from "../../ffi/scm.ts";
-import { notWindows, uniqueName } from "./helpers.ts";
+import { cliArgsFixture, installArgsService, notWindows, uniqueName } from "./helpers.ts";
 import { main } from "./hosted.ts";
-
-const fixture = path.win32.join(import.meta.dirname!, "fixtures", "cli_args.ts");
 
 function scmState(name: string): string {
   using scm = ServiceControlManager.connect({ access: "read" });
@@ -60,20 +58,7 @@ Deno.test({
   fn: async () => {
     const name = uniqueName("servitor_ui");
     const out = path.win32.join(await Deno.makeTempDir(), "args.json");
-    await servitorOk(
-      "InstallService",
-      Deno.execPath(),
-      "run",
-      "--allow-all",
-      fixture,
-      out,
-      "--service_name",
-      name,
-      "--start",
-      "manual",
-      "--display_name",
-      "UI under Wine",
-    );
+    await installArgsService(name, out, ["--start", "manual", "--display_name", "UI under Wine"]);
     const { child, url, said } = await serveUi();
     const ended = child.status;
     try {
@@ -141,7 +126,7 @@ Deno.test({
       assertOk((measured?.cpuPercent ?? -1) >= 0);
 
       const settings = await (await get(`/api/services/${name}/settings`)).json();
-      assertEquals(JSON.stringify(settings).includes(fixture.replaceAll("\\", "\\\\")), true);
+      assertEquals(JSON.stringify(settings).includes(cliArgsFixture.replaceAll("\\", "\\\\")), true);
 
       // The program's output, followed: its first tick arrives on the stream.
       const stream = await get(`/api/services/${name}/stdout`);

@@ -11,65 +11,23 @@
  */
 import path from "path";
 import { assertEquals, assertOk } from "../assert.ts";
-import { cliContext } from "../../cli/lifecycle_context.ts";
 import { ServiceControlManager } from "../../ffi/scm.ts";
-import { nssmCommand } from "../../cli/nssm.ts";
-import { connectServiceManager } from "../../service/connect.ts";
-import { describeFailure } from "../../cli/errors.ts";
-import { notWindows, uniqueName } from "./helpers.ts";
+import { notWindows, runNssm, runProgram, servitorVerb, uniqueName, type VerbResult } from "./helpers.ts";
 import { argvToString, runs, type Step } from "./win_nssm_replay.ts";
 
 const project = path.win32.join(import.meta.dirname!, "..", "..");
-const NSSM_EXE = path.win32.join(project, "node_modules", "winser-with-api", "bin", "nssm64.exe");
 const MAIN = path.win32.join(project, "cli", "main.ts");
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Result = VerbResult;
 
-/** A command line as Run-Command runs it: the executable, then Argv-ToString's arguments, unquoted again. */
-async function commandLine(program: string, prefix: string[], args: string[]): Promise<Result> {
-  const { code, stdout, stderr } = await new Deno.Command(program, {
-    args: [argvToString([...prefix, ...args])],
-    windowsRawArguments: true,
-    stdin: "null",
-    // NSSM 2.24 under Wine once hung on a control (nssm_test.ts): a hung oracle fails instead of hanging.
-    signal: AbortSignal.timeout(60_000),
-  }).output();
-  // Run-Command decodes as UTF-8. NSSM writes the ANSI code page: this replay's text is ASCII.
-  const utf8 = new TextDecoder();
-  return { code, stdout: utf8.decode(stdout), stderr: utf8.decode(stderr) };
-}
-
-const nssm = (args: string[]) => commandLine(NSSM_EXE, [], args);
-const servitorProcess = (args: string[]) => commandLine(Deno.execPath(), ["run", "--allow-all", MAIN], args);
-
-/** servitor's verb in this process: what `servitor <verb> …` runs. */
-async function servitor(args: string[]): Promise<Result> {
-  const { manager, configRoot, windows } = await connectServiceManager();
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  let code: number;
-  try {
-    code = await nssmCommand(
-      args,
-      cliContext({
-        manager,
-        configRoot,
-        windows,
-        say: (line) => stdout.push(`${line}\n`),
-        warn: (line) => stderr.push(`${line}\n`),
-        audit: () => {},
-      }),
-    );
-  } catch (error) {
-    stderr.push(`servitor: ${describeFailure(error).line}\n`);
-    code = describeFailure(error).exitCode;
-  }
-  return { code, stdout: stdout.join(""), stderr: stderr.join("") };
-}
+/**
+ * A command line as Run-Command runs it: the executable, then Argv-ToString's arguments, unquoted again.
+ * Run-Command decodes as UTF-8; NSSM writes the ANSI code page, but this replay's text is ASCII.
+ */
+const nssm = (args: string[]) => runNssm(argvToString(args));
+const servitorProcess = (args: string[]) =>
+  runProgram(Deno.execPath(), argvToString(["run", "--allow-all", MAIN, ...args]));
+const servitor = servitorVerb;
 
 /** What Update-NssmServiceParameter compares: stdout split on CR and LF, the empty pieces dropped. */
 const linesOf = (stdout: string) => stdout.split(/[\r\n]/).filter((line) => line !== "");
