@@ -1,9 +1,13 @@
 /**
  * What the tests of every tier share (run by the Linux and the Windows deno alike): waiting for something to
- * become so rather than sleeping, a file's lines, and a temporary folder that goes away with `await using`.
+ * become so rather than sleeping, a file's lines, a temporary folder that goes away with `await using`, a free
+ * port, and the check that a log and its rotated files hold every numbered line, whole.
  * Each tier's own helpers.ts holds what only that tier needs.
  * @module
  */
+import path from "path";
+import { assertEquals, assertOk } from "./assert.ts";
+import { rotatedFiles } from "../host/rotation.ts";
 
 /** Waits `ms`: for a test that must let time pass (a throttle, a wait hint), never to wait for an event. */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -73,4 +77,44 @@ export async function tempDir(prefix = "servitor-"): Promise<{ path: string } & 
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
+}
+
+/** A port free on loopback just now. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/**
+ * Asserts that `log`'s rotated files, then `log` itself, hold `line 1`, `line 2` … one after another, each
+ * whole: none lost, none cut (fixtures/output_lines.ts's lines). Returns how many files and lines there were.
+ */
+export async function assertRotatedLinesWhole(log: string): Promise<{ files: number; lines: number }> {
+  const files = [...(await rotatedFiles(log)).map((file) => file.path), log];
+  const sizeOf = (file: string) => Deno.stat(file).then((info) => info.size, () => "gone");
+  let expected = 1;
+  for (const file of files) {
+    // The host may die just after a rotation, before the next file is made: no file, or an empty one, holds no
+    // line, whole or cut.
+    const text = await Deno.readTextFile(file).catch((error) => {
+      if (error instanceof Deno.errors.NotFound) return "";
+      throw error;
+    });
+    if (text === "") continue;
+    if (!text.endsWith("\n")) {
+      const sizes = await Promise.all(files.map(async (f) => [path.basename(f), await sizeOf(f)]));
+      assertOk(
+        false,
+        `${file} ends with a whole line: …${JSON.stringify(text.slice(-80))} (${text.length} chars; ` +
+          `files ${JSON.stringify(sizes)})`,
+      );
+    }
+    for (const line of text.slice(0, -1).split("\n")) {
+      assertEquals(line, `line ${expected}`, path.basename(file));
+      expected++;
+    }
+  }
+  return { files: files.length, lines: expected - 1 };
 }

@@ -7,7 +7,7 @@
 import path from "path";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { alive, fixtures, startHost, storedService } from "./helpers.ts";
-import { eventually, readLines } from "../helpers.ts";
+import { assertRotatedLinesWhole, eventually, readLines } from "../helpers.ts";
 import { HostExitCode } from "../../service/vocabulary.ts";
 import { rotatedFiles } from "../../host/rotation.ts";
 import { numberedLines } from "./fixtures/output_lines.ts";
@@ -167,28 +167,12 @@ Deno.test("the host killed outright (kill -9) under a fast writer with online ro
   } finally {
     if (survivor) Deno.kill(-programPid, "SIGKILL");
   }
-  // Every rotated file, then the current one: whole lines, one after another, none lost or cut.
-  const files = [...(await rotatedFiles(log)).map((file) => file.path), log];
-  let expected = 1;
-  for (const file of files) {
-    // The host may die just after a rotation, before the next file is made: no file, or an empty one, holds no
-    // line, whole or cut.
-    const text = await Deno.readTextFile(file).catch((error) => {
-      if (error instanceof Deno.errors.NotFound) return "";
-      throw error;
-    });
-    if (text === "") continue;
-    assertOk(text.endsWith("\n"), `${file} ends with a whole line`);
-    for (const line of text.slice(0, -1).split("\n")) {
-      assertEquals(line, `line ${expected}`, `${path.basename(file)}`);
-      expected++;
-    }
-  }
+  const { files, lines } = await assertRotatedLinesWhole(log);
   figure(
     "host killed (SIGKILL), online rotation",
     1,
     1,
-    `0 (${files.length} files, ${expected - 1} whole lines)`,
+    `0 (${files} files, ${lines} whole lines)`,
   );
 });
 

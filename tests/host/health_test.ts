@@ -6,16 +6,27 @@ import path from "path";
 import { fileURLToPath } from "node:url";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { fixtures, startHost, storedService } from "./helpers.ts";
-import { eventually, readLines } from "../helpers.ts";
+import { eventually, freePort, readLines } from "../helpers.ts";
+import type { ServiceSpec } from "../../service/spec.ts";
 
 const serverFixture = fileURLToPath(new URL("./fixtures/health_server.ts", import.meta.url));
 
-/** A port free on loopback just now. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
+/**
+ * A stored service that is fixtures/health_server.ts on `port`: it answers 500 while `sick` is in the
+ * service's root, and adds a line to `starts` there at each start. Checked as `health` says.
+ */
+function healthServer(port: number, health: NonNullable<ServiceSpec["health"]>) {
+  return storedService(Deno.execPath(), [], (spec, root) => {
+    spec.arguments = [
+      "run",
+      "-A",
+      "--quiet",
+      serverFixture,
+      String(port),
+      ...["sick", "starts"].map((file) => path.join(root, file)),
+    ];
+    spec.health = health;
+  });
 }
 
 /** status.json as the host last wrote it. */
@@ -25,24 +36,13 @@ async function status(logs: string) {
 
 Deno.test("health: an HTTP program that starts answering 500 is restarted after the retries, then healthy again", async () => {
   const port = freePort();
-  await using service = await storedService(Deno.execPath(), [], (spec, root) => {
-    spec.arguments = [
-      "run",
-      "-A",
-      "--quiet",
-      serverFixture,
-      String(port),
-      path.join(root, "sick"),
-      path.join(root, "starts"),
-    ];
-    spec.health = {
-      check: `http://127.0.0.1:${port}/health`,
-      intervalMs: 300,
-      timeoutMs: 2_000,
-      retries: 2,
-      startMs: 0,
-      action: "restart",
-    };
+  await using service = await healthServer(port, {
+    check: `http://127.0.0.1:${port}/health`,
+    intervalMs: 300,
+    timeoutMs: 2_000,
+    retries: 2,
+    startMs: 0,
+    action: "restart",
   });
   await using host = startHost(service.root, service.spec.name);
   await host.waitFor(/health check http:\/\/127\.0\.0\.1:\d+\/health: healthy/);
@@ -70,24 +70,13 @@ Deno.test("health: an HTTP program that starts answering 500 is restarted after 
 Deno.test("health: a TCP check is healthy while the program listens, and unhealthy (refused) on a port nobody listens on", async () => {
   const port = freePort();
   const closed = freePort();
-  await using service = await storedService(Deno.execPath(), [], (spec, root) => {
-    spec.arguments = [
-      "run",
-      "-A",
-      "--quiet",
-      serverFixture,
-      String(port),
-      path.join(root, "sick"),
-      path.join(root, "starts"),
-    ];
-    spec.health = {
-      check: `tcp://127.0.0.1:${port}`,
-      intervalMs: 200,
-      timeoutMs: 1_000,
-      retries: 1,
-      startMs: 0,
-      action: "none",
-    };
+  await using service = await healthServer(port, {
+    check: `tcp://127.0.0.1:${port}`,
+    intervalMs: 200,
+    timeoutMs: 1_000,
+    retries: 1,
+    startMs: 0,
+    action: "none",
   });
   await using host = startHost(service.root, service.spec.name);
   await host.waitFor(/health check tcp:\/\/127\.0\.0\.1:\d+: healthy/);

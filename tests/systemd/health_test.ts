@@ -4,20 +4,12 @@
  */
 import { fileURLToPath } from "node:url";
 import { assertEquals, assertMatch } from "../assert.ts";
-import { eventually, readLines, tempDir } from "../helpers.ts";
+import { eventually, freePort, readLines, tempDir } from "../helpers.ts";
 import { servitor, servitorOk } from "../servitor.ts";
 import { notInSystemd, uniqueUnit, unitProperty } from "./helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notInSystemd, fn });
 const server = fileURLToPath(new URL("../host/fixtures/health_server.ts", import.meta.url));
-
-/** A port free on loopback just now. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 test("a program whose health check fails is restarted by its host, and status shows its health", async () => {
   await using dir = await tempDir();

@@ -11,16 +11,7 @@ import { isProcessRunning, terminateProcessById } from "../../ffi/process.ts";
 import { rotatedFiles } from "../../host/rotation.ts";
 import { notWindows, waitForState } from "./helpers.ts";
 import { hostedService, refusedStart, startTolerantly } from "./hosted.ts";
-import { eventually, eventuallyLines, readLines, sleep } from "../helpers.ts";
-
-/** A file's size for a failure message; "gone" when it isn't there. */
-function sizeOf(file: string): number | "gone" {
-  try {
-    return Deno.statSync(file).size;
-  } catch {
-    return "gone";
-  }
-}
+import { assertRotatedLinesWhole, eventually, eventuallyLines, readLines, sleep } from "../helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
 const fixtures = path.win32.join(import.meta.dirname!, "fixtures");
@@ -50,31 +41,12 @@ test("the host ended outright (TerminateProcess) under a fast writer with online
   await eventually(() => isProcessRunning(programPid!), (running) => !running, 10_000);
   await eventually(() => isProcessRunning(hostPid), (running) => !running, 10_000);
 
-  const files = [...(await rotatedFiles(log)).map((file) => file.path), log];
-  let expected = 1;
-  for (const file of files) {
-    // The host may die just after a rotation, before the next file is made: no file, or an empty one, holds no
-    // line, whole or cut (as on Linux, tests/host/faults_test.ts).
-    const text = await Deno.readTextFile(file).catch((error) => {
-      if (error instanceof Deno.errors.NotFound) return "";
-      throw error;
-    });
-    if (text === "") continue;
-    assertOk(
-      text.endsWith("\n"),
-      `${file} ends with a whole line: …${JSON.stringify(text.slice(-80))} (${text.length} chars; ` +
-        `files ${JSON.stringify(files.map((f) => [path.win32.basename(f), sizeOf(f)]))})`,
-    );
-    for (const line of text.slice(0, -1).split("\n")) {
-      assertEquals(line, `line ${expected}`, path.win32.basename(file));
-      expected++;
-    }
-  }
+  const { files, lines } = await assertRotatedLinesWhole(log);
   figure(
     "host ended (TerminateProcess), online rotation",
     1,
     1,
-    `0 (${files.length} files, ${expected - 1} whole lines)`,
+    `0 (${files} files, ${lines} whole lines)`,
   );
 });
 

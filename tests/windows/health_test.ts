@@ -6,18 +6,10 @@ import path from "path";
 import { assertEquals, assertMatch } from "../assert.ts";
 import { notWindows, waitForState } from "./helpers.ts";
 import { hostedService } from "./hosted.ts";
-import { eventually, eventuallyLines } from "../helpers.ts";
+import { eventually, eventuallyLines, freePort } from "../helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
 const server = path.win32.join(import.meta.dirname!, "..", "host", "fixtures", "health_server.ts");
-
-/** A port free on loopback just now. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 test("an HTTP program that starts answering 500 is restarted after the retries; the error log says how it failed", async () => {
   const port = freePort();
