@@ -10,6 +10,7 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { html } from "htm/preact";
+import { requestReview, Review, type ReviewOutcome } from "./review.ts";
 
 interface PropertySchema {
   type?: string;
@@ -87,17 +88,10 @@ function issuesByField(issues: FieldIssue[], fields: string[]): Map<string | und
   return byField;
 }
 
-interface Outcome {
-  errors?: string[];
-  lines?: string[];
-  ok?: boolean;
-  error?: string;
-}
-
 export function EditForm({ name, newName }: { name?: string; newName?: string }) {
   const [properties, setProperties] = useState<Record<string, PropertySchema> | undefined>(undefined);
   const [texts, setTexts] = useState<Record<string, string>>({});
-  const [outcome, setOutcome] = useState<Outcome | undefined>(undefined);
+  const [outcome, setOutcome] = useState<ReviewOutcome | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const [loadError, setLoadError] = useState("");
   /** The fields typed in so far: only their problems are shown as the form is typed. */
@@ -161,18 +155,8 @@ export function EditForm({ name, newName }: { name?: string; newName?: string })
       return setOutcome({ errors: problems.map(({ key, message }) => `${key}: ${message}`) });
     }
     setBusy(true);
-    try {
-      const response = await fetch("/api/apply", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ settings, apply }),
-      });
-      setOutcome(await response.json());
-    } catch {
-      setOutcome({ error: "servitor ui is not answering (was it stopped?)" });
-    } finally {
-      setBusy(false);
-    }
+    setOutcome((await requestReview("/api/apply", { settings, apply })).outcome);
+    setBusy(false);
   }
 
   if (loadError) return html`<p class="error" role="alert">${loadError}</p>`;
@@ -251,17 +235,6 @@ export function EditForm({ name, newName }: { name?: string; newName?: string })
         ${busy ? html`<span class="status" role="status">working…</span>` : ""}
       </div>
     </form>
-    ${outcome &&
-      html`<section aria-live="polite" class="review">
-      ${outcome.error ? html`<p class="error" role="alert">${outcome.error}</p>` : ""}
-      ${
-        (outcome.errors ?? []).length > 0
-          ? html`<div role="alert">${
-            outcome.errors!.map((error) => html`<p class="error">${error}</p>`)
-          }</div>`
-          : ""
-      }
-      ${(outcome.lines ?? []).length > 0 ? html`<pre data-review>${outcome.lines!.join("\n")}</pre>` : ""}
-    </section>`}
+    <${Review} outcome=${outcome} />
   `;
 }

@@ -6,37 +6,25 @@
  */
 import { useState } from "preact/hooks";
 import { html } from "htm/preact";
-
-interface Outcome {
-  errors?: string[];
-  lines?: string[];
-  ok?: boolean;
-  error?: string;
-}
+import { requestReview, Review, type ReviewOutcome } from "./review.ts";
 
 export function ImportPage() {
   const [file, setFile] = useState<{ name: string; text: string } | undefined>(undefined);
-  const [outcome, setOutcome] = useState<Outcome | undefined>(undefined);
+  const [outcome, setOutcome] = useState<ReviewOutcome | undefined>(undefined);
   const [reviewed, setReviewed] = useState(false);
   const [busy, setBusy] = useState(false);
 
   async function send(chosen: { name: string; text: string }, apply: boolean) {
     setBusy(true);
-    try {
-      const response = await fetch("/api/import", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ text: chosen.text, file: chosen.name, apply }),
-      });
-      const answer: Outcome = await response.json();
-      setOutcome(answer);
-      // Apply is offered once a review found nothing wrong, and not again after it applied.
-      setReviewed(!apply && response.ok);
-    } catch {
-      setOutcome({ error: "servitor ui is not answering (was it stopped?)" });
-    } finally {
-      setBusy(false);
-    }
+    const { outcome, ok } = await requestReview("/api/import", {
+      text: chosen.text,
+      file: chosen.name,
+      apply,
+    });
+    setOutcome(outcome);
+    // Apply is offered once a review found nothing wrong, and not again after it applied.
+    setReviewed(!apply && ok);
+    setBusy(false);
   }
 
   async function choose(event: Event) {
@@ -62,17 +50,6 @@ export function ImportPage() {
         Apply</button>
       ${busy ? html`<span class="status" role="status">working…</span>` : ""}
     </div>
-    ${outcome &&
-      html`<section aria-live="polite" class="review">
-      ${outcome.error ? html`<p class="error" role="alert">${outcome.error}</p>` : ""}
-      ${
-        (outcome.errors ?? []).length > 0
-          ? html`<div role="alert">${
-            outcome.errors!.map((error) => html`<p class="error">${error}</p>`)
-          }</div>`
-          : ""
-      }
-      ${(outcome.lines ?? []).length > 0 ? html`<pre data-review>${outcome.lines!.join("\n")}</pre>` : ""}
-    </section>`}
+    <${Review} outcome=${outcome} />
   `;
 }
