@@ -8,6 +8,7 @@
 import type { CliContext } from "../cli/context.ts";
 import { statusReport } from "../cli/manage.ts";
 import { reasonDirectory } from "../cli/reason.ts";
+import { readAt } from "../cli/logs.ts";
 import { errorLogPath } from "../host/log.ts";
 import { readSpec } from "../service/store.ts";
 
@@ -30,15 +31,7 @@ async function outputFileOf(context: CliContext, name: string, stream: Stream): 
 
 async function readFrom(file: string, offset: number, length: number): Promise<Uint8Array> {
   using handle = await Deno.open(file, { read: true });
-  await handle.seek(offset, Deno.SeekMode.Start);
-  const bytes = new Uint8Array(length);
-  let filled = 0;
-  while (filled < length) {
-    const read = await handle.read(bytes.subarray(filled));
-    if (read === null) break;
-    filled += read;
-  }
-  return bytes.subarray(0, filled);
+  return await readAt(handle, offset, length);
 }
 
 /**
