@@ -1,6 +1,7 @@
 /**
  * The peers and tools the benchmarks need, installed from Debian's packages when missing (with apt-get,
- * as root): runit, s6, daemontools, supervisor, and mingw-w64 for the Windows side.
+ * as root): runit, s6, daemontools, supervisor, and mingw-w64 for the Windows side; tests/run.ts installs the
+ * ui tier's Chromium with it too.
  * @module
  */
 import { haveCommand } from "./build.ts";

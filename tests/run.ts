@@ -17,6 +17,7 @@
  * Where it can't run, their tests are listed as skipped, with one loud line saying why.
  */
 import { join } from "node:path";
+import { ensure } from "../bench/peers.ts";
 
 const project = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const testbed = join(project, "tests/testbed/testbed.sh");
@@ -103,17 +104,10 @@ async function chromiumUnavailable(): Promise<string | null> {
   if (await Deno.stat(CHROMIUM).then(() => true, () => false)) return null;
   console.log(`\n=== installing Debian's chromium for the ui tier`);
   const startedAt = Date.now();
-  const apt = (...args: string[]) =>
-    new Deno.Command("apt-get", {
-      args,
-      env: { DEBIAN_FRONTEND: "noninteractive" },
-      stdin: "null",
-      stdout: "null",
-      stderr: "inherit",
-    }).output();
-  const installed = (await apt("update", "-qq")).success &&
-    (await apt("install", "-y", "-qq", "--no-install-recommends", "chromium")).success;
-  if (!installed) return "Debian's chromium is missing and could not be installed (apt-get install chromium)";
+  const installed = await ensure([{ id: "chromium", pkg: "chromium", command: CHROMIUM }], console.log);
+  if (installed.length === 0) {
+    return "Debian's chromium is missing and could not be installed (apt-get install chromium)";
+  }
   console.log(`chromium: ${CHROMIUM} (installed in ${seconds(startedAt)})`);
   return null;
 }

@@ -6,11 +6,20 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Page } from "puppeteer-core";
+import puppeteer, { type Browser, type Page } from "puppeteer-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
 const testbed = fileURLToPath(new URL("../testbed/testbed.sh", import.meta.url));
 const project = fileURLToPath(new URL("../..", import.meta.url));
+
+/** Debian's headless Chromium. Root runs it here: its sandbox refuses root. */
+export function launchChromium(): Promise<Browser> {
+  return puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run"],
+  });
+}
 
 /** Why this tier can't run here (its tests then report themselves ignored), or undefined. */
 export const unavailable: string | undefined = Deno.env.get("SERVITOR_UI_SKIP") ??

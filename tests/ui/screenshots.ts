@@ -6,8 +6,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import puppeteer from "puppeteer-core";
-import { CHROMIUM, Testbed, unavailable, waitForText } from "./helpers.ts";
+import { launchChromium, Testbed, unavailable, waitForText } from "./helpers.ts";
 
 const ticker = fileURLToPath(new URL("../systemd/fixtures/ticker.sh", import.meta.url));
 const out = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
@@ -26,11 +25,7 @@ if (import.meta.main) {
   }
   await Deno.mkdir(out, { recursive: true });
   const bed = await Testbed.boot();
-  const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run"],
-  });
+  const browser = await launchChromium();
   try {
     for (const [name, displayName, running] of services) {
       const installed = await bed.servitor(

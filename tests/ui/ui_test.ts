@@ -4,9 +4,8 @@
  * requests. One test-bed and one browser for the tier: the steps share them, in order.
  */
 import { fileURLToPath } from "node:url";
-import puppeteer from "puppeteer-core";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
-import { CHROMIUM, rawRequest, Testbed, unavailable, waitForText } from "./helpers.ts";
+import { launchChromium, rawRequest, Testbed, unavailable, waitForText } from "./helpers.ts";
 
 const ticker = fileURLToPath(new URL("../systemd/fixtures/ticker.sh", import.meta.url));
 
@@ -17,12 +16,7 @@ Deno.test({
   sanitizeOps: false,
   fn: async (t) => {
     const bed = await Testbed.boot();
-    const browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // Root runs Chromium here: its sandbox refuses root.
-      args: ["--no-sandbox", "--disable-gpu", "--no-first-run"],
-    });
+    const browser = await launchChromium();
     try {
       const name = `ui-ticker-${Date.now().toString(36)}`;
       const installed = await bed.servitor(

@@ -3,9 +3,8 @@
  * Chromium through 127.0.0.1: the page lists a service the SCM holds, and Start and Stop from the page reach
  * the SCM — read back with Wine's own sc.exe, not through servitor.
  */
-import puppeteer from "puppeteer-core";
 import { assertEquals, assertMatch } from "../assert.ts";
-import { CHROMIUM, Testbed, unavailable } from "./helpers.ts";
+import { launchChromium, Testbed, unavailable } from "./helpers.ts";
 
 Deno.test({
   name: "servitor ui under Wine: the page lists a service of the SCM, and its Start and Stop reach the SCM",
@@ -14,11 +13,7 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const bed = await Testbed.boot("wine");
-    const browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--no-first-run"],
-    });
+    const browser = await launchChromium();
     // sc.exe's STATE line: "STATE              : 4  RUNNING".
     const scState = async (name: string) =>
       (await bed.run("sc.exe", "query", name)).stdout.match(/STATE\s*:\s*\d+\s+(\w+)/)?.[1];
