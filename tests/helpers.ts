@@ -118,3 +118,21 @@ export async function assertRotatedLinesWhole(log: string): Promise<{ files: num
   }
   return { files: files.length, lines: expected - 1 };
 }
+
+/**
+ * Reads `child`'s stdout until it holds `text`, and returns what it read; the rest of its output is read and
+ * dropped, so the child never blocks on a full pipe. Throws, with what it printed, when its stdout ends first.
+ */
+export async function waitForOutput(child: Deno.ChildProcess, text: string): Promise<string> {
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let read = "";
+  while (!read.includes(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the child ended before it printed ${JSON.stringify(text)}: ${read}`);
+    read += value;
+  }
+  (async () => {
+    while (!(await reader.read()).done) { /* dropped */ }
+  })().catch(() => {});
+  return read;
+}

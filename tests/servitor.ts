@@ -34,3 +34,30 @@ export async function servitorOk(...args: string[]) {
   assertEquals(result.code, 0, `servitor ${args.join(" ")}:\n${result.stdout}${result.stderr}`);
   return result;
 }
+
+/**
+ * Starts `servitor ARGS…` (a command that goes on, such as `logs -f`) as a child: `lines` fills with its
+ * stdout's lines as they come, `done` resolves when its stdout ends, `stderr` when its stderr does.
+ */
+export function servitorLines(...args: string[]) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", main, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines: string[] = [];
+  let buffered = "";
+  const done = child.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({
+      write(chunk) {
+        buffered += chunk;
+        const complete = buffered.split(/\r?\n/);
+        buffered = complete.pop()!;
+        lines.push(...complete);
+      },
+    }),
+  );
+  const stderr = new Response(child.stderr).text();
+  return { child, lines, done, stderr };
+}

@@ -6,12 +6,11 @@
 import { fileURLToPath } from "node:url";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { eventually } from "../helpers.ts";
-import { servitor, servitorOk } from "../servitor.ts";
+import { servitor, servitorLines, servitorOk } from "../servitor.ts";
 import { notInSystemd, uniqueUnit } from "./helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notInSystemd, fn });
 const ticker = fileURLToPath(new URL("./fixtures/ticker.sh", import.meta.url));
-const main = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
 const exists = (file: string) => Deno.stat(file).then(() => true, () => false);
 
 test("InstallService stores the settings beyond NSSM in service.yaml, and export shows them", async () => {
@@ -140,25 +139,9 @@ test("logs -f follows the output across online rotations, every line once, until
     ...["InstallService", "/bin/sh", "-c", script, "--service_name", name, "--start", "manual"],
     ...["--stdout", "out.log", "--rotate_online", "--rotate_bytes", "512"],
   );
-  const follower = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", main, "ManageService", name, "logs", "-f", "-n", "0"],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const seen: string[] = [];
-  let buffered = "";
-  const reading = follower.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
-    new WritableStream({
-      write(chunk) {
-        buffered += chunk;
-        const lines = buffered.split("\n");
-        buffered = lines.pop()!;
-        seen.push(...lines);
-      },
-    }),
+  const { child: follower, lines: seen, done: reading, stderr } = servitorLines(
+    ...["ManageService", name, "logs", "-f", "-n", "0"],
   );
-  const stderr = new Response(follower.stderr).text();
   try {
     await servitorOk("ManageService", name, "start");
     await eventually(() => Promise.resolve(seen.length), (n) => n >= count, 60_000);

@@ -8,6 +8,7 @@ import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { createHash } from "node:crypto";
 import { LOCK_DIRECTORY, lockKey, readHolder, withServiceLock } from "../../service/lock.ts";
 import { ServiceManagerError } from "../../service/manager.ts";
+import { waitForOutput } from "../helpers.ts";
 
 const fixture = fileURLToPath(new URL("./fixtures/lock_holder.ts", import.meta.url));
 
@@ -21,19 +22,8 @@ function lockHolder(root: string, name: string, mode: "hold" | "visit", timeoutM
   }).spawn();
 }
 
-/** Resolves once the holder has printed "held"; the rest of its output is read and dropped. */
-async function held(child: Deno.ChildProcess): Promise<void> {
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("held\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`the holder ended before it held the lock: ${text}`);
-    text += value;
-  }
-  (async () => {
-    while (!(await reader.read()).done) { /* dropped */ }
-  })();
-}
+/** Resolves once the holder has printed "held" (it holds the lock); the rest of its output is dropped. */
+const held = (child: Deno.ChildProcess) => waitForOutput(child, "held");
 
 async function withRoot(fn: (root: string) => Promise<void>) {
   const root = await Deno.makeTempDir();

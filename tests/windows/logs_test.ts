@@ -4,11 +4,10 @@
  */
 import path from "path";
 import { assertEquals, assertOk } from "../assert.ts";
-import { servitor, servitorOk } from "../servitor.ts";
+import { servitor, servitorLines, servitorOk } from "../servitor.ts";
 import { eventually } from "../helpers.ts";
 import { defaultConfigRoot } from "../../service/store.ts";
 import { installArgsService, notWindows, uniqueName } from "./helpers.ts";
-import { main } from "./hosted.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
 
@@ -27,24 +26,10 @@ test("logs -n shows a running service's last output lines, and -f follows the ne
     assertEquals(shown, [`tick ${first}`, `tick ${first + 1}`]);
     assertOk(first >= 3, "the last lines, not the first");
 
-    follower = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", main, "ManageService", name, "logs", "-f", "-n", "1"],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-    const seen: string[] = [];
-    let buffered = "";
-    follower.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
-      new WritableStream({
-        write(chunk) {
-          buffered += chunk;
-          const lines = buffered.split(/\r?\n/);
-          buffered = lines.pop()!;
-          seen.push(...lines);
-        },
-      }),
-    ).catch(() => {});
+    const following = servitorLines("ManageService", name, "logs", "-f", "-n", "1");
+    following.done.catch(() => {});
+    follower = following.child;
+    const seen = following.lines;
     // The last line there was, then each new one as the service writes it, in order and once.
     const lines = await eventually(
       () => [...seen],

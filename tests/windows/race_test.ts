@@ -12,6 +12,7 @@ import { defaultConfigRoot, readSpec } from "../../service/store.ts";
 import { withServiceLock } from "../../service/lock.ts";
 import { ServiceManagerError } from "../../service/manager.ts";
 import { notWindows, uniqueName } from "./helpers.ts";
+import { waitForOutput } from "../helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notWindows, fn });
 const lockHolderScript = path.win32.join(import.meta.dirname!, "..", "unit", "fixtures", "lock_holder.ts");
@@ -38,19 +39,8 @@ async function endProcess(child: Deno.ChildProcess): Promise<void> {
   await child.status;
 }
 
-/** Resolves once the holder has printed "held"; the rest of its output is read and dropped. */
-async function held(child: Deno.ChildProcess): Promise<void> {
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("held")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`the holder ended before it held the lock: ${text}`);
-    text += value;
-  }
-  (async () => {
-    while (!(await reader.read()).done) { /* dropped */ }
-  })();
-}
+/** Resolves once the holder has printed "held" (it holds the lock); the rest of its output is dropped. */
+const held = (child: Deno.ChildProcess) => waitForOutput(child, "held");
 
 test("LockFileEx: processes racing for a service's lock go in one at a time; a waiting one is told who holds it", async () => {
   const root = await Deno.makeTempDir();
