@@ -14,6 +14,12 @@ __metaclass__ = type
 import json
 import os
 
+# The options every module takes (doc_fragments/servitor.py documents them).
+SERVITOR_ARGUMENT_SPEC = dict(
+    user=dict(type="bool", default=False),
+    executable=dict(type="str", default="servitor"),
+)
+
 # ManageService's exit code for "no service of that name" (README's table).
 NO_SUCH_SERVICE = 6
 
@@ -46,9 +52,11 @@ class ServitorError(Exception):
 class Servitor(object):
     """servitor's command line on the target, as one AnsibleModule runs it."""
 
-    def __init__(self, module, executable="servitor", user=False):
+    def __init__(self, module):
+        """From the module's ``executable`` and ``user`` (SERVITOR_ARGUMENT_SPEC)."""
         self.module = module
-        self.user = user
+        self.user = module.params["user"]
+        executable = module.params["executable"]
         if os.path.isabs(executable) or os.sep in executable:
             self.executable = executable
         else:
@@ -61,6 +69,10 @@ class Servitor(object):
         """Runs ``servitor ARGS…`` (with ``--user`` for a person's own services); returns rc, stdout, stderr."""
         command = [self.executable] + list(args) + (["--user"] if self.user else [])
         return self.module.run_command(command, data=data, binary_data=data is not None, encoding="utf-8")
+
+    def fail(self, error, **result):
+        """Fails the module with servitor's line as its msg, its exit code and output beside the result."""
+        self.module.fail_json(msg=str(error), rc=error.rc, stdout=error.stdout, stderr=error.stderr, **result)
 
     def failure(self, rc, stdout, stderr, what):
         """The ServitorError of a failed run: servitor's own line, or what ran and its exit code."""

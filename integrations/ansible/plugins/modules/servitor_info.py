@@ -15,15 +15,8 @@ description:
   - Runs C(servitor list --json) and returns its array as C(servitor_services) (also set as a fact), each
     element the object C(servitor ManageService NAME status --json) prints.
 version_added: "0.1.0"
-options:
-  user:
-    description: A person's own systemd services (C(systemctl --user)) rather than the machine's.
-    type: bool
-    default: false
-  executable:
-    description: The servitor program, on PATH or by its path.
-    type: str
-    default: servitor
+extends_documentation_fragment:
+  - servitor.servitor.servitor
 attributes:
   check_mode:
     support: full
@@ -47,22 +40,23 @@ servitor_services:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.servitor.servitor.plugins.module_utils.servitor import Servitor, ServitorError
+from ansible_collections.servitor.servitor.plugins.module_utils.servitor import (
+    SERVITOR_ARGUMENT_SPEC,
+    Servitor,
+    ServitorError,
+)
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            user=dict(type="bool", default=False),
-            executable=dict(type="str", default="servitor"),
-        ),
+        argument_spec=dict(SERVITOR_ARGUMENT_SPEC),
         supports_check_mode=True,
     )
-    servitor = Servitor(module, module.params["executable"], module.params["user"])
+    servitor = Servitor(module)
     try:
         services = servitor.list()
     except ServitorError as error:
-        module.fail_json(msg=str(error), rc=error.rc, stdout=error.stdout, stderr=error.stderr)
+        servitor.fail(error)
     module.exit_json(changed=False, servitor_services=services, ansible_facts=dict(servitor_services=services))
 
 

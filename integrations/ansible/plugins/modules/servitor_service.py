@@ -43,14 +43,8 @@ options:
         it such a service is left running the old settings and reported C(restart pending).
     type: bool
     default: false
-  user:
-    description: A person's own systemd services (C(systemctl --user)) rather than the machine's.
-    type: bool
-    default: false
-  executable:
-    description: The servitor program, on PATH or by its path.
-    type: str
-    default: servitor
+extends_documentation_fragment:
+  - servitor.servitor.servitor
 attributes:
   check_mode:
     support: full
@@ -103,7 +97,11 @@ restart_pending:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.servitor.servitor.plugins.module_utils.servitor import Servitor, ServitorError
+from ansible_collections.servitor.servitor.plugins.module_utils.servitor import (
+    SERVITOR_ARGUMENT_SPEC,
+    Servitor,
+    ServitorError,
+)
 
 # The states in which a service counts as started: throttled (paused) it is still the host's to restart.
 STARTED_STATES = ("running", "start_pending", "paused", "continue_pending")
@@ -131,8 +129,7 @@ def main():
             state=dict(type="str", default="present", choices=["present", "absent", "started", "stopped", "restarted"]),
             config=dict(type="dict"),
             restart_on_change=dict(type="bool", default=False),
-            user=dict(type="bool", default=False),
-            executable=dict(type="str", default="servitor"),
+            **SERVITOR_ARGUMENT_SPEC
         ),
         supports_check_mode=True,
     )
@@ -140,13 +137,10 @@ def main():
     state = module.params["state"]
     config = module.params["config"]
     check = module.check_mode
-    servitor = Servitor(module, module.params["executable"], module.params["user"])
+    servitor = Servitor(module)
     result = dict(changed=False, status={}, restart_pending=False)
     before = {}
     after = {}
-
-    def fail(error):
-        module.fail_json(msg=str(error), rc=error.rc, stdout=error.stdout, stderr=error.stderr, **result)
 
     try:
         status = servitor.status(name)
@@ -204,7 +198,7 @@ def main():
                 status = servitor.status(name)
                 result["restart_pending"] = False
     except ServitorError as error:
-        fail(error)
+        servitor.fail(error, **result)
 
     result["status"] = status or {}
     if module._diff:
