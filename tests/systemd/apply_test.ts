@@ -3,14 +3,12 @@
  * where the files changed, and nothing touched that servitor did not make.
  */
 import path from "path";
-import { fileURLToPath } from "node:url";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { eventually } from "../helpers.ts";
 import { servitor, servitorOk } from "../servitor.ts";
-import { notInSystemd, run, uniqueUnit, unitProperty } from "./helpers.ts";
+import { installTicker, notInSystemd, run, ticker, uniqueUnit, unitProperty } from "./helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notInSystemd, fn });
-const ticker = fileURLToPath(new URL("./fixtures/ticker.sh", import.meta.url));
 
 const mtime = async (file: string) => (await Deno.stat(file)).mtime?.getTime();
 const unitFile = (name: string) => `/etc/systemd/system/${name}.service`;
@@ -140,7 +138,7 @@ test("--prune removes servitor's services the files don't name, and never a unit
   await Deno.writeTextFile(unitFile(foreign), "[Service]\nExecStart=/bin/sleep 1000\n");
   await run("systemctl", "daemon-reload");
   try {
-    await servitorOk("InstallService", ticker, "/dev/null", "--service_name", pruned);
+    await installTicker(pruned, "/dev/null");
     const file = `name: ${kept}\nprogram: ${ticker}\narguments: [/dev/null]\n`;
     const result = await apply(file, "--prune", "--json");
     assertEquals(result.code, 2, result.stdout + result.stderr);

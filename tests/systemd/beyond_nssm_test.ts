@@ -3,14 +3,12 @@
  * limits and scheduled restarts stored and exported; bad ones refused with nothing installed; and
  * `ManageService <name> logs` reading and following a service's output and its error log.
  */
-import { fileURLToPath } from "node:url";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { eventually } from "../helpers.ts";
 import { servitor, servitorLines, servitorOk } from "../servitor.ts";
-import { notInSystemd, uniqueUnit } from "./helpers.ts";
+import { installTicker, notInSystemd, uniqueUnit } from "./helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notInSystemd, fn });
-const ticker = fileURLToPath(new URL("./fixtures/ticker.sh", import.meta.url));
 const exists = (file: string) => Deno.stat(file).then(() => true, () => false);
 
 test("InstallService stores the settings beyond NSSM in service.yaml, and export shows them", async () => {
@@ -89,15 +87,7 @@ test("bad values beyond NSSM: one line each, exit 3, nothing installed", async (
 test("logs -n shows the last lines of a running service's output; --error_log its error log", async () => {
   const name = uniqueUnit("servitor-logs");
   const pidFile = `${await Deno.makeTempDir()}/pid`;
-  await servitorOk(
-    "InstallService",
-    ticker,
-    pidFile,
-    "--service_name",
-    name,
-    "--stdout",
-    "%SERVICE%.out.txt",
-  );
+  await installTicker(name, pidFile, "--stdout", "%SERVICE%.out.txt");
   try {
     await servitorOk("ManageService", name, "start");
     const output = `/var/log/servitor/${name}/${name}.out.txt`;

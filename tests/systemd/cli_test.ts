@@ -7,10 +7,18 @@ import { fileURLToPath } from "node:url";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { servitor, servitorOk } from "../servitor.ts";
 import { eventually } from "../helpers.ts";
-import { cgroupProcesses, notInSystemd, run, uniqueUnit, unitProcesses, unitProperty } from "./helpers.ts";
+import {
+  cgroupProcesses,
+  installTicker,
+  notInSystemd,
+  run,
+  ticker,
+  uniqueUnit,
+  unitProcesses,
+  unitProperty,
+} from "./helpers.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notInSystemd, fn });
-const ticker = fileURLToPath(new URL("./fixtures/ticker.sh", import.meta.url));
 const stubborn = fileURLToPath(new URL("./fixtures/stubborn.sh", import.meta.url));
 const starts = fileURLToPath(new URL("./fixtures/starts.sh", import.meta.url));
 
@@ -22,15 +30,7 @@ test("InstallService and every ManageService run mode drive systemd, output in i
   const name = uniqueUnit("servitor-cli");
   const unit = `${name}.service`;
   const pidFile = path.join(await Deno.makeTempDir(), "pid");
-  await servitorOk(
-    "InstallService",
-    ticker,
-    pidFile,
-    "--service_name",
-    name,
-    "--stdout",
-    "%SERVICE%.out.txt",
-  );
+  await installTicker(name, pidFile, "--stdout", "%SERVICE%.out.txt");
   const unitFile = `/etc/systemd/system/${unit}`;
   assertOk(await exists(unitFile));
   assertOk(await exists(`/etc/systemd/system/multi-user.target.wants/${unit}`), "auto start: enabled");
@@ -81,7 +81,7 @@ test("ManageService remove of a running service stops it first: no host or progr
   const name = uniqueUnit("servitor-cli-remove");
   const unit = `${name}.service`;
   const pidFile = path.join(await Deno.makeTempDir(), "pid");
-  await servitorOk("InstallService", ticker, pidFile, "--service_name", name, "--start", "manual");
+  await installTicker(name, pidFile, "--start", "manual");
   try {
     await servitorOk("ManageService", name, "start");
     const program = await eventually(() => readPid(pidFile), (pid) => pid > 0);
@@ -194,7 +194,7 @@ test("a throttled program shows PAUSED, and ManageService continue starts it aga
 test("ManageService start of a service whose service.yaml is broken exits 14 with the reason, and status shows it with the error log", async () => {
   const name = uniqueUnit("servitor-cli-broken");
   const unit = `${name}.service`;
-  await servitorOk("InstallService", ticker, "/dev/null", "--service_name", name, "--start", "manual");
+  await installTicker(name, "/dev/null", "--start", "manual");
   try {
     await Deno.writeTextFile(`/etc/servitor/${name}/service.yaml`, "name: [broken\n");
     const errorLog = `/var/log/servitor/${name}/${name}_ERROR_LOG.txt`;

@@ -1,4 +1,6 @@
 /** What the systemd-tier tests share. They run inside a systemd booted by tests/testbed/testbed.sh. */
+import { fileURLToPath } from "node:url";
+import { servitorOk } from "../servitor.ts";
 
 /** Outside the booted systemd (a test-bed that could not run) every test of this tier reports itself ignored. */
 export const notInSystemd = Deno.env.get("SERVITOR_TESTBED") !== "systemd";
@@ -46,4 +48,12 @@ export async function cgroupProcesses(cgroup: string): Promise<number[]> {
     }
   }
   return pids;
+}
+
+/** A program that writes its pid to its first argument, then ticks on stdout (fixtures/ticker.sh). */
+export const ticker = fileURLToPath(new URL("./fixtures/ticker.sh", import.meta.url));
+
+/** InstallService of the ticker as `name`, writing its pid to `pidFile`, with InstallService's `options`. */
+export function installTicker(name: string, pidFile: string, ...options: string[]) {
+  return servitorOk("InstallService", ticker, pidFile, "--service_name", name, ...options);
 }

@@ -4,14 +4,12 @@
  * Exactly one install wins; the others wait for its lock and then find its service (exit 7), or give up
  * as busy (exit 15); and afterwards the store and the unit are both there and agree, or both gone.
  */
-import { fileURLToPath } from "node:url";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { servitor, servitorOk } from "../servitor.ts";
-import { notInSystemd, uniqueUnit, unitProperty } from "./helpers.ts";
+import { notInSystemd, ticker, uniqueUnit, unitProperty } from "./helpers.ts";
 import { readSpec } from "../../service/store.ts";
 
 const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: notInSystemd, fn });
-const ticker = fileURLToPath(new URL("./fixtures/ticker.sh", import.meta.url));
 
 const exists = (file: string) => Deno.stat(file).then(() => true, () => false);
 const RACERS = 5;
