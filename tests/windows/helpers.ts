@@ -5,10 +5,6 @@ import type { Service } from "../../ffi/scm.ts";
 import type { ServiceStatus } from "../../ffi/types.ts";
 import type { ServiceState } from "../../service/vocabulary.ts";
 import { isProcessRunning } from "../../ffi/process.ts";
-import { cliContext } from "../../cli/lifecycle_context.ts";
-import { nssmCommand } from "../../cli/nssm.ts";
-import { describeFailure } from "../../cli/errors.ts";
-import { connectServiceManager } from "../../service/connect.ts";
 import { eventually } from "../helpers.ts";
 import { servitorOk } from "../servitor.ts";
 
@@ -180,6 +176,16 @@ export function runNssm(args: string[] | string): Promise<VerbResult & { bytes: 
  * costs most of a second under Wine.
  */
 export async function servitorVerb(args: string[]): Promise<VerbResult> {
+  // Imported here, not at the top: each test file of the tier loads this module in a worker of its own, and
+  // the nssm verbs' module graph takes a second or more to load under Wine.
+  const [{ cliContext }, { nssmCommand }, { describeFailure }, { connectServiceManager }] = await Promise.all(
+    [
+      import("../../cli/lifecycle_context.ts"),
+      import("../../cli/nssm.ts"),
+      import("../../cli/errors.ts"),
+      import("../../service/connect.ts"),
+    ],
+  );
   const { manager, configRoot, windows } = await connectServiceManager();
   const stdout: string[] = [];
   const stderr: string[] = [];
