@@ -113,6 +113,15 @@ export function readTargets(tables: Table[]): Target[] {
       : undefined,
     ourMemory && wineBare ? ourMemory.median - wineBare.median <= MEMORY_ABOVE_DENO_MIB : undefined,
   );
+  const bundledMemory = get("wine-rest", "servitor-bundle", "private");
+  add(
+    `Under Wine, the bundled build: the host within ${MEMORY_ABOVE_DENO_MIB} MiB of a bare deno.exe (private bytes)`,
+    bundledMemory && wineBare
+      ? `host ${n(bundledMemory)} MiB, ${formatNumber(bundledMemory.median - wineBare.median)} MiB above a ` +
+        `bare \`deno.exe run\` (${n(wineBare)})`
+      : undefined,
+    bundledMemory && wineBare ? bundledMemory.median - wineBare.median <= MEMORY_ABOVE_DENO_MIB : undefined,
+  );
 
   // Restart latency, Linux.
   const ours = get("restart", "servitor", "restart");

@@ -101,6 +101,7 @@ Deno.test("the targets read the run's medians and say which are short", () => {
     oneRowTable("wine-rest", {
       deno: { private: [117] },
       servitor: { private: [130] },
+      "servitor-bundle": { private: [121] },
       nssm: { private: [11] },
     }),
   ]);
@@ -111,6 +112,7 @@ Deno.test("the targets read the run's medians and say which are short", () => {
   assertEquals(byClaim("SCM start").met, undefined, "not measured");
   assertEquals(byClaim("At rest: the host within 5 MiB").met, true, "4 MiB above a bare deno run");
   assertEquals(byClaim("Under Wine: the host within 5 MiB").met, false, "13 MiB above a bare deno.exe");
+  assertEquals(byClaim("Under Wine, the bundled build: the host within 5 MiB").met, true, "4 MiB above");
 });
 
 Deno.test("the start-up targets under Wine are read for each build: 100 ms above the floors at most", () => {
