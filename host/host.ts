@@ -63,7 +63,10 @@ export interface HostPlatform {
   exe: string;
   /** servitor's version, for hooks (NSSM_VERSION). */
   version: string;
-  /** Hands memory freed since start-up back to the system, once the program runs: the host's rest is long. */
+  /**
+   * Hands memory freed since start-up back to the system, once the program runs: the host's rest is long.
+   * Never throws.
+   */
   releaseFreedMemory?(): void;
 }
 

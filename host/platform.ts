@@ -47,8 +47,10 @@ function posix(exe: string, version: string): HostPlatform {
       return session;
     },
     releaseFreedMemory() {
-      // Without --allow-ffi the memory stays with the host, as it did.
-      if (Deno.build.os === "linux" && libcAvailable()) trimHeap();
+      // Best effort: without --allow-ffi, or without glibc, the memory stays with the host, as it did.
+      try {
+        if (Deno.build.os === "linux" && libcAvailable()) trimHeap();
+      } catch { /* not glibc */ }
     },
   };
 }
