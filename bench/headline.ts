@@ -152,11 +152,21 @@ export function renderHeadline(tables: Table[]): string {
     },
     {
       label: "private bytes (MiB)",
-      cells: each("wine-rest", "private", { servitor: "servitor", NSSM: "nssm", floor: "floor" }),
+      cells: each("wine-rest", "private", {
+        servitor: "servitor",
+        "servitor, bundled": "servitor-bundle",
+        NSSM: "nssm",
+        floor: "floor",
+      }),
     },
     {
       label: "working set (MiB)",
-      cells: each("wine-rest", "working", { servitor: "servitor", NSSM: "nssm", floor: "floor" }),
+      cells: each("wine-rest", "working", {
+        servitor: "servitor",
+        "servitor, bundled": "servitor-bundle",
+        NSSM: "nssm",
+        floor: "floor",
+      }),
     },
     { label: "restart (ms)", cells: each("wine-latency", "restart", { servitor: "servitor", NSSM: "nssm" }) },
     {

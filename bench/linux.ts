@@ -34,6 +34,17 @@ export interface LinuxConfig {
 const project = path.resolve(import.meta.dirname!, "..");
 const say = (line: string) => console.log(line);
 
+/** Makes the bundled build (`deno task bundle` → dist/servitor.js); true when it could. */
+async function bundle(): Promise<boolean> {
+  say("== the bundled build: deno task bundle");
+  const { code } = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", "bundle"],
+    cwd: project,
+    stdin: "null",
+  }).spawn().status;
+  return code === 0;
+}
+
 export async function runLinux(config: LinuxConfig): Promise<{ tables: Table[]; skipped: string[] }> {
   const { plan, program, scratch } = config;
   const wanted = (measure: string) => config.only.length === 0 || config.only.includes(measure);
@@ -51,7 +62,10 @@ export async function runLinux(config: LinuxConfig): Promise<{ tables: Table[]; 
       () => new Response("ok"),
     );
     const healthUrl = `http://127.0.0.1:${healthServer.addr.port}/health`;
-    const resting = [servitor(), servitor("health", healthUrl), ...peers];
+    // The bundled build beside the sources, when `deno task bundle` could make it.
+    const bundled = await bundle() ? [servitor("bundle")] : [];
+    if (!bundled.length) skipped.push("at rest, the bundled build: `deno task bundle` failed");
+    const resting = [servitor(), ...bundled, servitor("health", healthUrl), ...peers];
     for (const count of [1, plan.manyPrograms]) {
       say(`== at rest, ${count} program(s): ${plan.restWindows} windows of ${plan.restWindowMs / 1000} s`);
       const cliRows: Row[] = [];

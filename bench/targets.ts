@@ -113,6 +113,15 @@ export function readTargets(tables: Table[]): Target[] {
       : undefined,
     ourMemory && wineBare ? ourMemory.median - wineBare.median <= MEMORY_ABOVE_DENO_MIB : undefined,
   );
+  const bundledMemory = get("wine-rest", "servitor-bundle", "private");
+  add(
+    `Under Wine, the bundled build: the host within ${MEMORY_ABOVE_DENO_MIB} MiB of a bare deno.exe (private bytes)`,
+    bundledMemory && wineBare
+      ? `host ${n(bundledMemory)} MiB, ${formatNumber(bundledMemory.median - wineBare.median)} MiB above a ` +
+        `bare \`deno.exe run\` (${n(wineBare)})`
+      : undefined,
+    bundledMemory && wineBare ? bundledMemory.median - wineBare.median <= MEMORY_ABOVE_DENO_MIB : undefined,
+  );
 
   // Restart latency, Linux.
   const ours = get("restart", "servitor", "restart");
@@ -155,6 +164,17 @@ export function readTargets(tables: Table[]): Target[] {
           : "")
       : undefined,
     host && bare ? host.median - bare.median <= MEMORY_ABOVE_DENO_MIB : undefined,
+  );
+  const bundledHost = get("rest-1", "servitor-bundle", "pss");
+  add(
+    `At rest, the bundled build: the host within ${MEMORY_ABOVE_DENO_MIB} MiB PSS of a bare \`deno run\` (Linux)`,
+    bundledHost && bare
+      ? `host ${n(bundledHost)} MiB PSS, ${
+        formatNumber(bundledHost.median - bare.median)
+      } MiB above a bare ` +
+        `\`deno run\` (${n(bare)})`
+      : undefined,
+    bundledHost && bare ? bundledHost.median - bare.median <= MEMORY_ABOVE_DENO_MIB : undefined,
   );
 
   // Start-up under Wine (issue 17), for each build: the bundled one is what a compiled exe loads.

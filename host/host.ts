@@ -63,6 +63,11 @@ export interface HostPlatform {
   exe: string;
   /** servitor's version, for hooks (NSSM_VERSION). */
   version: string;
+  /**
+   * Hands memory freed since start-up back to the system, once the program runs: the host's rest is long.
+   * Never throws.
+   */
+  releaseFreedMemory?(): void;
 }
 
 export interface HostOptions {
@@ -656,6 +661,7 @@ class Host {
       this.log.write("info", `started ${spec.program} (pid ${program.pid})`);
       this.#dispatch({ kind: "launched", pid: program.pid, now: startedAt });
       this.#track(this.#watch(run, pumps));
+      this.platform.releaseFreedMemory?.();
     } catch (error) {
       const message = (error as Error).message;
       this.#dispatch({ kind: "launch_failed", message, now: Date.now() });

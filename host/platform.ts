@@ -4,6 +4,7 @@
  * @module
  */
 import { reportEvent } from "../ffi/eventlog.ts";
+import { libcAvailable, trimHeap } from "../ffi/libc.ts";
 import { connectSession, type SessionSignals } from "../protocol/connect.ts";
 import { posixConsoleSignals, posixSignals, windowsConsoleSignals } from "../protocol/signal_session.ts";
 import type { HostPlatform } from "./host.ts";
@@ -44,6 +45,12 @@ function posix(exe: string, version: string): HostPlatform {
       // systemd in its place (sd_notify(3)'s unset_environment, for the same reason).
       Deno.env.delete("NOTIFY_SOCKET");
       return session;
+    },
+    releaseFreedMemory() {
+      // Best effort: without --allow-ffi, or without glibc, the memory stays with the host, as it did.
+      try {
+        if (Deno.build.os === "linux" && libcAvailable()) trimHeap();
+      } catch { /* not glibc */ }
     },
   };
 }

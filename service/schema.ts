@@ -8,7 +8,9 @@
  * and the compiler names every exhaustive switch that must decide about it.
  * @module
  */
-import { z } from "zod";
+// A namespace import rather than `import { z }`: the bundler (esbuild) then keeps only what is used, which
+// leaves out zod's 64 locales (400 KB of the bundled build's source, held in memory by every host).
+import * as z from "zod";
 import { parseHealthTarget } from "./health.ts";
 import { parseRestartTimes } from "./schedule.ts";
 

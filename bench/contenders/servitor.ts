@@ -14,6 +14,8 @@ import type { Contender, Running } from "./contender.ts";
 
 const project = path.resolve(import.meta.dirname!, "..", "..");
 const main = path.join(project, "cli", "main.ts");
+/** The bundled build (`deno task bundle`), what a compiled servitor runs. */
+export const bundledMain = path.join(project, "dist", "servitor.js");
 
 /** `YYYY-MM-DD HH:MM:SS.mmm ` before each line (AppTimestampLog). */
 export const TIMESTAMP_BYTES = 24;
@@ -25,13 +27,15 @@ export const TIMESTAMP_BYTES = 24;
  * the program at its first failure.
  */
 export function servitor(
-  variant: "plain" | "rotate" | "timestamps" | "health" | "unhealthy" = "plain",
+  variant: "plain" | "bundle" | "rotate" | "timestamps" | "health" | "unhealthy" = "plain",
   healthUrl?: string,
 ): Contender {
   return {
     id: variant === "plain" ? "servitor" : `servitor-${variant}`,
     label: variant === "plain"
       ? "servitor host"
+      : variant === "bundle"
+      ? "servitor host, bundled build"
       : variant === "rotate"
       ? "servitor host, online rotation"
       : variant === "health"
@@ -87,7 +91,16 @@ export function servitor(
           append: true,
         });
         const child = new Deno.Command(Deno.execPath(), {
-          args: ["run", "--allow-all", main, "host", "--service", name, "--config-root", root],
+          args: [
+            "run",
+            "--allow-all",
+            variant === "bundle" ? bundledMain : main,
+            "host",
+            "--service",
+            name,
+            "--config-root",
+            root,
+          ],
           env: { INVOCATION_ID: "bench" },
           stdin: "null",
           stdout: "null",

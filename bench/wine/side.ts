@@ -170,7 +170,7 @@ async function atRest(context: Context): Promise<Table> {
   const bare = new Deno.Command(Deno.execPath(), { args: ["run", idle], stdin: "null", stdout: "null" })
     .spawn();
   try {
-    for (const kind of ["floor", "servitor", "nssm"] as const) {
+    for (const kind of ["floor", "servitor", "servitor-bundle", "nssm"] as const) {
       const mark = path.join(context.scratch, `rest-${kind}.mark`);
       const service = await install(
         kind,
