@@ -4,13 +4,13 @@
  * binary is servitor's own host. Nothing half-done: a failure after the store was written rolls it back.
  * @module
  */
-import { existsSync } from "node:fs";
 import path from "path";
 import YAML from "yaml";
 import { defaultSpec, type ServiceSpec } from "../service/spec.ts";
 import { parseSpec, readSpec } from "../service/store.ts";
 import { loadEnvFileParser, parseEnvFile } from "../service/env_file.ts";
 import { createService, putBack, removeService, withServiceLock } from "../service/lifecycle.ts";
+import { pathExists } from "../service/lifecycle/store_files.ts";
 import { checkServiceName, type CliContext } from "./context.ts";
 import { CliError } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
@@ -66,7 +66,7 @@ export function absoluteArguments(
   args: readonly string[],
   cwd: string,
   windows: boolean,
-  exists: (file: string) => boolean = existsSync,
+  exists: (file: string) => boolean = pathExists,
 ): { args: string[]; notes: string[] } {
   const paths = windows ? path.win32 : path.posix;
   const notes: string[] = [];

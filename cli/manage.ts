@@ -317,8 +317,10 @@ export type StatusReport = Awaited<ReturnType<typeof statusReport>>["report"];
 
 /** Everything `status` shows of `name`: the report, and what its lines are made from. */
 export async function statusReport(name: string, context: CliContext) {
+  // The stored spec is read while the service manager answers (the SCM's calls block this thread).
+  const stored = readSpec(context.configRoot, name).catch(() => undefined);
   const [status, installed] = await Promise.all([context.manager.status(name), context.manager.query(name)]);
-  const spec: ServiceSpec | undefined = await readSpec(context.configRoot, name).catch(() => undefined);
+  const spec: ServiceSpec | undefined = await stored;
   return { ...await reportOf(name, status, installed, spec, context), installed };
 }
 

@@ -9,7 +9,8 @@
  * @module
  */
 // A namespace import rather than `import { z }`: the bundler (esbuild) then keeps only what is used, which
-// leaves out zod's 64 locales (400 KB of the bundled build's source, held in memory by every host).
+// leaves out zod's 64 locales and every other schema kind (dist/servitor.js 1.78 → 1.18 MB, held and evaluated
+// by every start).
 import * as z from "zod";
 import { parseHealthTarget } from "./health.ts";
 import { parseRestartTimes } from "./schedule.ts";

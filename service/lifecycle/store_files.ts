@@ -4,7 +4,6 @@
  * service manager (service/connect.ts), so no command asks whether it is a dry run.
  * @module
  */
-import { existsSync } from "node:fs";
 import path from "path";
 import type { ServiceSpec } from "../spec.ts";
 import { writeFileAtomically } from "../store.ts";
@@ -78,7 +77,7 @@ export function printingStore(print: (line: string) => void, windows: boolean): 
   const mode = (bits: string) => windows ? "" : ` (mode ${bits})`;
   return {
     makeDirectory(directory) {
-      if (!existsSync(directory)) print(`mkdir ${directory}${mode("0700")}`);
+      if (!pathExists(directory)) print(`mkdir ${directory}${mode("0700")}`);
       return Promise.resolve(false);
     },
     write(file, text) {
@@ -87,10 +86,23 @@ export function printingStore(print: (line: string) => void, windows: boolean): 
       return Promise.resolve();
     },
     removeDirectory(directory) {
-      if (existsSync(directory)) print(`rm -r ${directory}`);
+      if (pathExists(directory)) print(`rm -r ${directory}`);
       return Promise.resolve();
     },
     restore: () => Promise.resolve(),
     withLock: (_options, work) => work(),
   };
+}
+
+/**
+ * Whether `file` exists. Not node:fs's existsSync: node:fs is a large module to load, and the bundled build
+ * (dist/servitor.js) would load it at the start of every command.
+ */
+export function pathExists(file: string): boolean {
+  try {
+    Deno.statSync(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
