@@ -110,9 +110,26 @@ export class UsageSampler {
   readonly #last = new Map<number, { cpuSeconds: number; at: number }>();
   #pids: Set<number> | undefined;
 
-  /** Whether `pid` was alive at the last sample; undefined before the first. */
+  /** Whether `pid` was alive at the last sample or look (`look`); undefined before the first. */
   alive(pid: number): boolean | undefined {
     return this.#pids?.has(pid);
+  }
+
+  /**
+   * Which processes are alive now, for `alive`, without their usage: /proc's listing (a twentieth of a
+   * sample's cost, which reads every process's stat) or one Toolhelp snapshot.
+   */
+  look(): void {
+    if (Deno.build.os === "windows") {
+      this.#pids = new Set(listProcesses().map((each) => each.processId));
+      return;
+    }
+    const pids = new Set<number>();
+    for (const entry of Deno.readDirSync("/proc")) {
+      const pid = Number(entry.name);
+      if (Number.isInteger(pid)) pids.add(pid);
+    }
+    this.#pids = pids;
   }
 
   /** The usage of each tree rooted at `roots`. */
