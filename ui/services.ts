@@ -58,15 +58,36 @@ const USAGE_EVERY_MS = 3000;
  * `usage`, the CPU and memory of each running program's tree. One instance keeps its caches across polls: a
  * poll at rest costs a stat of each service's files and a listing of /proc, and makes no row anew.
  */
+/** A survey of the manager, with each service's stored spec (null: not servitor's) and the marks beside it. */
+interface Surveyed {
+  at: number;
+  services: SurveyedService[];
+  specs: (ServiceSpec | undefined | null)[];
+  /** The config root's mtime, then each service's status.json's. */
+  marks: number[];
+}
+
+/** A file's modification time; 0 when there is none (or no file is named). */
+function mtime(file: string | undefined): number {
+  if (file === undefined) return 0;
+  try {
+    // Synchronously: a small stat of each service's two files every second costs several times more async.
+    return Deno.statSync(file).mtime?.getTime() ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
 export class ServiceSurvey {
   readonly #specs = new Map<string, { mtime: number; spec: ServiceSpec | undefined; statusFile?: string }>();
   /** start type and account where the survey doesn't say them (the SCM): asked once a service. */
   readonly #installed = new Map<string, Pick<InstalledService, "start" | "account">>();
-  /** Each service's row, and what it was made from: made again only when that changed. */
-  readonly #rows = new Map<string, { from: string; row: ServiceRow }>();
+  /** The rows of the last survey, before the programs' usage is added; and the last rows with it. */
+  #made: { survey: Surveyed; rows: ServiceRow[] } | undefined;
+  #shown: { made: ServiceRow[]; usage: Map<number, TreeUsage> | undefined; rows: ServiceRow[] } | undefined;
 
   /** The manager's last survey, when it was made, and the marks of the files it was made beside. */
-  #surveyed: { at: number; services: SurveyedService[]; marks: string } | undefined;
+  #surveyed: Surveyed | undefined;
   /** The last sample of the programs' trees, of which programs, and when. */
   #sampled: { at: number; programs: string; usage: Map<number, TreeUsage> } | undefined;
 
@@ -82,77 +103,68 @@ export class ServiceSurvey {
   /**
    * The modification times of what a change of a service leaves behind: the config root (a service added)
    * and each service's status.json, which its host writes when it starts, when its program starts, stops or
-   * is throttled, and as it stops. One stat each.
+   * is throttled, and as it stops. One stat each. (A stored spec is looked at with each survey.)
    */
-  #marks(services: SurveyedService[]): string {
-    const mtime = (file: string | undefined) => {
-      if (file === undefined) return 0;
-      try {
-        return Deno.statSync(file).mtime?.getTime() ?? 0;
-      } catch {
-        return 0;
-      }
-    };
+  #marks(services: SurveyedService[]): number[] {
     return [
       mtime(this.context.configRoot),
       ...services.map((service) => mtime(this.#specs.get(service.name)?.statusFile)),
-    ].join(" ");
+    ];
   }
 
   /**
    * The manager's survey, asked again when one of the marks changed (a service started, stopped or added,
    * from here or elsewhere), when a host it said runs is gone (a crash: its process is missing at a look at
-   * /proc or Toolhelp), and at the latest after SURVEY_EVERY_MS.
+   * /proc or Toolhelp), and at the latest after SURVEY_EVERY_MS — the services seen to move named to it.
+   * The same object while nothing moved.
    */
-  async #survey(): Promise<{ at: number; services: SurveyedService[] }> {
+  async #survey(): Promise<Surveyed> {
     const last = this.#surveyed;
+    let moved: string[] = [];
     if (last && Date.now() - last.at < SURVEY_EVERY_MS) {
       this.usage?.look();
-      const hostGone = last.services.some((service) =>
-        service.status.state !== "stopped" && service.status.pid !== undefined &&
-        this.usage?.alive(service.status.pid) === false
-      );
-      if (!hostGone && this.#marks(last.services) === last.marks) return last;
+      const marks = this.#marks(last.services);
+      moved = last.services.filter((service, index) =>
+        marks[index + 1] !== last.marks[index + 1] ||
+        (service.status.state !== "stopped" && service.status.pid !== undefined &&
+          this.usage?.alive(service.status.pid) === false)
+      ).map((service) => service.name);
+      if (moved.length === 0 && marks[0] === last.marks[0]) return last;
     }
-    const services = await surveyServices(this.context);
+    const services = await surveyServices(this.context, moved);
     // The specs first: they say where each status.json is.
-    await Promise.all(services.map((service) => this.#spec(service.name)));
-    this.#surveyed = { at: Date.now(), services, marks: this.#marks(services) };
+    const specs = await Promise.all(services.map((service) => this.#spec(service.name)));
+    for (const name of this.#specs.keys()) {
+      if (!services.some((service) => service.name === name)) this.#specs.delete(name);
+    }
+    this.#surveyed = { at: Date.now(), services, specs, marks: this.#marks(services) };
     return this.#surveyed;
   }
 
   async rows(): Promise<ServiceRow[]> {
-    const { at, services: surveyed } = await this.#survey();
-    const stored = await Promise.all(surveyed.map((service) => this.#spec(service.name)));
-    const rows: ServiceRow[] = await Promise.all(surveyed.flatMap((service, index): Promise<ServiceRow>[] => {
-      const spec = stored[index];
-      if (spec === null) return [];
-      const known = this.#specs.get(service.name);
-      // A new survey follows every change of the marks: its time and the spec's say what a row shows.
-      const from = `${at} ${known?.mtime}`;
-      const made = this.#rows.get(service.name);
-      if (made?.from === from) return [Promise.resolve(made.row)];
-      return [
-        this.#row(service, spec).then((row) => {
-          this.#rows.set(service.name, { from, row });
-          return row;
+    const surveyed = await this.#survey();
+    if (this.#made?.survey !== surveyed) {
+      const rows = await Promise.all(
+        surveyed.services.flatMap((service, index) => {
+          const spec = surveyed.specs[index];
+          return spec === null ? [] : [this.#row(service, spec)];
         }),
-      ];
-    }));
-    rows.sort((a, b) => a.name.localeCompare(b.name));
-    for (const name of this.#specs.keys()) {
-      if (!surveyed.some((service) => service.name === name)) {
-        this.#specs.delete(name);
-        this.#rows.delete(name);
-      }
+      );
+      rows.sort((a, b) => a.name.localeCompare(b.name));
+      this.#made = { survey: surveyed, rows };
     }
-    if (!this.usage) return rows;
-    const programs = rows.flatMap((row) => row.programPid === undefined ? [] : [row.programPid]);
-    const sampled = this.#sample(programs);
-    return rows.map((row) => {
-      const tree = row.programPid === undefined ? undefined : sampled.get(row.programPid);
+    const made = this.#made.rows;
+    if (!this.usage) return made;
+    const programs = made.flatMap((row) => row.programPid === undefined ? [] : [row.programPid]);
+    const usage = this.#sample(programs);
+    // Nothing moved: the same rows, which the live list finds equal to what it sent.
+    if (this.#shown?.made === made && this.#shown.usage === usage) return this.#shown.rows;
+    const rows = made.map((row) => {
+      const tree = row.programPid === undefined ? undefined : usage.get(row.programPid);
       return tree ? { ...row, cpuPercent: tree.cpuPercent, memoryBytes: tree.memoryBytes } : row;
     });
+    this.#shown = { made, usage, rows };
+    return rows;
   }
 
   /** The programs' trees: sampled again after USAGE_EVERY_MS, or at once when the programs changed. */
@@ -216,27 +228,26 @@ export class ServiceSurvey {
     const file = path.join(serviceDirectory(configRoot, name, windows), SPEC_FILE);
     let stat: Deno.FileInfo;
     try {
-      // Synchronously: one small stat a service, every second — as async operations they cost more.
       stat = Deno.statSync(file);
     } catch {
       return null;
     }
     if (!stat.isFile) return null;
-    const mtime = stat.mtime?.getTime() ?? 0;
+    const modified = stat.mtime?.getTime() ?? 0;
     const known = this.#specs.get(name);
-    if (known && known.mtime === mtime) return known.spec;
+    if (known && known.mtime === modified) return known.spec;
     const spec = await readSpec(configRoot, name).catch(() => undefined);
     const statusFile = spec
       ? path.join(logDirectoryFor(spec, configRoot, windows), "status.json")
       : undefined;
-    this.#specs.set(name, { mtime, spec, statusFile });
+    this.#specs.set(name, { mtime: modified, spec, statusFile });
     return spec;
   }
 }
 
 /** Every service of the manager with its status: one survey, or (a manager without one) a question each. */
-async function surveyServices(context: CliContext): Promise<SurveyedService[]> {
-  if (context.manager.survey) return await context.manager.survey();
+async function surveyServices(context: CliContext, moved: string[] = []): Promise<SurveyedService[]> {
+  if (context.manager.survey) return await context.manager.survey(moved);
   const listed = await context.manager.list();
   return await Promise.all(listed.map(async (service) => {
     const status = await context.manager.status(service.name).catch((): ManagedStatus => ({
