@@ -139,9 +139,11 @@ export interface ServiceManager {
   list(): Promise<ListedService[]>;
   /**
    * What list() gives and each service's status, from one question to the manager (one `systemctl show`
-   * for every unit, one EnumServicesStatusExW) rather than one a service: what a live list polls.
+   * for every unit, one EnumServicesStatusExW) rather than one a service: what a live list polls. `moved`:
+   * services the caller saw change (their host rewrote its status, or is gone), asked about afresh even where
+   * a cheaper question says nothing moved.
    */
-  survey?(): Promise<SurveyedService[]>;
+  survey?(moved?: string[]): Promise<SurveyedService[]>;
   /** The process ids of the service: the host and everything under it. */
   processes(name: string): Promise<number[]>;
   /**

@@ -68,8 +68,12 @@ const CONTROL_SIGNALS: Partial<Record<ManagerControl, Deno.Signal>> = {
   continue: "SIGUSR2",
   rotate: "SIGHUP",
 };
-/** How often a survey shows every unit even when no state moved (what a state doesn't show: an enable). */
-const FULL_SURVEY_MS = 30_000;
+/**
+ * How often a survey shows every unit even when no state moved and the caller named none (what neither
+ * shows: an enable or disable made outside servitor). A full one costs about 36 ms of systemctl's CPU for
+ * 50 units, the live list's largest cost at rest when it came every 30 s.
+ */
+const FULL_SURVEY_MS = 120_000;
 /** What status() asks systemd. */
 const STATUS_PROPERTIES = ["LoadState", "ActiveState", "MainPID", "ExecMainCode", "ExecMainStatus"];
 /**
@@ -367,19 +371,22 @@ class SystemdManager implements ServiceManager {
    * servitor's units and their status, for a live list that asks every second. `systemctl show` of 50
    * units costs systemctl about 45 ms of CPU (a property query per unit), `list-units` of the same about
    * 7 ms (one call): so each survey lists the units' states, and shows (in one call) only the units whose
-   * state moved since the last survey, all of them when the unit directory changed (servitor writes a unit
-   * by renaming a new file over it) and every FULL_SURVEY_MS, which catches what a state doesn't show (an
-   * enable, a restart between two surveys). The units are read again only when the directory changed.
+   * state moved since the last survey or that the caller names in `moved` (a restart between two surveys,
+   * which leaves the state as it was: the live list sees the host's status.json rewritten), all of them when
+   * the unit directory changed (servitor writes a unit by renaming a new file over it) and every
+   * FULL_SURVEY_MS, which catches what neither shows (an enable made elsewhere). The units are read again
+   * only when the directory changed.
    */
-  async survey(): Promise<SurveyedService[]> {
+  async survey(moved: string[] = []): Promise<SurveyedService[]> {
     const found = await this.#ownUnits(true);
     const units = found.map((service) => `${service.name}.service`);
     const last = this.#surveyed;
     const full = last === undefined || last.directory !== this.#units?.mtime ||
       Date.now() - last.at > FULL_SURVEY_MS;
     const states = full ? undefined : await this.#activeStates(units);
+    const named = new Set(moved.map((name) => `${name}.service`));
     const changed = units.filter((unit) =>
-      full || !states || last.units.get(unit)?.active !== (states.get(unit) ?? "inactive")
+      full || !states || named.has(unit) || last.units.get(unit)?.active !== (states.get(unit) ?? "inactive")
     );
     const shown = await this.#systemctl.show(changed, [...STATUS_PROPERTIES, "UnitFileState"]);
     const now = new Map(

@@ -10,6 +10,7 @@ const encoder = new TextEncoder();
 export class LiveList<T> {
   readonly #listeners = new Set<ReadableStreamDefaultController<Uint8Array>>();
   #last = "";
+  #polled: T | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #polling = false;
 
@@ -43,7 +44,10 @@ export class LiveList<T> {
   stop(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#listeners.size === 0) this.#last = "";
+    if (this.#listeners.size === 0) {
+      this.#last = "";
+      this.#polled = undefined;
+    }
   }
 
   /** Closes every stream (the server is ending). */
@@ -66,7 +70,11 @@ export class LiveList<T> {
     if (this.#polling) return;
     this.#polling = true;
     try {
-      const event = `event: services\ndata: ${JSON.stringify(await this.poll())}\n\n`;
+      const polled = await this.poll();
+      // The same value as the last poll's (a list at rest): nothing to write out or compare.
+      if (polled === this.#polled && this.#last) return;
+      this.#polled = polled;
+      const event = `event: services\ndata: ${JSON.stringify(polled)}\n\n`;
       if (event !== this.#last) {
         this.#last = event;
         for (const listener of this.#listeners) {

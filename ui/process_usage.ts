@@ -32,23 +32,30 @@ export function parseStat(text: string): ProcessStat | undefined {
   return { parent, ticks: utime + stime, pages };
 }
 
-/**
- * Every process's stat. Read synchronously: a few hundred small reads from /proc cost several times more
- * CPU as async operations, and this runs every second while a page is open.
- */
-function readStats(): Map<number, ProcessStat> {
-  const stats = new Map<number, ProcessStat>();
-  for (const entry of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    let text = "";
-    try {
-      text = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
-    } catch { /* ended between the listing and the read */ }
-    const stat = parseStat(text);
-    if (stat) stats.set(Number(entry.name), stat);
+/** A process's stat; undefined when it ended (between a listing and the read, say). */
+function readStat(pid: number): ProcessStat | undefined {
+  try {
+    return parseStat(Deno.readTextFileSync(`/proc/${pid}/stat`));
+  } catch {
+    return undefined;
   }
-  return stats;
 }
+
+/** The processes alive: /proc's numbered entries. */
+function listPids(): Set<number> {
+  const pids = new Set<number>();
+  for (const entry of Deno.readDirSync("/proc")) {
+    const pid = Number(entry.name);
+    if (Number.isInteger(pid)) pids.add(pid);
+  }
+  return pids;
+}
+
+/**
+ * How many samples read only the trees' processes and the new ones (/proc's stat of every process is read
+ * at the others): a parent that changed under a process outside the trees, as a pid reused, is seen then.
+ */
+const FULL_SCAN_EVERY = 10;
 
 /**
  * The size of a page, for stat's resident pages: this process's VmRSS over its resident pages (statm),
@@ -75,20 +82,6 @@ interface ProcessTable {
 
 let linuxPageBytes: number | undefined;
 
-/** /proc: stat's parent, utime+stime and resident pages. */
-function procTable(): ProcessTable {
-  const stats = readStats();
-  linuxPageBytes ??= pageBytes();
-  const page = linuxPageBytes;
-  return {
-    parents: new Map([...stats].map(([pid, { parent }]) => [pid, parent])),
-    usage(pid) {
-      const stat = stats.get(pid);
-      return stat && { cpuSeconds: stat.ticks / TICKS_PER_SECOND, memoryBytes: stat.pages * page };
-    },
-  };
-}
-
 /** Win32: a Toolhelp snapshot for the tree; GetProcessTimes and the working set of each process of it. */
 function win32Table(): ProcessTable {
   const parents = new Map<number, number>();
@@ -105,29 +98,90 @@ function win32Table(): ProcessTable {
   };
 }
 
+/** Each process's children, from each one's parent. */
+function childrenOf(parents: Map<number, number>): Map<number, number[]> {
+  const children = new Map<number, number[]>();
+  for (const [pid, parent] of parents) {
+    const siblings = children.get(parent);
+    if (siblings) siblings.push(pid);
+    else children.set(parent, [pid]);
+  }
+  return children;
+}
+
+/** `root` and every process below it. */
+function treeOf(root: number, children: Map<number, number[]>): number[] {
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) tree.push(...children.get(tree[i]) ?? []);
+  return tree;
+}
+
 /** Samples the trees of programs, remembering each one's last CPU time for the next sample's percent. */
 export class UsageSampler {
   readonly #last = new Map<number, { cpuSeconds: number; at: number }>();
   #pids: Set<number> | undefined;
+  /** Linux: each process's parent as last read, so that a sample reads the trees and new processes only. */
+  readonly #parents = new Map<number, number>();
+  #samples = 0;
 
-  /** Whether `pid` was alive at the last sample; undefined before the first. */
+  /** Whether `pid` was alive at the last sample or look (`look`); undefined before the first. */
   alive(pid: number): boolean | undefined {
     return this.#pids?.has(pid);
+  }
+
+  /**
+   * Which processes are alive now, for `alive`, without their usage: /proc's listing (a twentieth of a
+   * sample's cost, which reads every process's stat) or one Toolhelp snapshot.
+   */
+  look(): void {
+    this.#pids = Deno.build.os === "windows"
+      ? new Set(listProcesses().map((each) => each.processId))
+      : listPids();
+  }
+
+  /**
+   * /proc: stat's parent, utime+stime and resident pages — read of the trees of `roots` (by the parents
+   * known) and of the processes not seen before, and of every process at every FULL_SCAN_EVERY-th sample.
+   * Read synchronously: a few hundred small reads from /proc cost several times more CPU as async operations.
+   */
+  #procTable(roots: number[]): ProcessTable {
+    const alive = listPids();
+    const full = this.#samples++ % FULL_SCAN_EVERY === 0;
+    const stats = new Map<number, ProcessStat>();
+    const read = (pid: number) => {
+      const stat = readStat(pid);
+      if (stat) {
+        stats.set(pid, stat);
+        this.#parents.set(pid, stat.parent);
+      } else this.#parents.delete(pid);
+    };
+    for (const pid of this.#parents.keys()) if (!alive.has(pid)) this.#parents.delete(pid);
+    for (const pid of alive) if (full || !this.#parents.has(pid)) read(pid);
+    const children = childrenOf(this.#parents);
+    for (const root of roots) {
+      for (const pid of treeOf(root, children)) if (!stats.has(pid)) read(pid);
+    }
+    linuxPageBytes ??= pageBytes();
+    const page = linuxPageBytes;
+    return {
+      parents: this.#parents,
+      usage(pid) {
+        const stat = stats.get(pid);
+        return stat && { cpuSeconds: stat.ticks / TICKS_PER_SECOND, memoryBytes: stat.pages * page };
+      },
+    };
   }
 
   /** The usage of each tree rooted at `roots`. */
   sample(roots: number[]): Map<number, TreeUsage> {
     const usage = new Map<number, TreeUsage>();
-    const table = Deno.build.os === "windows" ? win32Table() : procTable();
+    const table = Deno.build.os === "windows" ? win32Table() : this.#procTable(roots);
     this.#pids = new Set(table.parents.keys());
-    const children = new Map<number, number[]>();
-    for (const [pid, parent] of table.parents) children.set(parent, [...children.get(parent) ?? [], pid]);
+    const children = childrenOf(table.parents);
     const now = performance.now();
     for (const root of roots) {
       if (!table.parents.has(root)) continue;
-      const tree = [root];
-      for (let i = 0; i < tree.length; i++) tree.push(...children.get(tree[i]) ?? []);
-      const used = tree.map((pid) => table.usage(pid)).filter((each) => each !== undefined);
+      const used = treeOf(root, children).map((pid) => table.usage(pid)).filter((each) => each !== undefined);
       if (used.length === 0) continue;
       const cpuSeconds = used.reduce((sum, each) => sum + each.cpuSeconds, 0);
       const memoryBytes = used.reduce((sum, each) => sum + each.memoryBytes, 0);

@@ -10,8 +10,8 @@ import path from "path";
 import { reportOf } from "../cli/manage.ts";
 import type { InstalledService, ManagedStatus, SurveyedService } from "../service/manager.ts";
 import type { ServiceSpec } from "../service/spec.ts";
-import { readSpec, serviceDirectory, SPEC_FILE } from "../service/store.ts";
-import type { UsageSampler } from "./process_usage.ts";
+import { logDirectoryFor, readSpec, serviceDirectory, SPEC_FILE } from "../service/store.ts";
+import type { TreeUsage, UsageSampler } from "./process_usage.ts";
 import {
   listServitorServices,
   removeService,
@@ -27,7 +27,8 @@ export interface ServiceRow {
   state: string;
   hostPid?: number;
   programPid?: number;
-  uptimeSeconds?: number;
+  /** When the running program started (ms since the epoch): the page counts its uptime from it. */
+  programStartedAt?: number;
   restarts?: number;
   reason?: string;
   start?: string;
@@ -38,23 +39,57 @@ export interface ServiceRow {
 }
 
 /**
+ * How long the live list may go without asking the service manager again: asking systemd costs a
+ * `systemctl` process (about 7 ms of CPU for 50 units), more than all else a poll does. What a change
+ * leaves behind asks it at once (see ServiceSurvey.#survey), so this only bounds what nothing here sees.
+ */
+const SURVEY_EVERY_MS = 15_000;
+
+/**
+ * How often the programs' CPU and memory are sampled: a sample reads every process's /proc stat (about
+ * 2 ms for 160 processes), a Toolhelp snapshot and each tree's times on Windows. A new program is sampled at
+ * once; its CPU shows from the next sample.
+ */
+const USAGE_EVERY_MS = 3000;
+
+/**
  * Every servitor service's row, by name, for the live list: what the service manager says of all of them in
  * one question (ServiceManager.survey), each stored spec read again only when its file changed, and with
- * `usage`, the CPU and memory of each running program's tree. One instance keeps its caches across polls.
+ * `usage`, the CPU and memory of each running program's tree. One instance keeps its caches across polls: a
+ * poll at rest costs a stat of each service's files and a listing of /proc, and makes no row anew.
  */
-/**
- * How long the live list keeps a survey of the service manager: asking systemd costs a `systemctl`
- * process (about 7 ms of CPU for 50 units), more than all else a poll does.
- */
-const SURVEY_EVERY_MS = 3000;
+/** A survey of the manager, with each service's stored spec (null: not servitor's) and the marks beside it. */
+interface Surveyed {
+  at: number;
+  services: SurveyedService[];
+  specs: (ServiceSpec | undefined | null)[];
+  /** The config root's mtime, then each service's status.json's. */
+  marks: number[];
+}
+
+/** A file's modification time; 0 when there is none (or no file is named). */
+function mtime(file: string | undefined): number {
+  if (file === undefined) return 0;
+  try {
+    // Synchronously: a small stat of each service's two files every second costs several times more async.
+    return Deno.statSync(file).mtime?.getTime() ?? 0;
+  } catch {
+    return 0;
+  }
+}
 
 export class ServiceSurvey {
-  readonly #specs = new Map<string, { mtime: number; spec: ServiceSpec | undefined }>();
+  readonly #specs = new Map<string, { mtime: number; spec: ServiceSpec | undefined; statusFile?: string }>();
   /** start type and account where the survey doesn't say them (the SCM): asked once a service. */
   readonly #installed = new Map<string, Pick<InstalledService, "start" | "account">>();
+  /** The rows of the last survey, before the programs' usage is added; and the last rows with it. */
+  #made: { survey: Surveyed; rows: ServiceRow[] } | undefined;
+  #shown: { made: ServiceRow[]; usage: Map<number, TreeUsage> | undefined; rows: ServiceRow[] } | undefined;
 
-  /** The manager's last survey, and when it was made. */
-  #surveyed: { at: number; services: SurveyedService[] } | undefined;
+  /** The manager's last survey, when it was made, and the marks of the files it was made beside. */
+  #surveyed: Surveyed | undefined;
+  /** The last sample of the programs' trees, of which programs, and when. */
+  #sampled: { at: number; programs: string; usage: Map<number, TreeUsage> } | undefined;
 
   constructor(readonly context: CliContext, readonly usage?: UsageSampler) {}
 
@@ -66,39 +101,86 @@ export class ServiceSurvey {
   }
 
   /**
-   * The manager's survey, asked again after SURVEY_EVERY_MS — or at once when a host it said runs is gone
-   * from /proc (a stop or a crash shows within a second; a start from elsewhere within SURVEY_EVERY_MS).
-   * What changes with the program (status.json, its CPU and memory) is read at every poll all the same.
+   * The modification times of what a change of a service leaves behind: the config root (a service added)
+   * and each service's status.json, which its host writes when it starts, when its program starts, stops or
+   * is throttled, and as it stops. One stat each. (A stored spec is looked at with each survey.)
    */
-  async #survey(): Promise<SurveyedService[]> {
+  #marks(services: SurveyedService[]): number[] {
+    return [
+      mtime(this.context.configRoot),
+      ...services.map((service) => mtime(this.#specs.get(service.name)?.statusFile)),
+    ];
+  }
+
+  /**
+   * The manager's survey, asked again when one of the marks changed (a service started, stopped or added,
+   * from here or elsewhere), when a host it said runs is gone (a crash: its process is missing at a look at
+   * /proc or Toolhelp), and at the latest after SURVEY_EVERY_MS — the services seen to move named to it.
+   * The same object while nothing moved.
+   */
+  async #survey(): Promise<Surveyed> {
     const last = this.#surveyed;
-    const hostGone = last?.services.some((service) =>
-      service.status.pid !== undefined && this.usage?.alive(service.status.pid) === false
-    );
-    if (last && !hostGone && Date.now() - last.at < SURVEY_EVERY_MS) return last.services;
-    const services = await surveyServices(this.context);
-    this.#surveyed = { at: Date.now(), services };
-    return services;
+    let moved: string[] = [];
+    if (last && Date.now() - last.at < SURVEY_EVERY_MS) {
+      this.usage?.look();
+      const marks = this.#marks(last.services);
+      moved = last.services.filter((service, index) =>
+        marks[index + 1] !== last.marks[index + 1] ||
+        (service.status.state !== "stopped" && service.status.pid !== undefined &&
+          this.usage?.alive(service.status.pid) === false)
+      ).map((service) => service.name);
+      if (moved.length === 0 && marks[0] === last.marks[0]) return last;
+    }
+    const services = await surveyServices(this.context, moved);
+    // The specs first: they say where each status.json is.
+    const specs = await Promise.all(services.map((service) => this.#spec(service.name)));
+    for (const name of this.#specs.keys()) {
+      if (!services.some((service) => service.name === name)) this.#specs.delete(name);
+    }
+    this.#surveyed = { at: Date.now(), services, specs, marks: this.#marks(services) };
+    return this.#surveyed;
   }
 
   async rows(): Promise<ServiceRow[]> {
     const surveyed = await this.#survey();
-    const stored = await Promise.all(surveyed.map((service) => this.#spec(service.name)));
-    const rows: ServiceRow[] = await Promise.all(surveyed.flatMap((service, index) => {
-      const spec = stored[index];
-      return spec === null ? [] : [this.#row(service, spec)];
-    }));
-    rows.sort((a, b) => a.name.localeCompare(b.name));
-    for (const name of this.#specs.keys()) {
-      if (!surveyed.some((service) => service.name === name)) this.#specs.delete(name);
+    if (this.#made?.survey !== surveyed) {
+      const rows = await Promise.all(
+        surveyed.services.flatMap((service, index) => {
+          const spec = surveyed.specs[index];
+          return spec === null ? [] : [this.#row(service, spec)];
+        }),
+      );
+      rows.sort((a, b) => a.name.localeCompare(b.name));
+      this.#made = { survey: surveyed, rows };
     }
-    if (!this.usage) return rows;
-    const programs = rows.flatMap((row) => row.programPid === undefined ? [] : [row.programPid]);
-    const sampled = this.usage.sample(programs);
-    return rows.map((row) => {
-      const tree = row.programPid === undefined ? undefined : sampled.get(row.programPid);
+    const made = this.#made.rows;
+    if (!this.usage) return made;
+    const programs = made.flatMap((row) => row.programPid === undefined ? [] : [row.programPid]);
+    const usage = this.#sample(programs);
+    // Nothing moved: the same rows, which the live list finds equal to what it sent.
+    if (this.#shown?.made === made && this.#shown.usage === usage) return this.#shown.rows;
+    const rows = made.map((row) => {
+      const tree = row.programPid === undefined ? undefined : usage.get(row.programPid);
       return tree ? { ...row, cpuPercent: tree.cpuPercent, memoryBytes: tree.memoryBytes } : row;
     });
+    this.#shown = { made, usage, rows };
+    return rows;
+  }
+
+  /** The programs' trees: sampled again after USAGE_EVERY_MS, or at once when the programs changed. */
+  #sample(programs: number[]): Map<number, TreeUsage> {
+    const key = programs.join(" ");
+    const last = this.#sampled;
+    if (last && last.programs === key && Date.now() - last.at < USAGE_EVERY_MS) return last.usage;
+    const usage = new Map(
+      [...this.usage!.sample(programs)].map(([pid, tree]) => [pid, {
+        // As the page shows it: a figure that moves only in digits nobody sees sends no event.
+        cpuPercent: tree.cpuPercent === undefined ? undefined : Math.round(tree.cpuPercent * 10) / 10,
+        memoryBytes: tree.memoryBytes,
+      }]),
+    );
+    this.#sampled = { at: Date.now(), programs: key, usage };
+    return usage;
   }
 
   async #row(service: SurveyedService, spec: ServiceSpec | undefined): Promise<ServiceRow> {
@@ -108,7 +190,7 @@ export class ServiceSurvey {
         ? { start: service.start, account: service.account }
         : this.#installed.get(name) ?? await this.context.manager.query(name);
       this.#installed.set(name, installed);
-      const { report } = await reportOf(
+      const { report, host } = await reportOf(
         name,
         service.status,
         { ...installed, displayName: service.displayName },
@@ -122,7 +204,10 @@ export class ServiceSurvey {
         state: report.state,
         hostPid: report.state === "stopped" ? undefined : report.pid,
         programPid: report.programPid,
-        uptimeSeconds: report.uptimeSeconds,
+        // The start, not the uptime: the page counts the seconds, so a list at rest sends nothing.
+        programStartedAt: report.uptimeSeconds === undefined || !host.programStartedAt
+          ? undefined
+          : Date.parse(host.programStartedAt),
         restarts: report.restarts,
         reason: report.reason,
         start: report.start,
@@ -143,24 +228,26 @@ export class ServiceSurvey {
     const file = path.join(serviceDirectory(configRoot, name, windows), SPEC_FILE);
     let stat: Deno.FileInfo;
     try {
-      // Synchronously: one small stat a service, every second — as async operations they cost more.
       stat = Deno.statSync(file);
     } catch {
       return null;
     }
     if (!stat.isFile) return null;
-    const mtime = stat.mtime?.getTime() ?? 0;
+    const modified = stat.mtime?.getTime() ?? 0;
     const known = this.#specs.get(name);
-    if (known && known.mtime === mtime) return known.spec;
+    if (known && known.mtime === modified) return known.spec;
     const spec = await readSpec(configRoot, name).catch(() => undefined);
-    this.#specs.set(name, { mtime, spec });
+    const statusFile = spec
+      ? path.join(logDirectoryFor(spec, configRoot, windows), "status.json")
+      : undefined;
+    this.#specs.set(name, { mtime: modified, spec, statusFile });
     return spec;
   }
 }
 
 /** Every service of the manager with its status: one survey, or (a manager without one) a question each. */
-async function surveyServices(context: CliContext): Promise<SurveyedService[]> {
-  if (context.manager.survey) return await context.manager.survey();
+async function surveyServices(context: CliContext, moved: string[] = []): Promise<SurveyedService[]> {
+  if (context.manager.survey) return await context.manager.survey(moved);
   const listed = await context.manager.list();
   return await Promise.all(listed.map(async (service) => {
     const status = await context.manager.status(service.name).catch((): ManagedStatus => ({

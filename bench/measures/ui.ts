@@ -1,7 +1,8 @@
 /**
  * `servitor ui` with many services, under systemd (inside the test-bed, from bench/systemd_side.ts): N idle
  * services made by apply and started, the UI server started, a page opened on it; then the server's memory
- * and its CPU at rest while the page stays open (the live list polls the service manager once a second),
+ * and its CPU at rest while the page stays open (the live list looks at the services' files and /proc each
+ * second, and asks the service manager when something moved and at least every 15 s),
  * and the time from opening the address to the list of N services drawn.
  *
  * Chromium is the machine's, outside the test-bed (which shares its network): this side writes the address
@@ -162,7 +163,8 @@ export async function measureUi(options: UiMeasureOptions): Promise<Table> {
       notes: [
         `${options.windows} windows of ${options.windowMs / 1000} s after ${options.settleMs / 1000} s of ` +
         "settling, the page open (headless Chromium) and its list live. CPU: the server's and its " +
-        "children's (the service manager's `systemctl show`, once a second) from /proc/PID/stat, in clock " +
+        "children's (the service manager's `systemctl`, when a service moved and at least every 15 s) from " +
+        "/proc/PID/stat, in clock " +
         "ticks. Drawn: from `page.goto` of the printed address (the token exchanged for the cookie, a " +
         `redirect) to ${services} rows in the table.`,
       ],

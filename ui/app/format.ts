@@ -10,6 +10,11 @@ export function formatUptime(seconds: number | undefined): string {
   return parts.filter(Boolean).slice(0, 3).join(" ");
 }
 
+/** The seconds since `startedAt` (ms since the epoch), as the uptime shown now. */
+export function uptimeSince(startedAt: number | undefined, now = Date.now()): number | undefined {
+  return startedAt === undefined ? undefined : Math.max(0, Math.round((now - startedAt) / 1000));
+}
+
 /** `start_pending` → `start pending`. */
 export function stateWord(state: string): string {
   return state.replaceAll("_", " ");

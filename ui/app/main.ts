@@ -12,7 +12,7 @@ import type { Action, ServiceRow } from "../services.ts";
 import { OutputPanel } from "./output_panel.ts";
 import { EditForm } from "./edit_form.ts";
 import { ImportPage } from "./import_page.ts";
-import { formatBytes, formatPercent, formatUptime, stateWord } from "./format.ts";
+import { formatBytes, formatPercent, formatUptime, stateWord, uptimeSince } from "./format.ts";
 
 const actions: Action[] = ["start", "stop", "restart", "continue"];
 
@@ -27,6 +27,19 @@ async function send(name: string, action: Action): Promise<string | undefined> {
   } catch {
     return `${action} ${name}: servitor ui is not answering (was it stopped?)`;
   }
+}
+
+/**
+ * A render a second while `counting` (a program's uptime is shown): the server sends the start, not the
+ * uptime, so that a list at rest sends nothing, and the page counts the seconds itself.
+ */
+function useSecondTick(counting: boolean): void {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    if (!counting) return;
+    const timer = setInterval(() => setTick((tick) => tick + 1), 1000);
+    return () => clearInterval(timer);
+  }, [counting]);
 }
 
 function App() {
@@ -65,6 +78,7 @@ function App() {
     );
   }, [services, filter]);
   const chosen = shown.filter((service) => selected.has(service.name));
+  useSecondTick((services ?? []).some((service) => service.programStartedAt !== undefined));
 
   function toggle(name: string) {
     const next = new Set(selected);
@@ -179,7 +193,7 @@ function App() {
                             : ""}</td>
               <td class="number">${service.hostPid ?? ""}</td>
               <td class="number program-pid">${service.programPid ?? ""}</td>
-              <td class="number">${formatUptime(service.uptimeSeconds)}</td>
+              <td class="number">${formatUptime(uptimeSince(service.programStartedAt))}</td>
               <td class="number">${service.restarts ?? ""}</td>
               <td class="number cpu">${formatPercent(service.cpuPercent)}</td>
               <td class="number memory">${formatBytes(service.memoryBytes)}</td>
@@ -240,7 +254,7 @@ function ServicePage(
           : ""}
         <dt>Host pid</dt><dd>${service.hostPid ?? "—"}</dd>
         <dt>Program pid</dt><dd>${service.programPid ?? "—"}</dd>
-        <dt>Uptime</dt><dd>${formatUptime(service.uptimeSeconds) || "—"}</dd>
+        <dt>Uptime</dt><dd>${formatUptime(uptimeSince(service.programStartedAt)) || "—"}</dd>
         <dt>Restarts</dt><dd>${service.restarts ?? "—"}</dd>
         <dt>Start</dt><dd>${service.start ?? "—"}</dd>
         <dt>Account</dt><dd>${service.account ?? "—"}</dd>
