@@ -6,6 +6,7 @@
  */
 import path from "path";
 import type { RotationSpec } from "../service/spec.ts";
+import { renameNoReplace } from "../ffi/libc.ts";
 import { compactTimestamp } from "./monikers.ts";
 
 const onWindows = Deno.build.os === "windows";
@@ -96,7 +97,12 @@ export async function rotateFile(
     throw error;
   }
   if (!shouldRotate(stat, rotation, now)) return undefined;
-  const target = await reserveName(file, stat.mtime ?? now);
+  const lastWrite = stat.mtime ?? now;
+  if (!copyAndTruncate) {
+    const renamed = await renameToFreeName(file, lastWrite);
+    if (renamed !== undefined) return renamed;
+  }
+  const target = await reserveName(file, lastWrite);
   try {
     if (copyAndTruncate) {
       await Deno.copyFile(file, target);
@@ -112,15 +118,37 @@ export async function rotateFile(
   return target;
 }
 
-/** Creates the rotated name exclusively (O_EXCL / CREATE_NEW), so no other rotation can take it too. */
-async function reserveName(file: string, lastWrite: Date): Promise<string> {
-  const first = rotatedName(file, lastWrite);
-  const taken = await rotatedFiles(file);
+/**
+ * The names `file` may be rotated to, in order: the timestamped one, then `-1`, `-2` … after the highest
+ * number of this timestamp there, not in a gap pruning left — numbers keep the order of time.
+ */
+async function* candidateNames(file: string, lastWrite: Date): AsyncGenerator<string> {
   const stamp = compactTimestamp(lastWrite);
-  // After the highest number of this timestamp, not in a gap pruning left: numbers keep the order of time.
+  const taken = await rotatedFiles(file);
   let number = Math.max(-1, ...taken.filter((r) => r.stamp === stamp).map((r) => r.number)) + 1;
   for (;; number++) {
-    const candidate = number === 0 ? first : withSuffix(file, `-${stamp}-${number}`, onWindows);
+    yield number === 0 ? rotatedName(file, lastWrite) : withSuffix(file, `-${stamp}-${number}`, onWindows);
+  }
+}
+
+/**
+ * Renames `file` to the first free name in one step that never replaces (renameat2 RENAME_NOREPLACE on
+ * Linux): no empty reservation renamed over, which on ext4 would make the host write the whole file back
+ * there and then (auto_da_alloc) while the program's output waits. Undefined when the system can't rename
+ * that way.
+ */
+async function renameToFreeName(file: string, lastWrite: Date): Promise<string | undefined> {
+  for await (const candidate of candidateNames(file, lastWrite)) {
+    if (await exists(`${candidate}.gz`)) continue;
+    const outcome = renameNoReplace(file, candidate);
+    if (outcome === "renamed") return candidate;
+    if (outcome === "unsupported") return undefined;
+  }
+}
+
+/** Creates the rotated name exclusively (O_EXCL / CREATE_NEW), so no other rotation can take it too. */
+async function reserveName(file: string, lastWrite: Date): Promise<string> {
+  for await (const candidate of candidateNames(file, lastWrite)) {
     try {
       (await Deno.open(candidate, { write: true, createNew: true })).close();
     } catch (error) {
@@ -133,6 +161,7 @@ async function reserveName(file: string, lastWrite: Date): Promise<string> {
     }
     return candidate;
   }
+  throw new Error("unreachable: the names never run out");
 }
 
 /** A rotated file of one output file, as found beside it. */
