@@ -118,7 +118,7 @@ export function setPipeCapacity(fd: number, bytes: number): number | undefined {
  * PermissionDenied as Deno.rename would, an Error naming errno otherwise.
  */
 export function renameNoReplace(from: string, to: string): "renamed" | "taken" | "unsupported" {
-  if (Deno.build.os !== "linux" || !libcAvailable()) return "unsupported";
+  if (!renamesWithoutReplacing()) return "unsupported";
   const c = libc();
   const result = c.renameat2(AT_FDCWD, cString(from), AT_FDCWD, cString(to), RENAME_NOREPLACE);
   if (result === 0) return "renamed";
@@ -130,6 +130,11 @@ export function renameNoReplace(from: string, to: string): "renamed" | "taken" |
     throw new Deno.errors.PermissionDenied(`renaming ${from} to ${to}: permission denied`);
   }
   throw new Error(`renameat2(${from}, ${to}) failed: errno ${code}`);
+}
+
+/** Whether {@link renameNoReplace} can be tried here: on Linux, with --allow-ffi. */
+export function renamesWithoutReplacing(): boolean {
+  return Deno.build.os === "linux" && libcAvailable();
 }
 
 function cString(text: string): Uint8Array<ArrayBuffer> {

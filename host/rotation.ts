@@ -6,7 +6,7 @@
  */
 import path from "path";
 import type { RotationSpec } from "../service/spec.ts";
-import { renameNoReplace } from "../ffi/libc.ts";
+import { renameNoReplace, renamesWithoutReplacing } from "../ffi/libc.ts";
 import { compactTimestamp } from "./monikers.ts";
 
 const onWindows = Deno.build.os === "windows";
@@ -140,6 +140,7 @@ function* candidateNames(file: string, lastWrite: Date, taken: RotatedFile[]): G
  * that way.
  */
 function renameToFreeName(file: string, lastWrite: Date): string | undefined {
+  if (!renamesWithoutReplacing()) return undefined;
   const { folder, pattern } = rotatedPattern(file);
   const taken: RotatedFile[] = [];
   try {
