@@ -2,8 +2,9 @@
  * libc.so.6: the one datagram servitor sends on Linux, sd_notify(3)'s message to systemd. Deno's stable API
  * has no unix datagram socket (Deno.listenDatagram needs --unstable-net in 2.9.5), and a message sent from
  * this very process is the only kind systemd takes under the default NotifyAccess=main. And a pipe's
- * capacity (fcntl F_SETPIPE_SZ), which Deno.Command does not set. And malloc_trim(3), which hands the
- * memory freed after start-up back to the system.
+ * capacity (fcntl F_SETPIPE_SZ), which Deno.Command does not set; a rename that never replaces (renameat2
+ * RENAME_NOREPLACE), which Deno.rename can't ask for; and malloc_trim(3), which hands the memory freed after
+ * start-up back to the system.
  * @module
  */
 
@@ -18,6 +19,16 @@ const SOCKADDR_UN_SIZE = 110;
 const SUN_PATH_OFFSET = 2;
 /** fcntl(2)'s command to set a pipe's capacity (Linux 2.6.35; <linux/fcntl.h>: F_LINUX_SPECIFIC_BASE + 7). */
 const F_SETPIPE_SZ = 1031;
+/** renameat2(2): paths relative to the working directory, and fail with EEXIST rather than replace (<linux/fcntl.h>, <linux/fs.h>). */
+const AT_FDCWD = -100;
+const RENAME_NOREPLACE = 1;
+/** errno values (<asm-generic/errno-base.h>, <asm-generic/errno.h>). */
+const EPERM = 1;
+const ENOENT = 2;
+const EACCES = 13;
+const EEXIST = 17;
+const EINVAL = 22;
+const ENOSYS = 38;
 
 const symbols = {
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
@@ -26,6 +37,8 @@ const symbols = {
   close: { parameters: ["i32"], result: "i32" },
   // fd, cmd, arg (an int for F_SETPIPE_SZ)
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  // olddirfd, oldpath, newdirfd, newpath, flags (glibc 2.28)
+  renameat2: { parameters: ["i32", "buffer", "i32", "buffer", "u32"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
   // pad: how much free memory to keep at the top of the heap
   malloc_trim: { parameters: ["usize"], result: "i32" },
@@ -107,4 +120,38 @@ export function setPipeCapacity(fd: number, bytes: number): number | undefined {
  */
 export function trimHeap(): void {
   libc().malloc_trim(0n);
+}
+
+/**
+ * Renames `from` to `to` unless `to` exists (renameat2 RENAME_NOREPLACE): atomic, where creating `to` first
+ * and renaming over it would not be — and on ext4 that replacing rename also makes the caller write back
+ * the renamed file's data (auto_da_alloc) before it returns. "taken" when `to` exists; "unsupported" when
+ * the kernel or the file system can't, off Linux, or without --allow-ffi (then nothing happened). Throws Deno.errors.NotFound or
+ * PermissionDenied as Deno.rename would, an Error naming errno otherwise.
+ */
+export function renameNoReplace(from: string, to: string): "renamed" | "taken" | "unsupported" {
+  if (!renamesWithoutReplacing()) return "unsupported";
+  const c = libc();
+  const result = c.renameat2(AT_FDCWD, cString(from), AT_FDCWD, cString(to), RENAME_NOREPLACE);
+  if (result === 0) return "renamed";
+  const code = errno();
+  if (code === EEXIST) return "taken";
+  if (code === EINVAL || code === ENOSYS) return "unsupported";
+  if (code === ENOENT) throw new Deno.errors.NotFound(`${from} or the folder of ${to} does not exist`);
+  if (code === EACCES || code === EPERM) {
+    throw new Deno.errors.PermissionDenied(`renaming ${from} to ${to}: permission denied`);
+  }
+  throw new Error(`renameat2(${from}, ${to}) failed: errno ${code}`);
+}
+
+/** Whether {@link renameNoReplace} can be tried here: on Linux, with --allow-ffi. */
+export function renamesWithoutReplacing(): boolean {
+  return Deno.build.os === "linux" && libcAvailable();
+}
+
+function cString(text: string): Uint8Array<ArrayBuffer> {
+  const bytes = new TextEncoder().encode(text);
+  const out = new Uint8Array(bytes.length + 1);
+  out.set(bytes);
+  return out;
 }

@@ -495,9 +495,10 @@ class OutputFile implements AsyncDisposable {
       options.onError(`could not rotate ${this.path}: ${messageOf(error)}`);
     }
     try {
-      // Also when the file was renamed or deleted by someone else: the output comes back at its path.
-      this.#file ??= await openForAppend(this.path);
-      this.#size = rotated === undefined ? 0 : (await this.#file.stat()).size;
+      // Also when the file was renamed or deleted by someone else: the output comes back at its path. Both
+      // synchronous, as rotateFile's renaming: the program's pipe fills while this waits (rotation.ts).
+      this.#file ??= openForAppendSync(this.path);
+      this.#size = rotated === undefined ? 0 : this.#file.statSync().size;
     } catch (error) {
       options.onError(`could not reopen ${this.path} after rotating: ${messageOf(error)}`);
       this.#size = 0;
@@ -525,6 +526,10 @@ class OutputFile implements AsyncDisposable {
  */
 function openForAppend(file: string): Promise<Deno.FsFile> {
   return Deno.open(file, { append: true, create: true });
+}
+
+function openForAppendSync(file: string): Deno.FsFile {
+  return Deno.openSync(file, { append: true, create: true });
 }
 
 /** Prefixes each line of `data` with NSSM's `YYYY-MM-DD HH:MM:SS.mmm ` (local time) in one buffer. */

@@ -8,6 +8,7 @@ import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { defaultSpec, type OutputSpec, type RotationSpec } from "../../service/spec.ts";
 import { OutputWriter, rotateAtStart } from "../../host/output.ts";
 import { rotatedFiles, rotatedName, rotateFile } from "../../host/rotation.ts";
+import { renameNoReplace } from "../../ffi/libc.ts";
 import { numberedLines } from "./fixtures/output_lines.ts";
 import { eventually } from "../helpers.ts";
 
@@ -337,6 +338,21 @@ Deno.test("a rotated name taken already is never overwritten, also not by its .g
       "app-20261125T101112.345-1.log",
       "app-20261125T101112.345-2.log",
     ]);
+  }));
+
+Deno.test("the rename online rotation makes on Linux leaves a file that took the name since alone", () =>
+  withFolder(async (folder) => {
+    // The name is free when listed and taken before the rename: the rotation must not replace it.
+    const log = path.join(folder, "app.log");
+    const rotated = path.join(folder, "app-20261125T101112.345.log");
+    await Deno.writeTextFile(log, "ours\n");
+    await Deno.writeTextFile(rotated, "someone else's\n");
+    assertEquals(renameNoReplace(log, rotated), "taken");
+    assertEquals(await Deno.readTextFile(rotated), "someone else's\n");
+    assertEquals(await Deno.readTextFile(log), "ours\n");
+    const free = path.join(folder, "app-20261125T101112.345-1.log");
+    assertEquals(renameNoReplace(log, free), "renamed");
+    assertEquals(await Deno.readTextFile(free), "ours\n");
   }));
 
 Deno.test("AppRotateFiles at start rotates a shared log once and honours the size threshold and keep", () =>
