@@ -92,20 +92,20 @@ export class OutputWriter implements AsyncDisposable {
   static async open(files: OutputFiles, spec: OutputSpec, options: OutputOptions): Promise<OutputWriter> {
     const now = options.now ?? (() => new Date());
     const opened: OutputFile[] = [];
-    const make = async (file: string, disposition: OutputSpec["stdoutDisposition"], copy: boolean) => {
-      const output = await OutputFile.open(file, disposition, copy, spec.rotation, { ...options, now });
+    const make = (file: string, disposition: OutputSpec["stdoutDisposition"], copy: boolean) => {
+      const output = OutputFile.open(file, disposition, copy, spec.rotation, { ...options, now });
       opened.push(output);
       return output;
     };
     try {
       const stdout = files.stdout === undefined
         ? undefined
-        : await make(files.stdout, spec.stdoutDisposition, spec.rotation.stdoutCopyAndTruncate);
+        : make(files.stdout, spec.stdoutDisposition, spec.rotation.stdoutCopyAndTruncate);
       const stderr = files.stderr === undefined
         ? undefined
         : stdout && samePath(files.stderr, files.stdout!)
         ? stdout
-        : await make(files.stderr, spec.stderrDisposition, spec.rotation.stderrCopyAndTruncate);
+        : make(files.stderr, spec.stderrDisposition, spec.rotation.stderrCopyAndTruncate);
       return new OutputWriter(
         { stdout: newStreamState("stdout", stdout), stderr: newStreamState("stderr", stderr) },
         opened,
@@ -325,21 +325,26 @@ class OutputFile implements AsyncDisposable {
     this.#size = size;
   }
 
-  static async open(
+  /**
+   * Synchronous: it runs between the program's exit and its restart, where each asynchronous call is a trip
+   * through Deno's thread pool and back (a few per file, each up to a millisecond on a busy machine).
+   */
+  static open(
     file: string,
     disposition: OutputSpec["stdoutDisposition"],
     copyAndTruncate: boolean,
     rotation: RotationSpec,
     options: OutputOptions & { now: () => Date },
-  ): Promise<OutputFile> {
+  ): OutputFile {
     try {
-      await Deno.mkdir(path.dirname(file), { recursive: true });
+      Deno.mkdirSync(path.dirname(file), { recursive: true });
       // Emptied by path, then opened for appending: an append handle can't truncate on Windows, and only
       // an append handle keeps writing at the end after a copy-and-truncate rotation.
-      const existing = await Deno.stat(file).catch(() => undefined);
-      if (disposition === "replace" && existing?.isFile) await Deno.truncate(file, 0);
-      const handle = await openForAppend(file);
-      const info = await handle.stat().catch(() => undefined);
+      if (disposition === "replace" && statOrUndefined(() => Deno.statSync(file))?.isFile) {
+        Deno.truncateSync(file, 0);
+      }
+      const handle = openForAppendSync(file);
+      const info = statOrUndefined(() => handle.statSync());
       return new OutputFile(
         file,
         handle,
@@ -528,8 +533,18 @@ function openForAppend(file: string): Promise<Deno.FsFile> {
   return Deno.open(file, { append: true, create: true });
 }
 
+/** {@link openForAppend}, synchronous. */
 function openForAppendSync(file: string): Deno.FsFile {
   return Deno.openSync(file, { append: true, create: true });
+}
+
+/** What `stat` gives, or undefined when it fails (no such file yet). */
+function statOrUndefined(stat: () => Deno.FileInfo): Deno.FileInfo | undefined {
+  try {
+    return stat();
+  } catch {
+    return undefined;
+  }
 }
 
 /** Prefixes each line of `data` with NSSM's `YYYY-MM-DD HH:MM:SS.mmm ` (local time) in one buffer. */
