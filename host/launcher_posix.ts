@@ -6,6 +6,7 @@
  */
 import { POSIX_STOP_METHODS } from "../service/vocabulary.ts";
 import os from "node:os";
+import { closeSync, openSync } from "node:fs";
 import {
   type Launcher,
   LaunchError,
@@ -50,19 +51,21 @@ export const posixLauncher: Launcher = {
     }
   },
   launch(options: LaunchOptions): Program {
-    // Each wrapper execs what follows it, so the pid is the program's, and the affinity and the output files
-    // hold from its first instruction.
+    // Each wrapper execs what follows it, so the pid is the program's, and the affinity and the limits hold
+    // from its first instruction.
     let command = [options.program, ...options.arguments];
     if (options.affinity) command = ["taskset", "--cpu-list", options.affinity.join(","), ...command];
-    const redirect = redirection(options.stdout, options.stderr);
-    if (redirect) {
-      command = ["/bin/sh", "-c", redirect.script, "servitor-output", ...redirect.files, ...command];
-    }
     const group = programGroup;
     if (group) renew(group, options.program);
     if (group) command = [...joinGroups(group.procsFiles), ...command];
     const deathSignal = setpriv();
     if (deathSignal) command = [deathSignal, "--pdeathsig", "KILL", "--", ...command];
+    let streams: ChildStreams;
+    try {
+      streams = childStreams(options.stdout, options.stderr);
+    } catch (error) {
+      throw new LaunchError(`cannot start ${options.program}: ${(error as Error).message}`, { cause: error });
+    }
     let child: Deno.ChildProcess;
     try {
       // A wrapper would start even when the program can't: the program's own failure is told here.
@@ -73,12 +76,16 @@ export const posixLauncher: Launcher = {
         env: options.environment,
         clearEnv: true,
         stdin: options.stdinPath ? "piped" : "null",
-        stdout: denoStdio(options.stdout),
-        stderr: denoStdio(options.stderr),
+        // An open file's descriptor is taken as a stream, as Deno's own node:child_process passes `stdio: [fd]`,
+        // though Deno.CommandOptions' type names only the three words.
+        stdout: streams.stdout as Deno.CommandOptions["stdout"],
+        stderr: streams.stderr as Deno.CommandOptions["stderr"],
         detached: true,
       }).spawn();
     } catch (error) {
       throw new LaunchError(launchFailure(options, error), { cause: error });
+    } finally {
+      streams.close();
     }
     if (options.stdinPath) feedStdin(child, options.stdinPath);
     const piped = [options.stdout, options.stderr].flatMap((target, i) => target === "pipe" ? [i + 1] : []);
@@ -174,28 +181,63 @@ function widenPipes(pid: number, programFds: number[]): void {
   }
 }
 
-function denoStdio(target: StreamTarget): "piped" | "null" | "inherit" {
-  // A file is opened by the redirecting shell; Deno.Command can't hand a file to a child.
-  return target === "pipe" ? "piped" : typeof target === "object" ? "null" : target;
+/** A stream of the program as Deno.Command takes it: piped, inherited, discarded, or an open file's descriptor. */
+export type ChildStream = "piped" | "inherit" | "null" | number;
+
+/** The program's stdout and stderr, and how to close the host's descriptors of its files once it runs. */
+export interface ChildStreams {
+  stdout: ChildStream;
+  stderr: ChildStream;
+  close(): void;
 }
 
 /**
- * The shell script that points the streams going to files at them, appended to, then execs the program:
- * Deno.Command can only pipe, inherit or discard a stream. The paths are the shell's $1 and $2, never part
- * of the script. Undefined when no stream goes to a file.
+ * The program's stdout and stderr: a stream going to a file gets the file, opened here for appending (made
+ * when missing) and handed to the program as its descriptor — no shell between the host and the program to
+ * redirect it, one exec less on every start and restart. Both streams to one file share one descriptor, so
+ * their lines interleave as written. (Deno leaves the program a copy of each such descriptor too, above 2:
+ * the same file, which it may write to as well.) Throws, naming the file, when one can't be opened.
  */
-export function redirection(
+export function childStreams(
   stdout: StreamTarget,
   stderr: StreamTarget,
-): { script: string; files: [string, string] } | undefined {
-  const out = typeof stdout === "object" ? stdout.file : undefined;
-  const err = typeof stderr === "object" ? stderr.file : undefined;
-  if (out === undefined && err === undefined) return undefined;
-  const parts: string[] = [];
-  if (out !== undefined) parts.push('1>>"$1"');
-  if (err !== undefined) parts.push(err === out ? "2>&1" : '2>>"$2"');
-  return { script: `exec ${parts.join(" ")} || exit 127; shift 2; exec "$@"`, files: [out ?? "", err ?? ""] };
+  files: { open(file: string): number; close(fd: number): void } = appendFiles,
+): ChildStreams {
+  const opened = new Map<string, number>();
+  const stream = (target: StreamTarget): ChildStream => {
+    if (target === "pipe") return "piped";
+    if (typeof target !== "object") return target;
+    let fd = opened.get(target.file);
+    if (fd === undefined) {
+      try {
+        fd = files.open(target.file);
+      } catch (error) {
+        for (const open of opened.values()) files.close(open);
+        throw new Error(`could not open the output file ${target.file}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      opened.set(target.file, fd);
+    }
+    return fd;
+  };
+  const out = stream(stdout);
+  const err = stream(stderr);
+  return {
+    stdout: out,
+    stderr: err,
+    close: () => {
+      for (const fd of opened.values()) files.close(fd);
+      opened.clear();
+    },
+  };
 }
+
+/** Output files as `>>` opens them: write-only, appended to, made (0666 less the umask) when missing. */
+const appendFiles = {
+  open: (file: string) => openSync(file, "a"),
+  close: (fd: number) => closeSync(fd),
+};
 
 /** Throws Deno's NotFound or PermissionDenied when `program` is missing or not an executable file. */
 function checkRunnable(program: string): void {

@@ -1,26 +1,58 @@
-/** How the Linux launcher hands output files to a program that Deno.Command can only pipe, inherit or discard. */
+/** How the Linux launcher hands output files to a program: opened by the host, given by descriptor. */
 import { assertEquals } from "../assert.ts";
-import { redirection } from "../../host/launcher_posix.ts";
+import { childStreams } from "../../host/launcher_posix.ts";
 
-Deno.test("no stream to a file: the program is started as it is, without a shell", () => {
-  assertEquals(redirection("pipe", "null"), undefined);
+/** Files that only count: each open gives the next descriptor, from 10. */
+function fakeFiles(failing: string[] = []) {
+  const opened: string[] = [];
+  const closed: number[] = [];
+  return {
+    opened,
+    closed,
+    open(file: string) {
+      if (failing.includes(file)) throw new Error("Permission denied (os error 13)");
+      opened.push(file);
+      return 9 + opened.length;
+    },
+    close(fd: number) {
+      closed.push(fd);
+    },
+  };
+}
+
+Deno.test("no stream to a file: nothing is opened, the streams are piped, inherited or discarded", () => {
+  const files = fakeFiles();
+  const streams = childStreams("pipe", "null", files);
+  assertEquals([streams.stdout, streams.stderr, files.opened], ["piped", "null", []]);
+  assertEquals(childStreams("inherit", "pipe", files).stdout, "inherit");
 });
 
-Deno.test("each stream to its file is appended to, the paths never part of the script", () => {
+Deno.test("each stream to its file gets the file, by the path as given, closed by the host once handed over", () => {
+  const files = fakeFiles();
   const awkward = `/var/log/a "b" $HOME \`c\`.log`;
-  assertEquals(redirection({ file: awkward }, { file: "/var/log/err.log" }), {
-    script: `exec 1>>"$1" 2>>"$2" || exit 127; shift 2; exec "$@"`,
-    files: [awkward, "/var/log/err.log"],
-  });
+  const streams = childStreams({ file: awkward }, { file: "/var/log/err.log" }, files);
+  assertEquals(files.opened, [awkward, "/var/log/err.log"]);
+  assertEquals([streams.stdout, streams.stderr], [10, 11]);
+  streams.close();
+  streams.close();
+  assertEquals(files.closed, [10, 11]);
 });
 
 Deno.test("both streams to one file share one descriptor, so their lines interleave as written", () => {
-  assertEquals(
-    redirection({ file: "/l/both.log" }, { file: "/l/both.log" })?.script,
-    `exec 1>>"$1" 2>&1 || exit 127; shift 2; exec "$@"`,
-  );
-  assertEquals(redirection("inherit", { file: "/l/err.log" }), {
-    script: `exec 2>>"$2" || exit 127; shift 2; exec "$@"`,
-    files: ["", "/l/err.log"],
-  });
+  const files = fakeFiles();
+  const streams = childStreams({ file: "/l/both.log" }, { file: "/l/both.log" }, files);
+  assertEquals([streams.stdout, streams.stderr, files.opened], [10, 10, ["/l/both.log"]]);
+  assertEquals(childStreams("inherit", { file: "/l/err.log" }, files).stderr, 11);
+});
+
+Deno.test("a file that can't be opened is named, and what was opened before it is closed", () => {
+  const files = fakeFiles(["/l/err.log"]);
+  let message = "";
+  try {
+    childStreams({ file: "/l/out.log" }, { file: "/l/err.log" }, files);
+  } catch (error) {
+    message = (error as Error).message;
+  }
+  assertEquals(message, "could not open the output file /l/err.log: Permission denied (os error 13)");
+  assertEquals(files.closed, [10]);
 });
