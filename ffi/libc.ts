@@ -3,7 +3,9 @@
  * has no unix datagram socket (Deno.listenDatagram needs --unstable-net in 2.9.5), and a message sent from
  * this very process is the only kind systemd takes under the default NotifyAccess=main. And a pipe's
  * capacity (fcntl F_SETPIPE_SZ), which Deno.Command does not set; a rename that never replaces (renameat2
- * RENAME_NOREPLACE), which Deno.rename can't ask for; and malloc_trim(3), which hands the memory freed after
+ * RENAME_NOREPLACE), which Deno.rename can't ask for; a file's descriptor for a program's stdout or stderr,
+ * which Deno.open does not give (node:fs would, but loads Node's file system layer, ~6 MiB, into every host);
+ * and malloc_trim(3), which hands the memory freed after
  * start-up back to the system.
  * @module
  */
@@ -22,11 +24,17 @@ const F_SETPIPE_SZ = 1031;
 /** renameat2(2): paths relative to the working directory, and fail with EEXIST rather than replace (<linux/fcntl.h>, <linux/fs.h>). */
 const AT_FDCWD = -100;
 const RENAME_NOREPLACE = 1;
+/** open(2)'s flags as `>>` uses them, and close-on-exec so only the descriptor made the program's stream reaches it. */
+const O_WRONLY = 0o1;
+const O_CREAT = 0o100;
+const O_APPEND = 0o2000;
+const O_CLOEXEC = 0o2000000;
 /** errno values (<asm-generic/errno-base.h>, <asm-generic/errno.h>). */
 const EPERM = 1;
 const ENOENT = 2;
 const EACCES = 13;
 const EEXIST = 17;
+const EISDIR = 21;
 const EINVAL = 22;
 const ENOSYS = 38;
 
@@ -35,6 +43,8 @@ const symbols = {
   // fd, buf, len, flags, dest_addr, addrlen
   sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
+  // path, flags, mode (variadic in C; the mode is read only with O_CREAT)
+  open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   // fd, cmd, arg (an int for F_SETPIPE_SZ)
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
   // olddirfd, oldpath, newdirfd, newpath, flags (glibc 2.28)
@@ -111,6 +121,26 @@ export function sendUnixDatagram(path: string, data: Uint8Array<ArrayBuffer>): v
 export function setPipeCapacity(fd: number, bytes: number): number | undefined {
   const capacity = libc().fcntl(fd, F_SETPIPE_SZ, bytes);
   return capacity < 0 ? undefined : capacity;
+}
+
+/**
+ * Opens `file` as `>>` does — write-only, appended to, made (0666 less the umask) when missing — and returns
+ * its descriptor, close-on-exec, for a child's stdout or stderr; {@link closeDescriptor} closes it. Throws
+ * Deno.errors.NotFound or PermissionDenied as Deno.open would, an Error naming errno otherwise.
+ */
+export function openForAppend(file: string): number {
+  const fd = libc().open(cString(file), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o666);
+  if (fd >= 0) return fd;
+  const code = errno();
+  if (code === ENOENT) throw new Deno.errors.NotFound(`No such file or directory: ${file}`);
+  if (code === EACCES || code === EPERM) throw new Deno.errors.PermissionDenied(`Permission denied: ${file}`);
+  if (code === EISDIR) throw new Deno.errors.IsADirectory(`Is a directory: ${file}`);
+  throw new Error(`open(${file}) failed: errno ${code}`);
+}
+
+/** Closes a descriptor {@link openForAppend} gave. */
+export function closeDescriptor(fd: number): void {
+  libc().close(fd);
 }
 
 /**

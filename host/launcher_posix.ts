@@ -6,7 +6,6 @@
  */
 import { POSIX_STOP_METHODS } from "../service/vocabulary.ts";
 import os from "node:os";
-import { closeSync, openSync } from "node:fs";
 import {
   type Launcher,
   LaunchError,
@@ -18,7 +17,7 @@ import {
 import { LimitsUnavailable, prepareProgramGroup, type ProgramGroup } from "./cgroups.ts";
 import type { StopMethod } from "../service/vocabulary.ts";
 import type { Priority } from "../service/spec.ts";
-import { libcAvailable, setPipeCapacity } from "../ffi/libc.ts";
+import { closeDescriptor, libcAvailable, openForAppend, setPipeCapacity } from "../ffi/libc.ts";
 
 const signals: Partial<Record<StopMethod, Deno.Signal>> = {
   interrupt: "SIGINT",
@@ -234,10 +233,7 @@ export function childStreams(
 }
 
 /** Output files as `>>` opens them: write-only, appended to, made (0666 less the umask) when missing. */
-const appendFiles = {
-  open: (file: string) => openSync(file, "a"),
-  close: (fd: number) => closeSync(fd),
-};
+const appendFiles = { open: openForAppend, close: closeDescriptor };
 
 /** Throws Deno's NotFound or PermissionDenied when `program` is missing or not an executable file. */
 function checkRunnable(program: string): void {

@@ -56,3 +56,32 @@ Deno.test("a file that can't be opened is named, and what was opened before it i
   assertEquals(message, "could not open the output file /l/err.log: Permission denied (os error 13)");
   assertEquals(files.closed, [10]);
 });
+
+Deno.test("the host's own open appends as >> does and names a missing folder", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/out.log`;
+    await Deno.writeTextFile(file, "before\n");
+    const streams = childStreams({ file }, "null");
+    const child = new Deno.Command("/bin/sh", {
+      args: ["-c", "echo after"],
+      stdout: streams.stdout as Deno.CommandOptions["stdout"],
+      stderr: "null",
+    }).spawn();
+    streams.close();
+    await child.status;
+    assertEquals(await Deno.readTextFile(file), "before\nafter\n");
+    let message = "";
+    try {
+      childStreams({ file: `${dir}/missing/out.log` }, "null");
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    assertEquals(
+      message,
+      `could not open the output file ${dir}/missing/out.log: No such file or directory: ${dir}/missing/out.log`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
