@@ -2,9 +2,10 @@
  * Rewrites a bundle (`deno task bundle`'s dist/servitor.js) so that its CommonJS `require` no longer imports
  * `node:module` at the top. `deno bundle` defines the bundle's `__require` with `createRequire` from
  * `node:module`, imported statically, for the one CommonJS package in it (dotenv, which requires Node's fs,
- * path, os and crypto). Importing `node:module` starts Deno's Node compatibility layer at every start —
- * about 2 MiB and 40 ms under Wine for each host and each command — though dotenv is loaded only where
- * environment files are used. The rewritten `__require` asks `process.getBuiltinModule` when it is called.
+ * path, os and crypto). Importing `node:module` starts much of Deno's Node compatibility layer at every start
+ * (measured for the bundle: 20–30 ms of each command under Wine, 0.5–0.7 MiB of a host on Linux), though
+ * dotenv is loaded only where environment files are used. The rewritten `__require` asks
+ * `process.getBuiltinModule` when it is called.
  *
  * That only does the same for Node's built-in modules, so the rewrite refuses a bundle in which `__require`
  * is called with anything else (esbuild bundles every other module itself).
