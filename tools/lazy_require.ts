@@ -3,7 +3,7 @@
  * `node:module` at the top. `deno bundle` defines the bundle's `__require` with `createRequire` from
  * `node:module`, imported statically, for the one CommonJS package in it (dotenv, which requires Node's fs,
  * path, os and crypto). Importing `node:module` starts much of Deno's Node compatibility layer at every start
- * (measured for the bundle: 20–30 ms of each command under Wine, 0.5–0.7 MiB of a host on Linux), though
+ * (measured for the bundle: 20–30 ms of each command under Wine, up to 0.7 MiB of a host on Linux), though
  * dotenv is loaded only where environment files are used. The rewritten `__require` asks
  * `process.getBuiltinModule` when it is called.
  *
