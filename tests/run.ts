@@ -114,11 +114,13 @@ async function chromiumUnavailable(): Promise<string | null> {
 
 /**
  * The tests of the Windows tier that run again against the bundled build: what the SCM starts is then
- * dist/servitor.js, as a compiled exe would run it. A few, so the tier costs under a minute more.
+ * dist/servitor.js, as a compiled exe would run it. A few, so the tier costs under a minute more; the
+ * environment file's, because only there does the bundle load its one CommonJS package (tools/lazy_require.ts).
  */
 const BUNDLE_TESTS = [
   "install, start, status, stop, stop_and_restart, remove, reinstall, stop_and_reinstall, stop_and_remove",
   "a console script as a service: RUNNING, output in %PROGRAM%.out.txt, restarted when killed, paused while throttled",
+  "a service with an environment file sees its values, over AppEnvironmentExtra's",
 ];
 
 /** Builds the bundled build, then runs BUNDLE_TESTS under Wine with SERVITOR_UNDER_TEST=bundle. */
@@ -144,6 +146,7 @@ async function bundleTier(env: Record<string, string>): Promise<Counts> {
       `--filter=${filter}`,
       "tests/windows/cli_test.ts",
       "tests/windows/host_test.ts",
+      "tests/windows/env_files_test.ts",
     ],
     `${reports}/windows-bundle.xml`,
     env,
