@@ -19,11 +19,15 @@ Deno.test("a process a program starts after a sample counts in its tree's memory
     assertEquals(first !== undefined && first.memoryBytes > 0, true);
     const writer = program.stdin.getWriter();
     await writer.write(new TextEncoder().encode("go\n"));
-    // Its child, waited for as /proc shows it.
+    // Its child, waited for until /proc shows it with resident pages: the kernel's count of a process just
+    // forked can read 0 for a while (its per-CPU counters are summed lazily).
     const children = `/proc/${program.pid}/task/${program.pid}/children`;
-    while ((await Deno.readTextFile(children)).trim() === "") {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    const childResident = async () => {
+      const child = (await Deno.readTextFile(children)).trim().split(" ")[0];
+      if (!child) return 0;
+      return parseStat(await Deno.readTextFile(`/proc/${child}/stat`).catch(() => ""))?.pages ?? 0;
+    };
+    while (await childResident() === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     const second = sampler.sample([program.pid]).get(program.pid);
     assertEquals(
       second !== undefined && second.memoryBytes > first!.memoryBytes,
