@@ -141,17 +141,7 @@ function* candidateNames(file: string, lastWrite: Date, taken: RotatedFile[]): G
  */
 function renameToFreeName(file: string, lastWrite: Date): string | undefined {
   if (!renamesWithoutReplacing()) return undefined;
-  const { folder, pattern } = rotatedPattern(file);
-  const taken: RotatedFile[] = [];
-  try {
-    for (const entry of Deno.readDirSync(folder === "" ? "." : folder)) {
-      const found = entry.isFile ? rotatedEntry(folder, entry.name, pattern) : undefined;
-      if (found) taken.push(found);
-    }
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  for (const candidate of candidateNames(file, lastWrite, taken)) {
+  for (const candidate of candidateNames(file, lastWrite, listRotated(file))) {
     if (existsSync(`${candidate}.gz`)) continue;
     const outcome = renameNoReplace(file, candidate);
     if (outcome === "renamed") return candidate;
@@ -161,7 +151,7 @@ function renameToFreeName(file: string, lastWrite: Date): string | undefined {
 
 /** Creates the rotated name exclusively (O_EXCL / CREATE_NEW), so no other rotation can take it too. */
 async function reserveName(file: string, lastWrite: Date): Promise<string> {
-  for (const candidate of candidateNames(file, lastWrite, await rotatedFiles(file))) {
+  for (const candidate of candidateNames(file, lastWrite, listRotated(file))) {
     try {
       (await Deno.open(candidate, { write: true, createNew: true })).close();
     } catch (error) {
@@ -195,15 +185,29 @@ export interface RotatedFile {
  * @example
  * ```ts ignore
  * import { rotatedFiles } from "./rotation.ts";
- * (await rotatedFiles("/var/log/web.log")).map((r) => r.path);
+ * rotatedFiles("/var/log/web.log").map((r) => r.path);
  * // ["/var/log/web-20261125T101112.345.log", "/var/log/web-20261125T111112.345.log.gz"]
  * ```
  */
-export async function rotatedFiles(file: string): Promise<RotatedFile[]> {
+export function rotatedFiles(file: string): RotatedFile[] {
+  return listRotated(file).sort((a, b) =>
+    a.stamp < b.stamp
+      ? -1
+      : a.stamp > b.stamp
+      ? 1
+      : a.number - b.number || Number(a.compressed) - Number(b.compressed)
+  );
+}
+
+/**
+ * The rotated files of `file` in the order its folder lists them; none when the folder is missing.
+ * Synchronous: a rotation reads them while the program's pipe fills (see rotateFile).
+ */
+function listRotated(file: string): RotatedFile[] {
   const { folder, pattern } = rotatedPattern(file);
   const found: RotatedFile[] = [];
   try {
-    for await (const entry of Deno.readDir(folder === "" ? "." : folder)) {
+    for (const entry of Deno.readDirSync(folder === "" ? "." : folder)) {
       const rotated = entry.isFile ? rotatedEntry(folder, entry.name, pattern) : undefined;
       if (rotated) found.push(rotated);
     }
@@ -211,13 +215,7 @@ export async function rotatedFiles(file: string): Promise<RotatedFile[]> {
     if (error instanceof Deno.errors.NotFound) return [];
     throw error;
   }
-  return found.sort((a, b) =>
-    a.stamp < b.stamp
-      ? -1
-      : a.stamp > b.stamp
-      ? 1
-      : a.number - b.number || Number(a.compressed) - Number(b.compressed)
-  );
+  return found;
 }
 
 /** The folder `file` is in (as written, maybe "") and the pattern of its rotated files' names. */
@@ -256,7 +254,7 @@ function rotatedEntry(folder: string, name: string, pattern: RegExp): RotatedFil
  */
 export async function pruneRotated(file: string, keep: number): Promise<string[]> {
   if (keep <= 0) return [];
-  const all = await rotatedFiles(file);
+  const all = rotatedFiles(file);
   const key = (r: RotatedFile) => `${r.stamp}-${r.number}`;
   const keys = [...new Set(all.map(key))];
   const doomed = new Set(keys.slice(0, Math.max(0, keys.length - keep)));
