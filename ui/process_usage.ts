@@ -109,11 +109,14 @@ function childrenOf(parents: Map<number, number>): Map<number, number[]> {
   return children;
 }
 
-/** `root` and every process below it. */
+/**
+ * `root` and every process below it, each once: the parents the sampler keeps between samples may be stale
+ * (a pid reused before the next full scan), and a stale pair can make a cycle that must not loop forever.
+ */
 function treeOf(root: number, children: Map<number, number[]>): number[] {
-  const tree = [root];
-  for (let i = 0; i < tree.length; i++) tree.push(...children.get(tree[i]) ?? []);
-  return tree;
+  const tree = new Set([root]);
+  for (const pid of tree) for (const child of children.get(pid) ?? []) tree.add(child);
+  return [...tree];
 }
 
 /** Samples the trees of programs, remembering each one's last CPU time for the next sample's percent. */
