@@ -7,7 +7,7 @@
 import type { ServiceState } from "../service/vocabulary.ts";
 import path from "path";
 import type { InstalledService, ManagedStatus } from "../service/manager.ts";
-import { logDirectoryFor, readSpec } from "../service/store.ts";
+import { hostStatusFile, logDirectoryFor, readSpec } from "../service/store.ts";
 import { putBack, removeService, startService, stopService, withServiceLock } from "../service/lifecycle.ts";
 import { windowsCommandLine } from "../service/command_line.ts";
 import type { ServiceSpec } from "../service/spec.ts";
@@ -292,7 +292,7 @@ export function readHostStatus(
   context: CliContext,
 ): HostStatus {
   if (!spec || status.state === "stopped") return {};
-  const file = path.join(logDirectoryFor(spec, context.configRoot, context.windows), "status.json");
+  const file = hostStatusFile(spec, context.configRoot, context.windows);
   try {
     // Synchronously: the UI's live list reads every running service's, every second.
     return JSON.parse(Deno.readTextFileSync(file));

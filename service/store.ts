@@ -47,6 +47,15 @@ export function logDirectoryFor(
   return pathsFor(windows).join(serviceDirectory(root, spec.name, windows), "logs");
 }
 
+/** The status.json a service's running host writes in its log directory (host/host.ts), read by status and the page. */
+export function hostStatusFile(
+  spec: ServiceSpec,
+  root: string,
+  windows = Deno.build.os === "windows",
+): string {
+  return path.join(logDirectoryFor(spec, root, windows), "status.json");
+}
+
 /** Reads and checks a service's stored configuration. */
 export function readSpec(root: string, name: string): Promise<ServiceSpec> {
   return readSpecFile(path.join(serviceDirectory(root, name), SPEC_FILE));

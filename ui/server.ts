@@ -105,6 +105,15 @@ export function serveUi(context: CliContext, assets: Map<string, Asset>, port: n
   const live = new LiveList<ServiceRow[]>(() => survey.rows());
   const gate = new Gate(LOOPBACK);
 
+  /** Review's or Apply's answer (edit and import alike); after an apply, the live list asks the manager afresh. */
+  function reviewed(outcome: { errors: unknown[]; ok: boolean }, applied: boolean): Response {
+    if (applied) {
+      survey.forget();
+      live.refresh();
+    }
+    return json(outcome.errors.length > 0 ? 422 : outcome.ok ? 200 : 409, outcome);
+  }
+
   async function route(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const method = request.method;
@@ -147,12 +156,7 @@ export function serveUi(context: CliContext, assets: Map<string, Asset>, port: n
       if (typeof settings !== "object" || settings === null || Array.isArray(settings)) {
         return json(400, { error: "the body must be { settings: {…}, apply: true | false }" });
       }
-      const outcome = await reviewOrApply(context, settings, apply === true);
-      if (apply === true) {
-        survey.forget();
-        live.refresh();
-      }
-      return json(outcome.errors.length > 0 ? 422 : outcome.ok ? 200 : 409, outcome);
+      return reviewed(await reviewOrApply(context, settings, apply === true), apply === true);
     }
     if (url.pathname === "/api/import") {
       if (method !== "POST") return plain(405, "method not allowed", { allow: "POST" });
@@ -164,12 +168,10 @@ export function serveUi(context: CliContext, assets: Map<string, Asset>, port: n
       }
       // The file's own name is only shown in the lines (file:line: key: …), never opened.
       const shownAs = typeof file === "string" && file.length > 0 ? path.basename(file) : "upload";
-      const outcome = await reviewOrApplyText(context, { file: shownAs, text }, apply === true);
-      if (apply === true) {
-        survey.forget();
-        live.refresh();
-      }
-      return json(outcome.errors.length > 0 ? 422 : outcome.ok ? 200 : 409, outcome);
+      return reviewed(
+        await reviewOrApplyText(context, { file: shownAs, text }, apply === true),
+        apply === true,
+      );
     }
     if (url.pathname === "/api/export") {
       if (method !== "GET") return plain(405, "method not allowed", { allow: "GET" });

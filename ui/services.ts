@@ -10,7 +10,7 @@ import path from "path";
 import { reportOf } from "../cli/manage.ts";
 import type { InstalledService, ManagedStatus, SurveyedService } from "../service/manager.ts";
 import type { ServiceSpec } from "../service/spec.ts";
-import { logDirectoryFor, readSpec, serviceDirectory, SPEC_FILE } from "../service/store.ts";
+import { hostStatusFile, readSpec, serviceDirectory, SPEC_FILE } from "../service/store.ts";
 import type { TreeUsage, UsageSampler } from "./process_usage.ts";
 import {
   listServitorServices,
@@ -52,12 +52,6 @@ const SURVEY_EVERY_MS = 15_000;
  */
 const USAGE_EVERY_MS = 3000;
 
-/**
- * Every servitor service's row, by name, for the live list: what the service manager says of all of them in
- * one question (ServiceManager.survey), each stored spec read again only when its file changed, and with
- * `usage`, the CPU and memory of each running program's tree. One instance keeps its caches across polls: a
- * poll at rest costs a stat of each service's files and a listing of /proc, and makes no row anew.
- */
 /** A survey of the manager, with each service's stored spec (null: not servitor's) and the marks beside it. */
 interface Surveyed {
   at: number;
@@ -78,6 +72,12 @@ function mtime(file: string | undefined): number {
   }
 }
 
+/**
+ * Every servitor service's row, by name, for the live list: what the service manager says of all of them in
+ * one question (ServiceManager.survey), each stored spec read again only when its file changed, and with
+ * `usage`, the CPU and memory of each running program's tree. One instance keeps its caches across polls: a
+ * poll at rest costs a stat of each service's files and a listing of /proc, and makes no row anew.
+ */
 export class ServiceSurvey {
   readonly #specs = new Map<string, { mtime: number; spec: ServiceSpec | undefined; statusFile?: string }>();
   /** start type and account where the survey doesn't say them (the SCM): asked once a service. */
@@ -237,9 +237,7 @@ export class ServiceSurvey {
     const known = this.#specs.get(name);
     if (known && known.mtime === modified) return known.spec;
     const spec = await readSpec(configRoot, name).catch(() => undefined);
-    const statusFile = spec
-      ? path.join(logDirectoryFor(spec, configRoot, windows), "status.json")
-      : undefined;
+    const statusFile = spec ? hostStatusFile(spec, configRoot, windows) : undefined;
     this.#specs.set(name, { mtime: modified, spec, statusFile });
     return spec;
   }
