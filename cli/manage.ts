@@ -5,7 +5,6 @@
  * @module
  */
 import type { ServiceState } from "../service/vocabulary.ts";
-import path from "path";
 import type { InstalledService, ManagedStatus } from "../service/manager.ts";
 import { hostStatusFile, logDirectoryFor, readSpec } from "../service/store.ts";
 import { putBack, removeService, startService, stopService, withServiceLock } from "../service/lifecycle.ts";
