@@ -6,6 +6,7 @@ import { nssmState } from "../../cli/nssm.ts";
 import { CliError } from "../../cli/errors.ts";
 import type { CliContext } from "../../cli/context.ts";
 import type { ServiceManager } from "../../service/manager.ts";
+import { fakeManager } from "./fake_manager.ts";
 import { defaultSpec } from "../../service/spec.ts";
 import { commandLineFor, describeFailure, VERSION } from "../../cli/main.ts";
 import { entryModule, invokedExecutable, PERMISSIONS, selfCommand, servitorCommand } from "../../cli/self.ts";
@@ -255,9 +256,7 @@ Deno.test("a recovery action systemd has no place for is named on stderr, and th
 
 /** A service manager that only records what it is asked to change; `fail` names a step that throws. */
 function recordingManager(events: string[], fail?: "create"): ServiceManager {
-  const no = () => Promise.reject(new Error("not asked in this test"));
-  return {
-    kind: "systemd",
+  return fakeManager({
     create(spec) {
       events.push(`create ${spec.name}`);
       return fail === "create" ? Promise.reject(new Error("CreateServiceW refused")) : Promise.resolve();
@@ -267,14 +266,7 @@ function recordingManager(events: string[], fail?: "create"): ServiceManager {
       return Promise.resolve();
     },
     exists: () => Promise.resolve(false),
-    update: no,
-    start: no,
-    control: no,
-    status: no,
-    query: no,
-    list: no,
-    processes: no,
-  };
+  });
 }
 
 Deno.test("the store and its service's directory are locked before anything is written into them, and opened to the account once the service exists", async () => {

@@ -2,23 +2,14 @@
 import { cliContext } from "../../cli/lifecycle_context.ts";
 import { nssmCommand } from "../../cli/nssm.ts";
 import type { ServiceManager } from "../../service/manager.ts";
+import { fakeManager } from "./fake_manager.ts";
 
 /** A service manager that knows `existing` only, and is asked nothing else. */
 function managerOf(existing: string[]): ServiceManager {
-  const no = () => Promise.reject(new Error("not asked in this test"));
-  return {
-    kind: "systemd",
-    create: no,
-    update: no,
-    remove: no,
+  return fakeManager({
     exists: (name) => Promise.resolve(existing.includes(name)),
-    start: no,
-    control: no,
-    status: no,
-    query: no,
     list: () => Promise.resolve(existing.map((name) => ({ name, displayName: name }) as never)),
-    processes: no,
-  };
+  });
 }
 
 /** `servitor ARGS…` (nssm's verbs) where only `existing` are services: its code and output, each line ended. */

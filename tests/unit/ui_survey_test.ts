@@ -1,7 +1,8 @@
 import { assertEquals } from "../assert.ts";
 import path from "path";
 import { cliContext } from "../../cli/lifecycle_context.ts";
-import type { ManagedStatus, ServiceManager, SurveyedService } from "../../service/manager.ts";
+import type { ManagedStatus, SurveyedService } from "../../service/manager.ts";
+import { fakeManager } from "./fake_manager.ts";
 import { parseSpec, writeSpec } from "../../service/store.ts";
 import { ServiceSurvey } from "../../ui/services.ts";
 import { UsageSampler } from "../../ui/process_usage.ts";
@@ -16,19 +17,7 @@ Deno.test("the live list shows a start made elsewhere and a host that died at th
     await writeSpec(root, parseSpec("name: web\nprogram: /bin/true\n", "test"));
     let status: ManagedStatus = { state: "stopped" };
     let surveys = 0;
-    const no = () => Promise.reject(new Error("not asked in this test"));
-    const manager: ServiceManager = {
-      kind: "systemd",
-      create: no,
-      update: no,
-      remove: no,
-      exists: no,
-      start: no,
-      control: no,
-      status: no,
-      query: no,
-      list: no,
-      processes: no,
+    const manager = fakeManager({
       survey: () => {
         surveys++;
         const web: SurveyedService = {
@@ -41,7 +30,7 @@ Deno.test("the live list shows a start made elsewhere and a host that died at th
         };
         return Promise.resolve([web]);
       },
-    };
+    });
     const context = cliContext({
       manager,
       configRoot: root,
