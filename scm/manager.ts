@@ -21,7 +21,7 @@ import {
   ServiceControlManager,
   type ServiceDefinition,
 } from "../ffi/scm.ts";
-import type { FailureActions, StartType } from "../ffi/types.ts";
+import type { FailureActions, ServiceStatus, StartType } from "../ffi/types.ts";
 import { windowsCommandLine } from "../service/command_line.ts";
 import {
   type HostCommand,
@@ -88,6 +88,11 @@ function withScm<T>(
   } catch (error) {
     throw scmFailure(error, name);
   }
+}
+
+/** What the SCM says of a service, as the service manager interface says it. */
+function managedStatus(status: ServiceStatus): ManagedStatus {
+  return { state: status.state, pid: status.processId || undefined, exitCode: status.exitCode };
 }
 
 function withService<T>(name: string, access: "read" | "control" | "all", work: (service: Service) => T): T {
@@ -305,12 +310,7 @@ function scmManager(): ServiceManager {
       return Promise.resolve();
     },
     status(name: string): Promise<ManagedStatus> {
-      const status = withService(name, "read", (service) => service.queryStatus());
-      return Promise.resolve({
-        state: status.state,
-        pid: status.processId || undefined,
-        exitCode: status.exitCode,
-      });
+      return Promise.resolve(managedStatus(withService(name, "read", (service) => service.queryStatus())));
     },
     query(name: string): Promise<InstalledService> {
       return Promise.resolve(withService(name, "read", (service) => {
@@ -342,11 +342,7 @@ function scmManager(): ServiceManager {
           name: entry.name,
           displayName: entry.displayName,
           state: entry.status.state,
-          status: {
-            state: entry.status.state,
-            pid: entry.status.processId || undefined,
-            exitCode: entry.status.exitCode,
-          },
+          status: managedStatus(entry.status),
         }))));
     },
     processes(name: string) {
