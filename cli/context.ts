@@ -5,16 +5,9 @@
  */
 import type { HostCommand } from "../service/manager.ts";
 import type { LifecycleContext } from "../service/lifecycle.ts";
-import { defaultConfigRoot } from "../service/store.ts";
-import { serviceNameProblem } from "../service/schema.ts";
+import { defaultConfigRoot } from "../service/store_layout.ts";
+import { serviceNameProblem } from "../service/settings.ts";
 import { selfCommand } from "./self.ts";
-export {
-  INSTALL_FILE,
-  type InstallRecord,
-  installRecordPath,
-  installRecordText,
-  readInstallRecord,
-} from "../service/install_record.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { CliError } from "./errors.ts";
 

@@ -4,7 +4,7 @@
  */
 import { ExitCode } from "./exit_codes.ts";
 import { type ManagerFailure, ServiceManagerError } from "../service/manager.ts";
-import { SpecError } from "../service/store.ts";
+import { SpecError } from "../service/store_layout.ts";
 
 /** A failure we know: one line for a person, and its exit code. */
 export class CliError extends Error {

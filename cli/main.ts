@@ -165,7 +165,7 @@ async function withContext(
  * person may run it in a console to watch the program, Ctrl-C stopping it.
  */
 async function host(args: string[]): Promise<number> {
-  const { defaultConfigRoot } = await import("../service/store.ts");
+  const { defaultConfigRoot } = await import("../service/store_layout.ts");
   let name: string | undefined;
   let configRoot = defaultConfigRoot();
   if (args.includes("-h") || args.includes("--help")) {

@@ -20,7 +20,9 @@ import path from "path";
 import { type InstalledService, ServiceManagerError, systemSentence } from "../service/manager.ts";
 import { defaultSpec } from "../service/spec.ts";
 import { parseSpec, readSpec, serviceDirectory, SPEC_FILE, stringifySpec } from "../service/store.ts";
-import { checkServiceName, type CliContext, INSTALL_FILE } from "./context.ts";
+import { CHECKED_SPEC_FILE } from "../service/checked_spec.ts";
+import { checkServiceName, type CliContext } from "./context.ts";
+import { INSTALL_FILE } from "../service/install_record.ts";
 import { CliError, describeFailure } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { readHostStatus, shownState } from "./manage.ts";
@@ -380,7 +382,9 @@ async function remove(args: readonly string[], context: CliContext): Promise<num
   }
   // The spec is the service's (nssm's Parameters key goes with the service); the logs stay.
   const directory = serviceDirectory(context.configRoot, name, context.windows);
-  for (const file of [SPEC_FILE, INSTALL_FILE]) await Deno.remove(path.join(directory, file)).catch(() => {});
+  for (const file of [SPEC_FILE, CHECKED_SPEC_FILE, INSTALL_FILE]) {
+    await Deno.remove(path.join(directory, file)).catch(() => {});
+  }
   context.audit(`remove ${name}: removed`);
   context.say(`Service "${name}" removed successfully!`);
   return ExitCode.ok;

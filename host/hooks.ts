@@ -22,7 +22,7 @@
  *   NSSM_EXIT_COUNT 1, NSSM_APPLICATION_PID and NSSM_APPLICATION_RUNTIME blank.
  * @module
  */
-import { type HookEvent, type ServiceSpec } from "../service/spec.ts";
+import type { HookEvent, ServiceSpec } from "../service/spec.ts";
 import { unreachable } from "../service/exhaustive.ts";
 import { expandVariables } from "./environment.ts";
 import { splitProgram } from "../service/command_line.ts";

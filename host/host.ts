@@ -7,22 +7,16 @@
 import path from "path";
 import type { ControlAnswer, IncomingControl, ServiceSession, StatusReport } from "../protocol/session.ts";
 import { statusReporter } from "../protocol/pending.ts";
-import {
-  defaultSpec,
-  type HookEvent,
-  isSynchronousHook,
-  parseAffinity,
-  type ServiceSpec,
-  usableAffinity,
-} from "../service/spec.ts";
+import type { HookEvent, ServiceSpec } from "../service/spec.ts";
+import { isSynchronousHook, parseAffinity, usableAffinity } from "../service/settings.ts";
 import {
   logDirectoryFor,
-  readSpec,
-  readSpecFile,
+  serviceDirectory,
   SPEC_FILE,
   SpecError,
   writeFileAtomically,
-} from "../service/store.ts";
+} from "../service/store_layout.ts";
+import { CHECKED_SPEC_FILE, readCheckedSpec } from "../service/checked_spec.ts";
 import { windowsCommandLine } from "../service/command_line.ts";
 import { HostExitCode } from "../service/vocabulary.ts";
 import { unreachable } from "../service/exhaustive.ts";
@@ -88,9 +82,11 @@ export async function runHost(options: HostOptions, platform: HostPlatform): Pro
   try {
     // Under systemd with an account of its own, the host can't read root's store: systemd hands it the spec.
     const credentials = Deno.env.get("CREDENTIALS_DIRECTORY");
-    spec = credentials && await exists(path.join(credentials, SPEC_FILE))
-      ? await readSpecFile(path.join(credentials, SPEC_FILE))
-      : await readSpec(options.configRoot, options.name);
+    spec = await readHostSpec(
+      credentials && await exists(path.join(credentials, SPEC_FILE))
+        ? credentials
+        : serviceDirectory(options.configRoot, options.name),
+    );
   } catch (error) {
     return error instanceof SpecError
       ? await refuseToStart(options, platform, `cannot start: ${error.message}`, HostExitCode.configuration)
@@ -118,6 +114,19 @@ export async function runHost(options: HostOptions, platform: HostPlatform): Pro
   } finally {
     await log.close();
   }
+}
+
+/**
+ * The spec in `directory`: its checked form when that matches service.yaml (service/checked_spec.ts), else
+ * service.yaml read and checked by the store's reader, loaded only then — with the YAML parser and zod,
+ * which would otherwise stay in the host's memory for its whole run.
+ */
+async function readHostSpec(directory: string): Promise<ServiceSpec> {
+  const file = path.join(directory, SPEC_FILE);
+  const checked = await readCheckedSpec(file, path.join(directory, CHECKED_SPEC_FILE));
+  if (checked) return checked;
+  const { readSpecFile } = await import("../service/store.ts");
+  return await readSpecFile(file);
 }
 
 /**
@@ -185,6 +194,8 @@ async function refuseToStart(
   reason: string,
   code: number,
 ): Promise<HostOutcome> {
+  // A failure path: the schema's defaults may be loaded here, the host ends.
+  const { defaultSpec } = await import("../service/spec.ts");
   const logDirectory = logDirectoryFor(defaultSpec(options.name, ""), options.configRoot, platform.windows);
   let log: HostLog | undefined;
   try {

@@ -15,7 +15,8 @@ import {
   type ServiceState,
   type StopMethod,
 } from "../service/vocabulary.ts";
-import { exitActionFor, type HookEvent } from "../service/spec.ts";
+import type { HookEvent } from "../service/spec.ts";
+import { exitActionFor } from "../service/settings.ts";
 import { startHintMs, stopSteps, type TimingOptions } from "../service/timing.ts";
 import { unreachable } from "../service/exhaustive.ts";
 import { nextRestartAt, parseRestartTimes } from "../service/schedule.ts";

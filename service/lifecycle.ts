@@ -15,6 +15,7 @@ import type { HostCommand, ListedService, ServiceManager } from "./manager.ts";
 import { ServiceManagerError } from "./manager.ts";
 import type { ServiceSpec } from "./spec.ts";
 import { logDirectoryFor, readSpec, serviceDirectory, SPEC_FILE, stringifySpec } from "./store.ts";
+import { CHECKED_SPEC_FILE, checkedSpecText } from "./checked_spec.ts";
 import { DEFAULT_LOCK_TIMEOUT_MS, describeHolder, lockKey } from "./lock.ts";
 import { INSTALL_FILE, type InstallRecord, installRecordText, readInstallRecord } from "./install_record.ts";
 import { diskStore, type StoreFiles, type StoreSecurity } from "./lifecycle/store_files.ts";
@@ -209,7 +210,7 @@ export async function updateService(
     }
     const store = storeOf(context);
     const directory = serviceDirectory(context.configRoot, name, context.windows);
-    const files: [string, string | undefined][] = [[path.join(directory, SPEC_FILE), stringifySpec(next)]];
+    const files: [string, string | undefined][] = await specFiles(directory, next);
     if (options.record) files.push([path.join(directory, INSTALL_FILE), installRecordText(options.record)]);
     const before = new Map<string, string | undefined>();
     for (const [file] of files) before.set(file, await Deno.readTextFile(file).catch(() => undefined));
@@ -243,7 +244,9 @@ export async function updateService(
       }
       throw error;
     }
-    return { storeChanged: written.length > 0, managerChanged };
+    // The checked form alone rewritten (a store from an older servitor) is no change of the service's own.
+    const storeChanged = written.some((file) => path.basename(file) !== CHECKED_SPEC_FILE);
+    return { storeChanged, managerChanged };
   });
 }
 
@@ -400,6 +403,18 @@ async function openStore(context: LifecycleContext, spec: ServiceSpec, makeLogs:
 }
 
 /**
+ * A spec's files in its folder, with their texts: service.yaml, and its checked form for the host
+ * (./checked_spec.ts) — written together, so the host finds the form matching the YAML.
+ */
+async function specFiles(directory: string, spec: ServiceSpec): Promise<[string, string][]> {
+  const yaml = stringifySpec(spec);
+  return [
+    [path.join(directory, SPEC_FILE), yaml],
+    [path.join(directory, CHECKED_SPEC_FILE), await checkedSpecText(spec, yaml)],
+  ];
+}
+
+/**
  * Writes the service's spec and install record into its folder, locked first (and the store's root);
  * returns how to undo it: the files as they were before (a service removed without --remove_install_args
  * keeps them), or no folder at all. A failure on the way is undone before it is thrown.
@@ -414,7 +429,7 @@ async function storeService(
   /** The directories this call made, outermost first: only those are removed again. */
   const made: string[] = [];
   const files: [string, string][] = [
-    [path.join(directory, SPEC_FILE), stringifySpec(spec)],
+    ...await specFiles(directory, spec),
     [path.join(directory, INSTALL_FILE), installRecordText(record)],
   ];
   const before = new Map<string, string | undefined>();

@@ -14,80 +14,31 @@
 import * as z from "zod";
 import { parseHealthTarget } from "./health.ts";
 import { parseRestartTimes } from "./schedule.ts";
+import {
+  accountKinds,
+  exitActions,
+  healthActions,
+  hookEvents,
+  outputDispositions,
+  parseAffinity,
+  priorities,
+  recoveryActions,
+  serviceNameProblem,
+  startModes,
+} from "./settings.ts";
 
-/**
- * When a service can start (Start): at boot, at boot after the others, on request, or never.
- *
- * @example Checking a start mode given as text
- * ```ts
- * import { startModes } from "../mod.ts";
- * const given = "delayed";
- * if (!(startModes as readonly string[]).includes(given)) throw new Error(`${given}: not a start mode`);
- * ```
- */
-export const startModes = ["auto", "delayed", "manual", "disabled"] as const;
-/** What the host does when the program exits (AppExit): NSSM's four actions. */
-export const exitActions = ["restart", "ignore", "exit", "suicide"] as const;
-/** Process priority classes (AppPriority), named as SetPriorityClass's constants without _PRIORITY_CLASS. */
-export const priorities = ["realtime", "high", "above_normal", "normal", "below_normal", "idle"] as const;
-/** NSSM's hook events (AppEvents), as `Event/Action`. */
-export const hookEvents = [
-  "Start/Pre",
-  "Start/Post",
-  "Stop/Pre",
-  "Exit/Post",
-  "Rotate/Pre",
-  "Rotate/Post",
-  "Power/Change",
-  "Power/Resume",
-  /** servitor only: the health check found the program unhealthy (NSSM has no health checks). */
-  "Health/Unhealthy",
-] as const;
-/** How an output file is opened (AppStdoutCreationDisposition): appended to, or emptied first. */
-export const outputDispositions = ["append", "replace"] as const;
-/** The accounts a service can run as (ObjectName). */
-export const accountKinds = ["local_system", "local_service", "network_service", "virtual", "user"] as const;
-/** What the host does when a health check finds the program unhealthy. */
-export const healthActions = ["restart", "none"] as const;
-
-/** The service manager's recovery actions (SCM failure actions; systemd's Restart=). */
-export const recoveryActions = ["restart", "reboot", "run_command", "none"] as const;
-
-/** Parses AppAffinity (`0-2,4`) into processor numbers; throws a RangeError naming what is wrong. */
-export function parseAffinity(text: string): number[] {
-  const cpus = new Set<number>();
-  for (const part of text.split(",")) {
-    const match = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (!match) throw new RangeError(`AppAffinity "${text}": "${part}" is not a processor or a range`);
-    const first = Number(match[1]);
-    const last = match[2] === undefined ? first : Number(match[2]);
-    if (last < first || last > 63) {
-      throw new RangeError(`AppAffinity "${text}": "${part}" is out of range 0-63`);
-    }
-    for (let cpu = first; cpu <= last; cpu++) cpus.add(cpu);
-  }
-  return [...cpus].sort((a, b) => a - b);
-}
-
-/**
- * What is wrong with `name` as a service's name, or undefined: the SCM's rules (1 to 256 characters, no / or
- * \\, which systemd's unit names share), and none of the store's own entries — a service's folder is named
- * after it beside `.locks` and the audit log, and `..` would be the store's parent.
- *
- * @example
- * ```ts
- * import { serviceNameProblem } from "./schema.ts";
- * serviceNameProblem("Web"); // undefined
- * serviceNameProblem(".."); // "a service name can't begin with a dot …"
- * ```
- */
-export function serviceNameProblem(name: string): string | undefined {
-  if (name === "" || name.length > 256) return "a service name is 1 to 256 characters";
-  if (/[\\/]/.test(name)) return "a service name can't contain / or \\";
-  if (name.startsWith(".")) return "a service name can't begin with a dot (the store keeps its own files so)";
-  if (name.toLowerCase() === "servitor.log") return "servitor.log is the store's audit log, not a service";
-  return undefined;
-}
+export {
+  accountKinds,
+  exitActions,
+  healthActions,
+  hookEvents,
+  outputDispositions,
+  parseAffinity,
+  priorities,
+  recoveryActions,
+  serviceNameProblem,
+  startModes,
+};
 
 /**
  * An absolute path as Linux (`/…`) or Windows (`C:\\…`, `\\\\server\\share\\…`) reads it — the store is read on

@@ -6,20 +6,22 @@
  */
 
 import type { z } from "zod";
+import { type Account, serviceSchema } from "./schema.ts";
 import {
-  type Account,
   type accountKinds,
+  exitActionFor,
   type exitActions,
   hookEvents,
+  isSynchronousHook,
   type outputDispositions,
   parseAffinity,
   type priorities,
   type recoveryActions,
-  serviceSchema,
   startModes,
-} from "./schema.ts";
+  usableAffinity,
+} from "./settings.ts";
 
-export { hookEvents, parseAffinity, startModes };
+export { exitActionFor, hookEvents, isSynchronousHook, parseAffinity, startModes, usableAffinity };
 
 /**
  * When the service starts: at boot, at boot after the others (delayed), on request, or never.
@@ -42,24 +44,6 @@ export type Priority = typeof priorities[number];
 
 /** NSSM's hook events, as `Event/Action`. */
 export type HookEvent = typeof hookEvents[number];
-
-/** Whether each hook is waited for before the host goes on (NSSM's *asterisk). */
-const synchronousHooks: Record<HookEvent, boolean> = {
-  "Start/Pre": true,
-  "Start/Post": false,
-  "Stop/Pre": true,
-  "Exit/Post": true,
-  "Rotate/Pre": true,
-  "Rotate/Post": false,
-  "Power/Change": false,
-  "Power/Resume": false,
-  "Health/Unhealthy": false,
-};
-
-/** Whether a hook is waited for before the host goes on (NSSM's *asterisk). */
-export function isSynchronousHook(event: HookEvent): boolean {
-  return synchronousHooks[event];
-}
 
 /** A recovery action of the service manager (SCM failure actions; systemd's Restart=). */
 export type RecoveryAction = typeof recoveryActions[number];
@@ -102,32 +86,4 @@ export function completeSpec(parsed: z.output<typeof serviceSchema>): ServiceSpe
 export function defaultSpec(name: string, program: string, args: string[] = []): ServiceSpec {
   const defaults = serviceSchema.parse({ name: "-", program: "/-" });
   return completeSpec({ ...defaults, name, program, arguments: args });
-}
-
-/** The exit action for an exit code, NSSM's way: the code's own entry, else Default. */
-export function exitActionFor(spec: ServiceSpec, code: number): ExitAction {
-  const own = spec.exit.codes[String(code)];
-  if (own) return own;
-  // NSSM honours Suicide for exit code 0 only when 0 has its own entry; otherwise it exits gracefully.
-  if (code === 0 && spec.exit.default === "suicide") return "exit";
-  return spec.exit.default;
-}
-
-/**
- * The processors of AppAffinity that this machine has, as NSSM sets the mask ANDed with the system's at each
- * start: a processor it lacks is dropped, not an error (a stored spec may come from a bigger machine).
- * Undefined when none is left: the program runs on every processor, as NSSM's does when SetProcessAffinityMask
- * refuses the empty mask — where `taskset` with no processor of the machine would fail at every start.
- *
- * @example
- * ```ts
- * import { usableAffinity } from "./spec.ts";
- * usableAffinity([0, 1, 2, 4], [0, 1]); // [0, 1]
- * usableAffinity([4, 5], [0, 1]); // undefined
- * ```
- */
-export function usableAffinity(cpus: readonly number[], available: readonly number[]): number[] | undefined {
-  const here = new Set(available);
-  const usable = cpus.filter((cpu) => here.has(cpu));
-  return usable.length > 0 ? usable : undefined;
 }

@@ -229,6 +229,18 @@ Deno.test("a corrupt configuration is one clear error and a service-specific cod
   assertOk(!/at .*\.ts:\d+/.test(host.stderr), "no stack trace");
 });
 
+Deno.test("a hand edit of service.yaml is what the host runs, though the checked form beside it is older", async () => {
+  await using service = await storedService("/bin/echo", ["as installed"], (spec) => {
+    spec.output.stdout = "out.log";
+    spec.exit.default = "exit";
+  });
+  const file = path.join(service.root, service.spec.name, "service.yaml");
+  await Deno.writeTextFile(file, (await Deno.readTextFile(file)).replace("as installed", "as edited"));
+  await using host = startHost(service.root, service.spec.name);
+  assertEquals(await host.exit(), 0);
+  assertEquals(await readLines(path.join(service.logs, "out.log")), ["as edited"]);
+});
+
 Deno.test("run from a console, the host shows the program's output and Ctrl-C stops it", async () => {
   await using service = await storedService(sh("chatty.sh"), []);
   await using host = startHost(service.root, service.spec.name);

@@ -310,7 +310,12 @@ Deno.test("the store and its service's directory are locked before anything is w
       "create locked",
       "grant servitor/locked and servitor/locked/logs",
     ]);
-    assertEquals(contents(`${root}/locked`), ["install.yaml", "logs", "service.yaml"]);
+    assertEquals(contents(`${root}/locked`), [
+      "install.yaml",
+      "logs",
+      "service.checked.json",
+      "service.yaml",
+    ]);
 
     // A failure after the service was created deletes it, and the store goes with it.
     events.length = 0;

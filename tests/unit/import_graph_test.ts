@@ -3,7 +3,7 @@
  * --json`'s graph, every import counted — dynamic ones and `import type` too — so that each module can be
  * read, and tested, after the ones it uses.
  */
-import { assertEquals } from "../assert.ts";
+import { assertEquals, assertOk } from "../assert.ts";
 
 const root = new URL("../../", import.meta.url);
 const entries = ["cli/main.ts", "mod.ts"];
@@ -86,3 +86,49 @@ for (const entry of entries) {
     assertEquals(found.map((cycle) => cycle.join(" ↔ ")), [], "modules that import each other");
   });
 }
+
+/** The modules `entries` load before anything they import dynamically: static imports only, types left out. */
+async function staticallyLoaded(entries: string[]): Promise<string[]> {
+  type Module = GraphModule & { dependencies?: (Dependency & { isDynamic?: boolean })[] };
+  const bySpecifier = new Map<string, Module>();
+  for (const entry of entries) {
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json", entry],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(code, 0, new TextDecoder().decode(stderr));
+    const { modules } = JSON.parse(new TextDecoder().decode(stdout)) as { modules: Module[] };
+    for (const module of modules) bySpecifier.set(module.specifier, module);
+  }
+  const loaded = new Set<string>();
+  const visit = (specifier: string) => {
+    if (loaded.has(specifier)) return;
+    loaded.add(specifier);
+    for (const dependency of bySpecifier.get(specifier)?.dependencies ?? []) {
+      if (dependency.code && !dependency.isDynamic) visit(dependency.code.specifier);
+    }
+  };
+  for (const entry of entries) visit(new URL(entry, root).href);
+  return [...loaded];
+}
+
+Deno.test("a running host loads neither zod nor the YAML parser (its modules stay for its whole run)", async () => {
+  // What `servitor host` loads: the CLI's entry, then the modules its host command imports.
+  const loaded = await staticallyLoaded([
+    "cli/main.ts",
+    "host/host.ts",
+    "host/platform.ts",
+    "service/store_layout.ts",
+    "service/command_line.ts",
+  ]);
+  assertOk(
+    loaded.some((specifier) => specifier.endsWith("/service/checked_spec.ts")),
+    "the graph was followed",
+  );
+  assertEquals(
+    loaded.filter((specifier) => /\/(zod|yaml)\/|service\/(schema|store)\.ts$/.test(specifier)),
+    [],
+  );
+});

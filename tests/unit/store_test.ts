@@ -1,6 +1,7 @@
 import { assertEquals, assertMatch, assertOk, assertThrows } from "../assert.ts";
 import { defaultSpec, parseAffinity, usableAffinity } from "../../service/spec.ts";
 import { parseSpec, readSpec, SpecError, stringifySpec, writeSpec } from "../../service/store.ts";
+import { CHECKED_SPEC_FILE, readCheckedSpec } from "../../service/checked_spec.ts";
 
 function thrownBy(fn: () => unknown): Error {
   try {
@@ -120,4 +121,32 @@ Deno.test("AppAffinity keeps the processors the machine has, and all of them whe
   assertEquals(usableAffinity(parseAffinity("0-2,4"), [0, 1]), [0, 1]);
   assertEquals(usableAffinity(parseAffinity("1,3"), [0, 1, 2, 3]), [1, 3]);
   assertEquals(usableAffinity(parseAffinity("4-7"), [0, 1]), undefined);
+});
+
+Deno.test("the host's checked form is used only while it matches service.yaml and servitor's version", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const spec = defaultSpec("checked_demo", "/usr/bin/env", ["a b"]);
+    spec.throttleMs = 2500;
+    const yamlFile = await writeSpec(root, spec);
+    const checkedFile = `${root}/checked_demo/${CHECKED_SPEC_FILE}`;
+    assertEquals((await Deno.stat(checkedFile)).mode! & 0o777, 0o600);
+    assertEquals(await readCheckedSpec(yamlFile, checkedFile), spec);
+    // Another servitor (its schema may complete a spec otherwise) reads the YAML.
+    assertEquals(await readCheckedSpec(yamlFile, checkedFile, "0.0.0-other"), undefined);
+    // A hand edit of the YAML (even one of the same meaning) makes the form stale: the YAML is the truth.
+    await Deno.writeTextFile(
+      yamlFile,
+      (await Deno.readTextFile(yamlFile)).replace("throttleMs: 2500", "throttleMs: 900"),
+    );
+    assertEquals(await readCheckedSpec(yamlFile, checkedFile), undefined);
+    assertEquals((await readSpec(root, "checked_demo")).throttleMs, 900);
+    // Not the checked form, or none at all.
+    await Deno.writeTextFile(checkedFile, "{}");
+    assertEquals(await readCheckedSpec(yamlFile, checkedFile), undefined);
+    await Deno.remove(checkedFile);
+    assertEquals(await readCheckedSpec(yamlFile, checkedFile), undefined);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });
