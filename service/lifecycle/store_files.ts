@@ -8,6 +8,7 @@ import path from "path";
 import type { ServiceSpec } from "../spec.ts";
 import { writeFileAtomically } from "../store.ts";
 import { withServiceLock } from "../lock.ts";
+import { CHECKED_SPEC_FILE } from "../checked_spec.ts";
 import type { ServiceLockOptions } from "../lock.ts";
 
 /**
@@ -81,6 +82,11 @@ export function printingStore(print: (line: string) => void, windows: boolean): 
       return Promise.resolve(false);
     },
     write(file, text) {
+      // The checked form is service.yaml's again, on one line: named, not shown.
+      if (path.basename(file) === CHECKED_SPEC_FILE) {
+        print(`write ${file}${mode("0600")}: service.yaml as checked, for the host`);
+        return Promise.resolve();
+      }
       const body = text.trimEnd().split("\n").map((line) => `    ${line}`).join("\n");
       print(`write ${file}${mode("0600")}:\n${body}`);
       return Promise.resolve();

@@ -218,7 +218,7 @@ Deno.test("a dry run's manager and store print a replacement: the old service's 
       "stop web",
       "remove web",
       `write ${root}/web/service.yaml (mode 0600):`,
-      `write ${root}/web/service.checked.json (mode 0600):`,
+      `write ${root}/web/service.checked.json (mode 0600): service.yaml as checked, for the host`,
       `write ${root}/web/install.yaml (mode 0600):`,
       "create web",
     ]);
