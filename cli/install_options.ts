@@ -15,7 +15,7 @@ import {
   type RecoverySpec,
   type ServiceSpec,
 } from "../service/spec.ts";
-import { exitActions, healthActions, priorities, recoveryActions, startModes } from "../service/schema.ts";
+import { exitActions, healthActions, priorities, recoveryActions, startModes } from "../service/settings.ts";
 import { parseHealthTarget } from "../service/health.ts";
 import { parseRestartTimes } from "../service/schedule.ts";
 

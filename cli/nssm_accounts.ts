@@ -4,7 +4,7 @@
  * @module
  */
 import { type Account, type ServiceSpec } from "../service/spec.ts";
-import { recoveryActions } from "../service/schema.ts";
+import { recoveryActions } from "../service/settings.ts";
 import { equalsIgnoringCase, ParameterError } from "./nssm_codecs.ts";
 // ---------------------------------------------------------------------------------------------------------
 // Accounts, as nssm names them.

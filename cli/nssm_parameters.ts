@@ -10,7 +10,7 @@
  * @module
  */
 import { type Priority, type StartMode } from "../service/spec.ts";
-import { healthActions } from "../service/schema.ts";
+import { healthActions } from "../service/settings.ts";
 import { parseHealthTarget } from "../service/health.ts";
 import { parseRestartTimes } from "../service/schedule.ts";
 import { joinArguments, splitArguments } from "../service/command_line.ts";

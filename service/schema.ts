@@ -4,8 +4,9 @@
  * defaults. From it come the TypeScript types (service/spec.ts), the store's validation, and the JSON Schema
  * that `servitor schema` prints (schema/service.schema.json, which editors use to complete and check keys).
  *
- * Each enumeration is one `as const` array here; its type is derived from it, so adding a value is one line
- * and the compiler names every exhaustive switch that must decide about it.
+ * Each enumeration is one `as const` array in ./settings.ts (zod-free: the host uses them without loading
+ * zod); its type is derived from it, so adding a value is one line and the compiler names every exhaustive
+ * switch that must decide about it.
  * @module
  */
 // A namespace import rather than `import { z }`: the bundler (esbuild) then keeps only what is used, which
@@ -15,7 +16,6 @@ import * as z from "zod";
 import { parseHealthTarget } from "./health.ts";
 import { parseRestartTimes } from "./schedule.ts";
 import {
-  accountKinds,
   exitActions,
   healthActions,
   hookEvents,
@@ -26,19 +26,6 @@ import {
   serviceNameProblem,
   startModes,
 } from "./settings.ts";
-
-export {
-  accountKinds,
-  exitActions,
-  healthActions,
-  hookEvents,
-  outputDispositions,
-  parseAffinity,
-  priorities,
-  recoveryActions,
-  serviceNameProblem,
-  startModes,
-};
 
 /**
  * An absolute path as Linux (`/…`) or Windows (`C:\\…`, `\\\\server\\share\\…`) reads it — the store is read on

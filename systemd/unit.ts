@@ -29,7 +29,7 @@ import type { HostCommand } from "../service/manager.ts";
 import { ServiceManagerError } from "../service/manager.ts";
 import type { ExitAction, ServiceSpec, StartMode } from "../service/spec.ts";
 import { exitActionFor } from "../service/spec.ts";
-import { startModes } from "../service/schema.ts";
+import { startModes } from "../service/settings.ts";
 import { HostExitCode, POSIX_STOP_METHODS } from "../service/vocabulary.ts";
 import { startHintMs, stopSteps } from "../service/timing.ts";
 import path from "path";

@@ -7,7 +7,8 @@
 import path from "path";
 import type { CliContext } from "../cli/context.ts";
 import { describeFailure } from "../cli/errors.ts";
-import { serviceJsonSchema, serviceNameProblem } from "../service/schema.ts";
+import { serviceJsonSchema } from "../service/schema.ts";
+import { serviceNameProblem } from "../service/settings.ts";
 import { checkSettings, exportYaml, reviewOrApply, reviewOrApplyText, serviceSettings } from "./edit.ts";
 import type { Asset } from "./assets.ts";
 import { LiveList } from "./events.ts";

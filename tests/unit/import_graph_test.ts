@@ -11,14 +11,15 @@ const entries = ["cli/main.ts", "mod.ts"];
 interface Dependency {
   code?: { specifier: string };
   type?: { specifier: string };
+  isDynamic?: boolean;
 }
 interface GraphModule {
   specifier: string;
   dependencies?: Dependency[];
 }
 
-/** The project's modules (no npm, no node_modules) each with the project's modules it imports. */
-async function importGraph(entry: string): Promise<Map<string, string[]>> {
+/** `deno info --json`'s modules for `entry`: every module it reaches, with its imports (dynamic ones marked). */
+async function moduleGraph(entry: string): Promise<GraphModule[]> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json", entry],
     cwd: root,
@@ -26,7 +27,12 @@ async function importGraph(entry: string): Promise<Map<string, string[]>> {
     stderr: "piped",
   }).output();
   assertEquals(code, 0, new TextDecoder().decode(stderr));
-  const { modules } = JSON.parse(new TextDecoder().decode(stdout)) as { modules: GraphModule[] };
+  return (JSON.parse(new TextDecoder().decode(stdout)) as { modules: GraphModule[] }).modules;
+}
+
+/** The project's modules (no npm, no node_modules) each with the project's modules it imports. */
+async function importGraph(entry: string): Promise<Map<string, string[]>> {
+  const modules = await moduleGraph(entry);
   const own = (specifier: string | undefined) =>
     specifier !== undefined && specifier.startsWith(root.href) && !specifier.includes("/node_modules/");
   const graph = new Map<string, string[]>();
@@ -89,18 +95,9 @@ for (const entry of entries) {
 
 /** The modules `entries` load before anything they import dynamically: static imports only, types left out. */
 async function staticallyLoaded(entries: string[]): Promise<string[]> {
-  type Module = GraphModule & { dependencies?: (Dependency & { isDynamic?: boolean })[] };
-  const bySpecifier = new Map<string, Module>();
+  const bySpecifier = new Map<string, GraphModule>();
   for (const entry of entries) {
-    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json", entry],
-      cwd: root,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assertEquals(code, 0, new TextDecoder().decode(stderr));
-    const { modules } = JSON.parse(new TextDecoder().decode(stdout)) as { modules: Module[] };
-    for (const module of modules) bySpecifier.set(module.specifier, module);
+    for (const module of await moduleGraph(entry)) bySpecifier.set(module.specifier, module);
   }
   const loaded = new Set<string>();
   const visit = (specifier: string) => {
