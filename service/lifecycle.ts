@@ -14,8 +14,8 @@ import path from "path";
 import type { HostCommand, ListedService, ServiceManager } from "./manager.ts";
 import { ServiceManagerError } from "./manager.ts";
 import type { ServiceSpec } from "./spec.ts";
-import { logDirectoryFor, readSpec, serviceDirectory, SPEC_FILE, stringifySpec } from "./store.ts";
-import { CHECKED_SPEC_FILE, checkedSpecText } from "./checked_spec.ts";
+import { logDirectoryFor, readSpec, serviceDirectory, SPEC_FILE, specFiles } from "./store.ts";
+import { CHECKED_SPEC_FILE } from "./checked_spec.ts";
 import { DEFAULT_LOCK_TIMEOUT_MS, describeHolder, lockKey } from "./lock.ts";
 import { INSTALL_FILE, type InstallRecord, installRecordText, readInstallRecord } from "./install_record.ts";
 import { diskStore, type StoreFiles, type StoreSecurity } from "./lifecycle/store_files.ts";
@@ -400,18 +400,6 @@ async function openStore(context: LifecycleContext, spec: ServiceSpec, makeLogs:
   const logs = logDirectoryFor(spec, context.configRoot, context.windows);
   if (makeLogs) await storeOf(context).makeDirectory(logs);
   await context.security.grant(directory, logs, spec);
-}
-
-/**
- * A spec's files in its folder, with their texts: service.yaml, and its checked form for the host
- * (./checked_spec.ts) — written together, so the host finds the form matching the YAML.
- */
-async function specFiles(directory: string, spec: ServiceSpec): Promise<[string, string][]> {
-  const yaml = stringifySpec(spec);
-  return [
-    [path.join(directory, SPEC_FILE), yaml],
-    [path.join(directory, CHECKED_SPEC_FILE), await checkedSpecText(spec, yaml)],
-  ];
 }
 
 /**

@@ -49,11 +49,21 @@ export async function writeSpec(root: string, spec: ServiceSpec): Promise<string
   const directory = serviceDirectory(root, spec.name);
   // Environment values may be secrets, and whoever can edit this file runs programs as the service account.
   await Deno.mkdir(directory, { recursive: true, mode: 0o700 });
-  const file = path.join(directory, SPEC_FILE);
+  const files = await specFiles(directory, spec);
+  for (const [file, text] of files) await writeFileAtomically(file, text);
+  return files[0][0];
+}
+
+/**
+ * A spec's files in its folder, with their texts: service.yaml first, then its checked form for the host
+ * (./checked_spec.ts) — written together, so the host finds the form matching the YAML.
+ */
+export async function specFiles(directory: string, spec: ServiceSpec): Promise<[string, string][]> {
   const yaml = stringifySpec(spec);
-  await writeFileAtomically(file, yaml);
-  await writeFileAtomically(path.join(directory, CHECKED_SPEC_FILE), await checkedSpecText(spec, yaml));
-  return file;
+  return [
+    [path.join(directory, SPEC_FILE), yaml],
+    [path.join(directory, CHECKED_SPEC_FILE), await checkedSpecText(spec, yaml)],
+  ];
 }
 
 /** The YAML of a spec: every field, in the order of the type, so a diff of two reads well. */
