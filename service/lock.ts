@@ -103,7 +103,17 @@ async function acquire(file: Deno.FsFile, options: ServiceLockOptions, holderFil
   let told = false;
   while (!await file.tryLock(true)) {
     const waited = Date.now() - started;
-    if (waited >= timeoutMs) throw busy(options.name, await readHolder(holderFile), waited);
+    if (waited >= timeoutMs) {
+      // A holder between taking the lock and writing its word (or between removing it and unlocking): a poll
+      // more names it, or frees the lock, rather than a "busy" that can't say who.
+      let holder = await readHolder(holderFile);
+      if (!holder) {
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+        if (await file.tryLock(true)) return;
+        holder = await readHolder(holderFile);
+      }
+      throw busy(options.name, holder, waited);
+    }
     if (!told && waited >= QUIET_WAIT_MS && options.onWait) {
       options.onWait(await readHolder(holderFile));
       told = true;
