@@ -5,6 +5,7 @@
 import * as W from "./constants.ts";
 import { check, unless } from "./error.ts";
 import { kernel32 } from "./kernel32.ts";
+import { bindNow } from "./library.ts";
 import {
   cpuRateFor,
   decodeCpuRateHardCap,
@@ -30,6 +31,11 @@ import { type ChildProcess, processHandleOf } from "./process.ts";
  * killed, since Windows then closes its handles. Jobs nest (Windows 8 and later), so a program inside
  * Deno's own job can be put in this one too.
  */
+/** Binds what {@link Job.processIds} calls ahead of the stop that will need it (see prepareCtrlC). */
+export function prepareJobQuery(): void {
+  bindNow(kernel32, ["QueryInformationJobObject"]);
+}
+
 export class Job implements Disposable {
   #handle: Handle;
   /** The completion port the job's messages go to, once `listen` has made it. */

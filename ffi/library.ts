@@ -51,3 +51,15 @@ export function lazyLibrary<S extends Deno.ForeignLibraryInterface>(
     return bound;
   };
 }
+
+/**
+ * Binds `names` of a {@link lazyLibrary} now, so that their first call, on a path that must be quick (a
+ * stop), doesn't pay for it.
+ */
+export function bindNow<S extends Record<string, unknown>>(
+  library: () => S,
+  names: readonly (keyof S)[],
+): void {
+  const symbols = library();
+  for (const name of names) void symbols[name];
+}

@@ -344,12 +344,13 @@ export function transition(
     }
     next.phase = { kind: "stopping", pid, startedAt, step };
     next.deadline = now + steps[step].waitMs;
-    if (next.wanted === "down") effects.push(report("stop_pending", stopHintMs(options, step)));
+    // The method before the report: the program hears the stop a report's round trip to the SCM sooner.
     effects.push({
       kind: "stop_method",
       method: steps[step].method,
       tree: options.spec.stop.killProcessTree,
     });
+    if (next.wanted === "down") effects.push(report("stop_pending", stopHintMs(options, step)));
   };
 
   /** After the program exited and Exit/Post ran: restart, wait, stay, or end, as AppExit says. */

@@ -451,6 +451,20 @@ Deno.test("while a Start/Pre hook runs, START_PENDING's checkpoint rises and its
   assertEquals(seen.at(-1), { state: "running", checkpoint: 0, waitHintMs: 0 });
 });
 
+Deno.test("a stop control: the program is sent the first stop method before the service manager hears STOP_PENDING for it", () => {
+  const driver = new Driver(options());
+  driver.start();
+  driver.effects = [];
+  driver.send({ kind: "control", control: "stop", now: 5000 });
+  // Each report is a round trip to the SCM (about a millisecond under Wine): the program hears Ctrl-C first.
+  const kinds = driver.effects.map((effect) =>
+    effect.kind === "report" ? `report ${effect.state}` : effect.kind
+  );
+  assertEquals(kinds, ["report stop_pending", "hook", "stop_method", "report stop_pending"]);
+  const method = driver.effects.find((effect) => effect.kind === "stop_method");
+  assertOk(method?.kind === "stop_method" && method.method === "interrupt");
+});
+
 Deno.test("once the program has exited during a stop, STOP_PENDING's hint covers the Exit/Post hook", () => {
   const supervisorOptions = options((spec) => {
     spec.hooks["Exit/Post"] = "sleep 30";
