@@ -5,8 +5,8 @@
  * capacity (fcntl F_SETPIPE_SZ), which Deno.Command does not set; a rename that never replaces (renameat2
  * RENAME_NOREPLACE), which Deno.rename can't ask for; a file's descriptor for a program's stdout or stderr,
  * which Deno.open does not give (node:fs would, but loads Node's file system layer, ~6 MiB, into every host);
- * and malloc_trim(3), which hands the memory freed after
- * start-up back to the system.
+ * malloc_trim(3), which hands the memory freed after start-up back to the system; and read(2) on the host's
+ * non-blocking end of a program's pipe, which takes what is there without a trip through the event loop.
  * @module
  */
 
@@ -21,6 +21,9 @@ const SOCKADDR_UN_SIZE = 110;
 const SUN_PATH_OFFSET = 2;
 /** fcntl(2)'s command to set a pipe's capacity (Linux 2.6.35; <linux/fcntl.h>: F_LINUX_SPECIFIC_BASE + 7). */
 const F_SETPIPE_SZ = 1031;
+/** fcntl(2)'s command to read a descriptor's status flags, and the flag of a non-blocking one (<asm-generic/fcntl.h>). */
+const F_GETFL = 3;
+const O_NONBLOCK = 0o4000;
 /** renameat2(2): paths relative to the working directory, and fail with EEXIST rather than replace (<linux/fcntl.h>, <linux/fs.h>). */
 const AT_FDCWD = -100;
 const RENAME_NOREPLACE = 1;
@@ -32,6 +35,8 @@ const O_CLOEXEC = 0o2000000;
 /** errno values (<asm-generic/errno-base.h>, <asm-generic/errno.h>). */
 const EPERM = 1;
 const ENOENT = 2;
+const EINTR = 4;
+const EAGAIN = 11;
 const EACCES = 13;
 const EEXIST = 17;
 const EISDIR = 21;
@@ -45,7 +50,9 @@ const symbols = {
   close: { parameters: ["i32"], result: "i32" },
   // path, flags, mode (variadic in C; the mode is read only with O_CREAT)
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
-  // fd, cmd, arg (an int for F_SETPIPE_SZ)
+  // fd, buf, count
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  // fd, cmd, arg (an int for F_SETPIPE_SZ, ignored for F_GETFL)
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
   // olddirfd, oldpath, newdirfd, newpath, flags (glibc 2.28)
   renameat2: { parameters: ["i32", "buffer", "i32", "buffer", "u32"], result: "i32" },
@@ -121,6 +128,24 @@ export function sendUnixDatagram(path: string, data: Uint8Array<ArrayBuffer>): v
 export function setPipeCapacity(fd: number, bytes: number): number | undefined {
   const capacity = libc().fcntl(fd, F_SETPIPE_SZ, bytes);
   return capacity < 0 ? undefined : capacity;
+}
+
+/** Whether the descriptor `fd` of this process is open and non-blocking (O_NONBLOCK), so a read never waits. */
+export function isNonBlocking(fd: number): boolean {
+  const flags = libc().fcntl(fd, F_GETFL, 0);
+  return flags >= 0 && (flags & O_NONBLOCK) !== 0;
+}
+
+/**
+ * Reads into `buffer` what the non-blocking descriptor `fd` holds now (read(2)): the number of bytes, 0 at the
+ * end of the stream, undefined when nothing is there yet. Throws an Error naming errno when the read fails.
+ */
+export function readAvailable(fd: number, buffer: Uint8Array<ArrayBuffer>): number | undefined {
+  const count = Number(libc().read(fd, buffer, BigInt(buffer.length)));
+  if (count >= 0) return count;
+  const code = errno();
+  if (code === EAGAIN || code === EINTR) return undefined;
+  throw new Error(`read(${fd}) failed: errno ${code}`);
 }
 
 /**

@@ -17,7 +17,14 @@ import {
 import { LimitsUnavailable, prepareProgramGroup, type ProgramGroup } from "./cgroups.ts";
 import type { StopMethod } from "../service/vocabulary.ts";
 import type { Priority } from "../service/spec.ts";
-import { closeDescriptor, libcAvailable, openForAppend, setPipeCapacity } from "../ffi/libc.ts";
+import {
+  closeDescriptor,
+  isNonBlocking,
+  libcAvailable,
+  openForAppend,
+  setPipeCapacity,
+} from "../ffi/libc.ts";
+import { pipeDescriptors } from "./output.ts";
 
 const signals: Partial<Record<StopMethod, Deno.Signal>> = {
   interrupt: "SIGINT",
@@ -88,7 +95,7 @@ export const posixLauncher: Launcher = {
     }
     if (options.stdinPath) feedStdin(child, options.stdinPath);
     const piped = [options.stdout, options.stderr].flatMap((target, i) => target === "pipe" ? [i + 1] : []);
-    if (piped.length > 0) widenPipes(child.pid, piped);
+    const pipes = piped.length > 0 ? widenPipes(child.pid, piped) : new Map<number, number>();
     if (options.priority !== "normal") {
       try {
         os.setPriority(child.pid, niceness[options.priority]);
@@ -96,7 +103,13 @@ export const posixLauncher: Launcher = {
         // Raising priority needs privileges; the program runs at the priority it got rather than not at all.
       }
     }
-    return new PosixProgram(child, group);
+    const program = new PosixProgram(child, group);
+    // The output pump may read these directly (output.ts): only a non-blocking descriptor, which never waits.
+    for (const [programFd, hostFd] of pipes) {
+      const stream = programFd === 1 ? program.stdout : program.stderr;
+      if (stream && isNonBlocking(hostFd)) pipeDescriptors.set(stream, hostFd);
+    }
+    return program;
   },
 };
 
@@ -153,19 +166,21 @@ let setprivPath: string | undefined | null = null;
 const PIPE_CAPACITY = 1024 * 1024;
 
 /**
- * Gives the program's output pipes {@link PIPE_CAPACITY}. Deno.Command hands out no file descriptor: the
- * host's end of each is the descriptor of its own that is the same pipe (`pipe:[inode]` in /proc) as the
- * program's fd 1 or 2. Speed only: a pipe that can't be widened (no --allow-ffi, a program gone already)
- * works as it is.
+ * Gives the program's output pipes {@link PIPE_CAPACITY}, and returns the host's descriptor of each (keyed by
+ * the program's 1 or 2). Deno.Command hands out no file descriptor: the host's end of each is the descriptor
+ * of its own that is the same pipe (`pipe:[inode]` in /proc) as the program's fd 1 or 2. Speed only: a pipe
+ * that can't be widened or found (no --allow-ffi, a program gone already) works as it is, read through its
+ * stream.
  */
-function widenPipes(pid: number, programFds: number[]): void {
-  if (!libcAvailable()) return;
+function widenPipes(pid: number, programFds: number[]): Map<number, number> {
+  const found = new Map<number, number>();
+  if (!libcAvailable()) return found;
   try {
-    const pipes = new Set(
-      programFds.map((fd) => Deno.readLinkSync(`/proc/${pid}/fd/${fd}`)).filter((link) =>
-        link.startsWith("pipe:")
-      ),
-    );
+    const pipes = new Map<string, number>();
+    for (const fd of programFds) {
+      const link = Deno.readLinkSync(`/proc/${pid}/fd/${fd}`);
+      if (link.startsWith("pipe:")) pipes.set(link, fd);
+    }
     for (const entry of Deno.readDirSync("/proc/self/fd")) {
       let link: string;
       try {
@@ -173,11 +188,16 @@ function widenPipes(pid: number, programFds: number[]): void {
       } catch {
         continue; // the listing's own descriptor, closed already
       }
-      if (pipes.delete(link)) setPipeCapacity(Number(entry.name), PIPE_CAPACITY);
+      const programFd = pipes.get(link);
+      if (programFd === undefined) continue;
+      pipes.delete(link);
+      setPipeCapacity(Number(entry.name), PIPE_CAPACITY);
+      found.set(programFd, Number(entry.name));
     }
   } catch {
     // the program ended already: its pipes are of no more use
   }
+  return found;
 }
 
 /** A stream of the program as Deno.Command takes it: piped, inherited, discarded, or an open file's descriptor. */

@@ -6,7 +6,8 @@ import path from "path";
 import { gunzipSync } from "node:zlib";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { defaultSpec, type OutputSpec, type RotationSpec } from "../../service/spec.ts";
-import { OutputWriter, rotateAtStart } from "../../host/output.ts";
+import { OutputWriter, pipeDescriptors, rotateAtStart } from "../../host/output.ts";
+import { posixLauncher } from "../../host/launcher_posix.ts";
 import { rotatedFiles, rotatedName, rotateFile } from "../../host/rotation.ts";
 import { renameNoReplace } from "../../ffi/libc.ts";
 import { numberedLines } from "./fixtures/output_lines.ts";
@@ -181,6 +182,72 @@ Deno.test("stdout and stderr into one file interleave without splitting a line, 
     // Each stream's pipe holds 64 KiB at most, so the streams must take turns at least a dozen times.
     assertOk(switches >= 10, `the streams took turns ${switches} times`);
   }));
+
+/** The fixture started as the host starts a program on Linux: its stdout and stderr piped to the host. */
+function launch(folder: string, ...args: string[]) {
+  return posixLauncher.launch({
+    program: Deno.execPath(),
+    arguments: ["run", "--quiet", fixture, ...args],
+    directory: folder,
+    environment: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },
+    stdout: "pipe",
+    stderr: "pipe",
+    priority: "normal",
+    newConsole: false,
+  });
+}
+
+Deno.test({
+  name:
+    "pipes read straight from their descriptors (Linux): both streams arrive whole and in order, a slow " +
+    "writer's lines while it runs",
+  ignore: Deno.build.os !== "linux",
+  fn: () =>
+    withFolder(async (folder) => {
+      const log = path.join(folder, "both.log");
+      const count = 20_000;
+      const errors: string[] = [];
+      {
+        await using program = launch(folder, "interleave", String(count));
+        assertOk(
+          pipeDescriptors.has(program.stdout!) && pipeDescriptors.has(program.stderr!),
+          "the launcher gave the pump both pipes' descriptors",
+        );
+        await using writer = await OutputWriter.open(
+          { stdout: log, stderr: log },
+          outputSpec({ online: true, bytes: 256 * 1024 }),
+          { echo: false, onError: (m) => errors.push(m) },
+        );
+        await Promise.all([writer.pump("stdout", program.stdout!), writer.pump("stderr", program.stderr!)]);
+        assertEquals(await program.exited, 0);
+      }
+      assertEquals(errors, []);
+      const pieces = await contentsInOrder(log);
+      assertOk(pieces.length > 3, `${pieces.length} files`);
+      for (const piece of pieces) assertEquals(piece[piece.length - 1], 10, "a file ends with a whole line");
+      const lines = joined(pieces).split("\n").slice(0, -1);
+      const wanted = (tag: string) => numberedLines(tag, 0, count).split("\n").slice(0, -1);
+      assertEquals(lines.filter((line) => line.startsWith("out ")), wanted("out"));
+      assertEquals(lines.filter((line) => line.startsWith("err ")), wanted("err"));
+      assertEquals(lines.length, 2 * count, "no line is anything but a whole line of one stream");
+
+      // A writer that pauses between lines: each reaches the file while the program still runs.
+      const slow = path.join(folder, "slow.log");
+      await using program = launch(folder, "slow", "3", "400");
+      let exited = false;
+      program.exited.then(() => exited = true);
+      await using writer = await OutputWriter.open({ stdout: slow }, outputSpec({ online: true }), {
+        echo: false,
+        onError: (m) => errors.push(m),
+      });
+      const pumped = writer.pump("stdout", program.stdout!);
+      await eventually(() => Deno.readTextFile(slow), (text) => text.split("\n").length > 2, 20_000, slow);
+      assertOk(!exited, "the second line was in the file before the program ended");
+      await pumped;
+      assertEquals(await Deno.readTextFile(slow), numberedLines("out", 0, 3));
+      assertEquals(errors, []);
+    }),
+});
 
 Deno.test("with AppTimestampLog every line starts with the local time to the millisecond", () =>
   withFolder(async (folder) => {
