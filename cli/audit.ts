@@ -5,6 +5,7 @@
  */
 import path from "path";
 import type { StoreSecurity } from "../service/lifecycle/store_files.ts";
+import { pathExists } from "../service/exists.ts";
 
 export const AUDIT_FILE = "servitor.log";
 
@@ -40,7 +41,7 @@ async function openLogger(
   security?: StoreSecurity,
 ): Promise<((line: string) => void) | undefined> {
   try {
-    if (!await exists(root)) {
+    if (!await pathExists(root)) {
       await Deno.mkdir(root, { recursive: true, mode: 0o700 });
       try {
         await security?.lock(root);
@@ -72,8 +73,4 @@ async function openLogger(
   } catch {
     return undefined;
   }
-}
-
-async function exists(directory: string): Promise<boolean> {
-  return await Deno.stat(directory).then(() => true, () => false);
 }

@@ -10,7 +10,7 @@ import { defaultSpec, type ServiceSpec } from "../service/spec.ts";
 import { parseSpec, readSpec } from "../service/store.ts";
 import { loadEnvFileParser, parseEnvFile } from "../service/env_file.ts";
 import { createService, putBack, removeService, withServiceLock } from "../service/lifecycle.ts";
-import { pathExists } from "../service/lifecycle/store_files.ts";
+import { pathExistsSync } from "../service/exists.ts";
 import { checkServiceName, type CliContext } from "./context.ts";
 import { CliError } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
@@ -58,6 +58,15 @@ function fileExists(file: string): boolean {
   }
 }
 
+/** Whether an argument names something on disk; an argument that can't be a path (too long a name) is no. */
+function namesSomething(argument: string): boolean {
+  try {
+    return pathExistsSync(argument);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Program arguments that name existing relative paths, made absolute: the service runs from System32 (or /),
  * so a relative path would point elsewhere. Returns the arguments and a line for each change.
@@ -66,7 +75,7 @@ export function absoluteArguments(
   args: readonly string[],
   cwd: string,
   windows: boolean,
-  exists: (file: string) => boolean = pathExists,
+  exists: (file: string) => boolean = namesSomething,
 ): { args: string[]; notes: string[] } {
   const paths = windows ? path.win32 : path.posix;
   const notes: string[] = [];

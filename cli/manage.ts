@@ -20,6 +20,7 @@ import { owesReason, readReason, reasonDirectory, type ServiceReason } from "./r
 import { followFile, lastLines } from "./logs.ts";
 import { errorLogPath } from "../host/log.ts";
 import { exceededMemoryText, type LastExit } from "../host/supervisor.ts";
+import { pathExists } from "../service/exists.ts";
 
 export const runModes = [
   "start",
@@ -464,12 +465,14 @@ async function showLogs(name: string, context: CliContext, options: LogsOptions)
   if (!options.follow) {
     for (const file of files) {
       const lines = await lastLines(file, options.lines);
-      if (lines.length === 0 && !(await exists(file))) context.warn(`${file}: nothing written yet`);
+      if (lines.length === 0 && !(await pathExists(file))) context.warn(`${file}: nothing written yet`);
       lines.forEach(print(file));
     }
     return ExitCode.ok;
   }
-  for (const file of files) if (!(await exists(file))) context.warn(`${file}: nothing written yet; waiting`);
+  for (const file of files) {
+    if (!(await pathExists(file))) context.warn(`${file}: nothing written yet; waiting`);
+  }
   const stop = new AbortController();
   const onInterrupt = () => stop.abort();
   Deno.addSignalListener("SIGINT", onInterrupt);
@@ -510,5 +513,3 @@ async function logFiles(name: string, context: CliContext, which: LogsOptions["w
   });
   return [...new Set(files)];
 }
-
-const exists = (file: string) => Deno.stat(file).then(() => true, () => false);

@@ -40,6 +40,7 @@ import {
   type TimerName,
   transition,
 } from "./supervisor.ts";
+import { pathExists } from "../service/exists.ts";
 
 /** What differs between platforms, chosen once at start-up (host/platform.ts). */
 export interface HostPlatform {
@@ -83,7 +84,7 @@ export async function runHost(options: HostOptions, platform: HostPlatform): Pro
     // Under systemd with an account of its own, the host can't read root's store: systemd hands it the spec.
     const credentials = Deno.env.get("CREDENTIALS_DIRECTORY");
     spec = await readHostSpec(
-      credentials && await exists(path.join(credentials, SPEC_FILE))
+      credentials && await pathExists(path.join(credentials, SPEC_FILE))
         ? credentials
         : serviceDirectory(options.configRoot, options.name),
     );
@@ -177,10 +178,6 @@ function internalErrorText(error: unknown): string {
   );
   const where = frames.length ? ` (${frames.slice(0, 5).join("; ")})` : "";
   return `internal error: ${error.message}${where}`;
-}
-
-function exists(file: string): Promise<boolean> {
-  return Deno.stat(file).then(() => true, () => false);
 }
 
 /**

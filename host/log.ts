@@ -17,6 +17,7 @@ import {
 } from "@logtape/logtape";
 import { getFileSink } from "@logtape/file";
 import path from "path";
+import { pathExistsSync } from "../service/exists.ts";
 
 export type LogLevel = "info" | "warning" | "error";
 
@@ -69,7 +70,7 @@ function errorFileSink(
     held.push(record);
     if (held.length > MAX_HELD_LINES) held.shift();
     try {
-      if (sink && !existsSync(file)) drop();
+      if (sink && !pathExistsSync(file)) drop();
       if (!sink) {
         Deno.mkdirSync(path.dirname(file), { recursive: true });
         sink = getFileSink(file, { lazy: true, bufferSize: 0, formatter }) as Sink & Disposable;
@@ -89,15 +90,6 @@ function errorFileSink(
 
 /** How many lines the error log holds back while it can't be written. */
 const MAX_HELD_LINES = 100;
-
-function existsSync(file: string): boolean {
-  try {
-    Deno.statSync(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Sets up the host's log. `stderr` is where the console lines go (tests capture them). */
 export async function openHostLog(

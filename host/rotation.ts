@@ -8,6 +8,7 @@ import path from "path";
 import type { RotationSpec } from "../service/spec.ts";
 import { renameNoReplace, renamesWithoutReplacing } from "../ffi/libc.ts";
 import { compactTimestamp } from "./monikers.ts";
+import { pathExists, pathExistsSync } from "../service/exists.ts";
 
 const onWindows = Deno.build.os === "windows";
 
@@ -142,7 +143,7 @@ function* candidateNames(file: string, lastWrite: Date, taken: RotatedFile[]): G
 function renameToFreeName(file: string, lastWrite: Date): string | undefined {
   if (!renamesWithoutReplacing()) return undefined;
   for (const candidate of candidateNames(file, lastWrite, listRotated(file))) {
-    if (existsSync(`${candidate}.gz`)) continue;
+    if (pathExistsSync(`${candidate}.gz`)) continue;
     const outcome = renameNoReplace(file, candidate);
     if (outcome === "renamed") return candidate;
     if (outcome === "unsupported") return undefined;
@@ -158,7 +159,7 @@ async function reserveName(file: string, lastWrite: Date): Promise<string> {
       if (error instanceof Deno.errors.AlreadyExists) continue;
       throw error;
     }
-    if (await exists(`${candidate}.gz`)) {
+    if (await pathExists(`${candidate}.gz`)) {
       await Deno.remove(candidate);
       continue;
     }
@@ -304,26 +305,6 @@ export async function compressRotated(rotated: string): Promise<string> {
     throw new Error(`could not compress ${rotated}: ${error instanceof Error ? error.message : error}`, {
       cause: error,
     });
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await Deno.lstat(file);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
-function existsSync(file: string): boolean {
-  try {
-    Deno.lstatSync(file);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
   }
 }
 

@@ -41,6 +41,7 @@ import {
   type UnitFacts,
   type UnitOptions,
 } from "./unit.ts";
+import { pathExistsSync } from "../service/exists.ts";
 
 export { unitDirectory, unitName, unitPath, userConfigRoot } from "./paths.ts";
 
@@ -100,7 +101,7 @@ export function connectSystemd(options: SystemdOptions = {}): ServiceManager {
       "unavailable",
     );
   }
-  if (!exists(BOOTED_MARKER)) {
+  if (!pathExistsSync(BOOTED_MARKER)) {
     throw new ServiceManagerError(
       `systemd is installed but not running (PID 1 is not systemd: no ${BOOTED_MARKER}), and servitor runs ` +
         "services through it on Linux: boot the machine (or container) with systemd as its init",
@@ -126,15 +127,6 @@ function onPath(program: string): boolean {
       return false;
     }
   });
-}
-
-function exists(file: string): boolean {
-  try {
-    Deno.lstatSync(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The systemd states, mapped onto the SCM's. */
@@ -219,7 +211,7 @@ class SystemdManager implements ServiceManager {
     const text = renderUnit(spec, host, this.#unitOptions);
     const unit = unitName(spec.name);
     const loaded = await this.#loadState(unit);
-    if (exists(unitPath(spec.name, this.#user)) || loaded.state !== "not-found") {
+    if (pathExistsSync(unitPath(spec.name, this.#user)) || loaded.state !== "not-found") {
       const where = loaded.path && loaded.path !== unitPath(spec.name, this.#user) ? ` (${loaded.path})` : "";
       throw new ServiceManagerError(`a systemd unit named ${unit} exists already${where}`, "exists");
     }
@@ -487,7 +479,7 @@ class SystemdManager implements ServiceManager {
   async #requireOwnUnit(name: string): Promise<void> {
     if (await this.#ownUnit(name) !== undefined) return;
     const unit = unitName(name);
-    if (exists(unitPath(name, this.#user)) || (await this.#loadState(unit)).state !== "not-found") {
+    if (pathExistsSync(unitPath(name, this.#user)) || (await this.#loadState(unit)).state !== "not-found") {
       throw new ServiceManagerError(
         `${unit} was not installed by servitor: servitor leaves it alone (use systemctl)`,
         "refused",

@@ -10,6 +10,7 @@ import { writeFileAtomically } from "../store.ts";
 import { withServiceLock } from "../lock.ts";
 import { CHECKED_SPEC_FILE } from "../checked_spec.ts";
 import type { ServiceLockOptions } from "../lock.ts";
+import { pathExistsSync } from "../exists.ts";
 
 /**
  * Windows: who may touch servitor's store. ProgramData lets every user create files and folders, and
@@ -78,7 +79,7 @@ export function printingStore(print: (line: string) => void, windows: boolean): 
   const mode = (bits: string) => windows ? "" : ` (mode ${bits})`;
   return {
     makeDirectory(directory) {
-      if (!pathExists(directory)) print(`mkdir ${directory}${mode("0700")}`);
+      if (!pathExistsSync(directory)) print(`mkdir ${directory}${mode("0700")}`);
       return Promise.resolve(false);
     },
     write(file, text) {
@@ -92,23 +93,10 @@ export function printingStore(print: (line: string) => void, windows: boolean): 
       return Promise.resolve();
     },
     removeDirectory(directory) {
-      if (pathExists(directory)) print(`rm -r ${directory}`);
+      if (pathExistsSync(directory)) print(`rm -r ${directory}`);
       return Promise.resolve();
     },
     restore: () => Promise.resolve(),
     withLock: (_options, work) => work(),
   };
-}
-
-/**
- * Whether `file` exists. Not node:fs's existsSync: node:fs is a large module to load, and the bundled build
- * (dist/servitor.js) would load it at the start of every command.
- */
-export function pathExists(file: string): boolean {
-  try {
-    Deno.statSync(file);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -159,6 +159,22 @@ Deno.test("50 MB from a fast writer, rotated online every MiB and on request, ar
     );
   }));
 
+/**
+ * The lines of `log` and its rotated files, in order, checked: several files, each ending with a whole line,
+ * and `count` numbered lines of each stream in order, nothing else.
+ */
+async function interleavedWhole(log: string, count: number): Promise<string[]> {
+  const pieces = await contentsInOrder(log);
+  assertOk(pieces.length > 3, `${pieces.length} files`);
+  for (const piece of pieces) assertEquals(piece[piece.length - 1], 10, "a file ends with a whole line");
+  const lines = joined(pieces).split("\n").slice(0, -1);
+  const wanted = (tag: string) => numberedLines(tag, 0, count).split("\n").slice(0, -1);
+  assertEquals(lines.filter((line) => line.startsWith("out ")), wanted("out"));
+  assertEquals(lines.filter((line) => line.startsWith("err ")), wanted("err"));
+  assertEquals(lines.length, 2 * count, "no line is anything but a whole line of one stream");
+  return lines;
+}
+
 Deno.test("stdout and stderr into one file interleave without splitting a line, also across rotations", () =>
   withFolder(async (folder) => {
     const log = path.join(folder, "both.log");
@@ -169,14 +185,7 @@ Deno.test("stdout and stderr into one file interleave without splitting a line, 
       ["interleave", String(count)],
     );
     assertEquals(errors, []);
-    const pieces = await contentsInOrder(log);
-    assertOk(pieces.length > 3, `${pieces.length} files`);
-    for (const piece of pieces) assertEquals(piece[piece.length - 1], 10, "a file ends with a whole line");
-    const lines = joined(pieces).split("\n").slice(0, -1);
-    const wanted = (tag: string) => numberedLines(tag, 0, count).split("\n").slice(0, -1);
-    assertEquals(lines.filter((line) => line.startsWith("out ")), wanted("out"));
-    assertEquals(lines.filter((line) => line.startsWith("err ")), wanted("err"));
-    assertEquals(lines.length, 2 * count, "no line is anything but a whole line of one stream");
+    const lines = await interleavedWhole(log, count);
     let switches = 0;
     for (let i = 1; i < lines.length; i++) if (lines[i].slice(0, 3) !== lines[i - 1].slice(0, 3)) switches++;
     // Each stream's pipe holds 64 KiB at most, so the streams must take turns at least a dozen times.
@@ -222,14 +231,7 @@ Deno.test({
         assertEquals(await program.exited, 0);
       }
       assertEquals(errors, []);
-      const pieces = await contentsInOrder(log);
-      assertOk(pieces.length > 3, `${pieces.length} files`);
-      for (const piece of pieces) assertEquals(piece[piece.length - 1], 10, "a file ends with a whole line");
-      const lines = joined(pieces).split("\n").slice(0, -1);
-      const wanted = (tag: string) => numberedLines(tag, 0, count).split("\n").slice(0, -1);
-      assertEquals(lines.filter((line) => line.startsWith("out ")), wanted("out"));
-      assertEquals(lines.filter((line) => line.startsWith("err ")), wanted("err"));
-      assertEquals(lines.length, 2 * count, "no line is anything but a whole line of one stream");
+      await interleavedWhole(log, count);
 
       // A writer that pauses between lines: each reaches the file while the program still runs.
       const slow = path.join(folder, "slow.log");
