@@ -25,17 +25,17 @@ import {
 import { Handle, rawOf } from "./handle.ts";
 import { type ChildProcess, processHandleOf } from "./process.ts";
 
+/** Binds what {@link Job.processIds} calls ahead of the stop that will need it (see prepareCtrlC). */
+export function prepareJobQuery(): void {
+  bindNow(kernel32, ["QueryInformationJobObject"]);
+}
+
 /**
  * A job object. servitor's has JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE and allows no breakaway: every process
  * in it, and every process they start, ends when its last handle closes — also when this process is
  * killed, since Windows then closes its handles. Jobs nest (Windows 8 and later), so a program inside
  * Deno's own job can be put in this one too.
  */
-/** Binds what {@link Job.processIds} calls ahead of the stop that will need it (see prepareCtrlC). */
-export function prepareJobQuery(): void {
-  bindNow(kernel32, ["QueryInformationJobObject"]);
-}
-
 export class Job implements Disposable {
   #handle: Handle;
   /** The completion port the job's messages go to, once `listen` has made it. */

@@ -390,8 +390,8 @@ class Host {
       case "stop_method": {
         const run = this.#run;
         if (!run) break;
-        // The method first, the line after it: the log's write (the Event Log's under Windows) took 1–2 ms
-        // of every stop under Wine before the program heard anything.
+        // The method first, the line after it: the program hears the stop before the log's writes (to the
+        // Event Log too, under Windows) are made.
         const delivering = run.program.stop(effect.method, effect.tree);
         this.log.write("info", `stopping the program (pid ${run.program.pid}): ${effect.method}`);
         this.#track(
