@@ -636,6 +636,9 @@ const readBufferBytes = 1024 * 1024;
  */
 export const pipeDescriptors: WeakMap<ReadableStream<Uint8Array>, number> = new WeakMap();
 
+/** The longest run of direct reads without a turn of the event loop, in milliseconds: how late a stop may be heard. */
+const MAX_DIRECT_READS_MS = 10;
+
 /**
  * Reads a byte stream (a Linux child's pipe) into one buffer, each read landing right after the carried
  * partial line — no buffer allocated per read, no copy but the partial line's few bytes to the front — and
@@ -671,13 +674,24 @@ function lineReader(readable: ReadableStream<Uint8Array>): LineReader {
         return undefined;
       }
     };
+    let turnedAt = performance.now();
     return {
       async read() {
+        // Reads that find data never leave the microtask queue: a writer that never lets the pipe run dry
+        // would starve the rest of the host (a stop's signal, timers, status.json's writes, which an async
+        // file write needs the event loop for) — the host did not even report RUNNING under `yes`. The loop
+        // turns at least every MAX_DIRECT_READS_MS: a turn each millisecond cost a fifth of the throughput.
+        if (turn && performance.now() - turnedAt >= MAX_DIRECT_READS_MS) {
+          await turn.next();
+          turnedAt = performance.now();
+          if (cancelled) return undefined;
+        }
         // A writer that has just written more is read at once, else after one turn of the event loop (a
         // few microseconds, in which a fast writer writes again); only then is the stream waited on.
         let count = readNow();
         if (count === undefined && turn) {
           await turn.next();
+          turnedAt = performance.now();
           if (cancelled) return undefined;
           count = readNow();
         }

@@ -176,6 +176,30 @@ Deno.test("the host killed outright (kill -9) under a fast writer with online ro
   );
 });
 
+Deno.test("a program that never lets its pipe run dry (online rotation): the host still says it runs, and stops it", async () => {
+  // `yes` writes faster than the host can write files: the pipe never empties, so the host's reads always find
+  // data — and must still let its status writes and a stop's signal through.
+  await using service = await storedService(
+    "/usr/bin/yes",
+    ["a line that is written again and again"],
+    (spec) => {
+      spec.output.stdout = "out.log";
+      spec.output.rotation.online = true;
+      spec.output.rotation.bytes = 1024 * 1024;
+    },
+  );
+  await using host = startHost(service.root, service.spec.name, { underSystemd: true });
+  const running = await eventually(
+    () => status(service.logs).catch(() => ({})),
+    (s) => s.state === "running",
+  );
+  assertOk(alive(running.programPid), "status.json names the running program");
+  await eventually(() => rotatedFiles(path.join(service.logs, "out.log")), (files) => files.length >= 3);
+  host.signal("SIGTERM");
+  assertEquals(await host.exit(), 0, "the stop went through while the program wrote");
+  assertOk(!alive(running.programPid), "the program was stopped with the host");
+});
+
 Deno.test("a stored configuration that is YAML but wrong fails the start with 250 and names the key", async () => {
   const cases: [string, RegExp][] = [
     ["throttleMs: 1500\nrestartDelayMsec: 10\n", /restartDelayMsec: unknown setting/],
