@@ -674,16 +674,14 @@ function lineReader(readable: ReadableStream<Uint8Array>): LineReader {
         return undefined;
       }
     };
-    let turnedAt = performance.now();
     return {
       async read() {
         // Reads that find data never leave the microtask queue: a writer that never lets the pipe run dry
         // would starve the rest of the host (a stop's signal, timers, status.json's writes, which an async
         // file write needs the event loop for) — the host did not even report RUNNING under `yes`. The loop
         // turns at least every MAX_DIRECT_READS_MS: a turn each millisecond cost a fifth of the throughput.
-        if (turn && performance.now() - turnedAt >= MAX_DIRECT_READS_MS) {
+        if (turn && turn.msSinceLast() >= MAX_DIRECT_READS_MS) {
           await turn.next();
-          turnedAt = performance.now();
           if (cancelled) return undefined;
         }
         // A writer that has just written more is read at once, else after one turn of the event loop (a
@@ -691,7 +689,6 @@ function lineReader(readable: ReadableStream<Uint8Array>): LineReader {
         let count = readNow();
         if (count === undefined && turn) {
           await turn.next();
-          turnedAt = performance.now();
           if (cancelled) return undefined;
           count = readNow();
         }
@@ -762,18 +759,24 @@ function lineReader(readable: ReadableStream<Uint8Array>): LineReader {
 
 /**
  * One turn of the event loop on demand: a message to itself through a MessageChannel, a few microseconds —
- * a timer waits at least a millisecond, in which a fast writer fills the pipe.
+ * a timer waits at least a millisecond, in which a fast writer fills the pipe. It tells how long ago its last
+ * turn (or its making) was.
  */
-function eventLoopTurn(): { next(): Promise<void>; close(): void } {
+function eventLoopTurn(): { next(): Promise<void>; msSinceLast(): number; close(): void } {
   const channel = new MessageChannel();
   let arrived = () => {};
-  channel.port2.onmessage = () => arrived();
+  let turnedAt = performance.now();
+  channel.port2.onmessage = () => {
+    turnedAt = performance.now();
+    arrived();
+  };
   return {
     next: () =>
       new Promise<void>((resolve) => {
         arrived = resolve;
         channel.port1.postMessage(undefined);
       }),
+    msSinceLast: () => performance.now() - turnedAt,
     close() {
       channel.port1.close();
       channel.port2.close();
