@@ -15,6 +15,14 @@ import { Handle, pointerOf, rawOf } from "./handle.ts";
 const PIPE_BUFFER_BYTES = 1024 * 1024;
 
 /**
+ * What the first reads take at most. The read buffer doubles, up to the pipe's size, each time a read fills
+ * it: a writer that keeps the pipe full gets 1 MiB reads after a few, and a quiet one never commits more
+ * than this — Windows commits a buffer's memory when it is allocated, so 1 MiB from the start cost each
+ * captured stream a MiB of the host's private bytes whether the program wrote or not.
+ */
+const FIRST_READ_BYTES = 64 * 1024;
+
+/**
  * An anonymous pipe for a child's output: the write end inheritable (for the child), the read end not (so
  * no child holds it, and the read ends when the child and everything it started have closed theirs).
  */
@@ -57,7 +65,7 @@ export class PipeReader {
   /** Resolves once the read end is closed. */
   readonly closed: Promise<void>;
   #handle: Handle;
-  #buffer = new Uint8Array(PIPE_BUFFER_BYTES);
+  #buffer = new Uint8Array(FIRST_READ_BYTES);
   #count = new Uint32Array(1);
   #reading = false;
   #abandoned = false;
@@ -98,8 +106,13 @@ export class PipeReader {
         new Uint8Array(this.#count.buffer),
         null,
       );
+      if (!ok) return null;
       // A zero-byte read that succeeds is a writer's zero-byte write, not the end.
-      return ok ? this.#buffer.slice(0, this.#count[0]) : null;
+      const bytes = this.#buffer.slice(0, this.#count[0]);
+      if (bytes.length === this.#buffer.length && this.#buffer.length < PIPE_BUFFER_BYTES) {
+        this.#buffer = new Uint8Array(this.#buffer.length * 2);
+      }
+      return bytes;
     } finally {
       this.#reading = false;
       if (this.#abandoned) this.#finish();
