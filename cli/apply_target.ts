@@ -4,7 +4,6 @@
  * was applied, and a user account's password taken from the variable the file names — never from the file.
  * @module
  */
-import path from "path";
 import {
   createService,
   type InstallRecord,
@@ -17,7 +16,7 @@ import {
   withServiceLocks,
 } from "../service/lifecycle.ts";
 import type { DesiredService } from "../service/desired.ts";
-import { serviceDirectory, SPEC_FILE } from "../service/store.ts";
+import { serviceDirectory, specFile } from "../service/store.ts";
 import type { ApplyTarget } from "./apply.ts";
 import { CliError } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
@@ -27,11 +26,9 @@ import { ExitCode } from "./exit_codes.ts";
  * reinstall creates it again exactly as stored (with whatever nssm's `set` changed since, too).
  */
 export function appliedRecord(root: string, name: string, windows: boolean): InstallRecord {
-  const directory = serviceDirectory(root, name, windows);
-  const paths = windows ? path.win32 : path.posix;
   return {
-    args: ["--config", paths.join(directory, SPEC_FILE), "--service_name", name],
-    cwd: directory,
+    args: ["--config", specFile(root, name, windows), "--service_name", name],
+    cwd: serviceDirectory(root, name, windows),
     installedAt: new Date().toISOString(),
   };
 }

@@ -19,7 +19,14 @@ import type { ServiceState } from "../service/vocabulary.ts";
 import path from "path";
 import { type InstalledService, ServiceManagerError, systemSentence } from "../service/manager.ts";
 import { defaultSpec } from "../service/spec.ts";
-import { parseSpec, readSpec, serviceDirectory, SPEC_FILE, stringifySpec } from "../service/store.ts";
+import {
+  parseSpec,
+  readSpec,
+  serviceDirectory,
+  SPEC_FILE,
+  specFile,
+  stringifySpec,
+} from "../service/store.ts";
 import { CHECKED_SPEC_FILE } from "../service/checked_spec.ts";
 import { checkServiceName, type CliContext } from "./context.ts";
 import { INSTALL_FILE } from "../service/install_record.ts";
@@ -260,12 +267,11 @@ async function serviceNamed(
 const isInvalidName = (error: unknown) =>
   error instanceof CliError && error.exitCode === ExitCode.invalidName;
 
-function specFile(name: string, context: CliContext): string {
-  return path.join(serviceDirectory(context.configRoot, name, context.windows), SPEC_FILE);
-}
-
 async function isServitors(name: string, context: CliContext): Promise<boolean> {
-  return await Deno.stat(specFile(name, context)).then((info) => info.isFile, () => false);
+  return await Deno.stat(specFile(context.configRoot, name, context.windows)).then(
+    (info) => info.isFile,
+    () => false,
+  );
 }
 
 /** The stored spec of a service servitor manages; undefined for any other service. */
@@ -582,7 +588,7 @@ async function apply(
 ): Promise<void> {
   try {
     // What the store would refuse to read back is refused before it is written.
-    parseSpec(stringifySpec(spec), specFile(spec.name, context));
+    parseSpec(stringifySpec(spec), specFile(context.configRoot, spec.name, context.windows));
   } catch (error) {
     const message = (error as Error).message;
     throw editFailure(

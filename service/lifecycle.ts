@@ -14,7 +14,7 @@ import path from "path";
 import type { HostCommand, ListedService, ServiceManager } from "./manager.ts";
 import { ServiceManagerError } from "./manager.ts";
 import type { ServiceSpec } from "./spec.ts";
-import { logDirectoryFor, readSpec, serviceDirectory, SPEC_FILE, specFiles } from "./store.ts";
+import { logDirectoryFor, readSpec, serviceDirectory, specFile, specFiles } from "./store.ts";
 import { CHECKED_SPEC_FILE } from "./checked_spec.ts";
 import { DEFAULT_LOCK_TIMEOUT_MS, describeHolder, lockKey } from "./lock.ts";
 import { INSTALL_FILE, type InstallRecord, installRecordText, readInstallRecord } from "./install_record.ts";
@@ -126,7 +126,7 @@ export async function listServitorServices(context: LifecycleContext): Promise<L
   try {
     for await (const entry of Deno.readDir(context.configRoot)) {
       if (!entry.isDirectory || entry.name.startsWith(".")) continue;
-      const file = path.join(serviceDirectory(context.configRoot, entry.name, context.windows), SPEC_FILE);
+      const file = specFile(context.configRoot, entry.name, context.windows);
       if (await Deno.stat(file).then((stat) => stat.isFile, () => false)) {
         stored.add(context.windows ? entry.name.toUpperCase() : entry.name);
       }

@@ -10,7 +10,7 @@ import { serviceSchema, settingIssues } from "./schema.ts";
 import { completeSpec, type ServiceSpec } from "./spec.ts";
 import { isRecord, lineOf, withoutNulls } from "./yaml_lines.ts";
 import { CHECKED_SPEC_FILE, checkedSpecText } from "./checked_spec.ts";
-import { serviceDirectory, SPEC_FILE, SpecError, writeFileAtomically } from "./store_layout.ts";
+import { serviceDirectory, SPEC_FILE, SpecError, specFile, writeFileAtomically } from "./store_layout.ts";
 
 export {
   defaultConfigRoot,
@@ -19,12 +19,13 @@ export {
   serviceDirectory,
   SPEC_FILE,
   SpecError,
+  specFile,
   writeFileAtomically,
 } from "./store_layout.ts";
 
 /** Reads and checks a service's stored configuration. */
 export function readSpec(root: string, name: string): Promise<ServiceSpec> {
-  return readSpecFile(path.join(serviceDirectory(root, name), SPEC_FILE));
+  return readSpecFile(specFile(root, name));
 }
 
 /** Reads and checks a spec file. */

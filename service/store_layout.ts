@@ -29,6 +29,11 @@ export function serviceDirectory(root: string, name: string, windows = Deno.buil
   return pathsFor(windows).join(root, name);
 }
 
+/** A service's stored configuration, service.yaml in its folder. */
+export function specFile(root: string, name: string, windows = Deno.build.os === "windows"): string {
+  return pathsFor(windows).join(serviceDirectory(root, name, windows), SPEC_FILE);
+}
+
 /**
  * Where a service's logs go unless its spec says: beside its configuration on Windows; on Linux
  * /var/log/servitor/<name> for the machine-wide store (/etc is no place for logs), else beside it.

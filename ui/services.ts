@@ -6,11 +6,10 @@
  */
 import type { CliContext } from "../cli/context.ts";
 import { describeFailure } from "../cli/errors.ts";
-import path from "path";
 import { reportOf } from "../cli/manage.ts";
 import type { InstalledService, ManagedStatus, SurveyedService } from "../service/manager.ts";
 import type { ServiceSpec } from "../service/spec.ts";
-import { hostStatusFile, readSpec, serviceDirectory, SPEC_FILE } from "../service/store.ts";
+import { hostStatusFile, readSpec, specFile } from "../service/store.ts";
 import type { TreeUsage, UsageSampler } from "./process_usage.ts";
 import {
   listServitorServices,
@@ -225,7 +224,7 @@ export class ServiceSurvey {
    */
   async #spec(name: string): Promise<ServiceSpec | undefined | null> {
     const { configRoot, windows } = this.context;
-    const file = path.join(serviceDirectory(configRoot, name, windows), SPEC_FILE);
+    const file = specFile(configRoot, name, windows);
     let stat: Deno.FileInfo;
     try {
       stat = Deno.statSync(file);
