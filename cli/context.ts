@@ -7,7 +7,7 @@ import type { HostCommand } from "../service/manager.ts";
 import type { LifecycleContext } from "../service/lifecycle.ts";
 import { defaultConfigRoot } from "../service/store_layout.ts";
 import { serviceNameProblem } from "../service/settings.ts";
-import { selfCommand } from "./self.ts";
+import { entryModule, hostV8Flags, selfCommand } from "./self.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { CliError } from "./errors.ts";
 
@@ -25,7 +25,7 @@ export interface CliContext extends LifecycleContext {
 
 /** What the service manager runs: servitor's host for `name` (with the store's root when not the default). */
 export function hostCommand(name: string, root: string): HostCommand {
-  const self = selfCommand();
+  const self = selfCommand(Deno.build.standalone, Deno.execPath(), entryModule(), hostV8Flags());
   const args = [...self.args, "host", "--service", name];
   if (root !== defaultConfigRoot()) args.push("--config-root", root);
   return { program: self.program, args };

@@ -9,6 +9,7 @@ import path from "path";
 import { defaultSpec } from "../../service/spec.ts";
 import { writeSpec } from "../../service/store.ts";
 import { rotatedFiles } from "../../host/rotation.ts";
+import { hostV8Flags, selfCommand } from "../../cli/self.ts";
 import { killTree, running } from "../proc.ts";
 import type { Contender, Running } from "./contender.ts";
 
@@ -91,10 +92,15 @@ export function servitor(
           append: true,
         });
         const child = new Deno.Command(Deno.execPath(), {
+          // The host's command line as the service manager gets it (cli/context.ts hostCommand).
           args: [
-            "run",
-            "--allow-all",
-            variant === "bundle" ? bundledMain : main,
+            ...selfCommand(
+              false,
+              Deno.execPath(),
+              variant === "bundle" ? bundledMain : main,
+              hostV8Flags(false),
+            )
+              .args,
             "host",
             "--service",
             name,

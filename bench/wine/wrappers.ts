@@ -9,6 +9,7 @@ import path from "path";
 import { type Service, ServiceControlManager } from "../../ffi/scm.ts";
 import { terminateProcessById } from "../../ffi/process.ts";
 import { Win32Error } from "../../ffi/error.ts";
+import { hostV8Flags, selfCommand } from "../../cli/self.ts";
 import { windowsCommandLine } from "../../service/command_line.ts";
 import { defaultSpec } from "../../service/spec.ts";
 import { writeSpec } from "../../service/store.ts";
@@ -81,10 +82,14 @@ export async function install(
     service = scm.create({
       name,
       startType: "demand",
+      // The host's command line as InstallService writes it (cli/context.ts hostCommand).
       binaryPath: windowsCommandLine(Deno.execPath(), [
-        "run",
-        "--allow-all",
-        kind === "servitor" ? servitorMain : servitorBundle,
+        ...selfCommand(
+          false,
+          Deno.execPath(),
+          kind === "servitor" ? servitorMain : servitorBundle,
+          hostV8Flags(true),
+        ).args,
         "host",
         "--service",
         name,

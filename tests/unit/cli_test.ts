@@ -9,7 +9,14 @@ import type { ServiceManager } from "../../service/manager.ts";
 import { fakeManager } from "./fake_manager.ts";
 import { defaultSpec } from "../../service/spec.ts";
 import { commandLineFor, describeFailure, VERSION } from "../../cli/main.ts";
-import { entryModule, invokedExecutable, PERMISSIONS, selfCommand, servitorCommand } from "../../cli/self.ts";
+import {
+  entryModule,
+  hostV8Flags,
+  invokedExecutable,
+  PERMISSIONS,
+  selfCommand,
+  servitorCommand,
+} from "../../cli/self.ts";
 import { Win32Error } from "../../ffi/error.ts";
 import { scmFailure } from "../../scm/errors.ts";
 import { ServiceManagerError } from "../../service/manager.ts";
@@ -146,7 +153,7 @@ Deno.test("a symbolic link named InstallService keeps its name on Linux (argv[0]
   assertEquals(invokedExecutable(undefined, args, "C:\\servitor.exe"), "C:\\servitor.exe");
 });
 
-Deno.test("deno task compile and compile:linux run npm's deno with exactly the permissions the host runs with", async () => {
+Deno.test("deno task compile and compile:linux run npm's deno with exactly the permissions and V8 flags the host runs with", async () => {
   const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
   for (const task of ["compile", "compile:linux"]) {
     // A task with dependencies (the page's bundle) is an object with its command.
@@ -155,6 +162,9 @@ Deno.test("deno task compile and compile:linux run npm's deno with exactly the p
     assertEquals(words.slice(0, 2), ["./node_modules/.bin/deno", "compile"], task);
     const permissions = words.filter((word) => /^(--allow-|-A$|--allow-all)/.test(word));
     assertEquals(permissions.toSorted(), PERMISSIONS.toSorted(), task);
+    // The exe's V8 flags are fixed when it is compiled: the host's, as a host run from source gets them.
+    const windows = task === "compile";
+    assertEquals(words.filter((word) => word.startsWith("--v8-flags")), hostV8Flags(windows), task);
     // What a compiled exe runs is the bundled build, which the Windows tier tests under Wine's SCM.
     assertEquals(words.at(-1), "dist/servitor.js", task);
     assertEquals(config.tasks[task].dependencies, ["bundle"], task);
@@ -219,7 +229,17 @@ Deno.test(
       assertOk(unit, `no unit file printed:\n${stdout}`);
       const host = {
         program: Deno.execPath(),
-        args: ["run", ...PERMISSIONS, main, "host", "--service", name, "--config-root", root],
+        args: [
+          "run",
+          ...PERMISSIONS,
+          ...hostV8Flags(),
+          main,
+          "host",
+          "--service",
+          name,
+          "--config-root",
+          root,
+        ],
       };
       assertEquals(unit![1], renderUnit(spec, host));
       assertMatch(stdout, /^systemctl daemon-reload$/m);
