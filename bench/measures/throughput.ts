@@ -8,7 +8,7 @@
 import path from "path";
 import type { Contender } from "../contenders/contender.ts";
 import { waitForMarks } from "../mark.ts";
-import { cpuTimeNs, nowUs, sleep } from "../proc.ts";
+import { cpuTimeNs, sleep, wallClockUs } from "../proc.ts";
 import type { Row } from "../report.ts";
 import { type Figure, summarize } from "../stats.ts";
 
@@ -89,7 +89,7 @@ export async function measureThroughput(
       let endUs = 0;
       for (;;) {
         if (await totalSize(await running.outputFiles("writer")) >= onDisk) {
-          endUs = nowUs();
+          endUs = wallClockUs();
           break;
         }
         if (Date.now() > deadline) break;

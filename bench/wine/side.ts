@@ -10,6 +10,7 @@ import { isProcessRunning, terminateProcessById } from "../../ffi/process.ts";
 import { rotatedFiles } from "../../host/rotation.ts";
 import type { Plan } from "../plan.ts";
 import { waitForMarks } from "../mark.ts";
+import { wallClockUs } from "../proc.ts";
 import { measureCommand } from "../measures/cli.ts";
 import { measureRestart, measureStop } from "../measures/latency.ts";
 import { wineContender, wrapperLabels } from "./contender.ts";
@@ -365,7 +366,7 @@ async function throughput(context: Context): Promise<Table> {
         const deadline = Date.now() + 60_000 + bytes / 2 ** 20 * 500;
         while (Date.now() < deadline) {
           if (await totalSize(await outputFiles(file)) >= done.bytes!) {
-            endUs = (performance.timeOrigin + performance.now()) * 1000;
+            endUs = wallClockUs();
             break;
           }
           await sleep(2);
