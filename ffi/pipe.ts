@@ -18,7 +18,7 @@ const PIPE_BUFFER_BYTES = 1024 * 1024;
  * What the first reads take at most. The read buffer doubles, up to the pipe's size, each time a read fills
  * it: a writer that keeps the pipe full gets 1 MiB reads after a few, and a quiet one never commits more
  * than this — Windows commits a buffer's memory when it is allocated, so 1 MiB from the start cost each
- * captured stream a MiB of the host's private bytes whether the program wrote or not.
+ * captured stream a MiB of the host's commit charge whether the program wrote or not.
  */
 const FIRST_READ_BYTES = 64 * 1024;
 
