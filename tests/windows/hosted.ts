@@ -5,6 +5,7 @@
  */
 import path from "path";
 import { ServiceControlManager } from "../../ffi/scm.ts";
+import { hostV8Flags, selfCommand } from "../../cli/self.ts";
 import { windowsCommandLine } from "../../service/command_line.ts";
 import { defaultSpec, type ServiceSpec } from "../../service/spec.ts";
 import { writeSpec } from "../../service/store.ts";
@@ -50,10 +51,9 @@ export async function hostedService(
   const service = scm.create({
     name,
     startType: "demand",
+    // The host's command line as InstallService writes it (cli/context.ts hostCommand), this file's entry.
     binaryPath: windowsCommandLine(Deno.execPath(), [
-      "run",
-      "--allow-all",
-      main,
+      ...selfCommand(false, Deno.execPath(), main, hostV8Flags()).args,
       "host",
       "--service",
       name,
