@@ -165,6 +165,8 @@ export const SYNCHRONIZE = 0x100000;
 export const WAIT_OBJECT_0 = 0;
 export const WAIT_TIMEOUT = 258;
 export const WAIT_FAILED = 0xFFFFFFFF;
+/** WaitForMultipleObjects takes at most this many handles. */
+export const MAXIMUM_WAIT_OBJECTS = 64;
 export const STILL_ACTIVE = 259;
 
 // Files and handles
@@ -178,6 +180,14 @@ export const FILE_SHARE_DELETE = 0x4;
 export const OPEN_EXISTING = 3;
 export const OPEN_ALWAYS = 4;
 export const FILE_ATTRIBUTE_NORMAL = 0x80;
+export const FILE_READ_ATTRIBUTES = 0x80;
+export const FILE_FLAG_OVERLAPPED = 0x40000000;
+
+// Named pipes (CreateNamedPipeW)
+export const PIPE_ACCESS_INBOUND = 0x1;
+export const FILE_FLAG_FIRST_PIPE_INSTANCE = 0x00080000;
+/** Byte mode, blocking, local clients only (PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT are 0). */
+export const PIPE_REJECT_REMOTE_CLIENTS = 0x8;
 export const HANDLE_FLAG_INHERIT = 0x1;
 export const DUPLICATE_SAME_ACCESS = 0x2;
 /** GetStdHandle's nStdHandle values: (DWORD)-10, -11, -12. */
@@ -213,6 +223,8 @@ export const ERROR_PATH_NOT_FOUND = 3;
 export const ERROR_NO_MORE_FILES = 18;
 export const ERROR_GEN_FAILURE = 31;
 export const ERROR_BROKEN_PIPE = 109;
+export const ERROR_OPERATION_ABORTED = 995;
+export const ERROR_IO_PENDING = 997;
 export const ERROR_BAD_EXE_FORMAT = 193;
 export const ERROR_DIRECTORY = 267;
 export const ERROR_ELEVATION_REQUIRED = 740;

@@ -99,6 +99,15 @@ export function check<T>(fn: string, result: T): NonNullable<T> {
   return result as NonNullable<T>;
 }
 
+/**
+ * 0 when the synchronous call that returned `result` succeeded (non-zero), and otherwise its GetLastError
+ * code, read at once: for a failure that is an answer, not an error (an overlapped ReadFile's
+ * ERROR_IO_PENDING, a pipe's ERROR_BROKEN_PIPE), with no message formatted for nobody.
+ */
+export function errorCodeOf(result: number): number {
+  return result ? 0 : getLastError();
+}
+
 /** Calls `call`; a failure with one of `codes` returns `undefined` instead of throwing. */
 export function unless<T>(codes: readonly number[], call: () => T): T | undefined {
   try {

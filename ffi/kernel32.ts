@@ -51,10 +51,14 @@ const symbols = {
   OpenProcess: { parameters: ["u32", "i32", "u32"], result: "pointer" },
   GetCurrentProcess: { parameters: [], result: "pointer" },
   GetExitCodeProcess: { parameters: ["pointer", "buffer"], result: "i32" },
-  // Waiting for a process blocks: the event loop must stay free, so it runs on another thread.
-  WaitForSingleObject: { parameters: ["pointer", "u32"], result: "u32", nonblocking: true },
-  // The same function for a zero timeout, which returns at once.
+  // For a zero timeout, which returns at once.
   WaitForSingleObjectNow: { name: "WaitForSingleObject", parameters: ["pointer", "u32"], result: "u32" },
+  // Every wait of the process (programs' ends, pipes' reads) is one call of it, on another thread, so that
+  // the event loop stays free (ffi/wait.ts). nCount, lpHandles, bWaitAll, dwMilliseconds
+  WaitForMultipleObjects: { parameters: ["u32", "buffer", "i32", "u32"], result: "u32", nonblocking: true },
+  // lpEventAttributes, bManualReset, bInitialState, lpName
+  CreateEventW: { parameters: ["pointer", "i32", "i32", "pointer"], result: "pointer" },
+  SetEvent: { parameters: ["pointer"], result: "i32" },
   GetProcessAffinityMask: { parameters: ["pointer", "buffer", "buffer"], result: "i32" },
   SetProcessAffinityMask: { parameters: ["pointer", "usize"], result: "i32" },
   GetPriorityClass: { parameters: ["pointer"], result: "u32" },
@@ -75,13 +79,18 @@ const symbols = {
     parameters: ["buffer", "u32", "u32", "buffer", "u32", "u32", "pointer"],
     result: "pointer",
   },
-  CreatePipe: { parameters: ["buffer", "buffer", "buffer", "u32"], result: "i32" },
-  // A read from a pipe waits for the program to write: it runs on another thread.
-  ReadFile: {
-    parameters: ["pointer", "buffer", "u32", "buffer", "pointer"],
-    result: "i32",
-    nonblocking: true,
+  // lpName, dwOpenMode, dwPipeMode, nMaxInstances, nOutBufferSize, nInBufferSize, nDefaultTimeOut,
+  // lpSecurityAttributes
+  CreateNamedPipeW: {
+    parameters: ["buffer", "u32", "u32", "u32", "u32", "u32", "u32", "buffer"],
+    result: "pointer",
   },
+  // Overlapped: it returns at once, and the read completes later (ffi/pipe.ts).
+  // hFile, lpBuffer, nNumberOfBytesToRead, lpNumberOfBytesRead, lpOverlapped
+  ReadFile: { parameters: ["pointer", "buffer", "u32", "pointer", "buffer"], result: "i32" },
+  // hFile, lpOverlapped, lpNumberOfBytesTransferred, bWait
+  GetOverlappedResult: { parameters: ["pointer", "buffer", "buffer", "i32"], result: "i32" },
+  CancelIoEx: { parameters: ["pointer", "buffer"], result: "i32" },
   SetHandleInformation: { parameters: ["pointer", "u32", "u32"], result: "i32" },
   GetHandleInformation: { parameters: ["pointer", "buffer"], result: "i32" },
   GetStdHandle: { parameters: ["u32"], result: "pointer" },

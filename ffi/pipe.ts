@@ -1,16 +1,18 @@
 /**
- * Anonymous pipes for a child's output, and their read end as a stream read without blocking the event loop.
+ * Pipes for a child's output, and their read end as a stream read without blocking the event loop.
  * @module
  */
 import * as W from "./constants.ts";
-import { check } from "./error.ts";
+import { check, errorCodeOf } from "./error.ts";
 import { kernel32 } from "./kernel32.ts";
 import { encodeSecurityAttributes } from "./structs.ts";
-import { Handle, pointerOf, rawOf } from "./handle.ts";
+import { checkHandle, Handle, rawOf, valueOf } from "./handle.ts";
+import { wide } from "./strings.ts";
+import { waitFor } from "./wait.ts";
 
 /**
- * The pipe's buffer, and what one read takes from it: with the default (a page or so) a fast writer waits
- * for the reader after every few KiB, and each read is a hop to another thread and back.
+ * The pipe's buffer, and what one read takes from it at most: with the default (a page or so) a fast writer
+ * waits for the reader after every few KiB.
  */
 const PIPE_BUFFER_BYTES = 1024 * 1024;
 
@@ -22,42 +24,67 @@ const PIPE_BUFFER_BYTES = 1024 * 1024;
  */
 const FIRST_READ_BYTES = 64 * 1024;
 
+// OVERLAPPED on x64: Internal 0, InternalHigh 8, Offset 16, OffsetHigh 20, hEvent 24; 32 bytes.
+const OVERLAPPED_SIZE = 32;
+
+let pipesMade = 0;
+
 /**
- * An anonymous pipe for a child's output: the write end inheritable (for the child), the read end not (so
- * no child holds it, and the read ends when the child and everything it started have closed theirs).
+ * A pipe for a child's output: the write end inheritable (for the child), the read end not (so no child
+ * holds it, and the read ends when the child and everything it started have closed theirs). A named pipe
+ * of one instance, as CreatePipe's anonymous ones are underneath, but with an overlapped read end, which
+ * anonymous pipes can't have: its reads are waited for with the host's other waits, on one thread. The
+ * name is unguessable, the first instance (or CreateNamedPipeW fails), for local clients only, and its
+ * default descriptor lets only the host's account and administrators write to it; the host's own
+ * CreateFileW is its one client.
  */
 export function createPipe(): { read: Handle; write: Handle } {
-  const ends = new BigUint64Array(2);
-  check(
-    "CreatePipe",
-    kernel32().CreatePipe(
-      new Uint8Array(ends.buffer, 0, 8),
-      new Uint8Array(ends.buffer, 8, 8),
-      encodeSecurityAttributes(false),
+  const [high, low] = crypto.getRandomValues(new Uint32Array(2));
+  const name = wide(
+    `\\\\.\\pipe\\servitor-${Deno.pid}-${++pipesMade}-${high.toString(16)}${low.toString(16)}`,
+  );
+  const read = checkHandle(
+    "CreateNamedPipeW",
+    kernel32().CreateNamedPipeW(
+      name,
+      W.PIPE_ACCESS_INBOUND | W.FILE_FLAG_OVERLAPPED | W.FILE_FLAG_FIRST_PIPE_INSTANCE,
+      W.PIPE_REJECT_REMOTE_CLIENTS,
+      1,
+      0,
       PIPE_BUFFER_BYTES,
+      0,
+      encodeSecurityAttributes(false),
     ),
   );
-  const read = new Handle(pointerOf(ends[0]));
-  const write = new Handle(pointerOf(ends[1]));
   try {
-    check(
-      "SetHandleInformation",
-      kernel32().SetHandleInformation(rawOf(write), W.HANDLE_FLAG_INHERIT, W.HANDLE_FLAG_INHERIT),
+    const write = checkHandle(
+      "CreateFileW",
+      kernel32().CreateFileW(
+        name,
+        // Attributes too: a program may ask what its output is (GetFileInformationByHandle).
+        W.GENERIC_WRITE | W.FILE_READ_ATTRIBUTES,
+        0,
+        encodeSecurityAttributes(true),
+        W.OPEN_EXISTING,
+        0,
+        null,
+      ),
     );
+    return { read, write };
   } catch (error) {
     read.close();
-    write.close();
     throw error;
   }
-  return { read, write };
 }
 
 /**
- * The read end of a pipe as a stream. Each ReadFile runs on another thread (`nonblocking`), so a program
- * that writes nothing never blocks the event loop. The stream ends when every writer has closed its end
- * (ReadFile fails, normally with ERROR_BROKEN_PIPE; the error of a call on another thread can't be read
- * here, and any failure ends the stream the same way). The read end is closed when the stream ends, is
- * cancelled, or {@link PipeReader.abandon} is called — never while a ReadFile on it is in flight.
+ * The read end of a pipe as a stream. Each read is overlapped: ReadFile returns at once, and a read that
+ * waits for the writer is waited for by ffi/wait.ts, on the thread of the host's other waits, so a program
+ * that writes nothing never blocks the event loop nor holds a thread of its own. The stream ends when
+ * every writer has closed its end (the read fails, normally with ERROR_BROKEN_PIPE; any failure ends the
+ * stream the same way). The read end is closed when the stream ends, is cancelled, or
+ * {@link PipeReader.abandon} is called — never while a read on it is in flight: abandoning cancels it
+ * (CancelIoEx), and the handle is closed once it has completed.
  */
 export class PipeReader {
   /** The bytes, in the chunks the writer wrote them. */
@@ -65,6 +92,13 @@ export class PipeReader {
   /** Resolves once the read end is closed. */
   readonly closed: Promise<void>;
   #handle: Handle;
+  /** Manual-reset, signalled when a read completes: ReadFile resets it as each read begins. */
+  #event: Handle;
+  /**
+   * The system writes here when a read completes, after ReadFile has returned: an ArrayBuffer of its own,
+   * whose memory V8 never moves (a small typed array's own storage may move with a collection).
+   */
+  #overlapped = new Uint8Array(new ArrayBuffer(OVERLAPPED_SIZE));
   #buffer = new Uint8Array(FIRST_READ_BYTES);
   #count = new Uint32Array(1);
   #reading = false;
@@ -72,9 +106,16 @@ export class PipeReader {
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   #resolveClosed!: () => void;
 
-  /** Takes ownership of `read`. */
+  /** Takes ownership of `read`, a read end from {@link createPipe}. */
   constructor(read: Handle) {
     this.#handle = read;
+    try {
+      this.#event = new Handle(check("CreateEventW", kernel32().CreateEventW(null, 1, 0, null)));
+    } catch (error) {
+      read.close();
+      throw error;
+    }
+    new DataView(this.#overlapped.buffer).setBigUint64(24, valueOf(this.#event), true);
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.stream = new ReadableStream<Uint8Array>({
       start: (controller) => {
@@ -99,14 +140,16 @@ export class PipeReader {
     if (this.#abandoned) return null;
     this.#reading = true;
     try {
-      const ok = await kernel32().ReadFile(
-        rawOf(this.#handle),
-        this.#buffer,
-        this.#buffer.length,
-        new Uint8Array(this.#count.buffer),
-        null,
+      const handle = rawOf(this.#handle);
+      const started = errorCodeOf(
+        kernel32().ReadFile(handle, this.#buffer, this.#buffer.length, null, this.#overlapped),
       );
-      if (!ok) return null;
+      // ERROR_BROKEN_PIPE: every writer has closed its end.
+      if (started !== 0 && started !== W.ERROR_IO_PENDING) return null;
+      if (started === W.ERROR_IO_PENDING) await waitFor(this.#event);
+      const count = new Uint8Array(this.#count.buffer);
+      // A read cancelled by abandon() fails here with ERROR_OPERATION_ABORTED.
+      if (!kernel32().GetOverlappedResult(handle, this.#overlapped, count, 0)) return null;
       // A zero-byte read that succeeds is a writer's zero-byte write, not the end.
       const bytes = this.#buffer.slice(0, this.#count[0]);
       if (bytes.length === this.#buffer.length && this.#buffer.length < PIPE_BUFFER_BYTES) {
@@ -121,7 +164,7 @@ export class PipeReader {
 
   /**
    * Stops reading: the stream ends after the chunks it holds, and the read end is closed now, or as soon
-   * as the read in flight returns.
+   * as the read in flight, cancelled, has completed.
    */
   abandon(): void {
     if (this.#abandoned) return;
@@ -131,11 +174,17 @@ export class PipeReader {
     } catch {
       // closed or cancelled already
     }
-    if (!this.#reading) this.#finish();
+    if (!this.#reading) {
+      this.#finish();
+    } else if (!this.#handle.closed) {
+      // Fails with ERROR_NOT_FOUND when the read has just completed: then it ends by itself.
+      kernel32().CancelIoEx(rawOf(this.#handle), this.#overlapped);
+    }
   }
 
   #finish() {
     if (!this.#handle.closed) this.#handle.close();
+    if (!this.#event.closed) this.#event.close();
     this.#resolveClosed();
   }
 }

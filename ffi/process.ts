@@ -7,7 +7,7 @@
  */
 import * as W from "./constants.ts";
 import { check, unless, Win32Error } from "./error.ts";
-import { INFINITE } from "./types.ts";
+import { waitFor } from "./wait.ts";
 import { kernel32 } from "./kernel32.ts";
 import { addressOf } from "./memory.ts";
 import { wide } from "./strings.ts";
@@ -190,18 +190,12 @@ export class ChildProcess implements AsyncDisposable {
   }
 
   /**
-   * Resolves to the exit code when the process ends. The wait runs on another thread, so it never blocks
-   * the event loop; the handle stays open until it returns (closing a handle that is being waited on is
-   * undefined behaviour, WaitForSingleObject's documentation says).
+   * Resolves to the exit code when the process ends. The wait is one of ffi/wait.ts's, on another thread,
+   * so it never blocks the event loop; the handle stays open until it returns (closing a handle that is
+   * being waited on is undefined behaviour, WaitForMultipleObjects's documentation says).
    */
   wait(): Promise<number> {
-    this.#exited ??= (async () => {
-      for (;;) {
-        const result = await kernel32().WaitForSingleObject(rawOf(this.#process), INFINITE);
-        if (result !== W.WAIT_TIMEOUT) break;
-      }
-      return this.exitCode() ?? 0;
-    })();
+    this.#exited ??= waitFor(this.#process).then(() => this.exitCode() ?? 0);
     return this.#exited;
   }
 

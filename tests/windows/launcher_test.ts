@@ -7,6 +7,7 @@ import { assertEquals, assertMatch, assertOk, assertThrows } from "../assert.ts"
 import { reportEvent } from "../../ffi/eventlog.ts";
 import { isProcessRunning, processSettings } from "../../ffi/process.ts";
 import { createPipe, PipeReader } from "../../ffi/pipe.ts";
+import { listThreads } from "../../ffi/toolhelp.ts";
 import { LaunchError, type LaunchOptions, type Program } from "../../host/launcher.ts";
 import { KILLED_EXIT_CODE, windowsLauncher } from "../../host/launcher_windows.ts";
 import { pattern } from "./fixtures/launcher_bytes.ts";
@@ -171,6 +172,25 @@ test("no handle of the host but the program's standard handles is inherited", as
   ]);
   assertEquals(ended, "ended");
   assertOk(isProcessRunning(program.pid));
+});
+
+test("programs' ends and piped output are all waited for on one thread of the host, however many run", async () => {
+  const hostThreads = () => listThreads().filter((thread) => thread.processId === Deno.pid).length;
+  const piped = () => sleeper({ stdout: "pipe", stderr: "pipe" });
+  // Read as the host reads them: each stream always has a read in flight.
+  const read = (program: Program) =>
+    [program.stdout, program.stderr].map((s) => new Response(s).arrayBuffer());
+  await using first = windowsLauncher.launch(piped());
+  read(first);
+  await sleep(200);
+  const withOne = hostThreads();
+  await using second = windowsLauncher.launch(piped());
+  await using third = windowsLauncher.launch(piped());
+  await using fourth = windowsLauncher.launch(piped());
+  for (const program of [second, third, fourth]) read(program);
+  await sleep(200);
+  // A blocking wait each (the process, its output, its errors) was 9 threads more for 3 programs more.
+  assertOk(hostThreads() - withOne < 3, `${hostThreads()} threads with 4 programs, ${withOne} with 1`);
 });
 
 test("the program runs at its priority class and on its processors from the start", async () => {
