@@ -17,18 +17,25 @@ import path from "path";
 export const PERMISSIONS = ["--allow-all"];
 
 /**
- * V8's flags for the host on Windows: no background threads for V8's compilers and garbage collector. A
- * host is idle nearly all its life, its heap a few MiB, so that work takes its main thread a moment; each
- * such thread cost a host under Wine about 1 MiB of private bytes (a bare deno.exe 117.3–117.8 MiB with
- * them, 115.3 without; the bundled host 124 against 127 with this and the bundle's names gone). Not on
- * Linux: there an idle thread costs little (50 hosts 0.9 MiB PSS each), and collecting on the main thread
- * cost online rotation 8 % more CPU per GiB (1.03 s against 0.95; 969 MiB/s against 1040). Run from source
- * the flags are on the host's command line (cli/context.ts hostCommand); a compiled exe takes V8 flags only
- * when it is compiled, and `deno task compile` gives the Windows exe these (every command of the exe then
- * runs so: `servitor --version` under Wine took the same 230–260 ms either way).
+ * V8's flags for the host on Windows; each cut a host's private bytes under Wine, where every touched page
+ * is private. `--single-threaded`: no background threads for V8's compilers and garbage collector. A host is
+ * idle nearly all its life, its heap a few MiB, so that work takes its main thread a moment; each such thread
+ * cost about 1 MiB (a bare deno.exe 117.3–117.8 MiB with them, 115.3 without; the bundled host 124 against
+ * 127 with this and the bundle's names gone). `--no-short-builtin-calls`: V8 copies its built-in functions
+ * (about 2 MiB of code) next to the code it compiles, so that calls to them are near ones; on Linux it maps
+ * them from the executable's file, shared by every process (the same PSS with the flag or without), but the
+ * Windows deno.exe copies them, and under Wine that copy was 2.0 MiB of each host's private bytes (bundled
+ * host 121.6–121.7 MiB against 123.7, two rounds side by side); a call to a built-in is then an indirect
+ * one, which an idle host never notices. Neither on Linux: there an idle thread costs little (50 hosts 0.9
+ * MiB PSS each), collecting on the main thread cost online rotation 8 % more CPU per GiB (1.03 s against
+ * 0.95; 969 MiB/s against 1040), and the built-ins are shared. Run from source the flags are on the host's
+ * command line (cli/context.ts hostCommand); a compiled exe takes V8 flags only when it is compiled, and
+ * `deno task compile` gives the Windows exe these (every command of the exe then runs so: `servitor
+ * --version` under Wine took the same time with both, the first alone or neither: 219–232 ms, 223–236,
+ * 204–236 over 8 alternating rounds).
  */
 export function hostV8Flags(windows: boolean = Deno.build.os === "windows"): string[] {
-  return windows ? ["--v8-flags=--single-threaded"] : [];
+  return windows ? ["--v8-flags=--single-threaded,--no-short-builtin-calls"] : [];
 }
 
 /**
