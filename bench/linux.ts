@@ -207,19 +207,14 @@ export async function runLinux(config: LinuxConfig): Promise<{ tables: Table[]; 
     const contenders = [floor, servitor("plain"), servitor("rotate"), servitor("timestamps"), ...peers];
     const mib = plan.throughputBytes / 2 ** 20;
     say(`== output throughput: ${mib} MiB, ${plan.throughputReps} times each`);
-    const rows: Row[] = [];
-    for (const contender of contenders) {
-      rows.push(
-        await measureThroughput(contender, {
-          program,
-          scratch,
-          bytes: plan.throughputBytes,
-          reps: plan.throughputReps,
-          rotateBytes: plan.rotateBytes,
-          say,
-        }),
-      );
-    }
+    const rows: Row[] = await measureThroughput(contenders, {
+      program,
+      scratch,
+      bytes: plan.throughputBytes,
+      reps: plan.throughputReps,
+      rotateBytes: plan.rotateBytes,
+      say,
+    });
     tables.push({
       id: "throughput",
       title: `Output throughput (Linux): ${
@@ -233,7 +228,8 @@ export async function runLinux(config: LinuxConfig): Promise<{ tables: Table[]; 
       rows,
       ratio: { column: "rate", reference: floor.label },
       notes: [
-        `${repsNote(plan.throughputReps)}. The bench program writes numbered lines of 14–74 bytes through ` +
+        `${repsNote(plan.throughputReps)}, interleaved: each round runs every contender once, in an order ` +
+        "turned by one each round, after a sync. The bench program writes numbered lines of 14–74 bytes through " +
         "stdio (4 KiB writes) as fast as it can; the time runs from its start until the files hold every " +
         "byte (written to the file system, not fsynced). Every repetition's files are read back: byte count, " +
         "line count and checksum match what the program wrote, timestamps left out.",
