@@ -19,12 +19,16 @@ Deno.test("a process a program starts after a sample counts in its tree's memory
     assertEquals(first !== undefined && first.memoryBytes > 0, true);
     const writer = program.stdin.getWriter();
     await writer.write(new TextEncoder().encode("go\n"));
-    // Its child, waited for until /proc shows it with resident pages: the kernel's count of a process just
-    // forked can read 0 for a while (its per-CPU counters are summed lazily).
+    // Its child, waited for until /proc shows it as sleep with resident pages: the kernel's count of a
+    // process just forked can read 0 for a while (its per-CPU counters are summed lazily), and so can the
+    // fork's own count again once it execs sleep (a new address space) — sampled in that moment, the tree
+    // read no more than before (seen once in CI under load).
     const children = `/proc/${program.pid}/task/${program.pid}/children`;
     const childResident = async () => {
       const child = (await Deno.readTextFile(children)).trim().split(" ")[0];
       if (!child) return 0;
+      const name = await Deno.readTextFile(`/proc/${child}/comm`).catch(() => "");
+      if (name.trim() !== "sleep") return 0;
       return parseStat(await Deno.readTextFile(`/proc/${child}/stat`).catch(() => ""))?.pages ?? 0;
     };
     while (await childResident() === 0) await new Promise((resolve) => setTimeout(resolve, 10));
