@@ -5,7 +5,7 @@
 import * as W from "./constants.ts";
 import { check, errorCodeOf } from "./error.ts";
 import { kernel32 } from "./kernel32.ts";
-import { encodeSecurityAttributes } from "./structs.ts";
+import { encodeOverlapped, encodeSecurityAttributes } from "./structs.ts";
 import { checkHandle, Handle, rawOf, valueOf } from "./handle.ts";
 import { wide } from "./strings.ts";
 import { waitFor } from "./wait.ts";
@@ -23,9 +23,6 @@ const PIPE_BUFFER_BYTES = 1024 * 1024;
  * captured stream a MiB of the host's commit charge whether the program wrote or not.
  */
 const FIRST_READ_BYTES = 64 * 1024;
-
-// OVERLAPPED on x64: Internal 0, InternalHigh 8, Offset 16, OffsetHigh 20, hEvent 24; 32 bytes.
-const OVERLAPPED_SIZE = 32;
 
 let pipesMade = 0;
 
@@ -94,11 +91,8 @@ export class PipeReader {
   #handle: Handle;
   /** Manual-reset, signalled when a read completes: ReadFile resets it as each read begins. */
   #event: Handle;
-  /**
-   * The system writes here when a read completes, after ReadFile has returned: an ArrayBuffer of its own,
-   * whose memory V8 never moves (a small typed array's own storage may move with a collection).
-   */
-  #overlapped = new Uint8Array(new ArrayBuffer(OVERLAPPED_SIZE));
+  /** The system writes here when a read completes, after ReadFile has returned. */
+  #overlapped: Uint8Array<ArrayBuffer>;
   #buffer = new Uint8Array(FIRST_READ_BYTES);
   #count = new Uint32Array(1);
   #reading = false;
@@ -115,7 +109,7 @@ export class PipeReader {
       read.close();
       throw error;
     }
-    new DataView(this.#overlapped.buffer).setBigUint64(24, valueOf(this.#event), true);
+    this.#overlapped = encodeOverlapped(valueOf(this.#event));
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.stream = new ReadableStream<Uint8Array>({
       start: (controller) => {

@@ -461,6 +461,20 @@ export function encodeSecurityAttributes(inherit: boolean): Uint8Array<ArrayBuff
   return bytes;
 }
 
+// OVERLAPPED on x64: Internal 0, InternalHigh 8, Offset 16, OffsetHigh 20, hEvent 24; 32 bytes.
+const OVERLAPPED_SIZE = 32;
+
+/**
+ * Encodes an OVERLAPPED for a read that signals `event` (a HANDLE's value) when it completes, at offset 0
+ * (a pipe has none). On an ArrayBuffer of its own: the system writes to it after the call that took it has
+ * returned, and V8 never moves an ArrayBuffer's memory (a small typed array's own storage may move).
+ */
+export function encodeOverlapped(event: bigint): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(new ArrayBuffer(OVERLAPPED_SIZE));
+  view(bytes).setBigUint64(24, event, true);
+  return bytes;
+}
+
 // STARTUPINFOEXW on x64: STARTUPINFOW (cb = 112) 0–104, lpAttributeList 104; 112 bytes.
 export const STARTUPINFOEX_SIZE = 112;
 

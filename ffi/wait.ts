@@ -33,7 +33,7 @@ class WaitGroup {
     if (this.waiting.has(handle)) throw new Error("this object is waited for already");
     const signalled = new Promise<void>((resolve, reject) => this.waiting.set(handle, { resolve, reject }));
     if (this.#running) {
-      check("SetEvent", kernel32().SetEvent(this.#wakeEvent()));
+      check("SetEvent", kernel32().SetEvent(rawOf(this.#wakeEvent())));
     } else {
       this.#running = true;
       void this.#run();
@@ -41,9 +41,9 @@ class WaitGroup {
     return signalled;
   }
 
-  #wakeEvent(): Deno.PointerObject {
+  #wakeEvent(): Handle {
     this.#wake ??= new Handle(check("CreateEventW", kernel32().CreateEventW(null, 0, 0, null)));
-    return rawOf(this.#wake);
+    return this.#wake;
   }
 
   /** Waits while anything is waited for; the thread is free once nothing is. */
@@ -53,7 +53,7 @@ class WaitGroup {
       while (this.waiting.size > 0) {
         const objects = [...this.waiting.keys()];
         // A list of its own for each wait: the call reads it on another thread while this one goes on.
-        const list = new BigUint64Array([BigInt(Deno.UnsafePointer.value(wake)), ...objects.map(valueOf)]);
+        const list = new BigUint64Array([wake, ...objects].map(valueOf));
         const result = await kernel32().WaitForMultipleObjects(
           list.length,
           new Uint8Array(list.buffer),
