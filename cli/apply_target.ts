@@ -16,7 +16,7 @@ import {
   withServiceLocks,
 } from "../service/lifecycle.ts";
 import type { DesiredService } from "../service/desired.ts";
-import { serviceDirectory, specFile } from "../service/store.ts";
+import { serviceDirectory, specFile } from "../service/store_layout.ts";
 import type { ApplyTarget } from "./apply.ts";
 import { CliError } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";

@@ -10,7 +10,7 @@ import { listServitorServices, readStoredService } from "../service/lifecycle.ts
 import { ServiceManagerError } from "../service/manager.ts";
 import { serviceJsonSchema } from "../service/schema.ts";
 import type { ServiceSpec } from "../service/spec.ts";
-import { writeFileAtomically } from "../service/store.ts";
+import { writeFileAtomically } from "../service/store_layout.ts";
 import type { CliContext } from "./context.ts";
 import { CliError } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
@@ -82,7 +82,7 @@ export async function runExport(options: ExportOptions, context: CliContext): Pr
 
 /** `servitor list --json`: every servitor service's status, each the object `ManageService X status --json` prints. */
 export async function listJson(context: CliContext): Promise<number> {
-  const { statusReport } = await import("./manage.ts");
+  const { statusReport } = await import("./status.ts");
   const names = (await listServitorServices(context)).map((service) => service.name).sort();
   const reports = [];
   for (const name of names) reports.push((await statusReport(name, context)).report);

@@ -32,7 +32,7 @@ import { checkServiceName, type CliContext } from "./context.ts";
 import { INSTALL_FILE } from "../service/install_record.ts";
 import { CliError, describeFailure } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
-import { readHostStatus, shownState } from "./manage.ts";
+import { readHostStatus, shownState } from "./status.ts";
 import { resolveProgram } from "./install.ts";
 import { createService, updateService, withServiceLock } from "../service/lifecycle.ts";
 import {

@@ -11,9 +11,9 @@ import { readAt } from "./logs.ts";
 import type { ServiceState } from "../service/vocabulary.ts";
 import path from "path";
 import type { ManagedStatus } from "../service/manager.ts";
-import { defaultSpec, type ServiceSpec } from "../service/spec.ts";
-import { logDirectoryFor, readSpec } from "../service/store.ts";
-import { errorLogPath } from "../host/log.ts";
+import type { ServiceSpec } from "../service/spec.ts";
+import { errorLogPath, logDirectoryFor } from "../service/store_layout.ts";
+import { readStoredSpec } from "../service/spec_reader.ts";
 import { exceededMemoryText } from "../host/supervisor.ts";
 
 /** What status.json says, as far as the reason goes. */
@@ -104,7 +104,7 @@ export function reasonDirectory(
   configRoot: string,
   windows: boolean,
 ): string {
-  return logDirectoryFor(spec ?? defaultSpec(name, ""), configRoot, windows);
+  return logDirectoryFor(spec ?? { name }, configRoot, windows);
 }
 
 /** The last line of the error log (its last 64 KiB read: the log only grows) and when it was written. */
@@ -154,7 +154,7 @@ export async function readReason(
 /** Why `name` stopped right after starting, with where its error log is, or where to look. */
 export async function whyStopped(name: string, configRoot: string, windows: boolean): Promise<string> {
   // A spec that can't be read (the very reason, often) leaves the host's default log directory.
-  const spec = await readSpec(configRoot, name).catch(() => undefined);
+  const spec = await readStoredSpec(configRoot, name).catch(() => undefined);
   const directory = reasonDirectory(name, spec, configRoot, windows);
   const { reason } = await readReason(name, directory, "stopped");
   const file = errorLogPath(directory, name);

@@ -5,7 +5,7 @@
  */
 import { advapi32 } from "./advapi32.ts";
 import * as W from "./constants.ts";
-import { check, unless, Win32Error } from "./error.ts";
+import { check, errorCodeOf, unless, Win32Error } from "./error.ts";
 import { addressOf } from "./memory.ts";
 import { wide, wideMulti, wideOrNull } from "./strings.ts";
 import {
@@ -109,15 +109,12 @@ function queryGrowing(
   const needed = new Uint32Array(1);
   const neededBytes = new Uint8Array(needed.buffer);
   for (;;) {
-    try {
-      check(fn, query(buffer, buffer.length, neededBytes));
-      return { buffer, base: addressOf(buffer) };
-    } catch (error) {
-      const grow = error instanceof Win32Error &&
-        (error.code === W.ERROR_INSUFFICIENT_BUFFER || error.code === W.ERROR_MORE_DATA);
-      if (!grow || needed[0] <= buffer.length) throw error;
-      buffer = new Uint8Array(needed[0]);
-    }
+    // A buffer too small is an answer (the size it needs), not an error: no message is formatted for it.
+    const code = errorCodeOf(query(buffer, buffer.length, neededBytes));
+    if (code === 0) return { buffer, base: addressOf(buffer) };
+    const grow = code === W.ERROR_INSUFFICIENT_BUFFER || code === W.ERROR_MORE_DATA;
+    if (!grow || needed[0] <= buffer.length) throw Win32Error.of(fn, code);
+    buffer = new Uint8Array(needed[0]);
   }
 }
 
@@ -226,25 +223,37 @@ export class Service extends ScHandle {
 
   /** QueryServiceConfig2W for every level servitor uses. */
   queryConfig2(): ServiceConfig2 {
-    const query = (level: number) =>
-      queryGrowing(
-        "QueryServiceConfig2W",
-        (buf, size, needed) => advapi32().QueryServiceConfig2W(this.handle, level, buf, size, needed),
-      );
-    const description = query(W.SERVICE_CONFIG_DESCRIPTION);
     return {
-      description: decodeServiceDescription(description.buffer, description.base),
+      description: this.queryDescription(),
       failureActions: unless([W.ERROR_INVALID_LEVEL], () => {
-        const { buffer, base } = query(W.SERVICE_CONFIG_FAILURE_ACTIONS);
+        const { buffer, base } = this.#queryConfig2(W.SERVICE_CONFIG_FAILURE_ACTIONS);
         return decodeFailureActions(buffer, base);
       }),
       failureActionsOnNonCrashFailures: unless(
         [W.ERROR_INVALID_LEVEL],
-        () => decodeDword(query(W.SERVICE_CONFIG_FAILURE_ACTIONS_FLAG).buffer) !== 0,
+        () => decodeDword(this.#queryConfig2(W.SERVICE_CONFIG_FAILURE_ACTIONS_FLAG).buffer) !== 0,
       ),
-      delayedAutoStart: decodeDword(query(W.SERVICE_CONFIG_DELAYED_AUTO_START_INFO).buffer) !== 0,
-      preshutdownTimeout: decodeDword(query(W.SERVICE_CONFIG_PRESHUTDOWN_INFO).buffer),
+      delayedAutoStart: this.queryDelayedAutoStart(),
+      preshutdownTimeout: decodeDword(this.#queryConfig2(W.SERVICE_CONFIG_PRESHUTDOWN_INFO).buffer),
     };
+  }
+
+  /** QueryServiceConfig2W's description alone (what a status shows needs of its levels, with the next). */
+  queryDescription(): string {
+    const { buffer, base } = this.#queryConfig2(W.SERVICE_CONFIG_DESCRIPTION);
+    return decodeServiceDescription(buffer, base);
+  }
+
+  /** QueryServiceConfig2W's delayed auto-start flag alone. */
+  queryDelayedAutoStart(): boolean {
+    return decodeDword(this.#queryConfig2(W.SERVICE_CONFIG_DELAYED_AUTO_START_INFO).buffer) !== 0;
+  }
+
+  #queryConfig2(level: number) {
+    return queryGrowing(
+      "QueryServiceConfig2W",
+      (buf, size, needed) => advapi32().QueryServiceConfig2W(this.handle, level, buf, size, needed),
+    );
   }
 
   /** QueryServiceStatusEx. */

@@ -16,7 +16,7 @@ import {
   SpecError,
   writeFileAtomically,
 } from "../service/store_layout.ts";
-import { CHECKED_SPEC_FILE, readCheckedSpec } from "../service/checked_spec.ts";
+import { readSpecIn } from "../service/spec_reader.ts";
 import { windowsCommandLine } from "../service/command_line.ts";
 import { HostExitCode } from "../service/vocabulary.ts";
 import { unreachable } from "../service/exhaustive.ts";
@@ -83,7 +83,7 @@ export async function runHost(options: HostOptions, platform: HostPlatform): Pro
   try {
     // Under systemd with an account of its own, the host can't read root's store: systemd hands it the spec.
     const credentials = Deno.env.get("CREDENTIALS_DIRECTORY");
-    spec = await readHostSpec(
+    spec = await readSpecIn(
       credentials && await pathExists(path.join(credentials, SPEC_FILE))
         ? credentials
         : serviceDirectory(options.configRoot, options.name),
@@ -115,19 +115,6 @@ export async function runHost(options: HostOptions, platform: HostPlatform): Pro
   } finally {
     await log.close();
   }
-}
-
-/**
- * The spec in `directory`: its checked form when that matches service.yaml (service/checked_spec.ts), else
- * service.yaml read and checked by the store's reader, loaded only then — with the YAML parser and zod,
- * which would otherwise stay in the host's memory for its whole run.
- */
-async function readHostSpec(directory: string): Promise<ServiceSpec> {
-  const file = path.join(directory, SPEC_FILE);
-  const checked = await readCheckedSpec(file, path.join(directory, CHECKED_SPEC_FILE));
-  if (checked) return checked;
-  const { readSpecFile } = await import("../service/store.ts");
-  return await readSpecFile(file);
 }
 
 /**

@@ -18,6 +18,7 @@ import {
 import { getFileSink } from "@logtape/file";
 import path from "path";
 import { pathExistsSync } from "../service/exists.ts";
+import { errorLogPath } from "../service/store_layout.ts";
 
 export type LogLevel = "info" | "warning" | "error";
 
@@ -34,11 +35,6 @@ export interface HostLog {
   write(level: LogLevel, message: string, options?: WriteOptions): void;
   /** Flushes and closes the files. */
   close(): Promise<void>;
-}
-
-/** The error log's path for a service. */
-export function errorLogPath(logDirectory: string, service: string): string {
-  return path.join(logDirectory, `${service}_ERROR_LOG.txt`);
 }
 
 const category = ["servitor", "host"];

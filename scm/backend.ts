@@ -3,7 +3,7 @@
  * @module
  */
 import type { Backend } from "../service/backend.ts";
-import { defaultConfigRoot } from "../service/store.ts";
+import { defaultConfigRoot } from "../service/store_layout.ts";
 import { connectScmManager } from "./manager.ts";
 import { describedStoreSecurity, windowsStoreSecurity } from "./store_security.ts";
 

@@ -314,13 +314,14 @@ function scmManager(): ServiceManager {
     },
     query(name: string): Promise<InstalledService> {
       return Promise.resolve(withService(name, "read", (service) => {
+        // Only the levels a status shows: each is a call to the SCM (a round trip to services.exe).
         const config = service.queryConfig();
-        const config2 = service.queryConfig2();
+        const delayed = config.startType === "auto" && service.queryDelayedAutoStart();
         return {
           name,
           displayName: config.displayName,
-          description: config2.description,
-          start: startMode(config.startType, config2.delayedAutoStart),
+          description: service.queryDescription(),
+          start: startMode(config.startType, delayed),
           account: config.account,
           dependsOn: config.dependencies,
           command: config.binaryPath,

@@ -4,7 +4,8 @@
  * writes it too (the lifecycle, service/store.ts writeSpec), and the host reads it instead of the YAML, so a
  * running host never loads the YAML parser and zod — its modules stay in memory for its whole life. The YAML
  * stays the one truth: the JSON is used only while its stamp matches the YAML on disk; a hand-edited YAML,
- * a store written by an older servitor or a missing JSON make the host read the YAML itself.
+ * a store written by an older servitor or a missing JSON make the host read the YAML itself. The commands
+ * that only read a spec read it the same way (./spec_reader.ts).
  * @module
  */
 import type { ServiceSpec } from "./spec.ts";

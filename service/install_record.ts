@@ -6,7 +6,7 @@
 import path from "path";
 import YAML from "yaml";
 import { ServiceManagerError } from "./manager.ts";
-import { serviceDirectory, SpecError } from "./store.ts";
+import { serviceDirectory, SpecError } from "./store_layout.ts";
 
 /** The install arguments as given, kept for `reinstall`, with the directory they were given in. */
 export interface InstallRecord {

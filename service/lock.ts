@@ -13,7 +13,7 @@
 import path from "path";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { ServiceManagerError } from "./manager.ts";
-import { writeFileAtomically } from "./store.ts";
+import { writeFileAtomically } from "./store_layout.ts";
 
 /** The folder of the lock files, in the store's root. */
 export const LOCK_DIRECTORY = ".locks";

@@ -39,7 +39,7 @@ export function specFile(root: string, name: string, windows = Deno.build.os ===
  * /var/log/servitor/<name> for the machine-wide store (/etc is no place for logs), else beside it.
  */
 export function logDirectoryFor(
-  spec: ServiceSpec,
+  spec: Pick<ServiceSpec, "name" | "logDirectory">,
   root: string,
   windows = Deno.build.os === "windows",
 ): string {
@@ -50,11 +50,16 @@ export function logDirectoryFor(
 
 /** The status.json a service's running host writes in its log directory (host/host.ts), read by status and the page. */
 export function hostStatusFile(
-  spec: ServiceSpec,
+  spec: Pick<ServiceSpec, "name" | "logDirectory">,
   root: string,
   windows = Deno.build.os === "windows",
 ): string {
   return path.join(logDirectoryFor(spec, root, windows), "status.json");
+}
+
+/** The host's error log in a service's log directory (host/log.ts writes it; status and logs read it). */
+export function errorLogPath(logDirectory: string, service: string): string {
+  return path.join(logDirectory, `${service}_ERROR_LOG.txt`);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import type { Backend, ConnectOptions } from "../service/backend.ts";
 import { type ServiceManager, ServiceManagerError } from "../service/manager.ts";
-import { defaultConfigRoot } from "../service/store.ts";
+import { defaultConfigRoot } from "../service/store_layout.ts";
 import { connectSystemd } from "./manager.ts";
 import { userConfigRoot } from "./paths.ts";
 import { systemdDryRun } from "./dry_run.ts";

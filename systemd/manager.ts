@@ -27,7 +27,7 @@ import {
   type SurveyedService,
 } from "../service/manager.ts";
 import type { ServiceSpec, StartMode } from "../service/spec.ts";
-import { writeFileAtomically } from "../service/store.ts";
+import { writeFileAtomically } from "../service/store_layout.ts";
 import { cgroupProcesses } from "./cgroup.ts";
 import { shellWord } from "./escape.ts";
 import { serviceNameOf, unitDirectory, unitName, unitPath } from "./paths.ts";

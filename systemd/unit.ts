@@ -28,12 +28,12 @@
 import type { HostCommand } from "../service/manager.ts";
 import { ServiceManagerError } from "../service/manager.ts";
 import type { ExitAction, ServiceSpec, StartMode } from "../service/spec.ts";
-import { exitActionFor } from "../service/spec.ts";
+import { exitActionFor } from "../service/settings.ts";
 import { startModes } from "../service/settings.ts";
 import { HostExitCode, POSIX_STOP_METHODS } from "../service/vocabulary.ts";
 import { startHintMs, stopSteps } from "../service/timing.ts";
 import path from "path";
-import { SPEC_FILE } from "../service/store.ts";
+import { SPEC_FILE } from "../service/store_layout.ts";
 import { escapeSpecifiers, execLine, freeText, opaqueValue, pathWord, readOpaqueValue } from "./escape.ts";
 import { bootTarget, unitName } from "./paths.ts";
 

@@ -6,10 +6,10 @@
  * @module
  */
 import type { CliContext } from "../cli/context.ts";
-import { statusReport } from "../cli/manage.ts";
+import { statusReport } from "../cli/status.ts";
 import { reasonDirectory } from "../cli/reason.ts";
 import { readAt } from "../cli/logs.ts";
-import { errorLogPath } from "../host/log.ts";
+import { errorLogPath } from "../service/store_layout.ts";
 import { readSpec } from "../service/store.ts";
 
 /** How many lines a page is first shown. */

@@ -6,7 +6,7 @@
  */
 import type { CliContext } from "../cli/context.ts";
 import { describeFailure } from "../cli/errors.ts";
-import { reportOf } from "../cli/manage.ts";
+import { reportOf } from "../cli/status.ts";
 import type { InstalledService, ManagedStatus, SurveyedService } from "../service/manager.ts";
 import type { ServiceSpec } from "../service/spec.ts";
 import { hostStatusFile, readSpec, specFile } from "../service/store.ts";

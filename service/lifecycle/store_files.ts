@@ -6,7 +6,7 @@
  */
 import path from "path";
 import type { ServiceSpec } from "../spec.ts";
-import { writeFileAtomically } from "../store.ts";
+import { writeFileAtomically } from "../store_layout.ts";
 import { withServiceLock } from "../lock.ts";
 import { CHECKED_SPEC_FILE } from "../checked_spec.ts";
 import type { ServiceLockOptions } from "../lock.ts";

@@ -1,7 +1,8 @@
 import { assertEquals, assertMatch, assertOk, assertRejects } from "../assert.ts";
 import { createService } from "../../service/lifecycle.ts";
 import { cliContext } from "../../cli/lifecycle_context.ts";
-import { manageService, outputFile, shownState } from "../../cli/manage.ts";
+import { manageService } from "../../cli/manage.ts";
+import { outputFile, shownState } from "../../cli/status.ts";
 import { nssmState } from "../../cli/nssm.ts";
 import { CliError } from "../../cli/errors.ts";
 import type { CliContext } from "../../cli/context.ts";

@@ -129,3 +129,20 @@ Deno.test("a running host loads neither zod nor the YAML parser (its modules sta
     [],
   );
 });
+
+Deno.test("ManageService X status loads neither zod nor the YAML parser (it reads the spec's checked form)", async () => {
+  // What `servitor ManageService X status` loads: the CLI's entry, then the modules its command imports,
+  // with each platform's backend.
+  const loaded = await staticallyLoaded([
+    "cli/main.ts",
+    "cli/manage.ts",
+    "cli/lifecycle_context.ts",
+    "scm/backend.ts",
+    "systemd/backend.ts",
+  ]);
+  assertOk(loaded.some((specifier) => specifier.endsWith("/cli/status.ts")), "the graph was followed");
+  assertEquals(
+    loaded.filter((specifier) => /\/(zod|yaml)\/|service\/(schema|store|lifecycle)\.ts$/.test(specifier)),
+    [],
+  );
+});
