@@ -2,6 +2,7 @@ import { assertEquals, assertMatch, assertOk, assertThrows } from "../assert.ts"
 import { defaultSpec, parseAffinity, usableAffinity } from "../../service/spec.ts";
 import { parseSpec, readSpec, SpecError, stringifySpec, writeSpec } from "../../service/store.ts";
 import { CHECKED_SPEC_FILE, readCheckedSpec } from "../../service/checked_spec.ts";
+import { readStoredSpec } from "../../service/spec_reader.ts";
 
 function thrownBy(fn: () => unknown): Error {
   try {
@@ -146,6 +147,35 @@ Deno.test("the host's checked form is used only while it matches service.yaml an
     assertEquals(await readCheckedSpec(yamlFile, checkedFile), undefined);
     await Deno.remove(checkedFile);
     assertEquals(await readCheckedSpec(yamlFile, checkedFile), undefined);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("a reader that changes nothing gets the checked form, the YAML when that is stale, and the YAML's error", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const spec = defaultSpec("reader_demo", "/usr/bin/env");
+    const yamlFile = await writeSpec(root, spec);
+    const checkedFile = `${root}/reader_demo/${CHECKED_SPEC_FILE}`;
+    // A form whose stamp still matches is believed: marked here, to see which one was read.
+    const form = JSON.parse(await Deno.readTextFile(checkedFile));
+    form.spec.throttleMs = 1234;
+    await Deno.writeTextFile(checkedFile, JSON.stringify(form));
+    assertEquals((await readStoredSpec(root, "reader_demo")).throttleMs, 1234);
+    // A hand edit of the YAML: the YAML, read and checked by the store.
+    await Deno.writeTextFile(
+      yamlFile,
+      (await Deno.readTextFile(yamlFile)).replace("throttleMs: 1500", "throttleMs: 900"),
+    );
+    assertEquals((await readStoredSpec(root, "reader_demo")).throttleMs, 900);
+    await Deno.writeTextFile(
+      yamlFile,
+      (await Deno.readTextFile(yamlFile)).replace("throttleMs: 900", "throttleMs: soon"),
+    );
+    const error = await readStoredSpec(root, "reader_demo").then(() => undefined, (error) => error);
+    assertOk(error instanceof SpecError, String(error));
+    assertMatch(error.message, /throttleMs/);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
