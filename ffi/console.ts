@@ -9,6 +9,12 @@
  * generated: so the host keeps ignoring it for a while after each event ({@link ctrlCIgnoreMs}) and
  * stops ignoring it before it starts a program ({@link stopIgnoringCtrlC}), which would otherwise be
  * born deaf to Ctrl-C.
+ *
+ * Attaching to a console also makes its handles this process's standard handles (Wine: all three; Windows:
+ * those it had none of), and FreeConsole closes them without putting the old ones back. Deno writes its
+ * stderr through GetStdHandle at each write, so the host's log lines then went to a closed handle's number —
+ * which the next object opened reuses: under Wine a wait's event, and every line failed with "Access
+ * denied" (it could as well have been a file). So the standard handles are put back after each detach.
  * @module
  */
 import * as W from "./constants.ts";
@@ -100,6 +106,7 @@ export function sendCtrlC(pids: readonly number[]): number[] {
     return generated() ? targets : [];
   }
   const reached = new Set<number>();
+  const standard = standardHandleValues();
   for (const pid of pids) {
     if (reached.has(pid) || attachConsole(pid) !== "attached") continue;
     try {
@@ -108,9 +115,22 @@ export function sendCtrlC(pids: readonly number[]): number[] {
       if (generated()) { for (const other of pids) if (onConsole.includes(other)) reached.add(other); }
     } finally {
       freeConsole();
+      restoreStandardHandles(standard);
     }
   }
   return [...reached];
+}
+
+const standardHandleIds = [W.STD_INPUT_HANDLE, W.STD_OUTPUT_HANDLE, W.STD_ERROR_HANDLE];
+
+/** This process's standard handles as GetStdHandle answers now (NULL where it has none). */
+function standardHandleValues(): Deno.PointerValue[] {
+  return standardHandleIds.map((id) => kernel32().GetStdHandle(id));
+}
+
+/** Makes `values` (from {@link standardHandleValues}) this process's standard handles again. */
+function restoreStandardHandles(values: Deno.PointerValue[]): void {
+  standardHandleIds.forEach((id, i) => check("SetStdHandle", kernel32().SetStdHandle(id, values[i])));
 }
 
 /**
@@ -124,6 +144,8 @@ export function prepareCtrlC(): void {
     "SetConsoleCtrlHandler",
     "GenerateConsoleCtrlEvent",
     "FreeConsole",
+    "GetStdHandle",
+    "SetStdHandle",
   ]);
 }
 

@@ -94,6 +94,7 @@ const symbols = {
   SetHandleInformation: { parameters: ["pointer", "u32", "u32"], result: "i32" },
   GetHandleInformation: { parameters: ["pointer", "buffer"], result: "i32" },
   GetStdHandle: { parameters: ["u32"], result: "pointer" },
+  SetStdHandle: { parameters: ["u32", "pointer"], result: "i32" },
   DuplicateHandle: {
     parameters: ["pointer", "pointer", "pointer", "buffer", "u32", "i32", "u32"],
     result: "i32",

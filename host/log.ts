@@ -104,8 +104,17 @@ export async function openHostLog(
   // One writer for both sinks. Closing the log releases it but leaves stderr open: LogTape's stream sink
   // would close the stream itself, and a second log in the same process (tests) would find stderr gone.
   const writer = stderr.getWriter();
-  const lines = new WritableStream<Uint8Array>({ write: (chunk) => writer.write(chunk) });
-  const say = (line: string) => void writer.write(new TextEncoder().encode(line)).catch(() => {});
+  // A console line that can't be written is dropped, and stderr left alone from then on: the error log and
+  // the system log have every line that matters, and a failed write must never become the host's failure —
+  // it was logged as one, which failed again: a line a millisecond, for ever, and no stop (under Wine, when
+  // stderr's handle had been closed underneath Deno).
+  let stderrFailed = false;
+  const toStderr = (chunk: Uint8Array) =>
+    stderrFailed ? Promise.resolve() : writer.write(chunk).catch(() => {
+      stderrFailed = true;
+    });
+  const lines = new WritableStream<Uint8Array>({ write: toStderr });
+  const say = (line: string) => void toStderr(new TextEncoder().encode(line));
   const sinks: Record<string, (record: LogRecord) => void> = {
     stderr: getStreamSink(lines, { formatter }),
     errors: withFilter(
