@@ -238,7 +238,7 @@ export class Service extends ScHandle {
     };
   }
 
-  /** QueryServiceConfig2W's description alone (what a status shows needs of its levels, with the next). */
+  /** QueryServiceConfig2W's description alone: with the next, all a status shows of the second config. */
   queryDescription(): string {
     const { buffer, base } = this.#queryConfig2(W.SERVICE_CONFIG_DESCRIPTION);
     return decodeServiceDescription(buffer, base);
