@@ -10,7 +10,7 @@ import { statusReport } from "../cli/status.ts";
 import { reasonDirectory } from "../cli/reason.ts";
 import { readAt } from "../cli/logs.ts";
 import { errorLogPath } from "../service/store_layout.ts";
-import { readSpec } from "../service/store.ts";
+import { readStoredSpec } from "../service/spec_reader.ts";
 
 /** How many lines a page is first shown. */
 export const TAIL_LINES = 200;
@@ -22,7 +22,7 @@ export type Stream = "stdout" | "stderr" | "error-log";
 
 async function outputFileOf(context: CliContext, name: string, stream: Stream): Promise<string | undefined> {
   if (stream === "error-log") {
-    const spec = await readSpec(context.configRoot, name).catch(() => undefined);
+    const spec = await readStoredSpec(context.configRoot, name).catch(() => undefined);
     return errorLogPath(reasonDirectory(name, spec, context.configRoot, context.windows), name);
   }
   const { report } = await statusReport(name, context);
